@@ -1,0 +1,37 @@
+# The two commands: `make demo` and `make test`. Each installs what is missing, builds, and runs.
+JOBS ?= $(shell nproc)
+BUILD ?= build
+
+BUILD_DEPS := g++ cmake make pkg-config libdnnl-dev libgtest-dev libgmock-dev libbenchmark-dev \
+              libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev
+DEMO_DEPS := dataset-fashion-mnist
+GOLDEN_DEPS := python3-torch python3-torchvision python3-numpy
+
+.PHONY: all deps build test demo bench golden clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh $(BUILD_DEPS)
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSVERTKA_WERROR=ON > $(BUILD).configure.log 2>&1 \
+	  || (cat $(BUILD).configure.log; exit 1)
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	@scripts/install-deps.sh $(DEMO_DEPS)
+	scripts/demo.sh $(BUILD)
+
+bench: build
+	$(BUILD)/bench/svertka_op_bench --benchmark_min_time=0.05
+
+golden: build
+	@scripts/install-deps.sh $(GOLDEN_DEPS)
+	scripts/golden.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD).configure.log

@@ -1,0 +1,66 @@
+// KernelRegistry: (op type, backend) -> kernel factory. Filled once, when first used, by each
+// backend's registration list (src/backends/*/registry.cc); read-only afterwards.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "svertka/op.h"
+
+namespace svertka {
+
+class KernelRegistry {
+ public:
+  template <class T>
+  using Factory =
+      std::function<std::unique_ptr<BasicKernel<T>>(const Op&, const std::vector<Shape>& inputs)>;
+
+  static const KernelRegistry& instance();
+
+  // A kernel for `op` on `backend` for these input shapes. A backend without its own kernel for
+  // the op falls back to the reference kernel. Throws NotFoundError for an unknown op type.
+  std::unique_ptr<Kernel> make(const Op& op, Backend backend,
+                               const std::vector<Shape>& inputs) const;
+  // The reference kernel in double precision, for gradient checks.
+  std::unique_ptr<BasicKernel<double>> make_reference_double(
+      const Op& op, const std::vector<Shape>& inputs) const;
+
+  bool has(std::string_view op_type, Backend backend) const;
+
+  // Registers KernelT<float> (and KernelT<double> for the reference backend) for OpT.
+  // KernelT must be constructible from (const OpT&, const std::vector<Shape>& inputs).
+  template <class OpT, template <class> class KernelT>
+  void add_reference() {
+    const std::string type(OpT::kType);
+    float_[{type, Backend::kCpuRef}] = typed_factory<float, OpT, KernelT<float>>();
+    double_[type] = typed_factory<double, OpT, KernelT<double>>();
+  }
+  template <class OpT, class KernelT>
+  void add(Backend backend) {
+    float_[{std::string(OpT::kType), backend}] = typed_factory<float, OpT, KernelT>();
+  }
+
+ private:
+  KernelRegistry();
+
+  template <class T, class OpT, class KernelT>
+  static Factory<T> typed_factory() {
+    return [](const Op& op, const std::vector<Shape>& inputs) -> std::unique_ptr<BasicKernel<T>> {
+      const auto& typed = dynamic_cast<const OpT&>(op);
+      typed.output_shapes(inputs);  // validates parameters and shapes before any kernel exists
+      return std::make_unique<KernelT>(typed, inputs);
+    };
+  }
+
+  std::map<std::pair<std::string, Backend>, Factory<float>> float_;
+  std::map<std::string, Factory<double>> double_;
+};
+
+// Registration lists, one line per kernel, one function per backend.
+void register_cpu_ref_kernels(KernelRegistry& registry);
+void register_cpu_dnnl_kernels(KernelRegistry& registry);
+
+}  // namespace svertka

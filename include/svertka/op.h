@@ -1,0 +1,99 @@
+// Op: what a layer computes (typed parameters, shape rule), and Kernel: how a backend computes it.
+//
+// An Op is a pure description. For a given set of input shapes, a backend makes a Kernel that may
+// cache state across calls (oneDNN primitives, a dropout mask, a max-pooling argmax). Kernels are
+// templates over the element type so the reference kernels also run in double for gradient checks.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "svertka/tensor.h"
+
+namespace svertka {
+
+enum class Phase { kTrain, kTest };
+
+enum class Backend {
+  kCpuRef,   // naive loops: the oracle
+  kCpuDnnl,  // oneDNN primitives; ops oneDNN lacks fall back to their reference kernel
+};
+std::string_view backend_name(Backend backend);
+Backend parse_backend(std::string_view name);  // "cpu_ref" | "cpu_dnnl"
+
+template <class T>
+struct ForwardArgs {
+  std::vector<const BasicTensor<T>*> inputs;
+  std::vector<const BasicTensor<T>*> params;  // learnable parameters, in Op::param_shapes order
+  std::vector<BasicTensor<T>*> outputs;       // pre-allocated with Op::output_shapes
+  Phase phase = Phase::kTest;
+  uint64_t step = 0;  // iteration counter: seeds per-step randomness such as dropout masks
+};
+
+// Gradients are overwritten, not accumulated. A null entry in input_grads or param_grads means that
+// gradient is not wanted (labels, frozen layers).
+template <class T>
+struct BackwardArgs {
+  std::vector<const BasicTensor<T>*> inputs;
+  std::vector<const BasicTensor<T>*> params;
+  std::vector<const BasicTensor<T>*> outputs;
+  std::vector<const BasicTensor<T>*> output_grads;
+  std::vector<BasicTensor<T>*> input_grads;
+  std::vector<BasicTensor<T>*> param_grads;
+  Phase phase = Phase::kTrain;
+  uint64_t step = 0;
+};
+
+template <class T>
+class BasicKernel {
+ public:
+  virtual ~BasicKernel() = default;
+  virtual void forward(const ForwardArgs<T>& args) = 0;
+  virtual void backward(const BackwardArgs<T>& args) = 0;
+};
+using Kernel = BasicKernel<float>;
+
+class Op {
+ public:
+  virtual ~Op() = default;
+
+  // The registry key and Caffe layer type: "Convolution", "Pooling", ...
+  virtual std::string_view type() const = 0;
+
+  // Checks the parameters against the input shapes and returns the output shapes. Throws ParamError
+  // or ShapeError whose message names the op and the offending values.
+  virtual std::vector<Shape> output_shapes(const std::vector<Shape>& inputs) const = 0;
+  // Shapes of the learnable parameters (e.g. weight, bias) for these inputs; none by default.
+  virtual std::vector<Shape> param_shapes(const std::vector<Shape>& /*inputs*/) const { return {}; }
+  virtual std::vector<std::string> param_names() const { return {}; }  // "weight", "bias"
+
+  virtual bool is_loss() const { return false; }
+  virtual bool has_backward() const { return true; }
+  // Whether output 0 may share input 0's buffer (ReLU, Dropout).
+  virtual bool supports_in_place() const { return false; }
+  // Whether input i can receive a gradient (false for labels).
+  virtual bool input_has_grad(int /*i*/) const { return true; }
+  // Multiply-accumulates of one forward pass, for `summary` and GFLOP/s reports.
+  virtual int64_t forward_macs(const std::vector<Shape>& /*inputs*/) const { return 0; }
+
+  // The instance name, for error messages ("Convolution 'conv1'").
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+  std::string label() const;
+
+ protected:
+  // Throws ParamError "<label>: <message>".
+  [[noreturn]] void fail_param(const std::string& message) const;
+  // Throws ShapeError "<label>: <message>".
+  [[noreturn]] void fail_shape(const std::string& message) const;
+  // Throws ShapeError unless there are exactly `count` inputs.
+  void expect_inputs(const std::vector<Shape>& inputs, size_t count) const;
+
+ private:
+  std::string name_;
+};
+
+}  // namespace svertka

@@ -1,0 +1,92 @@
+// Tensor: a logical shape over one contiguous, 64-byte aligned buffer, row-major (NCHW for images).
+//
+// Copies are cheap and share the buffer, like a view; `clone()` makes a deep copy. The element type
+// is a template parameter only so that reference kernels can run in double for gradient checks:
+// everything else uses `Tensor` (fp32).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <new>
+
+#include "svertka/error.h"
+#include "svertka/shape.h"
+
+namespace svertka {
+
+inline constexpr size_t kTensorAlignment = 64;  // one cache line, one AVX-512 register
+
+template <class T>
+class BasicTensor {
+ public:
+  BasicTensor() = default;
+  // Allocates numel(shape) elements, zero-filled.
+  explicit BasicTensor(Shape shape) : shape_(std::move(shape)) {
+    const int64_t n = shape_.numel();
+    if (n < 0) throw ShapeError("tensor shape " + shape_.str() + " has a negative dimension");
+    storage_ = allocate(static_cast<size_t>(n));
+    data_ = storage_.get();
+    if (n > 0) std::memset(data_, 0, static_cast<size_t>(n) * sizeof(T));
+  }
+
+  bool defined() const { return data_ != nullptr || shape_.rank() > 0; }
+  const Shape& shape() const { return shape_; }
+  int64_t numel() const { return shape_.numel(); }
+  size_t bytes() const { return static_cast<size_t>(numel()) * sizeof(T); }
+  int64_t dim(int axis) const { return shape_[axis]; }
+  int rank() const { return shape_.rank(); }
+
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  T& operator[](int64_t i) { return data_[i]; }
+  const T& operator[](int64_t i) const { return data_[i]; }
+
+  // A view of the same buffer with another shape of the same element count.
+  BasicTensor reshaped(Shape shape) const {
+    if (shape.numel() != numel())
+      throw ShapeError("cannot reshape tensor " + shape_.str() + " to " + shape.str() +
+                       ": element counts differ");
+    BasicTensor view = *this;
+    view.shape_ = std::move(shape);
+    return view;
+  }
+
+  bool shares_buffer_with(const BasicTensor& other) const { return storage_ == other.storage_; }
+
+  BasicTensor clone() const {
+    BasicTensor copy(shape_);
+    copy.copy_from(*this);
+    return copy;
+  }
+  void copy_from(const BasicTensor& src) {
+    if (src.numel() != numel())
+      throw ShapeError("cannot copy tensor " + src.shape_.str() + " into " + shape_.str());
+    if (numel() > 0 && src.data_ != data_) std::memcpy(data_, src.data_, bytes());
+  }
+  void fill(T value) {
+    for (int64_t i = 0, n = numel(); i < n; ++i) data_[i] = value;
+  }
+  void zero() {
+    if (numel() > 0) std::memset(data_, 0, bytes());
+  }
+
+ private:
+  struct AlignedDelete {
+    void operator()(T* p) const { ::operator delete[](p, std::align_val_t(kTensorAlignment)); }
+  };
+  static std::shared_ptr<T> allocate(size_t n) {
+    T* p = static_cast<T*>(::operator new[](std::max<size_t>(n, 1) * sizeof(T),
+                                            std::align_val_t(kTensorAlignment)));
+    return std::shared_ptr<T>(p, AlignedDelete{});
+  }
+
+  Shape shape_;
+  std::shared_ptr<T> storage_;
+  T* data_ = nullptr;
+};
+
+using Tensor = BasicTensor<float>;
+
+}  // namespace svertka
