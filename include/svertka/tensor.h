@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <string>
 
 #include "svertka/error.h"
 #include "svertka/shape.h"
@@ -28,6 +29,7 @@ class BasicTensor {
     if (n < 0) throw ShapeError("tensor shape " + shape_.str() + " has a negative dimension");
     storage_ = allocate(static_cast<size_t>(n));
     data_ = storage_.get();
+    capacity_ = n;
     if (n > 0) std::memset(data_, 0, static_cast<size_t>(n) * sizeof(T));
   }
 
@@ -51,6 +53,16 @@ class BasicTensor {
     BasicTensor view = *this;
     view.shape_ = std::move(shape);
     return view;
+  }
+
+  // A view of the first shape.numel() elements of the buffer, which may be larger (planned memory).
+  BasicTensor view(Shape shape) const {
+    if (shape.numel() > capacity_)
+      throw ShapeError("cannot view a buffer of " + std::to_string(capacity_) +
+                       " elements as " + shape.str());
+    BasicTensor v = *this;
+    v.shape_ = std::move(shape);
+    return v;
   }
 
   bool shares_buffer_with(const BasicTensor& other) const { return storage_ == other.storage_; }
@@ -85,6 +97,7 @@ class BasicTensor {
   Shape shape_;
   std::shared_ptr<T> storage_;
   T* data_ = nullptr;
+  int64_t capacity_ = 0;  // elements of the buffer from data_
 };
 
 using Tensor = BasicTensor<float>;

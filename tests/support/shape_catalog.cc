@@ -5,6 +5,9 @@
 #include <sstream>
 
 #include "ops/conv.h"
+#include "ops/inner_product.h"
+#include "ops/lrn.h"
+#include "ops/pooling.h"
 #include "svertka/error.h"
 
 namespace svertka::testing {
@@ -32,6 +35,39 @@ const std::map<std::string, OpMaker>& op_makers() {
          p.pad_h = p.pad_w = get(e, "pad", 0);
          p.groups = get(e, "groups", 1);
          return std::make_unique<ConvOp>(p);
+       }},
+      {"fc",
+       [](const CatalogEntry& e) {
+         InnerProductParams p;
+         p.out_features = get(e, "out", 0);
+         return std::make_unique<InnerProductOp>(p);
+       }},
+      {"maxpool",
+       [](const CatalogEntry& e) {
+         PoolParams p;
+         p.method = PoolMethod::kMax;
+         p.kernel_h = p.kernel_w = get(e, "kernel", 1);
+         p.stride_h = p.stride_w = get(e, "stride", 1);
+         p.pad_h = p.pad_w = get(e, "pad", 0);
+         return std::make_unique<PoolOp>(p);
+       }},
+      {"avgpool",
+       [](const CatalogEntry& e) {
+         PoolParams p;
+         p.method = PoolMethod::kAverage;
+         p.kernel_h = p.kernel_w = get(e, "kernel", 1);
+         p.stride_h = p.stride_w = get(e, "stride", 1);
+         p.pad_h = p.pad_w = get(e, "pad", 0);
+         return std::make_unique<PoolOp>(p);
+       }},
+      {"lrn",
+       [](const CatalogEntry& e) {
+         LrnParams p;
+         p.local_size = get(e, "size", p.local_size);
+         p.alpha = get_real(e, "alpha", p.alpha);
+         p.beta = get_real(e, "beta", p.beta);
+         p.k = get_real(e, "k", p.k);
+         return std::make_unique<LrnOp>(p);
        }},
   };
   return makers;

@@ -1,0 +1,28 @@
+// oneDNN concat: the concat primitive forward; backward splits the gradient with one reorder per
+// input, each reading its block of dy through a sub-memory descriptor.
+//
+// oneDNN sees every tensor as (outer, C_i, inner) concatenated on dim 1: the same memory for any
+// rank and axis, so one code path serves (N,C), (N,C,H,W) and GoogLeNet's Inception joins.
+#pragma once
+
+#include <vector>
+
+#include "backends/cpu_dnnl/dnnl_common.h"
+#include "ops/concat.h"
+
+namespace svertka::cpu_dnnl {
+
+class Concat final : public Kernel {
+ public:
+  Concat(const ConcatOp& op, const std::vector<Shape>& inputs);
+  void forward(const ForwardArgs<float>& args) override;
+  void backward(const BackwardArgs<float>& args) override;
+
+ private:
+  dnnl::concat forward_;
+  std::vector<dnnl::reorder> split_;  // split_[i]: dy block i -> dx_i
+  std::vector<dnnl::memory> x_, dx_, dy_block_;
+  dnnl::memory y_;
+};
+
+}  // namespace svertka::cpu_dnnl

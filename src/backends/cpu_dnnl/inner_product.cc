@@ -1,0 +1,76 @@
+#include "backends/cpu_dnnl/inner_product.h"
+
+namespace svertka::cpu_dnnl {
+
+InnerProduct::InnerProduct(const InnerProductOp& op, const std::vector<Shape>& inputs)
+    : bias_(op.params().bias) {
+  const Shape& x = inputs.at(0);
+  const int64_t n = x[0], k = op.in_features(x), o = op.params().out_features;
+  w_shape_ = Shape{o, k};
+  b_shape_ = Shape{o};
+  // The input buffer is contiguous, so viewing (N, C, H, W) as (N, C*H*W) is exact.
+  const auto x_desc = plain_desc(dims{n, k});
+  const auto w_desc = plain_desc(dims{o, k});
+  const auto b_desc = bias_ ? plain_desc(dims{o}) : dnnl::memory::desc();
+  const auto y_desc = plain_desc(dims{n, o});
+
+  const dnnl::inner_product_forward::primitive_desc forward_pd(
+      {dnnl::prop_kind::forward_training, x_desc, w_desc, b_desc, y_desc}, engine());
+  const dnnl::inner_product_backward_data::primitive_desc backward_data_pd({x_desc, w_desc, y_desc},
+                                                                           engine(), forward_pd);
+  const dnnl::inner_product_backward_weights::primitive_desc backward_weights_pd(
+      {x_desc, w_desc, b_desc, y_desc}, engine(), forward_pd);
+
+  forward_ = dnnl::inner_product_forward(forward_pd);
+  backward_data_ = dnnl::inner_product_backward_data(backward_data_pd);
+  backward_weights_ = dnnl::inner_product_backward_weights(backward_weights_pd);
+  x_ = unbound_memory(x_desc), w_ = unbound_memory(w_desc), y_ = unbound_memory(y_desc);
+  dx_ = unbound_memory(x_desc), dw_ = unbound_memory(w_desc), dy_ = unbound_memory(y_desc);
+  if (bias_) b_ = unbound_memory(b_desc), db_ = unbound_memory(b_desc);
+}
+
+namespace {
+const Tensor& allocated(Tensor& tensor, const Shape& shape) {
+  if (!tensor.defined()) tensor = Tensor(shape);
+  return tensor;
+}
+}  // namespace
+
+void InnerProduct::forward(const ForwardArgs<float>& args) {
+  bind(x_, *args.inputs[0]);
+  bind(w_, *args.params[0]);
+  bind(y_, *args.outputs[0]);
+  std::unordered_map<int, dnnl::memory> arguments{
+      {DNNL_ARG_SRC, x_}, {DNNL_ARG_WEIGHTS, w_}, {DNNL_ARG_DST, y_}};
+  if (bias_) {
+    bind(b_, *args.params[1]);
+    arguments[DNNL_ARG_BIAS] = b_;
+  }
+  execute(forward_, arguments);
+}
+
+void InnerProduct::backward(const BackwardArgs<float>& args) {
+  bind(dy_, *args.output_grads[0]);
+  if (Tensor* dx = args.input_grads[0]) {
+    bind(dx_, *dx);
+    bind(w_, *args.params[0]);
+    execute(backward_data_,
+            {{DNNL_ARG_DIFF_SRC, dx_}, {DNNL_ARG_WEIGHTS, w_}, {DNNL_ARG_DIFF_DST, dy_}});
+  }
+  Tensor* dw = args.param_grads.empty() ? nullptr : args.param_grads[0];
+  Tensor* db = bias_ && args.param_grads.size() > 1 ? args.param_grads[1] : nullptr;
+  if (dw || db) {
+    // One primitive computes both; a gradient nobody asked for lands in scratch.
+    bind(x_, *args.inputs[0]);
+    bind(dw_, dw ? *dw : allocated(scratch_dw_, w_shape_));
+    std::unordered_map<int, dnnl::memory> arguments{
+        {DNNL_ARG_SRC, x_}, {DNNL_ARG_DIFF_WEIGHTS, dw_}, {DNNL_ARG_DIFF_DST, dy_}};
+    if (bias_) {
+      bind(db_, db ? *db : allocated(scratch_db_, b_shape_));
+      arguments[DNNL_ARG_DIFF_BIAS] = db_;
+    }
+    execute(backward_weights_, arguments);
+  }
+}
+
+}  // namespace svertka::cpu_dnnl

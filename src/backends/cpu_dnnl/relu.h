@@ -1,0 +1,22 @@
+// oneDNN ReLU: eltwise_relu_use_dst_for_bwd, whose backward reads y rather than x, so both passes
+// run in place. The tensor is described as 1-D (numel): elementwise, any rank is the same buffer.
+#pragma once
+
+#include "backends/cpu_dnnl/dnnl_common.h"
+#include "ops/relu.h"
+
+namespace svertka::cpu_dnnl {
+
+class Relu final : public Kernel {
+ public:
+  Relu(const ReluOp& op, const std::vector<Shape>& inputs);
+  void forward(const ForwardArgs<float>& args) override;
+  void backward(const BackwardArgs<float>& args) override;
+
+ private:
+  dnnl::eltwise_forward forward_;
+  dnnl::eltwise_backward backward_;
+  dnnl::memory x_, y_, dx_, dy_;
+};
+
+}  // namespace svertka::cpu_dnnl

@@ -1,0 +1,23 @@
+#include "ops/accuracy.h"
+
+#include <string>
+
+namespace svertka {
+
+std::vector<Shape> AccuracyOp::output_shapes(const std::vector<Shape>& inputs) const {
+  expect_inputs(inputs, 2);
+  const Shape& scores = inputs[0];
+  const Shape& labels = inputs[1];
+  if (scores.rank() < 2 || scores.numel_from(2) != 1)
+    fail_shape("expects scores (N,C), got " + scores.str());
+  if (labels.numel() != scores[0])
+    fail_shape("labels " + labels.str() + " hold " + std::to_string(labels.numel()) +
+               " values, but scores " + scores.str() + " have N=" + std::to_string(scores[0]) +
+               " samples");
+  if (params_.top_k < 1 || params_.top_k > scores[1])
+    fail_param("top_k=" + std::to_string(params_.top_k) +
+               " must be in [1, C=" + std::to_string(scores[1]) + "] for scores " + scores.str());
+  return {Shape{1}};
+}
+
+}  // namespace svertka

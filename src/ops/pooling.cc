@@ -1,0 +1,69 @@
+#include "ops/pooling.h"
+
+#include <string>
+
+namespace svertka {
+namespace {
+
+// Caffe's ceil-mode output size, dropping a last window that would start in the padding.
+int64_t pooled_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad) {
+  int64_t out = (in + 2 * pad - kernel + stride - 1) / stride + 1;
+  if (pad > 0 && (out - 1) * stride >= in + pad) --out;
+  return out;
+}
+
+}  // namespace
+
+PoolGeometry PoolOp::geometry(const Shape& x) const {
+  const PoolParams& p = params_;
+  if (x.rank() != 4) fail_shape("expects a 4-D input (N,C,H,W), got " + x.str());
+  PoolGeometry g;
+  g.n = x[0], g.c = x[1], g.h = x[2], g.w = x[3];
+  if (p.global_pooling) {
+    if (p.stride_h != 1 || p.stride_w != 1 || p.pad_h != 0 || p.pad_w != 0)
+      fail_param("global pooling takes stride 1 and pad 0, got stride_h=" +
+                 std::to_string(p.stride_h) + " stride_w=" + std::to_string(p.stride_w) +
+                 " pad_h=" + std::to_string(p.pad_h) + " pad_w=" + std::to_string(p.pad_w));
+    if (g.h <= 0 || g.w <= 0) fail_shape("global pooling needs a non-empty input, got " + x.str());
+    g.kh = g.h, g.kw = g.w, g.sh = g.sw = 1, g.ph = g.pw = 0;
+    g.oh = g.ow = 1;
+    return g;
+  }
+  if (p.kernel_h <= 0 || p.kernel_w <= 0)
+    fail_param("kernel must be positive, got " + std::to_string(p.kernel_h) + "x" +
+               std::to_string(p.kernel_w));
+  if (p.stride_h <= 0 || p.stride_w <= 0)
+    fail_param("stride must be positive, got stride_h=" + std::to_string(p.stride_h) +
+               " stride_w=" + std::to_string(p.stride_w));
+  if (p.pad_h < 0 || p.pad_w < 0)
+    fail_param("pad must be non-negative, got pad_h=" + std::to_string(p.pad_h) +
+               " pad_w=" + std::to_string(p.pad_w));
+  // Caffe forbids it: a window could then lie entirely in the padding.
+  if (p.pad_h >= p.kernel_h || p.pad_w >= p.kernel_w)
+    fail_param("pad must be smaller than the kernel, got pad_h=" + std::to_string(p.pad_h) +
+               " pad_w=" + std::to_string(p.pad_w) + " for kernel " + std::to_string(p.kernel_h) +
+               "x" + std::to_string(p.kernel_w));
+  const int64_t padded_h = g.h + 2 * p.pad_h, padded_w = g.w + 2 * p.pad_w;
+  if (p.kernel_h > padded_h || p.kernel_w > padded_w)
+    fail_shape("kernel " + std::to_string(p.kernel_h) + "x" + std::to_string(p.kernel_w) +
+               " is larger than the padded input " + std::to_string(padded_h) + "x" +
+               std::to_string(padded_w) + " (input " + x.str() + ")");
+  g.kh = p.kernel_h, g.kw = p.kernel_w, g.sh = p.stride_h, g.sw = p.stride_w;
+  g.ph = p.pad_h, g.pw = p.pad_w;
+  g.oh = pooled_size(g.h, g.kh, g.sh, g.ph);
+  g.ow = pooled_size(g.w, g.kw, g.sw, g.pw);
+  return g;
+}
+
+std::vector<Shape> PoolOp::output_shapes(const std::vector<Shape>& inputs) const {
+  expect_inputs(inputs, 1);
+  const PoolGeometry g = geometry(inputs[0]);
+  return {Shape{g.n, g.c, g.oh, g.ow}};
+}
+
+int64_t PoolOp::forward_macs(const std::vector<Shape>& inputs) const {
+  const PoolGeometry g = geometry(inputs.at(0));
+  return g.n * g.c * g.oh * g.ow * g.kh * g.kw;
+}
+
+}  // namespace svertka

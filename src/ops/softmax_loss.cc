@@ -1,0 +1,29 @@
+#include "ops/softmax_loss.h"
+
+#include <string>
+
+namespace svertka {
+
+SoftmaxLossGeometry SoftmaxLossOp::geometry(const std::vector<Shape>& inputs) const {
+  expect_inputs(inputs, 2);
+  const Shape& scores = inputs[0];
+  const Shape& labels = inputs[1];
+  if (scores.rank() < 2 || scores[1] <= 0)
+    fail_shape("expects scores (N,C) or (N,C,H,W) with C >= 1, got " + scores.str());
+  SoftmaxLossGeometry g;
+  g.n = scores[0];
+  g.classes = scores[1];
+  g.inner = scores.numel_from(2);
+  if (labels.numel() != g.n * g.inner)
+    fail_shape("labels " + labels.str() + " hold " + std::to_string(labels.numel()) +
+               " values, but scores " + scores.str() +
+               " need one per position (N*H*W = " + std::to_string(g.n * g.inner) + ")");
+  return g;
+}
+
+std::vector<Shape> SoftmaxLossOp::output_shapes(const std::vector<Shape>& inputs) const {
+  geometry(inputs);
+  return {Shape{1}};
+}
+
+}  // namespace svertka
