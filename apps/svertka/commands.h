@@ -1,0 +1,10 @@
+// The svertka CLI: one file per subcommand, each registering itself on the app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace svertka::cli {
+
+void add_summary_command(CLI::App& app);
+
+}  // namespace svertka::cli

@@ -1,0 +1,24 @@
+// svertka: train, evaluate and inspect the classic ImageNet CNNs.
+// The library throws typed errors; only here are they printed and turned into exit codes.
+#include <cstdio>
+
+#include "commands.h"
+#include "svertka/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app("svertka: AlexNet, VGG and GoogLeNet on oneDNN", "svertka");
+  app.require_subcommand(1);
+  svertka::cli::add_summary_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const svertka::NotFoundError& e) {
+    std::fprintf(stderr, "svertka: %s\n", e.what());
+    return 2;
+  } catch (const svertka::Error& e) {
+    std::fprintf(stderr, "svertka: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

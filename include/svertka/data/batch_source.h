@@ -1,0 +1,57 @@
+// BatchSource: a labelled dataset that fills (images, labels) batches by sample index. Training
+// asks for augmented samples; evaluation for plain ones. Sample i's augmentation must depend only
+// on (seed, epoch, i), so results never depend on batch composition or thread count.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "svertka/data/idx.h"
+#include "svertka/data/small_image_batch.h"
+#include "svertka/tensor.h"
+
+namespace svertka {
+
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  virtual int64_t size() const = 0;
+  virtual Shape sample_shape() const = 0;  // (C, H, W)
+  virtual int64_t num_classes() const = 0;
+  // images (B,C,H,W) and labels (B) for indices (B of them); `augment` on for training.
+  virtual void fill(std::span<const int64_t> indices, bool augment, uint64_t seed, uint64_t epoch,
+                    Tensor& images, Tensor& labels) const = 0;
+};
+
+// MNIST / Fashion-MNIST: pixels scaled to [0, 1], the training set's mean and standard deviation
+// subtracted and divided, random shifts by up to `augment.pad` pixels and flips when augmenting.
+class IdxBatchSource final : public BatchSource {
+ public:
+  IdxBatchSource(IdxDataset data, Normalization normalization, SmallImageAugment augment)
+      : data_(std::move(data)), normalization_(std::move(normalization)), augment_(augment) {}
+
+  int64_t size() const override { return data_.size(); }
+  Shape sample_shape() const override { return Shape{1, data_.images.rows, data_.images.cols}; }
+  int64_t num_classes() const override { return 10; }
+  void fill(std::span<const int64_t> indices, bool augment, uint64_t seed, uint64_t epoch,
+            Tensor& images, Tensor& labels) const override {
+    fill_batch(data_, indices, normalization_, augment ? augment_ : SmallImageAugment{}, seed,
+               epoch, images, labels);
+  }
+
+ private:
+  IdxDataset data_;
+  Normalization normalization_;
+  SmallImageAugment augment_;
+};
+
+struct IdxSplit {
+  std::unique_ptr<BatchSource> train, test;
+};
+
+// The train-* and t10k-* files of `folder`, normalised by the training set's statistics.
+IdxSplit load_idx_split(const std::string& folder, const SmallImageAugment& augment);
+
+}  // namespace svertka

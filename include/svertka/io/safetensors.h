@@ -1,0 +1,44 @@
+// The safetensors format (github.com/huggingface/safetensors), which PyTorch and Hugging Face tools
+// read: an 8-byte little-endian u64 header length N, N bytes of JSON (padded with spaces to a
+// multiple of 8), then the raw little-endian tensor data. The header maps each tensor name to
+//   {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}
+// with offsets in bytes from the start of the data section, plus optional string-to-string
+// "__metadata__". svertka reads and writes F32 only.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "svertka/tensor.h"
+
+namespace svertka {
+
+struct NamedTensor {
+  std::string name;  // e.g. "conv1.weight"
+  Tensor tensor;
+};
+
+// Writes `tensors` to `path` in the given order, atomically (see write_file_atomically).
+// `metadata` becomes the header's "__metadata__". Throws ParamError for a duplicate, reserved
+// ("__metadata__") or non-UTF-8 name or an undefined tensor, IoError if the file cannot be written.
+void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
+                      const std::map<std::string, std::string>& metadata = {});
+
+struct SafetensorsContents {
+  std::vector<NamedTensor> tensors;  // in the order of their data in the file
+  std::map<std::string, std::string> metadata;
+  std::string path;  // the file read, for messages
+
+  // The tensor called `name`; throws NotFoundError naming the file.
+  const Tensor& at(const std::string& name) const;
+  bool contains(const std::string& name) const;
+};
+
+// Reads and validates a whole file. Throws IoError naming `path` and what was wrong: a file too
+// short for its header, invalid JSON, a dtype other than F32, a shape that does not match its
+// offsets, offsets that overlap, leave gaps or run past the end of the file, or bytes that no
+// tensor covers.
+SafetensorsContents load_safetensors(const std::string& path);
+
+}  // namespace svertka

@@ -1,0 +1,115 @@
+// Net: a NetSpec compiled for one phase and backend — blobs allocated, kernels made, memory planned.
+//
+// Layers run in spec order (each bottom must come from an input or an earlier layer, as in Caffe).
+// A layer whose top names its bottom runs in place when its op allows it and nothing else reads the
+// bottom. A blob read by several layers receives the sum of their gradients. Only layers between a
+// learnable parameter and a weighted loss run backward.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "svertka/net_spec.h"
+
+namespace svertka {
+
+struct Parameter {
+  std::string name;  // "<layer>.<param>", e.g. "conv1.weight"
+  Tensor value, grad;
+  ParamSpec spec;
+};
+
+struct NetOptions {
+  Phase phase = Phase::kTrain;
+  Backend backend = Backend::kCpuDnnl;
+  // In TEST, blobs no longer needed share buffers; the blobs named here keep their own.
+  std::vector<std::string> keep_blobs;
+};
+
+// One row of `svertka summary`.
+struct LayerInfo {
+  std::string name, type;
+  std::vector<Shape> output_shapes;
+  int64_t params = 0;
+  int64_t macs = 0;
+};
+
+// Shapes, parameter counts and multiply-adds of every layer active in `phase`, inferred without
+// allocating anything (a VGG-16 summary costs no memory).
+std::vector<LayerInfo> describe_layers(const NetSpec& spec, Phase phase);
+
+class Net {
+ public:
+  Net(const NetSpec& spec, const NetOptions& options = {});
+  ~Net();
+  Net(const Net&) = delete;
+  Net& operator=(const Net&) = delete;
+
+  // The buffer of an input blob, to be filled before forward().
+  Tensor& input(const std::string& name);
+  // Runs every layer; returns the weighted sum of the losses (0 if the net has none).
+  float forward();
+  // Computes parameter gradients (overwritten) for the last forward().
+  void backward();
+
+  // One layer at a time, for per-layer timing (`svertka bench`): forward() is forward_layer(i) for
+  // every i in order; backward() zeroes unwritten gradients (begin_backward) then runs
+  // backward_layer(i) in reverse.
+  int num_layers() const { return static_cast<int>(layers_.size()); }
+  const LayerSpec& layer_spec(int i) const;
+  bool layer_runs_backward(int i) const;
+  void forward_layer(int i);
+  void begin_backward();
+  void backward_layer(int i);
+
+  // The current value of a blob (after in-place layers, the last version of that name).
+  const Tensor& blob(const std::string& name) const;
+  bool has_blob(const std::string& name) const;
+  // The gradient of a blob from the last backward(); NotFoundError if it has none.
+  const Tensor& blob_grad(const std::string& name) const;
+
+  std::vector<Parameter>& params() { return params_; }
+  const std::vector<Parameter>& params() const { return params_; }
+  Parameter& param(const std::string& name);
+  int64_t param_count() const;
+  // Makes this net use `other`'s parameter buffers (a TEST net evaluating a TRAIN net's weights).
+  // Names and shapes must match for every parameter of this net.
+  void share_params_from(const Net& other);
+  // Fills every parameter with its filler; parameter k draws from seed + k.
+  void init_params(uint64_t seed);
+
+  // Iteration counter passed to kernels (seeds dropout masks).
+  void set_step(uint64_t step) { step_ = step; }
+  Phase phase() const { return options_.phase; }
+  const std::string& name() const { return name_; }
+
+  const std::vector<LayerInfo>& layer_infos() const { return layer_infos_; }
+  // Bytes of activation and activation-gradient buffers after memory planning.
+  int64_t activation_bytes() const { return activation_bytes_; }
+  // The same without any buffer sharing, for comparison.
+  int64_t unplanned_activation_bytes() const { return unplanned_activation_bytes_; }
+  // Loss layers' names and their weights.
+  std::vector<std::pair<std::string, float>> losses() const;
+
+  struct Layer;
+  struct Blob;
+
+ private:
+  void compile(const NetSpec& spec);
+  void plan_memory();
+
+  std::string name_;
+  NetOptions options_;
+  uint64_t step_ = 0;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<Blob> blobs_;                    // every version of every name
+  std::map<std::string, int> latest_version_;  // name -> index into blobs_
+  std::vector<Parameter> params_;
+  std::vector<LayerInfo> layer_infos_;
+  std::vector<Tensor> accumulation_scratch_;  // per bottom position
+  int64_t activation_bytes_ = 0, unplanned_activation_bytes_ = 0;
+};
+
+}  // namespace svertka

@@ -1,0 +1,36 @@
+// SGD with momentum and weight decay in Caffe's form:
+//   v = m*v + lr*lr_mult*(g + wd*decay_mult*w);   w -= v
+// Nesterov (Caffe's NesterovSolver): w -= (1+m)*v_new - m*v_old.
+#pragma once
+
+#include <vector>
+
+#include "svertka/net.h"
+
+namespace svertka {
+
+struct SgdOptions {
+  double momentum = 0.9;
+  double weight_decay = 5e-4;
+  bool nesterov = false;
+};
+
+class SgdSolver {
+ public:
+  SgdSolver(std::vector<Parameter>& params, SgdOptions options);
+
+  // Applies one update with learning rate `lr` from the parameters' current gradients.
+  void step(double lr);
+
+  // Momentum buffers, one per parameter (for checkpoints).
+  std::vector<Tensor>& momentum() { return momentum_; }
+  const std::vector<Tensor>& momentum() const { return momentum_; }
+  const SgdOptions& options() const { return options_; }
+
+ private:
+  std::vector<Parameter>& params_;
+  SgdOptions options_;
+  std::vector<Tensor> momentum_;
+};
+
+}  // namespace svertka

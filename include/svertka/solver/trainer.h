@@ -1,0 +1,66 @@
+// Training a zoo model on a BatchSource with SGD: epochs of shuffled batches, validation after each
+// epoch, a checkpoint after each epoch and on request (Ctrl-C), metrics as JSON lines, and exact
+// resume: N + resume + N iterations give the same weights as 2N in one run.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "svertka/data/batch_source.h"
+#include "svertka/eval/metrics.h"
+#include "svertka/net.h"
+#include "svertka/solver/checkpoint.h"
+#include "svertka/solver/lr_schedule.h"
+#include "svertka/solver/sgd.h"
+
+namespace svertka {
+
+struct TrainProgress {
+  int64_t epoch, epochs;            // epoch is 0-based
+  int64_t iteration, iterations;    // updates done / planned in total
+  double images_per_second, loss, lr, eta_seconds;
+};
+
+struct EpochMetrics {
+  int64_t epoch = 0, iteration = 0;
+  double loss = 0, lr = 0;
+  double train_top1_error = 0, train_top5_error = 0;
+  double val_top1_error = 0, val_top5_error = 0;
+  double seconds = 0;  // wall time since the run (or resume) started
+};
+
+struct TrainConfig {
+  std::string model;
+  int64_t epochs = 10;
+  int64_t batch = 64;
+  int64_t iter_size = 1;       // batches whose gradients are averaged into one update
+  int64_t max_iterations = 0;  // stop after this many updates in total (0: all epochs)
+  LrScheduleOptions schedule;
+  SgdOptions sgd;
+  uint64_t seed = 1;
+  Backend backend = Backend::kCpuDnnl;
+  std::string out_dir;  // checkpoint.safetensors, weights.safetensors, metrics.jsonl
+  bool resume = false;
+  bool validate = true;
+  const std::atomic<bool>* stop_requested = nullptr;  // set from a signal handler: save and stop
+  std::function<void(const TrainProgress&)> on_progress;
+  std::function<void(const EpochMetrics&)> on_epoch;
+};
+
+struct TrainResult {
+  bool interrupted = false;
+  TrainingState state;
+  EpochMetrics last;  // of the last completed epoch
+};
+
+TrainResult train(const TrainConfig& config, const BatchSource& train_data,
+                  const BatchSource* validation_data);
+
+// Top-1/top-5 over a whole dataset, in batches of the net's batch size (the last one padded).
+TopKCounts evaluate(Net& net, const BatchSource& data, const std::string& logits,
+                    const std::function<void(int64_t done, int64_t total)>& progress = {});
+
+ModelOptions model_options_for(const BatchSource& data, int64_t batch);
+
+}  // namespace svertka

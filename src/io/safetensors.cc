@@ -1,0 +1,274 @@
+#include "svertka/io/safetensors.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "svertka/error.h"
+#include "svertka/io/atomic_file.h"
+
+namespace svertka {
+namespace {
+
+static_assert(std::endian::native == std::endian::little,
+              "safetensors data is little-endian and is copied without byte swapping");
+
+// Ordered so that a saved header lists tensors in the order they were given.
+using Json = nlohmann::ordered_json;
+
+constexpr uint64_t kPrefixBytes = 8;  // the u64 header length
+constexpr const char* kMetadataKey = "__metadata__";
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw IoError(path + ": " + what);
+}
+
+std::string range(uint64_t begin, uint64_t end) {
+  std::string s = "[";  // appended piecewise: "[" + std::string trips GCC 12's -Wrestrict at -O3
+  s += std::to_string(begin);
+  s += ",";
+  s += std::to_string(end);
+  return s + ")";
+}
+
+// A regular file read at explicit offsets.
+class InputFile {
+ public:
+  explicit InputFile(const std::string& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw IoError("cannot open " + path + ": " + std::strerror(errno));
+    struct stat info;
+    if (::fstat(fd_, &info) != 0) {
+      const int error = errno;
+      ::close(fd_);
+      fail(path, std::string("cannot stat: ") + std::strerror(error));
+    }
+    if (!S_ISREG(info.st_mode)) {
+      ::close(fd_);
+      fail(path, "not a regular file");
+    }
+    size_ = static_cast<uint64_t>(info.st_size);
+  }
+  ~InputFile() { ::close(fd_); }
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+
+  uint64_t size() const { return size_; }
+
+  void read(uint64_t offset, void* out, uint64_t count) const {
+    char* p = static_cast<char*>(out);
+    while (count > 0) {
+      const ssize_t n = ::pread(fd_, p, count, static_cast<off_t>(offset));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0)
+        fail(path_, "cannot read at byte " + std::to_string(offset) + ": " + std::strerror(errno));
+      if (n == 0) fail(path_, "file ended at byte " + std::to_string(offset) + " while being read");
+      p += n;
+      offset += static_cast<uint64_t>(n);
+      count -= static_cast<uint64_t>(n);
+    }
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
+
+struct Entry {
+  std::string name;
+  Shape shape;
+  uint64_t begin = 0, end = 0;  // bytes within the data section
+};
+
+Entry parse_entry(const std::string& path, const std::string& name, const Json& info) {
+  const std::string tensor = "tensor '" + name + "'";
+  if (!info.is_object())
+    fail(path,
+         tensor + ": expected an object with dtype, shape and data_offsets, got " + info.dump());
+  for (const char* key : {"dtype", "shape", "data_offsets"})
+    if (!info.contains(key)) fail(path, tensor + " has no \"" + key + "\"");
+
+  const Json& dtype = info["dtype"];
+  if (!dtype.is_string()) fail(path, tensor + ": dtype must be a string, got " + dtype.dump());
+  if (dtype != "F32")
+    fail(path, tensor + " has dtype " + dtype.get<std::string>() + "; only F32 is supported");
+
+  const Json& shape = info["shape"];
+  const std::string bad_shape =
+      tensor + ": shape must be an array of non-negative integers, got " + shape.dump();
+  if (!shape.is_array()) fail(path, bad_shape);
+  std::vector<int64_t> dims;
+  uint64_t bytes = sizeof(float);
+  for (const Json& d : shape) {
+    if (!d.is_number_unsigned()) fail(path, bad_shape);
+    const uint64_t dim = d.get<uint64_t>();
+    if (dim > uint64_t(std::numeric_limits<int64_t>::max()) ||
+        __builtin_mul_overflow(bytes, dim, &bytes))
+      fail(path, tensor + ": shape " + shape.dump() + " is too large");
+    dims.push_back(static_cast<int64_t>(dim));
+  }
+
+  const Json& offsets = info["data_offsets"];
+  if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
+      !offsets[1].is_number_unsigned() || offsets[0].get<uint64_t>() > offsets[1].get<uint64_t>())
+    fail(path, tensor + ": data_offsets must be [begin, end] with 0 <= begin <= end, got " +
+                   offsets.dump());
+  Entry entry{name, Shape(std::move(dims)), offsets[0].get<uint64_t>(), offsets[1].get<uint64_t>()};
+  if (entry.end - entry.begin != bytes)
+    fail(path, tensor + " has shape " + entry.shape.str() + " (" + std::to_string(bytes) +
+                   " bytes as F32) but data_offsets " + range(entry.begin, entry.end) + " span " +
+                   std::to_string(entry.end - entry.begin) + " bytes");
+  return entry;
+}
+
+std::map<std::string, std::string> parse_metadata(const std::string& path, const Json& json) {
+  if (!json.is_object()) fail(path, "__metadata__ must be an object, got " + json.dump());
+  std::map<std::string, std::string> metadata;
+  for (const auto& [key, value] : json.items()) {
+    if (!value.is_string())
+      fail(path, "__metadata__ values must be strings; '" + key + "' is " + value.dump());
+    metadata[key] = value.get<std::string>();
+  }
+  return metadata;
+}
+
+// Tensors must tile the data section exactly, as the reference implementation requires: no
+// overlaps, no gaps, nothing past the end and nothing after the last tensor.
+void check_layout(const std::string& path, const std::vector<Entry>& sorted, uint64_t data_size) {
+  uint64_t covered = 0;
+  const Entry* previous = nullptr;
+  for (const Entry& e : sorted) {
+    if (e.begin < covered)
+      fail(path, "tensor '" + e.name + "' at " + range(e.begin, e.end) + " overlaps tensor '" +
+                     previous->name + "' at " + range(previous->begin, previous->end));
+    if (e.begin > covered)
+      fail(path, "bytes " + range(covered, e.begin) + " of the data section, before tensor '" +
+                     e.name + "', belong to no tensor");
+    if (e.end > data_size)
+      fail(path, "tensor '" + e.name + "' needs bytes " + range(e.begin, e.end) +
+                     " of the data section but the file holds only " + std::to_string(data_size));
+    covered = e.end;
+    previous = &e;
+  }
+  if (covered != data_size)
+    fail(path, "the data section holds " + std::to_string(data_size) +
+                   " bytes but the tensors cover only " + std::to_string(covered));
+}
+
+}  // namespace
+
+void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
+                      const std::map<std::string, std::string>& metadata) {
+  Json header = Json::object();
+  if (!metadata.empty()) header[kMetadataKey] = metadata;
+  std::set<std::string> names;
+  uint64_t offset = 0;
+  for (const auto& [name, tensor] : tensors) {
+    const std::string cannot = "cannot save " + path + ": ";
+    if (name == kMetadataKey) throw ParamError(cannot + "the tensor name __metadata__ is reserved");
+    if (!names.insert(name).second)
+      throw ParamError(cannot + "two tensors are named '" + name + "'");
+    if (tensor.data() == nullptr) throw ParamError(cannot + "tensor '" + name + "' is undefined");
+    Json entry = Json::object();
+    entry["dtype"] = "F32";
+    entry["shape"] = tensor.shape().dims();
+    entry["data_offsets"] = Json::array({offset, offset + tensor.bytes()});
+    header[name] = std::move(entry);
+    offset += tensor.bytes();
+  }
+  std::string text;
+  try {
+    text = header.dump();
+  } catch (const Json::type_error& e) {
+    throw ParamError("cannot save " + path + ": a tensor name or metadata entry is not UTF-8 (" +
+                     e.what() + ")");
+  }
+  // Padding keeps the data section 8-byte aligned, as the reference writer does.
+  text.append((kPrefixBytes - text.size() % kPrefixBytes) % kPrefixBytes, ' ');
+
+  write_file_atomically(path, [&](std::ostream& out) {
+    char prefix[kPrefixBytes];
+    for (uint64_t i = 0; i < kPrefixBytes; ++i) prefix[i] = char((text.size() >> (8 * i)) & 0xff);
+    out.write(prefix, kPrefixBytes);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    for (const auto& [name, tensor] : tensors)
+      out.write(reinterpret_cast<const char*>(tensor.data()),
+                static_cast<std::streamsize>(tensor.bytes()));
+  });
+}
+
+SafetensorsContents load_safetensors(const std::string& path) {
+  InputFile file(path);
+  if (file.size() < kPrefixBytes)
+    fail(path, "the file has " + std::to_string(file.size()) +
+                   " bytes, fewer than the 8-byte header length it must start with");
+  unsigned char prefix[kPrefixBytes];
+  file.read(0, prefix, kPrefixBytes);
+  uint64_t header_size = 0;
+  for (int i = kPrefixBytes - 1; i >= 0; --i) header_size = header_size << 8 | prefix[i];
+  if (header_size > file.size() - kPrefixBytes)
+    fail(path, "the header length in bytes 0-7 is " + std::to_string(header_size) + " but only " +
+                   std::to_string(file.size() - kPrefixBytes) + " bytes follow");
+
+  std::string text(header_size, '\0');
+  file.read(kPrefixBytes, text.data(), header_size);
+  Json header;
+  try {
+    header = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    fail(path, "the header (bytes " + range(kPrefixBytes, kPrefixBytes + header_size) +
+                   ") is not valid JSON: " + e.what());
+  }
+  if (!header.is_object()) fail(path, "the header must be a JSON object, got " + header.dump());
+
+  SafetensorsContents contents;
+  contents.path = path;
+  std::vector<Entry> entries;
+  for (const auto& [key, value] : header.items()) {
+    if (key == kMetadataKey)
+      contents.metadata = parse_metadata(path, value);
+    else
+      entries.push_back(parse_entry(path, key, value));
+  }
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  const uint64_t data_start = kPrefixBytes + header_size;
+  check_layout(path, entries, file.size() - data_start);
+
+  for (Entry& e : entries) {
+    Tensor tensor(e.shape);
+    file.read(data_start + e.begin, tensor.data(), tensor.bytes());
+    contents.tensors.push_back({std::move(e.name), std::move(tensor)});
+  }
+  return contents;
+}
+
+const Tensor& SafetensorsContents::at(const std::string& name) const {
+  for (const auto& t : tensors)
+    if (t.name == name) return t.tensor;
+  std::string held;
+  const size_t shown = std::min<size_t>(tensors.size(), 10);
+  for (size_t i = 0; i < shown; ++i) held += (i > 0 ? ", " : "") + tensors[i].name;
+  if (shown < tensors.size()) held += ", ... (" + std::to_string(tensors.size()) + " in all)";
+  throw NotFoundError(
+      path + ": no tensor named '" + name + "'" +
+      (tensors.empty() ? std::string(" (the file holds none)") : " (the file holds " + held + ")"));
+}
+
+bool SafetensorsContents::contains(const std::string& name) const {
+  return std::any_of(tensors.begin(), tensors.end(),
+                     [&](const NamedTensor& t) { return t.name == name; });
+}
+
+}  // namespace svertka

@@ -1,0 +1,288 @@
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include "net/net_internal.h"
+#include "svertka/error.h"
+#include "svertka/kernel_registry.h"
+
+namespace svertka {
+namespace {
+
+// Explains a bottom that no earlier layer produces: a cycle, a wrong order, or a typo.
+[[noreturn]] void fail_unresolved_bottom(const NetSpec& spec, size_t layer_index,
+                                         const std::string& bottom) {
+  const std::string where = "net '" + spec.name + "', layer '" + spec.layers[layer_index].name + "'";
+  // Producers of each name, ignoring in-place self-edges.
+  std::multimap<std::string, size_t> producers;
+  for (size_t i = 0; i < spec.layers.size(); ++i)
+    for (const auto& top : spec.layers[i].tops)
+      if (std::find(spec.layers[i].bottoms.begin(), spec.layers[i].bottoms.end(), top) ==
+          spec.layers[i].bottoms.end())
+        producers.emplace(top, i);
+  if (producers.count(bottom) == 0)
+    throw ShapeError(where + ": bottom '" + bottom +
+                     "' is neither a net input nor the top of any layer");
+  // Depth-first search from the producer of `bottom` back through its bottoms to this layer.
+  std::vector<size_t> path;
+  std::set<size_t> visited;
+  std::function<bool(size_t)> reaches = [&](size_t layer) -> bool {
+    path.push_back(layer);
+    if (layer == layer_index) return true;
+    if (visited.insert(layer).second)
+      for (const auto& b : spec.layers[layer].bottoms)
+        for (auto [it, end] = producers.equal_range(b); it != end; ++it)
+          if (reaches(it->second)) return true;
+    path.pop_back();
+    return false;
+  };
+  for (auto [it, end] = producers.equal_range(bottom); it != end; ++it) {
+    path.clear();
+    if (reaches(it->second)) {
+      std::string cycle = spec.layers[layer_index].name;
+      for (auto p = path.rbegin(); p != path.rend(); ++p) cycle += " <- " + spec.layers[*p].name;
+      throw ShapeError(where + ": the graph has a cycle: " + cycle);
+    }
+  }
+  throw ShapeError(where + ": bottom '" + bottom + "' is produced only by a later layer ('" +
+                   spec.layers[producers.find(bottom)->second].name +
+                   "'); list layers in dependency order");
+}
+
+
+}  // namespace
+
+Net::Net(const NetSpec& spec, const NetOptions& options) : name_(spec.name), options_(options) {
+  compile(spec);
+  plan_memory();
+}
+
+Net::~Net() = default;
+
+void Net::compile(const NetSpec& spec) {
+  for (const InputSpec& input : spec.inputs) {
+    if (latest_version_.count(input.name))
+      throw ShapeError("net '" + name_ + "': input '" + input.name + "' is declared twice");
+    latest_version_[input.name] = static_cast<int>(blobs_.size());
+    Blob blob;
+    blob.name = input.name;
+    blob.shape = input.shape;
+    blobs_.push_back(std::move(blob));
+  }
+  std::set<std::string> layer_names;
+  for (size_t spec_index = 0; spec_index < spec.layers.size(); ++spec_index) {
+    const LayerSpec& ls = spec.layers[spec_index];
+    if (ls.only_in && *ls.only_in != options_.phase) continue;
+    const std::string where = "net '" + name_ + "', layer '" + ls.name + "'";
+    if (!ls.op) throw ParamError(where + ": has no op");
+    if (!layer_names.insert(ls.name).second) throw ParamError(where + ": the name is used twice");
+    const int index = static_cast<int>(layers_.size());
+    auto layer = std::make_unique<Layer>();
+    layer->spec = ls;
+    const Op& op = *ls.op;
+
+    std::vector<Shape> bottom_shapes;
+    for (const auto& bottom : ls.bottoms) {
+      auto it = latest_version_.find(bottom);
+      if (it == latest_version_.end()) fail_unresolved_bottom(spec, spec_index, bottom);
+      layer->bottoms.push_back(it->second);
+      blobs_[static_cast<size_t>(it->second)].consumers.push_back(index);
+      bottom_shapes.push_back(blobs_[static_cast<size_t>(it->second)].shape);
+    }
+    const std::vector<Shape> top_shapes = op.output_shapes(bottom_shapes);
+    if (top_shapes.size() != ls.tops.size())
+      throw ParamError(where + ": " + std::string(op.type()) + " produces " +
+                       std::to_string(top_shapes.size()) + " top(s), the spec names " +
+                       std::to_string(ls.tops.size()));
+
+    const auto param_shapes = op.param_shapes(bottom_shapes);
+    const auto param_names = op.param_names();
+    for (size_t k = 0; k < param_shapes.size(); ++k) {
+      Parameter p;
+      p.name = ls.name + "." + (k < param_names.size() ? param_names[k] : std::to_string(k));
+      p.value = Tensor(param_shapes[k]);
+      p.grad = Tensor(param_shapes[k]);
+      if (k < ls.params.size()) p.spec = ls.params[k];
+      layer->param_indices.push_back(static_cast<int>(params_.size()));
+      params_.push_back(std::move(p));
+    }
+
+    for (size_t t = 0; t < ls.tops.size(); ++t) {
+      const std::string& top = ls.tops[t];
+      Blob blob;
+      blob.name = top;
+      blob.shape = top_shapes[t];
+      blob.producer = index;
+      auto in_place = std::find(ls.bottoms.begin(), ls.bottoms.end(), top);
+      if (in_place != ls.bottoms.end()) {
+        blob.alias_of = layer->bottoms[static_cast<size_t>(in_place - ls.bottoms.begin())];
+      } else if (latest_version_.count(top)) {
+        throw ParamError(where + ": top '" + top + "' is already produced by another layer or input");
+      }
+      layer->tops.push_back(static_cast<int>(blobs_.size()));
+      latest_version_[top] = static_cast<int>(blobs_.size());
+      blobs_.push_back(std::move(blob));
+    }
+
+    layer->loss_weight = ls.loss_weight.value_or(op.is_loss() ? 1.0f : 0.0f);
+    layer->kernel = KernelRegistry::instance().make(op, options_.backend, bottom_shapes);
+
+    LayerInfo info{ls.name, std::string(op.type()), top_shapes, 0, op.forward_macs(bottom_shapes)};
+    for (const Shape& s : param_shapes) info.params += s.numel();
+    layer_infos_.push_back(std::move(info));
+    layers_.push_back(std::move(layer));
+  }
+
+  // In place only where the op allows it and nothing else reads (or the user keeps) the bottom.
+  const std::set<std::string> keep(options_.keep_blobs.begin(), options_.keep_blobs.end());
+  for (Blob& blob : blobs_) {
+    if (blob.alias_of < 0) continue;
+    const Blob& bottom = blobs_[static_cast<size_t>(blob.alias_of)];
+    const Layer& layer = *layers_[static_cast<size_t>(blob.producer)];
+    if (!layer.spec.op->supports_in_place() || bottom.consumers.size() != 1 ||
+        bottom.producer < 0 || keep.count(bottom.name))
+      blob.alias_of = -1;
+  }
+
+  // Which layers run backward: between a trainable parameter and a weighted loss.
+  for (auto& layer : layers_) {
+    bool depends = false;
+    for (int p : layer->param_indices) depends |= params_[static_cast<size_t>(p)].spec.lr_mult != 0;
+    for (int b : layer->bottoms) depends |= blobs_[static_cast<size_t>(b)].depends_on_params;
+    for (int t : layer->tops) blobs_[static_cast<size_t>(t)].depends_on_params = depends;
+  }
+  std::vector<bool> leads_to_loss(layers_.size(), false);
+  for (size_t i = layers_.size(); i-- > 0;) {
+    Layer& layer = *layers_[i];
+    bool leads = layer.loss_weight != 0;
+    for (int t : layer.tops)
+      for (int c : blobs_[static_cast<size_t>(t)].consumers) leads |= leads_to_loss[static_cast<size_t>(c)];
+    leads_to_loss[i] = leads;
+    bool depends = false;
+    for (int t : layer.tops) depends |= blobs_[static_cast<size_t>(t)].depends_on_params;
+    layer.runs_backward = options_.phase == Phase::kTrain && leads && depends &&
+                          layer.spec.op->has_backward();
+  }
+  for (size_t i = layers_.size(); i-- > 0;) {
+    Layer& layer = *layers_[i];
+    layer.writes_bottom_grad.assign(layer.bottoms.size(), false);
+    layer.accumulates_bottom_grad.assign(layer.bottoms.size(), false);
+    if (!layer.runs_backward) continue;
+    for (size_t b = 0; b < layer.bottoms.size(); ++b) {
+      Blob& bottom = blobs_[static_cast<size_t>(layer.bottoms[b])];
+      if (!layer.spec.op->input_has_grad(static_cast<int>(b)) || !bottom.depends_on_params) continue;
+      layer.writes_bottom_grad[b] = true;
+      layer.accumulates_bottom_grad[b] = !bottom.grad_writers.empty();
+      bottom.grad_writers.emplace_back(static_cast<int>(i), static_cast<int>(b));
+    }
+    if (layer.loss_weight == 0)
+      for (int t : layer.tops) blobs_[static_cast<size_t>(t)].needs_grad = true;
+  }
+}
+
+Tensor& Net::input(const std::string& name) {
+  for (Blob& blob : blobs_)
+    if (blob.producer < 0 && blob.name == name) return blob.data;
+  throw NotFoundError("net '" + name_ + "' has no input named '" + name + "'");
+}
+
+float Net::forward() {
+  float loss = 0;
+  for (int i = 0; i < num_layers(); ++i) {
+    forward_layer(i);
+    const Layer& layer = *layers_[static_cast<size_t>(i)];
+    if (layer.loss_weight != 0)
+      loss += layer.loss_weight * blobs_[static_cast<size_t>(layer.tops[0])].data[0];
+  }
+  return loss;
+}
+
+void Net::forward_layer(int i) {
+  Layer& layer = *layers_.at(static_cast<size_t>(i));
+  layer.forward_args.step = step_;
+  layer.kernel->forward(layer.forward_args);
+}
+
+void Net::backward() {
+  begin_backward();
+  for (int i = num_layers(); i-- > 0;) backward_layer(i);
+}
+
+void Net::begin_backward() {
+  for (Blob& blob : blobs_)
+    if (blob.needs_grad && blob.grad_writers.empty()) blob.grad.zero();
+}
+
+void Net::backward_layer(int i) {
+  Layer& layer = *layers_.at(static_cast<size_t>(i));
+  if (!layer.runs_backward) return;
+  layer.backward_args.step = step_;
+  layer.kernel->backward(layer.backward_args);
+  for (size_t b = 0; b < layer.bottoms.size(); ++b) {
+    if (!layer.accumulates_bottom_grad[b]) continue;
+    Tensor& sum = blobs_[static_cast<size_t>(layer.bottoms[b])].grad;
+    const Tensor& part = *layer.backward_args.input_grads[b];
+    float* s = sum.data();
+    const float* p = part.data();
+    const int64_t n = sum.numel();
+#pragma omp parallel for schedule(static)
+    for (int64_t k = 0; k < n; ++k) s[k] += p[k];
+  }
+}
+
+const LayerSpec& Net::layer_spec(int i) const { return layers_.at(static_cast<size_t>(i))->spec; }
+
+bool Net::layer_runs_backward(int i) const { return layers_.at(static_cast<size_t>(i))->runs_backward; }
+
+const Tensor& Net::blob(const std::string& name) const {
+  auto it = latest_version_.find(name);
+  if (it == latest_version_.end()) throw NotFoundError("net '" + name_ + "' has no blob '" + name + "'");
+  return blobs_[static_cast<size_t>(it->second)].data;
+}
+
+bool Net::has_blob(const std::string& name) const { return latest_version_.count(name) > 0; }
+
+const Tensor& Net::blob_grad(const std::string& name) const {
+  auto it = latest_version_.find(name);
+  if (it == latest_version_.end() || !blobs_[static_cast<size_t>(it->second)].grad.defined())
+    throw NotFoundError("net '" + name_ + "' computes no gradient for blob '" + name + "'");
+  return blobs_[static_cast<size_t>(it->second)].grad;
+}
+
+Parameter& Net::param(const std::string& name) {
+  for (Parameter& p : params_)
+    if (p.name == name) return p;
+  throw NotFoundError("net '" + name_ + "' has no parameter '" + name + "'");
+}
+
+int64_t Net::param_count() const {
+  int64_t n = 0;
+  for (const Parameter& p : params_) n += p.value.numel();
+  return n;
+}
+
+void Net::share_params_from(const Net& other) {
+  for (Parameter& p : params_) {
+    const Parameter* match = nullptr;
+    for (const Parameter& q : other.params_)
+      if (q.name == p.name) match = &q;
+    if (!match || match->value.shape() != p.value.shape())
+      throw ShapeError("net '" + name_ + "': parameter '" + p.name + "' " + p.value.shape().str() +
+                       (match ? " has shape " + match->value.shape().str() : " is missing") +
+                       " in net '" + other.name_ + "'");
+    p.value = match->value;  // kernels read through &p.value, so they now see the shared buffer
+  }
+}
+
+void Net::init_params(uint64_t seed) {
+  for (size_t k = 0; k < params_.size(); ++k) fill(params_[k].value, params_[k].spec.filler, seed + k);
+}
+
+std::vector<std::pair<std::string, float>> Net::losses() const {
+  std::vector<std::pair<std::string, float>> out;
+  for (const auto& layer : layers_)
+    if (layer->loss_weight != 0) out.emplace_back(layer->spec.name, layer->loss_weight);
+  return out;
+}
+
+}  // namespace svertka

@@ -1,0 +1,152 @@
+#include "svertka/net.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "op_test_helpers.h"
+#include "ops/relu.h"
+#include "svertka/builder.h"
+#include "svertka/zoo.h"
+
+namespace svertka::testing {
+namespace {
+
+// data -> conv -> relu (in place) -> three readers: a 1x1 conv, a max pool + 1x1 conv, and an
+// auxiliary FC loss; the first two are concatenated into the main FC loss. Exercises in-place
+// layers, gradient accumulation over several readers, concat and weighted losses.
+NetSpec branching_net() {
+  NetBuilder b("branching");
+  b.default_fillers(Filler::gaussian(0.3), Filler::gaussian(0.1));
+  auto x = b.input("data", Shape{2, 3, 6, 6});
+  b.input("label", Shape{2});
+  x = b.conv("conv", x, Conv(4, 3).pad(1));
+  x = b.relu("relu", x);
+  const auto left = b.conv("left", x, Conv(3, 1));
+  const auto pooled = b.pool("pool", x, Pool::max(3, 1).pad(1));
+  const auto right = b.conv("right", pooled, Conv(2, 1));
+  const auto joined = b.concat("joined", {left, right});
+  const auto scores = b.fc("fc", joined, Fc(5));
+  b.softmax_loss("loss", scores, "label");
+  const auto aux = b.fc("aux_fc", x, Fc(5));
+  b.softmax_loss("aux_loss", aux, "label", 0.3f);
+  return b.build();
+}
+
+void fill_inputs(Net& net) {
+  Tensor& data = net.input("data");
+  fill_uniform(data, 11);
+  net.input("label")[0] = 1;
+  net.input("label")[1] = 4;
+}
+
+TEST(Net, GradientsMatchFiniteDifferencesThroughBranchesAndInPlaceLayers) {
+  for (Backend backend : {Backend::kCpuRef, Backend::kCpuDnnl}) {
+    SCOPED_TRACE(backend_name(backend));
+    Net net(branching_net(), {.phase = Phase::kTrain, .backend = backend});
+    net.init_params(3);
+    fill_inputs(net);
+    net.forward();
+    net.backward();
+    int checked = 0;
+    for (Parameter& p : net.params()) {
+      const Tensor analytic = p.grad.clone();
+      for (int64_t i = 0; i < p.value.numel(); i += std::max<int64_t>(1, p.value.numel() / 7)) {
+        const float saved = p.value[i], h = 1e-3f;
+        p.value[i] = saved + h;
+        const double plus = net.forward();
+        p.value[i] = saved - h;
+        const double minus = net.forward();
+        p.value[i] = saved;
+        const double numeric = (plus - minus) / (2.0 * h);
+        EXPECT_NEAR(analytic[i], numeric, 1e-2 * std::abs(numeric) + 3e-4) << p.name << "[" << i << "]";
+        ++checked;
+      }
+    }
+    EXPECT_GT(checked, 40);
+  }
+}
+
+TEST(Net, InPlaceReluSharesTheBufferOfItsBottom) {
+  Net net(branching_net(), {.phase = Phase::kTrain, .backend = Backend::kCpuRef});
+  net.init_params(3);
+  fill_inputs(net);
+  net.forward();
+  // "conv" names the post-ReLU blob now: nothing negative survives.
+  const Tensor& activations = net.blob("conv");
+  for (int64_t i = 0; i < activations.numel(); ++i) EXPECT_GE(activations[i], 0.0f);
+}
+
+TEST(Net, InferenceSharesActivationBuffersAndKeepsRequestedBlobs) {
+  const NetSpec spec = build_model("alexnet_small", {.num_classes = 10, .channels = 1, .batch = 4});
+  Net test(spec, {.phase = Phase::kTest});
+  // conv1 and norm1 (the two largest) must coexist; everything else fits in reused buffers.
+  EXPECT_LT(test.activation_bytes(), test.unplanned_activation_bytes() * 3 / 5);
+  Net keep(spec, {.phase = Phase::kTest, .keep_blobs = {"fc4"}});
+  keep.init_params(1);
+  fill_uniform(keep.input("data"), 2);
+  keep.forward();
+  std::vector<std::string> every_blob;
+  for (const auto& layer : spec.layers) every_blob.insert(every_blob.end(), layer.tops.begin(), layer.tops.end());
+  Net plain(spec, {.phase = Phase::kTest, .keep_blobs = every_blob});  // nothing shared
+  EXPECT_EQ(plain.activation_bytes(), plain.unplanned_activation_bytes());
+  plain.init_params(1);
+  plain.input("data").copy_from(keep.input("data"));
+  plain.forward();
+  EXPECT_LE(max_relative_error(keep.blob("fc4"), plain.blob("fc4")), 1e-6);
+}
+
+TEST(Net, TrainingAndInferenceGiveTheSameLogitsWithoutDropout) {
+  NetSpec spec = build_model("lenet", {.num_classes = 10, .channels = 1, .batch = 3});
+  Net train(spec, {.phase = Phase::kTrain});
+  Net test(spec, {.phase = Phase::kTest});
+  train.init_params(5);
+  test.init_params(5);
+  fill_uniform(train.input("data"), 6);
+  test.input("data").copy_from(train.input("data"));
+  const float train_loss = train.forward();
+  const float test_loss = test.forward();
+  EXPECT_NEAR(train_loss, test_loss, 1e-5);
+  EXPECT_LE(max_relative_error(train.blob("ip2"), test.blob("ip2")), 1e-6);
+}
+
+TEST(Net, CycleIsAClearError) {
+  NetBuilder b("cyclic");
+  b.input("data", Shape{1, 2});
+  b.add("a", std::make_shared<ReluOp>(ReluParams{}), {"c_out"}, {"a_out"});
+  b.add("c", std::make_shared<ReluOp>(ReluParams{}), {"a_out"}, {"c_out"});
+  SVERTKA_EXPECT_THROW_WITH(Net(b.build()), ShapeError, "cycle", "'a'");
+}
+
+TEST(Net, UnknownBottomAndWrongInputShapeAreClearErrors) {
+  NetBuilder b("typo");
+  b.input("data", Shape{1, 2});
+  b.relu("r", "dta");
+  SVERTKA_EXPECT_THROW_WITH(Net(b.build()), ShapeError, "'dta'", "layer 'r'");
+  // VGG-16 on a 3-D input: conv1_1 names itself and the shape.
+  NetSpec vgg = build_model("vgg16", {});
+  vgg.inputs[0].shape = Shape{3, 224, 224};
+  SVERTKA_EXPECT_THROW_WITH(describe_layers(vgg, Phase::kTest), ShapeError, "conv1_1", "(3,224,224)");
+}
+
+TEST(Net, FrozenLayersGetNoGradient) {
+  NetSpec spec = build_model("lenet", {.num_classes = 10, .channels = 1, .batch = 2});
+  for (auto& layer : spec.layers)
+    if (layer.name == "conv1")
+      for (auto& p : layer.params) p.lr_mult = 0;
+  Net net(spec, {.phase = Phase::kTrain});
+  net.init_params(1);
+  fill_uniform(net.input("data"), 2);
+  net.forward();
+  net.backward();
+  double frozen = 0, trained = 0;
+  for (int64_t i = 0; i < net.param("conv1.weight").grad.numel(); ++i)
+    frozen += std::abs(net.param("conv1.weight").grad[i]);
+  for (int64_t i = 0; i < net.param("conv2.weight").grad.numel(); ++i)
+    trained += std::abs(net.param("conv2.weight").grad[i]);
+  EXPECT_EQ(frozen, 0.0);
+  EXPECT_GT(trained, 0.0);
+}
+
+}  // namespace
+}  // namespace svertka::testing
