@@ -6,5 +6,9 @@
 namespace svertka::cli {
 
 void add_summary_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_plot_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace svertka::cli

@@ -9,6 +9,10 @@ int main(int argc, char** argv) {
   CLI::App app("svertka: AlexNet, VGG and GoogLeNet on oneDNN", "svertka");
   app.require_subcommand(1);
   svertka::cli::add_summary_command(app);
+  svertka::cli::add_train_command(app);
+  svertka::cli::add_eval_command(app);
+  svertka::cli::add_plot_command(app);
+  svertka::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -24,7 +24,8 @@ struct Parameter {
 struct NetOptions {
   Phase phase = Phase::kTrain;
   Backend backend = Backend::kCpuDnnl;
-  // In TEST, blobs no longer needed share buffers; the blobs named here keep their own.
+  // Blobs no longer needed share buffers (activations in TEST, gradients in TRAIN); the blobs
+  // named here keep their own, so blob() and blob_grad() stay readable after forward/backward.
   std::vector<std::string> keep_blobs;
 };
 
@@ -67,7 +68,8 @@ class Net {
   // The current value of a blob (after in-place layers, the last version of that name).
   const Tensor& blob(const std::string& name) const;
   bool has_blob(const std::string& name) const;
-  // The gradient of a blob from the last backward(); NotFoundError if it has none.
+  // The gradient of a blob from the last backward(); NotFoundError if it has none. Gradient buffers
+  // are reused during backward, so only blobs named in NetOptions::keep_blobs keep theirs.
   const Tensor& blob_grad(const std::string& name) const;
 
   std::vector<Parameter>& params() { return params_; }

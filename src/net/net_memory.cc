@@ -52,7 +52,9 @@ void Net::plan_memory() {
     if (!blob.needs_grad && blob.grad_writers.empty()) continue;
     const int root = root_of(blobs_, static_cast<int>(v));
     const int first = blob.grad_writers.empty() ? 0 : backward_step(blob.grad_writers.front().first);
-    const int last = std::max(first, blob.producer >= 0 ? backward_step(blob.producer) : first);
+    const bool kept = keep.count(blob.name) > 0;  // readable through blob_grad() after backward
+    const int last = kept ? num_layers
+                          : std::max(first, blob.producer >= 0 ? backward_step(blob.producer) : first);
     auto [it, fresh] = grad_requests.try_emplace(root, BufferRequest{blob.shape.numel(), first, last});
     if (!fresh) {
       it->second.first_step = std::min(it->second.first_step, first);

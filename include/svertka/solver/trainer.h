@@ -13,6 +13,7 @@
 #include "svertka/solver/checkpoint.h"
 #include "svertka/solver/lr_schedule.h"
 #include "svertka/solver/sgd.h"
+#include "svertka/zoo.h"
 
 namespace svertka {
 
@@ -32,6 +33,7 @@ struct EpochMetrics {
 
 struct TrainConfig {
   std::string model;
+  int64_t width_divisor = 1;  // ModelOptions::width_divisor (narrower nets for quick runs)
   int64_t epochs = 10;
   int64_t batch = 64;
   int64_t iter_size = 1;       // batches whose gradients are averaged into one update
@@ -61,6 +63,6 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
 TopKCounts evaluate(Net& net, const BatchSource& data, const std::string& logits,
                     const std::function<void(int64_t done, int64_t total)>& progress = {});
 
-ModelOptions model_options_for(const BatchSource& data, int64_t batch);
+ModelOptions model_options_for(const BatchSource& data, int64_t batch, int64_t width_divisor = 1);
 
 }  // namespace svertka

@@ -1,0 +1,267 @@
+// svertka bench --model NAME --batch N [--train] [--iters N] [--warmup W] [--threads T]
+//               [--input CxHxW] [--classes K] [--json FILE]
+// Like `caffe time`: random data through a zoo model on oneDNN, one row per layer with the median
+// forward and backward milliseconds, then whole-iteration medians (timed on their own, not summed
+// from the rows), images/s, effective GFLOP/s, activation memory and the process's peak RSS.
+#include <fmt/format.h>
+#include <omp.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "commands.h"
+#include "svertka/error.h"
+#include "svertka/net.h"
+#include "svertka/solver/sgd.h"
+#include "svertka/zoo.h"
+
+namespace svertka::cli {
+namespace {
+
+struct BenchArgs {
+  std::string model;
+  int64_t batch = 0;
+  bool train = false;
+  int iters = 10;
+  int warmup = 2;
+  int threads = 0;    // 0: OpenMP's default
+  std::string input;  // CxHxW
+  int64_t classes = 1000;
+  std::string json;
+};
+
+// Medians over the timed iterations, in milliseconds.
+struct LayerTiming {
+  std::string name, type;
+  bool runs_backward = false;
+  double forward_ms = 0, backward_ms = 0;
+};
+
+struct BenchResult {
+  std::vector<LayerTiming> layers;
+  double forward_ms = 0, backward_ms = 0, update_ms = 0, iteration_ms = 0;
+};
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  const size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+  const double upper = v[mid];
+  if (v.size() % 2 == 1) return upper;
+  return (*std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid)) + upper) / 2;
+}
+
+ModelOptions model_options(const BenchArgs& args) {
+  ModelOptions o;
+  o.num_classes = args.classes;
+  o.batch = args.batch;
+  if (!args.input.empty()) {
+    std::vector<int64_t> dims;
+    std::stringstream ss(args.input);
+    std::string part;
+    while (std::getline(ss, part, 'x')) {
+      try {
+        dims.push_back(std::stoll(part));
+      } catch (const std::exception&) {
+        dims.clear();
+        break;
+      }
+    }
+    if (dims.size() != 3)
+      throw ParamError("--input expects CxHxW (e.g. 3x224x224), got '" + args.input + "'");
+    o.channels = dims[0], o.height = dims[1], o.width = dims[2];
+  }
+  return o;
+}
+
+// Standard-normal pixels and uniform labels in [0, classes), from a fixed seed.
+void fill_inputs(Net& net, int64_t classes) {
+  std::mt19937_64 rng(42);
+  std::normal_distribution<float> pixel;
+  Tensor& data = net.input("data");
+  for (int64_t i = 0; i < data.numel(); ++i) data[i] = pixel(rng);
+  std::uniform_int_distribution<int64_t> label(0, classes - 1);
+  Tensor& labels = net.input("label");
+  for (int64_t i = 0; i < labels.numel(); ++i) labels[i] = static_cast<float>(label(rng));
+}
+
+BenchResult time_net(Net& net, const BenchArgs& args) {
+  const int n = net.num_layers();
+  std::unique_ptr<SgdSolver> solver;
+  if (args.train) solver = std::make_unique<SgdSolver>(net.params(), SgdOptions{});
+  std::vector<std::vector<double>> forward(static_cast<size_t>(n)),
+      backward(static_cast<size_t>(n));
+  std::vector<double> forward_total, backward_total, update_total, iteration_total;
+  for (int iter = 0; iter < args.warmup + args.iters; ++iter) {
+    const bool timed = iter >= args.warmup;
+    net.set_step(static_cast<uint64_t>(iter));
+    const auto iteration_start = Clock::now();
+    for (int i = 0; i < n; ++i) {
+      const auto start = Clock::now();
+      net.forward_layer(i);
+      if (timed) forward[static_cast<size_t>(i)].push_back(ms_since(start));
+    }
+    if (timed) forward_total.push_back(ms_since(iteration_start));
+    if (args.train) {
+      const auto backward_start = Clock::now();
+      net.begin_backward();
+      for (int i = n; i-- > 0;) {
+        if (!net.layer_runs_backward(i)) continue;
+        const auto start = Clock::now();
+        net.backward_layer(i);
+        if (timed) backward[static_cast<size_t>(i)].push_back(ms_since(start));
+      }
+      if (timed) backward_total.push_back(ms_since(backward_start));
+      const auto update_start = Clock::now();
+      // A small rate: random labels must not drive the weights to overflow over many iterations.
+      solver->step(1e-4);
+      if (timed) update_total.push_back(ms_since(update_start));
+    }
+    if (timed) iteration_total.push_back(ms_since(iteration_start));
+  }
+
+  BenchResult result;
+  for (int i = 0; i < n; ++i) {
+    const LayerInfo& info = net.layer_infos()[static_cast<size_t>(i)];
+    result.layers.push_back({info.name, info.type, args.train && net.layer_runs_backward(i),
+                             median(forward[static_cast<size_t>(i)]),
+                             median(backward[static_cast<size_t>(i)])});
+  }
+  result.forward_ms = median(forward_total);
+  result.backward_ms = median(backward_total);
+  result.update_ms = median(update_total);
+  result.iteration_ms = median(iteration_total);
+  return result;
+}
+
+int64_t peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+double mib(int64_t bytes) {
+  return static_cast<double>(bytes) / (1024.0 * 1024.0);
+}
+
+void run_bench(const BenchArgs& args) {
+  if (args.threads > 0) omp_set_num_threads(args.threads);
+  const NetSpec spec = build_model(args.model, model_options(args));
+  NetOptions options;
+  options.phase = args.train ? Phase::kTrain : Phase::kTest;
+  options.backend = Backend::kCpuDnnl;
+  Net net(spec, options);
+  net.init_params(1);
+  fill_inputs(net, args.classes);
+  const Shape& input_shape = net.input("data").shape();
+
+  const BenchResult r = time_net(net, args);
+
+  fmt::print("{:<32} {:<16} {:>12} {:>12}\n", "layer", "type", "forward ms", "backward ms");
+  double forward_sum = 0, backward_sum = 0;
+  for (const LayerTiming& t : r.layers) {
+    const std::string backward = t.runs_backward ? fmt::format("{:.3f}", t.backward_ms) : "-";
+    fmt::print("{:<32} {:<16} {:>12.3f} {:>12}\n", t.name, t.type, t.forward_ms, backward);
+    forward_sum += t.forward_ms;
+    backward_sum += t.backward_ms;
+  }
+  if (args.train)
+    fmt::print("{:<32} {:<16} {:>12} {:>12.3f}\n", "sgd update", "SGD", "-", r.update_ms);
+  fmt::print("{:<32} {:<16} {:>12.3f} {:>12.3f}\n", "sum of layer medians", "", forward_sum,
+             backward_sum);
+
+  int64_t macs = 0;
+  for (const LayerInfo& info : net.layer_infos()) macs += info.macs;
+  // Backward costs about two forward passes (input and weight gradients): training counts 3x.
+  const double flops = 2.0 * static_cast<double>(macs) * (args.train ? 3 : 1);
+  const double seconds = r.iteration_ms / 1e3;
+  const double images_per_s = seconds > 0 ? static_cast<double>(args.batch) / seconds : 0;
+  const double gflops = seconds > 0 ? flops / seconds / 1e9 : 0;
+  const int64_t param_bytes = net.param_count() * static_cast<int64_t>(sizeof(float));
+  const int64_t rss = peak_rss_bytes();
+  const int threads = omp_get_max_threads();
+
+  fmt::print("\n{} {} {}, batch {}, {} thread(s), median of {} iteration(s) after {} warm-up\n",
+             args.model, args.train ? "train" : "test", input_shape.str(), args.batch, threads,
+             args.iters, args.warmup);
+  if (args.train)
+    fmt::print("iteration: {:.2f} ms (forward {:.2f}, backward {:.2f}, sgd update {:.2f})\n",
+               r.iteration_ms, r.forward_ms, r.backward_ms, r.update_ms);
+  else
+    fmt::print("iteration: {:.2f} ms (forward)\n", r.iteration_ms);
+  fmt::print("throughput: {:.1f} images/s, {:.1f} GFLOP/s effective\n", images_per_s, gflops);
+  fmt::print("work: {:.3f} GMAC forward per batch{}\n", static_cast<double>(macs) / 1e9,
+             args.train ? ", counted x3 for training" : "");
+  fmt::print("activations: {:.1f} MiB planned, {:.1f} MiB unplanned\n", mib(net.activation_bytes()),
+             mib(net.unplanned_activation_bytes()));
+  fmt::print("parameters: {:.1f} MiB; peak RSS: {:.1f} MiB\n", mib(param_bytes), mib(rss));
+
+  if (args.json.empty()) return;
+  nlohmann::json j;
+  j["model"] = args.model;
+  j["mode"] = args.train ? "train" : "test";
+  j["input"] = input_shape.str();
+  j["batch"] = args.batch;
+  j["classes"] = args.classes;
+  j["threads"] = threads;
+  j["iters"] = args.iters;
+  j["warmup"] = args.warmup;
+  j["forward_ms"] = r.forward_ms;
+  j["backward_ms"] = r.backward_ms;
+  j["update_ms"] = r.update_ms;
+  j["iteration_ms"] = r.iteration_ms;
+  j["images_per_s"] = images_per_s;
+  j["gflops"] = gflops;
+  j["forward_macs"] = macs;
+  j["activation_bytes"] = net.activation_bytes();
+  j["param_bytes"] = param_bytes;
+  j["peak_rss_bytes"] = rss;
+  nlohmann::json layers = nlohmann::json::array();
+  for (const LayerTiming& t : r.layers)
+    layers.push_back({{"name", t.name},
+                      {"type", t.type},
+                      {"forward_ms", t.forward_ms},
+                      {"backward_ms", t.backward_ms}});
+  j["layers"] = layers;
+  std::ofstream out(args.json);
+  out << j.dump(2) << '\n';
+  if (!out) throw IoError("cannot write benchmark results to '" + args.json + "'");
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto args = std::make_shared<BenchArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("bench", "Time a model per layer on random data (like caffe time)");
+  cmd->add_option("--model", args->model,
+                  "Model name (alexnet, vgg11..vgg19, googlenet, lenet, alexnet_small)")
+      ->required();
+  cmd->add_option("--batch", args->batch, "Batch size")->required()->check(CLI::PositiveNumber);
+  cmd->add_flag(
+      "--train", args->train,
+      "Time forward, backward and an SGD step (TRAIN phase); default: forward only (TEST)");
+  cmd->add_option("--iters", args->iters, "Timed iterations (default 10)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--warmup", args->warmup, "Untimed iterations first (default 2)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", args->threads, "OpenMP threads (default: OpenMP's choice)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--input", args->input, "Input size CxHxW (default: the model's native size)");
+  cmd->add_option("--classes", args->classes, "Number of classes")->check(CLI::PositiveNumber);
+  cmd->add_option("--json", args->json, "Also write the totals and per-layer medians to FILE");
+  cmd->callback([args] { run_bench(*args); });
+}
+
+}  // namespace svertka::cli

@@ -1,0 +1,113 @@
+// svertka train --model M --data PATH [--epochs --batch --lr --schedule --momentum --weight-decay
+//               --seed --out RUN_DIR --resume ...]
+// Trains on an IDX (MNIST / Fashion-MNIST) folder: train-* files for training, t10k-* for
+// validation. Ctrl-C saves a checkpoint and exits; --resume continues exactly.
+#include <fmt/format.h>
+
+#include <atomic>
+#include <omp.h>
+
+#include <csignal>
+
+#include "commands.h"
+#include "progress.h"
+#include "svertka/solver/trainer.h"
+
+namespace svertka::cli {
+namespace {
+
+std::atomic<bool> interrupt_requested{false};
+extern "C" void on_interrupt(int) { interrupt_requested = true; }
+
+struct TrainArgs {
+  TrainConfig config;
+  std::string data;
+  std::string schedule = "step";
+  double lr = 0.01;
+  double gamma = 0.1;
+  int64_t step_size = 0;  // iterations; 0: a third of the run
+  std::vector<int64_t> milestones;
+  double power = 1.0;
+  int64_t pad = 2;
+  bool mirror = true;
+  int threads = 0;
+};
+
+void run_train(TrainArgs& args) {
+  TrainConfig& c = args.config;
+  c.schedule.kind = parse_schedule_kind(args.schedule);
+  c.schedule.base_lr = args.lr;
+  c.schedule.gamma = args.gamma;
+  c.schedule.milestones = args.milestones;
+  c.schedule.power = args.power;
+  if (args.threads > 0) omp_set_num_threads(args.threads);
+
+  const IdxSplit split = load_idx_split(args.data, {.pad = args.pad, .mirror = args.mirror});
+  const int64_t updates = split.train->size() / (c.batch * c.iter_size) * c.epochs;
+  c.schedule.step_size = args.step_size > 0 ? args.step_size : std::max<int64_t>(1, updates / 3);
+
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  c.stop_requested = &interrupt_requested;
+  ProgressBar bar("train");
+  c.on_progress = [&](const TrainProgress& p) {
+    bar.update(double(p.iteration) / double(p.iterations), p.images_per_second, "img",
+               fmt::format("epoch {}/{} loss {:.4f} lr {:.2g}", p.epoch + 1, p.epochs, p.loss, p.lr),
+               p.eta_seconds);
+  };
+  c.on_epoch = [&](const EpochMetrics& m) {
+    bar.finish();
+    fmt::print("epoch {:>3}  iter {:>7}  loss {:.4f}  lr {:.3g}  train top-1/top-5 error {:.2f}% / {:.2f}%"
+               "  val top-1/top-5 error {:.2f}% / {:.2f}%  {:.0f}s\n",
+               m.epoch + 1, m.iteration, m.loss, m.lr, 100 * m.train_top1_error,
+               100 * m.train_top5_error, 100 * m.val_top1_error, 100 * m.val_top5_error, m.seconds);
+    std::fflush(stdout);
+  };
+  const TrainResult result = train(c, *split.train, split.test.get());
+  bar.finish();
+  if (result.interrupted) {
+    fmt::print("interrupted at iteration {}; checkpoint saved in {}/checkpoint.safetensors "
+               "(continue with --resume)\n", result.state.iteration, c.out_dir);
+    return;
+  }
+  fmt::print("final: top-1 accuracy {:.2f}%  top-1 error {:.2f}%  top-5 error {:.2f}%\n",
+             100 * (1 - result.last.val_top1_error), 100 * result.last.val_top1_error,
+             100 * result.last.val_top5_error);
+  if (!c.out_dir.empty()) fmt::print("weights: {}/weights.safetensors\n", c.out_dir);
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto args = std::make_shared<TrainArgs>();
+  TrainConfig& c = args->config;
+  c.out_dir = "runs/latest";
+  CLI::App* cmd = app.add_subcommand("train", "Train a model on an IDX (MNIST-style) folder");
+  cmd->add_option("--model", c.model, "Model name (alexnet_small, lenet, ...)")->required();
+  cmd->add_option("--data", args->data, "Folder with train-*/t10k-* IDX files")->required();
+  cmd->add_option("--epochs", c.epochs, "Epochs")->capture_default_str();
+  cmd->add_option("--batch", c.batch, "Batch size")->capture_default_str();
+  cmd->add_option("--iter-size", c.iter_size, "Batches accumulated per update")->capture_default_str();
+  cmd->add_option("--max-iter", c.max_iterations, "Stop after this many updates (0: all epochs)");
+  cmd->add_option("--lr", args->lr, "Base learning rate")->capture_default_str();
+  cmd->add_option("--schedule", args->schedule, "fixed | step | multistep | poly | plateau")
+      ->capture_default_str();
+  cmd->add_option("--gamma", args->gamma, "Factor of each drop (step, multistep, plateau)")
+      ->capture_default_str();
+  cmd->add_option("--step-size", args->step_size, "Iterations between drops (step; default: a third of the run)");
+  cmd->add_option("--milestones", args->milestones, "Iterations of the drops (multistep)")->delimiter(',');
+  cmd->add_option("--power", args->power, "Exponent (poly)")->capture_default_str();
+  cmd->add_option("--momentum", c.sgd.momentum, "Momentum")->capture_default_str();
+  cmd->add_flag("--nesterov", c.sgd.nesterov, "Nesterov momentum");
+  cmd->add_option("--weight-decay", c.sgd.weight_decay, "L2 weight decay")->capture_default_str();
+  cmd->add_option("--seed", c.seed, "Seed of initialisation, order, augmentation and dropout")
+      ->capture_default_str();
+  cmd->add_option("--pad", args->pad, "Random shifts up to this many pixels (0: none)")->capture_default_str();
+  cmd->add_option("--mirror", args->mirror, "Random horizontal flips")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
+  cmd->add_option("--out", c.out_dir, "Run directory (checkpoint, weights, metrics)")->capture_default_str();
+  cmd->add_flag("--resume", c.resume, "Continue from RUN_DIR/checkpoint.safetensors");
+  cmd->callback([args] { run_train(*args); });
+}
+
+}  // namespace svertka::cli
