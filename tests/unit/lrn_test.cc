@@ -62,6 +62,12 @@ TEST(Lrn, ReferenceVsDnnlRandom) {
   expect_backends_agree(lrn(3, 1.0, 0.5, 0.5), {Shape{2, 10, 4, 6}}, 3);
   expect_backends_agree(lrn(7, 3.0, 1.25, 1.0), {Shape{2, 4, 3, 3}}, 4);
   expect_backends_agree(lrn(1, 1.0, 0.75, 1.0), {Shape{1, 3, 3, 3}}, 5);
+  // Inference takes oneDNN's plain-layout path; training (above) the blocked one.
+  BackendCompareOptions inference;
+  inference.phase = Phase::kTest;
+  inference.backward = false;
+  expect_backends_agree(lrn(5, 2.0, 0.75, 1.5), {Shape{2, 16, 6, 7}}, 6, inference);
+  expect_backends_agree(lrn(), {Shape{2, 96, 55, 55}}, 7, inference);
 }
 
 TEST(Lrn, ReferenceVsDnnlCatalogShapes) {

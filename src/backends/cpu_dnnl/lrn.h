@@ -1,5 +1,7 @@
-// oneDNN local response normalisation across channels: forward and backward primitives created
-// once per input shape; the forward's workspace is kept for backward.
+// oneDNN local response normalisation across channels. Inference runs on the plain NCHW tensors.
+// Training runs in oneDNN's blocked nChw16c layout, converting at the edges: oneDNN 2.6 has no
+// optimised NCHW backward (its reference one is ~10x slower than blocked backward plus the
+// conversions). The forward's workspace and blocked input are kept for backward.
 #pragma once
 
 #include <string>
@@ -18,10 +20,12 @@ class Lrn final : public Kernel {
  private:
   std::string label_;
   bool uses_workspace_ = false;
-  bool forwarded_ = false;  // the workspace is valid
-  dnnl::lrn_forward forward_;
+  bool forwarded_ = false;  // the workspace and the blocked input are valid
+  dnnl::lrn_forward inference_, forward_;
   dnnl::lrn_backward backward_;
-  dnnl::memory x_, y_, dx_, dy_, workspace_;
+  dnnl::memory x_, y_, dx_, dy_;                          // plain, bound to the tensors
+  dnnl::memory x_blocked_, y_blocked_, dx_blocked_, dy_blocked_, workspace_;  // owned
+  dnnl::reorder to_blocked_, to_plain_;
 };
 
 }  // namespace svertka::cpu_dnnl
