@@ -20,7 +20,8 @@ struct Workload {
     const std::vector<Shape> shapes{entry.input};
     kernel = KernelRegistry::instance().make(*op, backend, shapes);
     inputs.push_back(random_tensor<float>(entry.input, 1));
-    for (const Shape& s : op->param_shapes(shapes)) params.push_back(random_tensor<float>(s, 2, -0.1, 0.1));
+    for (const Shape& s : op->param_shapes(shapes))
+      params.push_back(random_tensor<float>(s, 2, -0.1, 0.1));
     for (const Shape& s : op->output_shapes(shapes)) {
       outputs.emplace_back(s);
       output_grads.push_back(random_tensor<float>(s, 3));
@@ -42,8 +43,8 @@ void run_forward(benchmark::State& state, const CatalogEntry& entry, Backend bac
   for (auto _ : state) w.kernel->forward(w.forward);
   const int64_t macs = w.op->forward_macs({entry.input});
   if (macs > 0)
-    state.counters["GFLOP/s"] = benchmark::Counter(2.0 * double(macs) * double(state.iterations()) / 1e9,
-                                                   benchmark::Counter::kIsRate);
+    state.counters["GFLOP/s"] = benchmark::Counter(
+        2.0 * double(macs) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
 }
 
 void run_backward(benchmark::State& state, const CatalogEntry& entry, Backend backend) {
@@ -52,8 +53,8 @@ void run_backward(benchmark::State& state, const CatalogEntry& entry, Backend ba
   for (auto _ : state) w.kernel->backward(w.backward);
   const int64_t macs = w.op->forward_macs({entry.input});
   if (macs > 0)  // backward data + backward weights: twice the forward work
-    state.counters["GFLOP/s"] = benchmark::Counter(4.0 * double(macs) * double(state.iterations()) / 1e9,
-                                                   benchmark::Counter::kIsRate);
+    state.counters["GFLOP/s"] = benchmark::Counter(
+        4.0 * double(macs) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
 }
 
 void register_catalog() {
@@ -62,9 +63,11 @@ void register_catalog() {
       const std::string suffix = entry.kind + "/" + entry.net + "/" + entry.layer + "/" +
                                  entry.input.str() + "/" + std::string(backend_name(backend));
       benchmark::RegisterBenchmark(("fwd/" + suffix).c_str(), run_forward, entry, backend)
-          ->Unit(benchmark::kMillisecond)->UseRealTime();
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
       benchmark::RegisterBenchmark(("bwd/" + suffix).c_str(), run_backward, entry, backend)
-          ->Unit(benchmark::kMillisecond)->UseRealTime();
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
     }
   }
 }

@@ -6,6 +6,9 @@
 
 namespace svertka {
 
+// A model reads like the paper's table: one layer per line with its shape comment.
+// clang-format off
+
 NetSpec alexnet(const ModelOptions& o) {
   const LrnParams lrn{.local_size = 5, .alpha = 1e-4, .beta = 0.75, .k = 1.0};
   NetBuilder b("alexnet");
@@ -37,5 +40,7 @@ NetSpec alexnet(const ModelOptions& o) {
   add_classifier_heads(b, x, o.num_classes);
   return b.build();
 }
+
+// clang-format on
 
 }  // namespace svertka

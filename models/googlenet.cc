@@ -5,6 +5,9 @@
 #include "models/heads.h"
 
 namespace svertka {
+
+// A model reads like the paper's table: one layer per line with its shape comment.
+// clang-format off
 namespace {
 
 // Widths of one Inception module: 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool projection
@@ -95,5 +98,7 @@ class GoogLeNetBuilder {
 }  // namespace
 
 NetSpec googlenet(const ModelOptions& options) { return GoogLeNetBuilder(options).build(); }
+
+// clang-format on
 
 }  // namespace svertka

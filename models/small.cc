@@ -3,6 +3,9 @@
 
 namespace svertka {
 
+// A model reads like the paper's table: one layer per line with its shape comment.
+// clang-format off
+
 // Caffe's MNIST LeNet (examples/mnist/lenet_train_test.prototxt): 431,080 parameters at 28x28.
 NetSpec lenet(const ModelOptions& o) {
   NetBuilder b("lenet");
@@ -46,5 +49,7 @@ NetSpec alexnet_small(const ModelOptions& o) {
   add_classifier_heads(b, x, o.num_classes);
   return b.build();
 }
+
+// clang-format on
 
 }  // namespace svertka

@@ -8,6 +8,9 @@
 #include "svertka/error.h"
 
 namespace svertka {
+
+// A model reads like the paper's table: one layer per line with its shape comment.
+// clang-format off
 namespace {
 
 // Convolutions per block (widths 64, 128, 256, 512, 512), from the paper's Table 1.
@@ -47,5 +50,7 @@ NetSpec vgg(int depth, const ModelOptions& o) {
   add_classifier_heads(b, x, o.num_classes);
   return b.build();
 }
+
+// clang-format on
 
 }  // namespace svertka

@@ -18,16 +18,18 @@ struct EvalArgs {
 
 void run_eval(const EvalArgs& args) {
   const IdxSplit split = load_idx_split(args.data, {});
-  Net net(build_model(args.model, model_options_for(*split.test, args.batch)), {.phase = Phase::kTest});
+  Net net(build_model(args.model, model_options_for(*split.test, args.batch)),
+          {.phase = Phase::kTest});
   load_weights(args.weights, net);
   ProgressBar bar("eval");
   const auto start = std::chrono::steady_clock::now();
-  const TopKCounts counts = evaluate(net, *split.test, model_info(args.model).logits,
-                                     [&](int64_t done, int64_t total) {
-                                       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-                                       bar.update(double(done) / double(total), double(done) / s, "img", "",
-                                                  s / double(done) * double(total - done));
-                                     });
+  const TopKCounts counts =
+      evaluate(net, *split.test, model_info(args.model).logits, [&](int64_t done, int64_t total) {
+        const double s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        bar.update(double(done) / double(total), double(done) / s, "img", "",
+                   s / double(done) * double(total - done));
+      });
   bar.finish();
   fmt::print("{} images: top-1 error {:.2f}% (accuracy {:.2f}%), top-5 error {:.2f}%\n",
              counts.samples, 100 * counts.top1_error(), 100 * (1 - counts.top1_error()),
@@ -40,7 +42,8 @@ void add_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* cmd = app.add_subcommand("eval", "Top-1/top-5 error of trained weights on a test set");
   cmd->add_option("--model", args->model, "Model name")->required();
-  cmd->add_option("--weights", args->weights, "Weights (.safetensors: weights or checkpoint)")->required();
+  cmd->add_option("--weights", args->weights, "Weights (.safetensors: weights or checkpoint)")
+      ->required();
   cmd->add_option("--data", args->data, "Folder with t10k-* IDX files")->required();
   cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
   cmd->callback([args] { run_eval(*args); });

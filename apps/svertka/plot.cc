@@ -29,11 +29,15 @@ std::string chart(const std::string& title, const std::vector<Series>& series, i
   }
   std::string svg = fmt::format("<g transform=\"translate({},{})\">\n", x0, y0);
   svg += fmt::format("<text x=\"0\" y=\"-8\" font-size=\"14\">{}</text>\n", title);
-  svg += fmt::format("<rect width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#888\"/>\n", kWidth, kHeight);
-  svg += fmt::format("<text x=\"-4\" y=\"10\" font-size=\"10\" text-anchor=\"end\">{:.3g}</text>\n", y_max);
-  svg += fmt::format("<text x=\"-4\" y=\"{}\" font-size=\"10\" text-anchor=\"end\">0</text>\n", kHeight);
-  svg += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">epoch (1..{})</text>\n",
-                     kWidth / 2, kHeight + 14, n);
+  svg += fmt::format("<rect width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#888\"/>\n", kWidth,
+                     kHeight);
+  svg += fmt::format("<text x=\"-4\" y=\"10\" font-size=\"10\" text-anchor=\"end\">{:.3g}</text>\n",
+                     y_max);
+  svg += fmt::format("<text x=\"-4\" y=\"{}\" font-size=\"10\" text-anchor=\"end\">0</text>\n",
+                     kHeight);
+  svg += fmt::format(
+      "<text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">epoch (1..{})</text>\n",
+      kWidth / 2, kHeight + 14, n);
   int legend_y = 14;
   for (const auto& s : series) {
     std::string points;
@@ -44,8 +48,9 @@ std::string chart(const std::string& title, const std::vector<Series>& series, i
     }
     svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>\n",
                        s.colour, points);
-    svg += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{}\" text-anchor=\"end\">{}</text>\n",
-                       kWidth - 6, legend_y, s.colour, s.name);
+    svg += fmt::format(
+        "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{}\" text-anchor=\"end\">{}</text>\n",
+        kWidth - 6, legend_y, s.colour, s.name);
     legend_y += 14;
   }
   return svg + "</g>\n";
@@ -74,8 +79,8 @@ void run_plot(const std::string& run_dir, std::string out) {
   write_file_atomically(out, [&](std::ostream& os) {
     os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1000\" height=\"340\" "
           "font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-       << chart("training loss", {loss}, 60, 40) << chart("top-1 error", {train_error, val_error}, 560, 40)
-       << "</svg>\n";
+       << chart("training loss", {loss}, 60, 40)
+       << chart("top-1 error", {train_error, val_error}, 560, 40) << "</svg>\n";
   });
   fmt::print("wrote {} ({} epochs)\n", out, loss.values.size());
 }

@@ -64,11 +64,13 @@ void run_summary(const SummaryArgs& args) {
 void add_summary_command(CLI::App& app) {
   auto args = std::make_shared<SummaryArgs>();
   CLI::App* cmd = app.add_subcommand("summary", "Print a model's layers, parameters and MACs");
-  cmd->add_option("--model", args->model, "Model name (alexnet, vgg11..vgg19, googlenet, lenet, alexnet_small)")
+  cmd->add_option("--model", args->model,
+                  "Model name (alexnet, vgg11..vgg19, googlenet, lenet, alexnet_small)")
       ->required();
   cmd->add_option("--input", args->input, "Input size CxHxW (default: the model's native size)");
   cmd->add_option("--classes", args->classes, "Number of classes")->check(CLI::PositiveNumber);
-  cmd->add_option("--phase", args->phase, "test (default) or train (GoogLeNet: with auxiliary heads)");
+  cmd->add_option("--phase", args->phase,
+                  "test (default) or train (GoogLeNet: with auxiliary heads)");
   cmd->callback([args] { run_summary(*args); });
 }
 

@@ -3,10 +3,9 @@
 // Trains on an IDX (MNIST / Fashion-MNIST) folder: train-* files for training, t10k-* for
 // validation. Ctrl-C saves a checkpoint and exits; --resume continues exactly.
 #include <fmt/format.h>
-
-#include <atomic>
 #include <omp.h>
 
+#include <atomic>
 #include <csignal>
 
 #include "commands.h"
@@ -17,7 +16,9 @@ namespace svertka::cli {
 namespace {
 
 std::atomic<bool> interrupt_requested{false};
-extern "C" void on_interrupt(int) { interrupt_requested = true; }
+extern "C" void on_interrupt(int) {
+  interrupt_requested = true;
+}
 
 struct TrainArgs {
   TrainConfig config;
@@ -51,23 +52,27 @@ void run_train(TrainArgs& args) {
   c.stop_requested = &interrupt_requested;
   ProgressBar bar("train");
   c.on_progress = [&](const TrainProgress& p) {
-    bar.update(double(p.iteration) / double(p.iterations), p.images_per_second, "img",
-               fmt::format("epoch {}/{} loss {:.4f} lr {:.2g}", p.epoch + 1, p.epochs, p.loss, p.lr),
-               p.eta_seconds);
+    bar.update(
+        double(p.iteration) / double(p.iterations), p.images_per_second, "img",
+        fmt::format("epoch {}/{} loss {:.4f} lr {:.2g}", p.epoch + 1, p.epochs, p.loss, p.lr),
+        p.eta_seconds);
   };
   c.on_epoch = [&](const EpochMetrics& m) {
     bar.finish();
-    fmt::print("epoch {:>3}  iter {:>7}  loss {:.4f}  lr {:.3g}  train top-1/top-5 error {:.2f}% / {:.2f}%"
-               "  val top-1/top-5 error {:.2f}% / {:.2f}%  {:.0f}s\n",
-               m.epoch + 1, m.iteration, m.loss, m.lr, 100 * m.train_top1_error,
-               100 * m.train_top5_error, 100 * m.val_top1_error, 100 * m.val_top5_error, m.seconds);
+    fmt::print(
+        "epoch {:>3}  iter {:>7}  loss {:.4f}  lr {:.3g}  train top-1/top-5 error {:.2f}% / {:.2f}%"
+        "  val top-1/top-5 error {:.2f}% / {:.2f}%  {:.0f}s\n",
+        m.epoch + 1, m.iteration, m.loss, m.lr, 100 * m.train_top1_error, 100 * m.train_top5_error,
+        100 * m.val_top1_error, 100 * m.val_top5_error, m.seconds);
     std::fflush(stdout);
   };
   const TrainResult result = train(c, *split.train, split.test.get());
   bar.finish();
   if (result.interrupted) {
-    fmt::print("interrupted at iteration {}; checkpoint saved in {}/checkpoint.safetensors "
-               "(continue with --resume)\n", result.state.iteration, c.out_dir);
+    fmt::print(
+        "interrupted at iteration {}; checkpoint saved in {}/checkpoint.safetensors "
+        "(continue with --resume)\n",
+        result.state.iteration, c.out_dir);
     return;
   }
   fmt::print("final: top-1 accuracy {:.2f}%  top-1 error {:.2f}%  top-5 error {:.2f}%\n",
@@ -87,25 +92,30 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--data", args->data, "Folder with train-*/t10k-* IDX files")->required();
   cmd->add_option("--epochs", c.epochs, "Epochs")->capture_default_str();
   cmd->add_option("--batch", c.batch, "Batch size")->capture_default_str();
-  cmd->add_option("--iter-size", c.iter_size, "Batches accumulated per update")->capture_default_str();
+  cmd->add_option("--iter-size", c.iter_size, "Batches accumulated per update")
+      ->capture_default_str();
   cmd->add_option("--max-iter", c.max_iterations, "Stop after this many updates (0: all epochs)");
   cmd->add_option("--lr", args->lr, "Base learning rate")->capture_default_str();
   cmd->add_option("--schedule", args->schedule, "fixed | step | multistep | poly | plateau")
       ->capture_default_str();
   cmd->add_option("--gamma", args->gamma, "Factor of each drop (step, multistep, plateau)")
       ->capture_default_str();
-  cmd->add_option("--step-size", args->step_size, "Iterations between drops (step; default: a third of the run)");
-  cmd->add_option("--milestones", args->milestones, "Iterations of the drops (multistep)")->delimiter(',');
+  cmd->add_option("--step-size", args->step_size,
+                  "Iterations between drops (step; default: a third of the run)");
+  cmd->add_option("--milestones", args->milestones, "Iterations of the drops (multistep)")
+      ->delimiter(',');
   cmd->add_option("--power", args->power, "Exponent (poly)")->capture_default_str();
   cmd->add_option("--momentum", c.sgd.momentum, "Momentum")->capture_default_str();
   cmd->add_flag("--nesterov", c.sgd.nesterov, "Nesterov momentum");
   cmd->add_option("--weight-decay", c.sgd.weight_decay, "L2 weight decay")->capture_default_str();
   cmd->add_option("--seed", c.seed, "Seed of initialisation, order, augmentation and dropout")
       ->capture_default_str();
-  cmd->add_option("--pad", args->pad, "Random shifts up to this many pixels (0: none)")->capture_default_str();
+  cmd->add_option("--pad", args->pad, "Random shifts up to this many pixels (0: none)")
+      ->capture_default_str();
   cmd->add_option("--mirror", args->mirror, "Random horizontal flips")->capture_default_str();
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
-  cmd->add_option("--out", c.out_dir, "Run directory (checkpoint, weights, metrics)")->capture_default_str();
+  cmd->add_option("--out", c.out_dir, "Run directory (checkpoint, weights, metrics)")
+      ->capture_default_str();
   cmd->add_flag("--resume", c.resume, "Continue from RUN_DIR/checkpoint.safetensors");
   cmd->callback([args] { run_train(*args); });
 }

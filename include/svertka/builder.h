@@ -72,7 +72,9 @@ class NetBuilder {
   explicit NetBuilder(std::string name) { spec_.name = std::move(name); }
 
   // Fillers for layers whose options do not name one.
-  void default_fillers(Filler weight, Filler bias) { default_weight_ = weight, default_bias_ = bias; }
+  void default_fillers(Filler weight, Filler bias) {
+    default_weight_ = weight, default_bias_ = bias;
+  }
   // Layers added while set restrict themselves to this phase (auxiliary heads: kTrain).
   void only_in(std::optional<Phase> phase) { phase_ = phase; }
 
@@ -82,7 +84,8 @@ class NetBuilder {
   std::string relu(const std::string& name, const std::string& bottom);  // in place
   std::string lrn(const std::string& name, const std::string& bottom, const LrnParams& params);
   std::string pool(const std::string& name, const std::string& bottom, const Pool& options);
-  std::string dropout(const std::string& name, const std::string& bottom, double ratio);  // in place
+  std::string dropout(const std::string& name, const std::string& bottom,
+                      double ratio);  // in place
   std::string concat(const std::string& name, const std::vector<std::string>& bottoms);
   std::string softmax(const std::string& name, const std::string& bottom);
   std::string softmax_loss(const std::string& name, const std::string& scores,

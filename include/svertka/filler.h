@@ -27,7 +27,8 @@ struct Filler {
   std::string str() const;  // "gaussian(std=0.01)"
 };
 
-// fan_in = numel / dim(0): the inputs feeding one output unit (C/G * KH * KW, or K for an FC layer).
+// fan_in = numel / dim(0): the inputs feeding one output unit (C/G * KH * KW, or K for an FC
+// layer).
 void fill(Tensor& tensor, const Filler& filler, uint64_t seed);
 
 }  // namespace svertka

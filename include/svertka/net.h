@@ -1,4 +1,5 @@
-// Net: a NetSpec compiled for one phase and backend — blobs allocated, kernels made, memory planned.
+// Net: a NetSpec compiled for one phase and backend — blobs allocated, kernels made, memory
+// planned.
 //
 // Layers run in spec order (each bottom must come from an input or an earlier layer, as in Caffe).
 // A layer whose top names its bottom runs in place when its op allows it and nothing else reads the

@@ -26,7 +26,7 @@ struct LayerSpec {
   std::vector<ParamSpec> params;           // one per Op::param_names(); missing ones use defaults
   // Weight of a loss op in the total loss; default 1 for loss ops, 0 otherwise. GoogLeNet aux: 0.3.
   std::optional<float> loss_weight;
-  std::optional<Phase> only_in;            // e.g. kTrain for auxiliary heads
+  std::optional<Phase> only_in;  // e.g. kTrain for auxiliary heads
 };
 
 struct InputSpec {

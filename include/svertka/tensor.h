@@ -58,8 +58,8 @@ class BasicTensor {
   // A view of the first shape.numel() elements of the buffer, which may be larger (planned memory).
   BasicTensor view(Shape shape) const {
     if (shape.numel() > capacity_)
-      throw ShapeError("cannot view a buffer of " + std::to_string(capacity_) +
-                       " elements as " + shape.str());
+      throw ShapeError("cannot view a buffer of " + std::to_string(capacity_) + " elements as " +
+                       shape.str());
     BasicTensor v = *this;
     v.shape_ = std::move(shape);
     return v;
@@ -89,8 +89,8 @@ class BasicTensor {
     void operator()(T* p) const { ::operator delete[](p, std::align_val_t(kTensorAlignment)); }
   };
   static std::shared_ptr<T> allocate(size_t n) {
-    T* p = static_cast<T*>(::operator new[](std::max<size_t>(n, 1) * sizeof(T),
-                                            std::align_val_t(kTensorAlignment)));
+    T* p = static_cast<T*>(
+        ::operator new[](std::max<size_t>(n, 1) * sizeof(T), std::align_val_t(kTensorAlignment)));
     return std::shared_ptr<T>(p, AlignedDelete{});
   }
 

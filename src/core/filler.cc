@@ -7,17 +7,22 @@ namespace svertka {
 
 std::string Filler::str() const {
   switch (kind) {
-    case Kind::kConstant: return "constant(" + std::to_string(value) + ")";
-    case Kind::kGaussian: return "gaussian(std=" + std::to_string(std) + ")";
-    case Kind::kXavier: return "xavier";
-    case Kind::kMsra: return "msra";
+    case Kind::kConstant:
+      return "constant(" + std::to_string(value) + ")";
+    case Kind::kGaussian:
+      return "gaussian(std=" + std::to_string(std) + ")";
+    case Kind::kXavier:
+      return "xavier";
+    case Kind::kMsra:
+      return "msra";
   }
   return "unknown";
 }
 
 void fill(Tensor& tensor, const Filler& filler, uint64_t seed) {
   const int64_t n = tensor.numel();
-  const double fan_in = tensor.rank() > 0 && tensor.dim(0) > 0 ? double(n) / double(tensor.dim(0)) : 1.0;
+  const double fan_in =
+      tensor.rank() > 0 && tensor.dim(0) > 0 ? double(n) / double(tensor.dim(0)) : 1.0;
   std::mt19937_64 rng(seed);
   switch (filler.kind) {
     case Filler::Kind::kConstant:

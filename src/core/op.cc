@@ -6,8 +6,10 @@ namespace svertka {
 
 std::string_view backend_name(Backend backend) {
   switch (backend) {
-    case Backend::kCpuRef: return "cpu_ref";
-    case Backend::kCpuDnnl: return "cpu_dnnl";
+    case Backend::kCpuRef:
+      return "cpu_ref";
+    case Backend::kCpuDnnl:
+      return "cpu_dnnl";
   }
   return "unknown";
 }
@@ -24,9 +26,13 @@ std::string Op::label() const {
   return s;
 }
 
-void Op::fail_param(const std::string& message) const { throw ParamError(label() + ": " + message); }
+void Op::fail_param(const std::string& message) const {
+  throw ParamError(label() + ": " + message);
+}
 
-void Op::fail_shape(const std::string& message) const { throw ShapeError(label() + ": " + message); }
+void Op::fail_shape(const std::string& message) const {
+  throw ShapeError(label() + ": " + message);
+}
 
 void Op::expect_inputs(const std::vector<Shape>& inputs, size_t count) const {
   if (inputs.size() != count)

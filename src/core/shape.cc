@@ -2,7 +2,9 @@
 
 namespace svertka {
 
-int64_t Shape::numel() const { return numel(0, rank()); }
+int64_t Shape::numel() const {
+  return numel(0, rank());
+}
 
 int64_t Shape::numel(int begin, int end) const {
   int64_t n = 1;

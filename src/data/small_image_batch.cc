@@ -6,16 +6,13 @@
 #include <string>
 #include <utility>
 
+#include "svertka/hash.h"
+
 namespace svertka {
 namespace {
 
-constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ull;  // 2^64 / golden ratio, SplitMix64's increment
-
-uint64_t mix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+constexpr uint64_t kGolden = kGoldenGamma;
+uint64_t mix(uint64_t z) { return mix64(z); }
 
 // Separate domains keep an epoch's order unrelated to the augmentation of its samples.
 enum class Domain : uint64_t { kOrder = 1, kAugment = 2 };

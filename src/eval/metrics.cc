@@ -20,7 +20,8 @@ TopKCounts count_top_k(const Tensor& scores, const Tensor& labels, int64_t count
     const auto label = static_cast<int64_t>(label_value);
     if (label < 0 || label >= classes || float(label) != label_value)
       throw DataError("top-k: label " + std::to_string(label_value) + " of sample " +
-                      std::to_string(n) + " is not a class index in [0, " + std::to_string(classes) + ")");
+                      std::to_string(n) + " is not a class index in [0, " +
+                      std::to_string(classes) + ")");
     const float* row = scores.data() + n * classes;
     int64_t higher = 0;
     for (int64_t c = 0; c < classes; ++c) higher += row[c] > row[label];

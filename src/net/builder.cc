@@ -36,7 +36,8 @@ template <class Options>
 std::vector<ParamSpec> NetBuilder::param_specs(const Options& o, bool bias) const {
   std::vector<ParamSpec> specs{
       {o.weight_init.value_or(default_weight_), o.weight_lr_mult, o.weight_decay_mult}};
-  if (bias) specs.push_back({o.bias_init.value_or(default_bias_), o.bias_lr_mult, o.bias_decay_mult});
+  if (bias)
+    specs.push_back({o.bias_init.value_or(default_bias_), o.bias_lr_mult, o.bias_decay_mult});
   return specs;
 }
 

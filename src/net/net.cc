@@ -12,7 +12,8 @@ namespace {
 // Explains a bottom that no earlier layer produces: a cycle, a wrong order, or a typo.
 [[noreturn]] void fail_unresolved_bottom(const NetSpec& spec, size_t layer_index,
                                          const std::string& bottom) {
-  const std::string where = "net '" + spec.name + "', layer '" + spec.layers[layer_index].name + "'";
+  const std::string where =
+      "net '" + spec.name + "', layer '" + spec.layers[layer_index].name + "'";
   // Producers of each name, ignoring in-place self-edges.
   std::multimap<std::string, size_t> producers;
   for (size_t i = 0; i < spec.layers.size(); ++i)
@@ -48,7 +49,6 @@ namespace {
                    spec.layers[producers.find(bottom)->second].name +
                    "'); list layers in dependency order");
 }
-
 
 }  // namespace
 
@@ -117,7 +117,8 @@ void Net::compile(const NetSpec& spec) {
       if (in_place != ls.bottoms.end()) {
         blob.alias_of = layer->bottoms[static_cast<size_t>(in_place - ls.bottoms.begin())];
       } else if (latest_version_.count(top)) {
-        throw ParamError(where + ": top '" + top + "' is already produced by another layer or input");
+        throw ParamError(where + ": top '" + top +
+                         "' is already produced by another layer or input");
       }
       layer->tops.push_back(static_cast<int>(blobs_.size()));
       latest_version_[top] = static_cast<int>(blobs_.size());
@@ -156,12 +157,13 @@ void Net::compile(const NetSpec& spec) {
     Layer& layer = *layers_[i];
     bool leads = layer.loss_weight != 0;
     for (int t : layer.tops)
-      for (int c : blobs_[static_cast<size_t>(t)].consumers) leads |= leads_to_loss[static_cast<size_t>(c)];
+      for (int c : blobs_[static_cast<size_t>(t)].consumers)
+        leads |= leads_to_loss[static_cast<size_t>(c)];
     leads_to_loss[i] = leads;
     bool depends = false;
     for (int t : layer.tops) depends |= blobs_[static_cast<size_t>(t)].depends_on_params;
-    layer.runs_backward = options_.phase == Phase::kTrain && leads && depends &&
-                          layer.spec.op->has_backward();
+    layer.runs_backward =
+        options_.phase == Phase::kTrain && leads && depends && layer.spec.op->has_backward();
   }
   for (size_t i = layers_.size(); i-- > 0;) {
     Layer& layer = *layers_[i];
@@ -170,7 +172,8 @@ void Net::compile(const NetSpec& spec) {
     if (!layer.runs_backward) continue;
     for (size_t b = 0; b < layer.bottoms.size(); ++b) {
       Blob& bottom = blobs_[static_cast<size_t>(layer.bottoms[b])];
-      if (!layer.spec.op->input_has_grad(static_cast<int>(b)) || !bottom.depends_on_params) continue;
+      if (!layer.spec.op->input_has_grad(static_cast<int>(b)) || !bottom.depends_on_params)
+        continue;
       layer.writes_bottom_grad[b] = true;
       layer.accumulates_bottom_grad[b] = !bottom.grad_writers.empty();
       bottom.grad_writers.emplace_back(static_cast<int>(i), static_cast<int>(b));
@@ -230,17 +233,24 @@ void Net::backward_layer(int i) {
   }
 }
 
-const LayerSpec& Net::layer_spec(int i) const { return layers_.at(static_cast<size_t>(i))->spec; }
+const LayerSpec& Net::layer_spec(int i) const {
+  return layers_.at(static_cast<size_t>(i))->spec;
+}
 
-bool Net::layer_runs_backward(int i) const { return layers_.at(static_cast<size_t>(i))->runs_backward; }
+bool Net::layer_runs_backward(int i) const {
+  return layers_.at(static_cast<size_t>(i))->runs_backward;
+}
 
 const Tensor& Net::blob(const std::string& name) const {
   auto it = latest_version_.find(name);
-  if (it == latest_version_.end()) throw NotFoundError("net '" + name_ + "' has no blob '" + name + "'");
+  if (it == latest_version_.end())
+    throw NotFoundError("net '" + name_ + "' has no blob '" + name + "'");
   return blobs_[static_cast<size_t>(it->second)].data;
 }
 
-bool Net::has_blob(const std::string& name) const { return latest_version_.count(name) > 0; }
+bool Net::has_blob(const std::string& name) const {
+  return latest_version_.count(name) > 0;
+}
 
 const Tensor& Net::blob_grad(const std::string& name) const {
   auto it = latest_version_.find(name);
@@ -275,7 +285,8 @@ void Net::share_params_from(const Net& other) {
 }
 
 void Net::init_params(uint64_t seed) {
-  for (size_t k = 0; k < params_.size(); ++k) fill(params_[k].value, params_[k].spec.filler, seed + k);
+  for (size_t k = 0; k < params_.size(); ++k)
+    fill(params_[k].value, params_[k].spec.filler, seed + k);
 }
 
 std::vector<std::pair<std::string, float>> Net::losses() const {

@@ -27,7 +27,7 @@ struct Net::Layer {
   float loss_weight = 0;
   bool runs_backward = false;
   std::vector<bool> writes_bottom_grad, accumulates_bottom_grad;
-  Tensor loss_weight_grad;  // (1): the gradient of the total loss w.r.t. this loss
+  Tensor loss_weight_grad;            // (1): the gradient of the total loss w.r.t. this loss
   std::vector<Tensor> scratch_grads;  // per bottom that accumulates: where its part lands
   ForwardArgs<float> forward_args;
   BackwardArgs<float> backward_args;

@@ -36,7 +36,8 @@ void Net::plan_memory() {
   }
   std::vector<int> data_roots;
   std::vector<BufferRequest> requests;
-  for (const auto& [root, request] : data_requests) data_roots.push_back(root), requests.push_back(request);
+  for (const auto& [root, request] : data_requests)
+    data_roots.push_back(root), requests.push_back(request);
   const BufferPlan data_plan = plan_buffers(requests, /*share=*/!training);
   std::vector<Tensor> data_slots;
   for (int64_t elements : data_plan.slot_elements) data_slots.emplace_back(Shape{elements});
@@ -51,11 +52,14 @@ void Net::plan_memory() {
     const Blob& blob = blobs_[v];
     if (!blob.needs_grad && blob.grad_writers.empty()) continue;
     const int root = root_of(blobs_, static_cast<int>(v));
-    const int first = blob.grad_writers.empty() ? 0 : backward_step(blob.grad_writers.front().first);
+    const int first =
+        blob.grad_writers.empty() ? 0 : backward_step(blob.grad_writers.front().first);
     const bool kept = keep.count(blob.name) > 0;  // readable through blob_grad() after backward
-    const int last = kept ? num_layers
-                          : std::max(first, blob.producer >= 0 ? backward_step(blob.producer) : first);
-    auto [it, fresh] = grad_requests.try_emplace(root, BufferRequest{blob.shape.numel(), first, last});
+    const int last =
+        kept ? num_layers
+             : std::max(first, blob.producer >= 0 ? backward_step(blob.producer) : first);
+    auto [it, fresh] =
+        grad_requests.try_emplace(root, BufferRequest{blob.shape.numel(), first, last});
     if (!fresh) {
       it->second.first_step = std::min(it->second.first_step, first);
       it->second.last_step = std::max(it->second.last_step, last);
@@ -63,7 +67,8 @@ void Net::plan_memory() {
   }
   std::vector<int> grad_roots;
   requests.clear();
-  for (const auto& [root, request] : grad_requests) grad_roots.push_back(root), requests.push_back(request);
+  for (const auto& [root, request] : grad_requests)
+    grad_roots.push_back(root), requests.push_back(request);
   const BufferPlan grad_plan = plan_buffers(requests, /*share=*/true);
   std::vector<Tensor> grad_slots;
   for (int64_t elements : grad_plan.slot_elements) grad_slots.emplace_back(Shape{elements});
@@ -98,8 +103,8 @@ void Net::plan_memory() {
     for (size_t b = 0; b < layer->bottoms.size(); ++b)
       if (layer->accumulates_bottom_grad[b]) {
         scratch_elements.resize(std::max(scratch_elements.size(), b + 1), 0);
-        scratch_elements[b] = std::max(scratch_elements[b],
-                                       blobs_[static_cast<size_t>(layer->bottoms[b])].shape.numel());
+        scratch_elements[b] = std::max(
+            scratch_elements[b], blobs_[static_cast<size_t>(layer->bottoms[b])].shape.numel());
       }
   for (int64_t elements : scratch_elements) {
     accumulation_scratch_.emplace_back(Shape{std::max<int64_t>(elements, 1)});

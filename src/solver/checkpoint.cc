@@ -84,6 +84,8 @@ void save_weights(const std::string& path, const Net& net) {
   save_safetensors(path, weight_tensors(net), {{"model", net.name()}});
 }
 
-void load_weights(const std::string& path, Net& net) { copy_weights(load_safetensors(path), net); }
+void load_weights(const std::string& path, Net& net) {
+  copy_weights(load_safetensors(path), net);
+}
 
 }  // namespace svertka

@@ -19,17 +19,21 @@ LrScheduleOptions::Kind parse_schedule_kind(const std::string& name) {
 }
 
 LrSchedule::LrSchedule(LrScheduleOptions options) : options_(std::move(options)) {
-  if (!(options_.base_lr > 0)) throw ParamError("learning rate must be positive, got " + std::to_string(options_.base_lr));
+  if (!(options_.base_lr > 0))
+    throw ParamError("learning rate must be positive, got " + std::to_string(options_.base_lr));
   if (options_.kind == LrScheduleOptions::Kind::kStep && options_.step_size <= 0)
-    throw ParamError("step schedule needs a positive step size, got " + std::to_string(options_.step_size));
+    throw ParamError("step schedule needs a positive step size, got " +
+                     std::to_string(options_.step_size));
   if (options_.kind == LrScheduleOptions::Kind::kPoly && options_.max_iter <= 0)
-    throw ParamError("poly schedule needs a positive max_iter, got " + std::to_string(options_.max_iter));
+    throw ParamError("poly schedule needs a positive max_iter, got " +
+                     std::to_string(options_.max_iter));
 }
 
 double LrSchedule::lr(int64_t iteration) const {
   const LrScheduleOptions& o = options_;
   switch (o.kind) {
-    case LrScheduleOptions::Kind::kFixed: return o.base_lr;
+    case LrScheduleOptions::Kind::kFixed:
+      return o.base_lr;
     case LrScheduleOptions::Kind::kStep:
       return o.base_lr * std::pow(o.gamma, double(iteration / o.step_size));
     case LrScheduleOptions::Kind::kMultiStep: {
@@ -41,7 +45,8 @@ double LrSchedule::lr(int64_t iteration) const {
       const double progress = std::min(1.0, double(iteration) / double(o.max_iter));
       return o.base_lr * std::pow(1.0 - progress, o.power);
     }
-    case LrScheduleOptions::Kind::kPlateau: return o.base_lr * std::pow(o.gamma, state_.drops);
+    case LrScheduleOptions::Kind::kPlateau:
+      return o.base_lr * std::pow(o.gamma, state_.drops);
   }
   return o.base_lr;
 }
@@ -53,7 +58,8 @@ bool LrSchedule::observe_validation_error(double error) {
     state_.bad_evaluations = 0;
     return false;
   }
-  if (++state_.bad_evaluations < options_.patience || state_.drops >= options_.max_drops) return false;
+  if (++state_.bad_evaluations < options_.patience || state_.drops >= options_.max_drops)
+    return false;
   state_.bad_evaluations = 0;
   ++state_.drops;
   return true;

@@ -52,8 +52,12 @@ struct EpochTotals {
 
 ModelOptions model_options_for(const BatchSource& data, int64_t batch, int64_t width_divisor) {
   const Shape s = data.sample_shape();
-  return ModelOptions{.num_classes = data.num_classes(), .channels = s[0], .height = s[1],
-                      .width = s[2], .batch = batch, .width_divisor = width_divisor};
+  return ModelOptions{.num_classes = data.num_classes(),
+                      .channels = s[0],
+                      .height = s[1],
+                      .width = s[2],
+                      .batch = batch,
+                      .width_divisor = width_divisor};
 }
 
 TopKCounts evaluate(Net& net, const BatchSource& data, const std::string& logits,
@@ -65,7 +69,8 @@ TopKCounts evaluate(Net& net, const BatchSource& data, const std::string& logits
   TopKCounts counts;
   for (int64_t begin = 0; begin < total; begin += batch) {
     const int64_t count = std::min(batch, total - begin);
-    for (int64_t i = 0; i < batch; ++i) indices[static_cast<size_t>(i)] = begin + std::min(i, count - 1);
+    for (int64_t i = 0; i < batch; ++i)
+      indices[static_cast<size_t>(i)] = begin + std::min(i, count - 1);
     data.fill(indices, /*augment=*/false, 0, 0, images, labels);
     net.forward();
     counts += count_top_k(net.blob(logits), labels, count);
@@ -82,17 +87,20 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
   const int64_t updates_per_epoch = train_data.size() / samples_per_update;
   if (updates_per_epoch == 0)
     throw ParamError("the training set (" + std::to_string(train_data.size()) +
-                     " samples) is smaller than one update (" + std::to_string(samples_per_update) + ")");
+                     " samples) is smaller than one update (" + std::to_string(samples_per_update) +
+                     ")");
   int64_t planned = updates_per_epoch * config.epochs;
   if (config.max_iterations > 0) planned = std::min(planned, config.max_iterations);
 
-  const NetSpec spec = build_model(config.model, model_options_for(train_data, config.batch, config.width_divisor));
+  const NetSpec spec =
+      build_model(config.model, model_options_for(train_data, config.batch, config.width_divisor));
   const std::string logits = model_info(config.model).logits;
   Net net(spec, {.phase = Phase::kTrain, .backend = config.backend});
   net.init_params(config.seed);
   std::unique_ptr<Net> test_net;
   if (validation_data && config.validate) {
-    test_net = std::make_unique<Net>(spec, NetOptions{.phase = Phase::kTest, .backend = config.backend});
+    test_net =
+        std::make_unique<Net>(spec, NetOptions{.phase = Phase::kTest, .backend = config.backend});
     test_net->share_params_from(net);
   }
   SgdSolver solver(net.params(), config.sgd);
@@ -110,7 +118,8 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
     if (config.out_dir.empty()) throw ParamError("--resume needs the run directory (--out)");
     state = load_checkpoint(checkpoint_path, net, solver);
     if (state.model != config.model)
-      throw ParamError(checkpoint_path + " holds a '" + state.model + "' model, not '" + config.model + "'");
+      throw ParamError(checkpoint_path + " holds a '" + state.model + "' model, not '" +
+                       config.model + "'");
     if (state.seed != config.seed)
       throw ParamError(checkpoint_path + " was trained with seed " + std::to_string(state.seed) +
                        ", not " + std::to_string(config.seed) + "; resume with the same seed");
@@ -133,9 +142,11 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
   Tensor& images = net.input("data");
   Tensor& labels = net.input("label");
   while (state.iteration < planned && state.epoch < config.epochs) {
-    const std::vector<int64_t> order = epoch_order(train_data.size(), config.seed, static_cast<uint64_t>(state.epoch));
+    const std::vector<int64_t> order =
+        epoch_order(train_data.size(), config.seed, static_cast<uint64_t>(state.epoch));
     EpochTotals totals;
-    while (state.epoch_position + samples_per_update <= train_data.size() && state.iteration < planned) {
+    while (state.epoch_position + samples_per_update <= train_data.size() &&
+           state.iteration < planned) {
       if (config.stop_requested && config.stop_requested->load()) {
         save();
         result.interrupted = true;
@@ -145,14 +156,17 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
       const double lr = schedule.lr(state.iteration);
       float loss = 0;
       for (int64_t part = 0; part < config.iter_size; ++part) {
-        const std::span<const int64_t> indices(order.data() + state.epoch_position, static_cast<size_t>(config.batch));
-        train_data.fill(indices, /*augment=*/true, config.seed, static_cast<uint64_t>(state.epoch), images, labels);
+        const std::span<const int64_t> indices(order.data() + state.epoch_position,
+                                               static_cast<size_t>(config.batch));
+        train_data.fill(indices, /*augment=*/true, config.seed, static_cast<uint64_t>(state.epoch),
+                        images, labels);
         net.set_step(static_cast<uint64_t>(state.iteration * config.iter_size + part));
         loss += net.forward() / float(config.iter_size);
         if (!std::isfinite(loss))
-          throw DataError("training diverged at iteration " + std::to_string(state.iteration) +
-                          ": the loss is " + std::to_string(loss) +
-                          (config.out_dir.empty() ? "" : "; the last good checkpoint is " + checkpoint_path));
+          throw DataError(
+              "training diverged at iteration " + std::to_string(state.iteration) +
+              ": the loss is " + std::to_string(loss) +
+              (config.out_dir.empty() ? "" : "; the last good checkpoint is " + checkpoint_path));
         net.backward();
         totals.top1 += net.blob("accuracy_top1")[0];
         totals.top5 += net.blob("accuracy_top5")[0];
@@ -160,12 +174,14 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
           for (size_t k = 0; k < accumulated.size(); ++k) {
             Tensor& sum = accumulated[k];
             const Tensor& g = net.params()[k].grad;
-            for (int64_t i = 0; i < sum.numel(); ++i) sum[i] = (part ? sum[i] : 0.0f) + g[i] / float(config.iter_size);
+            for (int64_t i = 0; i < sum.numel(); ++i)
+              sum[i] = (part ? sum[i] : 0.0f) + g[i] / float(config.iter_size);
           }
         state.epoch_position += config.batch;
       }
       if (config.iter_size > 1)
-        for (size_t k = 0; k < accumulated.size(); ++k) net.params()[k].grad.copy_from(accumulated[k]);
+        for (size_t k = 0; k < accumulated.size(); ++k)
+          net.params()[k].grad.copy_from(accumulated[k]);
       solver.step(lr);
       ++state.iteration;
       totals.loss += loss;

@@ -35,7 +35,8 @@ Run run(const Op& op, Backend backend, const std::vector<Tensor>& inputs,
   for (size_t i = 0; i < inputs.size(); ++i) r.input_grads.emplace_back(inputs[i].shape());
   for (size_t i = 0; i < params.size(); ++i) r.param_grads.emplace_back(params[i].shape());
   for (size_t i = 0; i < inputs.size(); ++i)
-    back.input_grads.push_back(op.input_has_grad(static_cast<int>(i)) ? &r.input_grads[i] : nullptr);
+    back.input_grads.push_back(op.input_has_grad(static_cast<int>(i)) ? &r.input_grads[i]
+                                                                      : nullptr);
   for (auto& t : r.param_grads) back.param_grads.push_back(&t);
   back.phase = options.phase;
   kernel->backward(back);
@@ -73,7 +74,8 @@ std::vector<Difference> compare_backends(const Op& op, const std::vector<Shape>&
   for (const Shape& s : op.output_shapes(input_shapes))
     output_grads.push_back(random_tensor<float>(s, ++stream));
 
-  const Run expected = run(op, options.expected, inputs, params, output_grads, input_shapes, options);
+  const Run expected =
+      run(op, options.expected, inputs, params, output_grads, input_shapes, options);
   const Run actual = run(op, options.actual, inputs, params, output_grads, input_shapes, options);
 
   std::vector<Difference> diffs;

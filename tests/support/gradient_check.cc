@@ -41,8 +41,8 @@ std::vector<int64_t> points_to_check(int64_t numel, int64_t max_points) {
 
 }  // namespace
 
-GradientCheckReport check_gradients(const Op& op, const std::vector<TensorD>& inputs,
-                                    uint64_t seed, const GradientCheckOptions& options) {
+GradientCheckReport check_gradients(const Op& op, const std::vector<TensorD>& inputs, uint64_t seed,
+                                    const GradientCheckOptions& options) {
   std::vector<Shape> input_shapes;
   for (const auto& t : inputs) input_shapes.push_back(t.shape());
   Problem p;
@@ -89,8 +89,7 @@ GradientCheckReport check_gradients(const Op& op, const std::vector<TensorD>& in
       values[i] = saved;
       const double numeric = (plus - minus) / (2 * options.step);
       const double a = analytic[i];
-      const double error =
-          std::abs(a - numeric) / std::max({std::abs(a), std::abs(numeric), 1.0});
+      const double error = std::abs(a - numeric) / std::max({std::abs(a), std::abs(numeric), 1.0});
       report.worst_error = std::max(report.worst_error, error);
       ++report.checked;
       if (error > options.tolerance && report.failures.size() < 5)

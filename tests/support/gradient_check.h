@@ -28,12 +28,13 @@ struct GradientCheckOptions {
 struct GradientCheckReport {
   int64_t checked = 0;
   int64_t skipped = 0;
-  double worst_error = 0;  // relative, as in the tolerance
+  double worst_error = 0;             // relative, as in the tolerance
   std::vector<std::string> failures;  // at most a few, readable
 };
 
-// `inputs` are the op's inputs (labels included, as values); params are drawn at random from `seed`.
-GradientCheckReport check_gradients(const Op& op, const std::vector<TensorD>& inputs,
-                                    uint64_t seed, const GradientCheckOptions& options = {});
+// `inputs` are the op's inputs (labels included, as values); params are drawn at random from
+// `seed`.
+GradientCheckReport check_gradients(const Op& op, const std::vector<TensorD>& inputs, uint64_t seed,
+                                    const GradientCheckOptions& options = {});
 
 }  // namespace svertka::testing

@@ -102,7 +102,8 @@ std::vector<CatalogEntry> load_catalog(const std::string& path) {
     CatalogEntry e;
     std::string shape;
     if (!(ss >> e.net >> e.layer >> e.kind >> shape))
-      throw IoError(path + ":" + std::to_string(number) + ": expected '<net> <layer> <kind> <NxCxHxW> key=value...'");
+      throw IoError(path + ":" + std::to_string(number) +
+                    ": expected '<net> <layer> <kind> <NxCxHxW> key=value...'");
     try {
       e.input = parse_shape(shape);
     } catch (const std::exception&) {
@@ -112,7 +113,8 @@ std::vector<CatalogEntry> load_catalog(const std::string& path) {
     while (ss >> kv) {
       auto eq = kv.find('=');
       if (eq == std::string::npos)
-        throw IoError(path + ":" + std::to_string(number) + ": expected key=value, got '" + kv + "'");
+        throw IoError(path + ":" + std::to_string(number) + ": expected key=value, got '" + kv +
+                      "'");
       e.params[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
     e.line = line;

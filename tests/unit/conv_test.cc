@@ -68,15 +68,17 @@ TEST(Convolution, ReferenceVsDnnlRandom) {
   expect_backends_agree(conv(4, 3, 2, 0), {Shape{1, 3, 8, 8}}, 3);  // floor drops a column
 }
 
-TEST(Convolution, ReferenceVsDnnlCatalogShapes) { expect_backends_agree_on_catalog("conv", 7); }
+TEST(Convolution, ReferenceVsDnnlCatalogShapes) {
+  expect_backends_agree_on_catalog("conv", 7);
+}
 
 TEST(Convolution, BadParametersNameTheOpAndValues) {
   ConvOp zero_stride = conv(4, 3, 0);
   zero_stride.set_name("conv1");
   SVERTKA_EXPECT_THROW_WITH(zero_stride.output_shapes({Shape{1, 3, 8, 8}}), ParamError,
                             "Convolution 'conv1'", "stride_h=0");
-  SVERTKA_EXPECT_THROW_WITH(conv(4, 9).output_shapes({Shape{1, 3, 8, 8}}), ShapeError,
-                            "kernel 9x9", "8x8");
+  SVERTKA_EXPECT_THROW_WITH(conv(4, 9).output_shapes({Shape{1, 3, 8, 8}}), ShapeError, "kernel 9x9",
+                            "8x8");
   SVERTKA_EXPECT_THROW_WITH(conv(4, 3, 1, 0, 2).output_shapes({Shape{1, 3, 8, 8}}), ParamError,
                             "groups=2", "(3)");
   SVERTKA_EXPECT_THROW_WITH(conv(4, 3).output_shapes({Shape{3, 8, 8}}), ShapeError, "4-D",

@@ -59,7 +59,8 @@ TEST(Net, GradientsMatchFiniteDifferencesThroughBranchesAndInPlaceLayers) {
         const double minus = net.forward();
         p.value[i] = saved;
         const double numeric = (plus - minus) / (2.0 * h);
-        EXPECT_NEAR(analytic[i], numeric, 1e-2 * std::abs(numeric) + 3e-4) << p.name << "[" << i << "]";
+        EXPECT_NEAR(analytic[i], numeric, 1e-2 * std::abs(numeric) + 3e-4)
+            << p.name << "[" << i << "]";
         ++checked;
       }
     }
@@ -87,7 +88,8 @@ TEST(Net, InferenceSharesActivationBuffersAndKeepsRequestedBlobs) {
   fill_uniform(keep.input("data"), 2);
   keep.forward();
   std::vector<std::string> every_blob;
-  for (const auto& layer : spec.layers) every_blob.insert(every_blob.end(), layer.tops.begin(), layer.tops.end());
+  for (const auto& layer : spec.layers)
+    every_blob.insert(every_blob.end(), layer.tops.begin(), layer.tops.end());
   Net plain(spec, {.phase = Phase::kTest, .keep_blobs = every_blob});  // nothing shared
   EXPECT_EQ(plain.activation_bytes(), plain.unplanned_activation_bytes());
   plain.init_params(1);
@@ -126,7 +128,8 @@ TEST(Net, UnknownBottomAndWrongInputShapeAreClearErrors) {
   // VGG-16 on a 3-D input: conv1_1 names itself and the shape.
   NetSpec vgg = build_model("vgg16", {});
   vgg.inputs[0].shape = Shape{3, 224, 224};
-  SVERTKA_EXPECT_THROW_WITH(describe_layers(vgg, Phase::kTest), ShapeError, "conv1_1", "(3,224,224)");
+  SVERTKA_EXPECT_THROW_WITH(describe_layers(vgg, Phase::kTest), ShapeError, "conv1_1",
+                            "(3,224,224)");
 }
 
 TEST(Net, FrozenLayersGetNoGradient) {

@@ -24,7 +24,8 @@ IdxDataset synthetic_idx(int64_t count, uint64_t seed) {
     const auto label = static_cast<uint8_t>(rng() % 10);
     d.labels.push_back(label);
     for (int p = 0; p < 28 * 28; ++p)
-      d.images.pixels.push_back(static_cast<uint8_t>((rng() % 128) + (p % 28 < 14 ? label * 12 : 0)));
+      d.images.pixels.push_back(
+          static_cast<uint8_t>((rng() % 128) + (p % 28 < 14 ? label * 12 : 0)));
   }
   return d;
 }
@@ -36,10 +37,11 @@ class TrainerTest : public ::testing::Test {
            ("svertka_trainer_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
-    train_ = std::make_unique<IdxBatchSource>(synthetic_idx(64, 1), Normalization{.mean = 0.3f, .stddev = 0.3f},
+    train_ = std::make_unique<IdxBatchSource>(synthetic_idx(64, 1),
+                                              Normalization{.mean = 0.3f, .stddev = 0.3f},
                                               SmallImageAugment{.pad = 2, .mirror = true});
-    val_ = std::make_unique<IdxBatchSource>(synthetic_idx(20, 2), Normalization{.mean = 0.3f, .stddev = 0.3f},
-                                            SmallImageAugment{});
+    val_ = std::make_unique<IdxBatchSource>(
+        synthetic_idx(20, 2), Normalization{.mean = 0.3f, .stddev = 0.3f}, SmallImageAugment{});
   }
   void TearDown() override { fs::remove_all(dir_); }
 

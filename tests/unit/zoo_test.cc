@@ -10,7 +10,8 @@ namespace {
 
 int64_t count_params(const std::string& model, Phase phase, const ModelOptions& options = {}) {
   int64_t total = 0;
-  for (const LayerInfo& info : describe_layers(build_model(model, options), phase)) total += info.params;
+  for (const LayerInfo& info : describe_layers(build_model(model, options), phase))
+    total += info.params;
   return total;
 }
 
@@ -43,8 +44,8 @@ TEST(Zoo, OutputShapesFollowThePapers) {
 }
 
 TEST(Zoo, AuxiliaryHeadsOnlyInTrainWithLossWeight) {
-  const NetSpec spec = build_model("googlenet", {.num_classes = 10, .height = 96, .width = 96,
-                                                 .width_divisor = 8});
+  const NetSpec spec =
+      build_model("googlenet", {.num_classes = 10, .height = 96, .width = 96, .width_divisor = 8});
   Net train(spec, {.phase = Phase::kTrain});
   Net test(spec, {.phase = Phase::kTest});
   const auto losses = train.losses();
@@ -60,7 +61,9 @@ TEST(Zoo, EveryModelTakesClassesChannelsAndSize) {
   for (const std::string& name : model_names()) {
     SCOPED_TRACE(name);
     const bool small = name == "lenet" || name == "alexnet_small";
-    const ModelOptions o{.num_classes = 7, .channels = small ? 3 : 1, .height = small ? 32 : 0,
+    const ModelOptions o{.num_classes = 7,
+                         .channels = small ? 3 : 1,
+                         .height = small ? 32 : 0,
                          .width = small ? 32 : 0};
     const auto infos = describe_layers(build_model(name, o), Phase::kTest);
     const std::string logits = model_info(name).logits;
@@ -81,9 +84,9 @@ TEST(Zoo, UnknownModelListsKnownOnes) {
 
 TEST(Zoo, InputTooSmallNamesTheLayer) {
   // AlexNet at 32x32: conv1 gives 6x6, pool1 3x3, pool2 1x1... pool5 has a 3x3 kernel on 1x1.
-  SVERTKA_EXPECT_THROW_WITH(describe_layers(build_model("alexnet", {.height = 32, .width = 32}),
-                                            Phase::kTest),
-                            ShapeError, "pool");
+  SVERTKA_EXPECT_THROW_WITH(
+      describe_layers(build_model("alexnet", {.height = 32, .width = 32}), Phase::kTest),
+      ShapeError, "pool");
 }
 
 }  // namespace

@@ -15,9 +15,9 @@ namespace svertka {
 inline constexpr int kCheckpointVersion = 1;
 
 struct TrainingState {
-  int64_t iteration = 0;         // updates done
-  int64_t epoch = 0;             // current epoch (0-based)
-  int64_t epoch_position = 0;    // samples of the current epoch already used
+  int64_t iteration = 0;       // updates done
+  int64_t epoch = 0;           // current epoch (0-based)
+  int64_t epoch_position = 0;  // samples of the current epoch already used
   uint64_t seed = 0;
   std::string model;
   LrSchedule::State schedule;

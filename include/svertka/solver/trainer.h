@@ -18,8 +18,8 @@
 namespace svertka {
 
 struct TrainProgress {
-  int64_t epoch, epochs;            // epoch is 0-based
-  int64_t iteration, iterations;    // updates done / planned in total
+  int64_t epoch, epochs;          // epoch is 0-based
+  int64_t iteration, iterations;  // updates done / planned in total
   double images_per_second, loss, lr, eta_seconds;
 };
 

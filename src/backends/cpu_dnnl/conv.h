@@ -1,5 +1,7 @@
 // oneDNN convolution: primitives for forward, backward-data and backward-weights, created once
-// per input shape in the constructor.
+// per input shape. They pick their own memory layouts (oneDNN's blocked nChw16c and blocked weights
+// run its fastest direct kernels); tensors are converted at the kernel's edges by LayoutBridges,
+// and a conversion done in forward is reused in backward when the layouts agree.
 #pragma once
 
 #include "backends/cpu_dnnl/dnnl_common.h"
@@ -18,7 +20,11 @@ class Conv final : public Kernel {
   dnnl::convolution_forward forward_;
   dnnl::convolution_backward_data backward_data_;
   dnnl::convolution_backward_weights backward_weights_;
-  dnnl::memory x_, w_, b_, y_, dx_, dw_, db_, dy_;
+  LayoutBridge x_, w_, y_;                    // forward
+  LayoutBridge dy_data_, w_data_, dx_;        // backward data
+  LayoutBridge x_weights_, dy_weights_, dw_;  // backward weights
+  bool weights_pass_reuses_x_ = false, weights_pass_reuses_dy_ = false;
+  dnnl::memory b_, db_;
   Shape w_shape_;
   int64_t g_o_ = 0;
   Tensor scratch_dw_, scratch_db_;  // for a gradient the caller did not ask for

@@ -18,10 +18,36 @@ dnnl::memory::desc plain_desc(const dims& d) {
   return dnnl::memory::desc(d, dnnl::memory::data_type::f32, tags[d.size()]);
 }
 
-dnnl::memory::desc plain_desc(const Shape& shape) { return plain_desc(shape.dims()); }
+dnnl::memory::desc plain_desc(const Shape& shape) {
+  return plain_desc(shape.dims());
+}
 
 dnnl::memory unbound_memory(const dnnl::memory::desc& desc) {
   return dnnl::memory(desc, engine(), DNNL_MEMORY_NONE);
+}
+
+LayoutBridge::LayoutBridge(const dnnl::memory::desc& plain, const dnnl::memory::desc& wanted)
+    : converts_(plain != wanted), plain_(unbound_memory(plain)) {
+  if (!converts_) return;
+  wanted_ = dnnl::memory(wanted, engine());
+  into_wanted_ = dnnl::reorder(plain_, wanted_);
+  into_plain_ = dnnl::reorder(wanted_, plain_);
+}
+
+const dnnl::memory& LayoutBridge::to_wanted(const Tensor& tensor) {
+  bind(plain_, tensor);
+  if (!converts_) return plain_;
+  execute(into_wanted_, {{DNNL_ARG_FROM, plain_}, {DNNL_ARG_TO, wanted_}});
+  return wanted_;
+}
+
+const dnnl::memory& LayoutBridge::output(Tensor& tensor) {
+  bind(plain_, tensor);
+  return converts_ ? wanted_ : plain_;
+}
+
+void LayoutBridge::to_plain() {
+  if (converts_) execute(into_plain_, {{DNNL_ARG_FROM, wanted_}, {DNNL_ARG_TO, plain_}});
 }
 
 void execute(const dnnl::primitive& primitive,

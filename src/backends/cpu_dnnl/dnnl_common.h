@@ -25,6 +25,37 @@ inline void bind(dnnl::memory& memory, const Tensor& tensor) {
   memory.set_data_handle(const_cast<float*>(tensor.data()));
 }
 
+// `tensor`, allocated with `shape` on first use: where a primitive writes a gradient nobody asked
+// for (oneDNN computes weight and bias gradients in one pass).
+inline Tensor& scratch_for(Tensor& tensor, const Shape& shape) {
+  if (!tensor.defined()) tensor = Tensor(shape);
+  return tensor;
+}
+
+// A tensor as a primitive wants it. The tensor is plain (NCHW); a primitive created with "any"
+// layouts may want oneDNN's blocked one instead, and then the bridge owns a buffer in that layout
+// and converts on the way in (to_wanted) or out (to_plain). With equal layouts both are no-ops and
+// the primitive works on the tensor itself.
+class LayoutBridge {
+ public:
+  LayoutBridge() = default;
+  LayoutBridge(const dnnl::memory::desc& plain, const dnnl::memory::desc& wanted);
+
+  bool converts() const { return converts_; }
+  // Binds `tensor` and returns the memory the primitive should read, converted if needed.
+  const dnnl::memory& to_wanted(const Tensor& tensor);
+  // Binds `tensor` and returns the memory the primitive should write; call to_plain() afterwards.
+  const dnnl::memory& output(Tensor& tensor);
+  void to_plain();
+  // The memory in the wanted layout as last filled (to reuse a conversion already done).
+  const dnnl::memory& wanted() const { return converts_ ? wanted_ : plain_; }
+
+ private:
+  bool converts_ = false;
+  dnnl::memory plain_, wanted_;
+  dnnl::reorder into_wanted_, into_plain_;
+};
+
 // Runs `primitive` with `arguments` on the shared stream and waits for it.
 void execute(const dnnl::primitive& primitive,
              const std::unordered_map<int, dnnl::memory>& arguments);

@@ -29,13 +29,6 @@ InnerProduct::InnerProduct(const InnerProductOp& op, const std::vector<Shape>& i
   if (bias_) b_ = unbound_memory(b_desc), db_ = unbound_memory(b_desc);
 }
 
-namespace {
-const Tensor& allocated(Tensor& tensor, const Shape& shape) {
-  if (!tensor.defined()) tensor = Tensor(shape);
-  return tensor;
-}
-}  // namespace
-
 void InnerProduct::forward(const ForwardArgs<float>& args) {
   bind(x_, *args.inputs[0]);
   bind(w_, *args.params[0]);
@@ -62,11 +55,11 @@ void InnerProduct::backward(const BackwardArgs<float>& args) {
   if (dw || db) {
     // One primitive computes both; a gradient nobody asked for lands in scratch.
     bind(x_, *args.inputs[0]);
-    bind(dw_, dw ? *dw : allocated(scratch_dw_, w_shape_));
+    bind(dw_, dw ? *dw : scratch_for(scratch_dw_, w_shape_));
     std::unordered_map<int, dnnl::memory> arguments{
         {DNNL_ARG_SRC, x_}, {DNNL_ARG_DIFF_WEIGHTS, dw_}, {DNNL_ARG_DIFF_DST, dy_}};
     if (bias_) {
-      bind(db_, db ? *db : allocated(scratch_db_, b_shape_));
+      bind(db_, db ? *db : scratch_for(scratch_db_, b_shape_));
       arguments[DNNL_ARG_DIFF_BIAS] = db_;
     }
     execute(backward_weights_, arguments);

@@ -13,9 +13,11 @@ Lrn::Lrn(const LrnOp& op, const std::vector<Shape>& inputs) : label_(op.label())
   const auto alpha = static_cast<float>(p.alpha), beta = static_cast<float>(p.beta),
              k = static_cast<float>(p.k);
   inference_ = dnnl::lrn_forward(dnnl::lrn_forward::primitive_desc(
-      {dnnl::prop_kind::forward_inference, algorithm, plain, p.local_size, alpha, beta, k}, engine()));
+      {dnnl::prop_kind::forward_inference, algorithm, plain, p.local_size, alpha, beta, k},
+      engine()));
   const dnnl::lrn_forward::primitive_desc forward_pd(
-      {dnnl::prop_kind::forward_training, algorithm, blocked, p.local_size, alpha, beta, k}, engine());
+      {dnnl::prop_kind::forward_training, algorithm, blocked, p.local_size, alpha, beta, k},
+      engine());
   const dnnl::lrn_backward::primitive_desc backward_pd(
       {algorithm, blocked, blocked, p.local_size, alpha, beta, k}, engine(), forward_pd);
   forward_ = dnnl::lrn_forward(forward_pd);
@@ -39,7 +41,8 @@ void Lrn::forward(const ForwardArgs<float>& args) {
     return;
   }
   execute(to_blocked_, {{DNNL_ARG_FROM, x_}, {DNNL_ARG_TO, x_blocked_}});
-  std::unordered_map<int, dnnl::memory> arguments{{DNNL_ARG_SRC, x_blocked_}, {DNNL_ARG_DST, y_blocked_}};
+  std::unordered_map<int, dnnl::memory> arguments{{DNNL_ARG_SRC, x_blocked_},
+                                                  {DNNL_ARG_DST, y_blocked_}};
   if (uses_workspace_) arguments[DNNL_ARG_WORKSPACE] = workspace_;
   execute(forward_, arguments);
   execute(to_plain_, {{DNNL_ARG_FROM, y_blocked_}, {DNNL_ARG_TO, y_}});
@@ -54,8 +57,9 @@ void Lrn::backward(const BackwardArgs<float>& args) {
   bind(dy_, *args.output_grads[0]);
   bind(dx_, *dx);
   execute(to_blocked_, {{DNNL_ARG_FROM, dy_}, {DNNL_ARG_TO, dy_blocked_}});
-  std::unordered_map<int, dnnl::memory> arguments{
-      {DNNL_ARG_SRC, x_blocked_}, {DNNL_ARG_DIFF_DST, dy_blocked_}, {DNNL_ARG_DIFF_SRC, dx_blocked_}};
+  std::unordered_map<int, dnnl::memory> arguments{{DNNL_ARG_SRC, x_blocked_},
+                                                  {DNNL_ARG_DIFF_DST, dy_blocked_},
+                                                  {DNNL_ARG_DIFF_SRC, dx_blocked_}};
   if (uses_workspace_) arguments[DNNL_ARG_WORKSPACE] = workspace_;
   execute(backward_, arguments);
   execute(to_plain_, {{DNNL_ARG_FROM, dx_blocked_}, {DNNL_ARG_TO, dx_}});

@@ -23,7 +23,7 @@ class Lrn final : public Kernel {
   bool forwarded_ = false;  // the workspace and the blocked input are valid
   dnnl::lrn_forward inference_, forward_;
   dnnl::lrn_backward backward_;
-  dnnl::memory x_, y_, dx_, dy_;                          // plain, bound to the tensors
+  dnnl::memory x_, y_, dx_, dy_;  // plain, bound to the tensors
   dnnl::memory x_blocked_, y_blocked_, dx_blocked_, dy_blocked_, workspace_;  // owned
   dnnl::reorder to_blocked_, to_plain_;
 };
