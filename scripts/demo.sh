@@ -6,7 +6,7 @@ set -euo pipefail
 build=${1:-build}
 data=/usr/share/datasets/fashion-mnist
 run=runs/demo
-epochs=${EPOCHS:-12}
+epochs=${EPOCHS:-18}
 
 rm -rf "$run"
 start=$(date +%s)

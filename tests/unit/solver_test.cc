@@ -1,0 +1,92 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "op_test_helpers.h"
+#include "svertka/solver/lr_schedule.h"
+#include "svertka/solver/sgd.h"
+
+namespace svertka::testing {
+namespace {
+
+using Kind = LrScheduleOptions::Kind;
+
+TEST(LrSchedule, CaffePolicies) {
+  LrSchedule fixed({.kind = Kind::kFixed, .base_lr = 0.1});
+  EXPECT_DOUBLE_EQ(fixed.lr(12345), 0.1);
+  LrSchedule step({.kind = Kind::kStep, .base_lr = 0.1, .gamma = 0.1, .step_size = 10});
+  EXPECT_DOUBLE_EQ(step.lr(9), 0.1);
+  EXPECT_NEAR(step.lr(10), 0.01, 1e-15);
+  EXPECT_NEAR(step.lr(25), 0.001, 1e-15);
+  LrSchedule multistep({.kind = Kind::kMultiStep, .base_lr = 1, .gamma = 0.5, .milestones = {3, 7}});
+  EXPECT_DOUBLE_EQ(multistep.lr(2), 1);
+  EXPECT_DOUBLE_EQ(multistep.lr(3), 0.5);
+  EXPECT_DOUBLE_EQ(multistep.lr(7), 0.25);
+  LrSchedule poly({.kind = Kind::kPoly, .base_lr = 0.01, .power = 0.5, .max_iter = 100});
+  EXPECT_NEAR(poly.lr(75), 0.01 * std::sqrt(0.25), 1e-15);
+  EXPECT_DOUBLE_EQ(poly.lr(100), 0);
+}
+
+TEST(LrSchedule, PlateauDividesByTenWhenValidationErrorStopsImproving) {
+  LrSchedule plateau({.kind = Kind::kPlateau, .base_lr = 0.01, .gamma = 0.1, .patience = 2, .max_drops = 2});
+  EXPECT_FALSE(plateau.observe_validation_error(0.50));
+  EXPECT_FALSE(plateau.observe_validation_error(0.40));  // improving
+  EXPECT_FALSE(plateau.observe_validation_error(0.41));  // one bad evaluation: patience 2
+  EXPECT_TRUE(plateau.observe_validation_error(0.40));   // two: drop
+  EXPECT_NEAR(plateau.lr(0), 0.001, 1e-15);
+  EXPECT_FALSE(plateau.observe_validation_error(0.45));
+  EXPECT_TRUE(plateau.observe_validation_error(0.45));
+  EXPECT_NEAR(plateau.lr(0), 0.0001, 1e-15);
+  EXPECT_FALSE(plateau.observe_validation_error(0.45));  // max_drops reached
+  EXPECT_FALSE(plateau.observe_validation_error(0.45));
+  LrSchedule restored({.kind = Kind::kPlateau, .base_lr = 0.01});
+  restored.restore(plateau.state());
+  EXPECT_NEAR(restored.lr(0), 0.0001, 1e-15);
+}
+
+TEST(LrSchedule, BadOptionsAreParamErrors) {
+  SVERTKA_EXPECT_THROW_WITH(parse_schedule_kind("cosine"), ParamError, "cosine", "plateau");
+  SVERTKA_EXPECT_THROW_WITH(LrSchedule({.kind = Kind::kStep, .base_lr = 0.1, .step_size = 0}),
+                            ParamError, "step size");
+  SVERTKA_EXPECT_THROW_WITH(LrSchedule({.kind = Kind::kFixed, .base_lr = -1}), ParamError, "-1");
+}
+
+std::vector<Parameter> one_parameter(float w, float g, float lr_mult, float decay_mult) {
+  Parameter p;
+  p.name = "w";
+  p.value = Tensor(Shape{1});
+  p.grad = Tensor(Shape{1});
+  p.value[0] = w;
+  p.grad[0] = g;
+  p.spec.lr_mult = lr_mult;
+  p.spec.decay_mult = decay_mult;
+  return {p};
+}
+
+TEST(Sgd, CaffeMomentumAndWeightDecay) {
+  // v = m*v + lr*lr_mult*(g + wd*decay_mult*w); w -= v
+  auto params = one_parameter(2.0f, 0.5f, 2.0f, 1.0f);
+  SgdSolver sgd(params, {.momentum = 0.9, .weight_decay = 0.1});
+  sgd.step(0.01);
+  const double v1 = 0.01 * 2 * (0.5 + 0.1 * 2.0);
+  EXPECT_NEAR(params[0].value[0], 2.0 - v1, 1e-7);
+  const double w1 = 2.0 - v1;
+  sgd.step(0.01);
+  const double v2 = 0.9 * v1 + 0.01 * 2 * (0.5 + 0.1 * w1);
+  EXPECT_NEAR(params[0].value[0], w1 - v2, 1e-7);
+  EXPECT_NEAR(sgd.momentum()[0][0], v2, 1e-7);
+}
+
+TEST(Sgd, NesterovAndFrozenParameters) {
+  auto params = one_parameter(1.0f, 1.0f, 1.0f, 0.0f);
+  SgdSolver nesterov(params, {.momentum = 0.5, .weight_decay = 0.3, .nesterov = true});
+  nesterov.step(0.1);  // v = 0.1; w -= 1.5*0.1 - 0.5*0
+  EXPECT_NEAR(params[0].value[0], 1.0 - 0.15, 1e-7);
+  auto frozen = one_parameter(1.0f, 1.0f, 0.0f, 1.0f);
+  SgdSolver sgd(frozen, {});
+  sgd.step(0.1);
+  EXPECT_EQ(frozen[0].value[0], 1.0f);
+}
+
+}  // namespace
+}  // namespace svertka::testing
