@@ -11,7 +11,7 @@ epochs=${EPOCHS:-18}
 rm -rf "$run"
 start=$(date +%s)
 "$build/svertka" train --model alexnet_small --data "$data" --epochs "$epochs" --batch 64 \
-  --lr 0.02 --schedule poly --power 1 --momentum 0.9 --weight-decay 5e-4 --pad 2 --mirror true \
+  --lr 0.01 --schedule poly --power 1 --momentum 0.9 --weight-decay 5e-4 --pad 2 --mirror true \
   --seed 1 --out "$run"
 "$build/svertka" eval --model alexnet_small --weights "$run/weights.safetensors" --data "$data"
 end=$(date +%s)
