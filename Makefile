@@ -15,8 +15,8 @@ deps:
 	@scripts/install-deps.sh $(BUILD_DEPS)
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSVERTKA_WERROR=ON > $(BUILD).configure.log 2>&1 \
-	  || (cat $(BUILD).configure.log; exit 1)
+	@mkdir -p $(BUILD) && cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSVERTKA_WERROR=ON > $(BUILD)/configure.log 2>&1 \
+	  || (cat $(BUILD)/configure.log; exit 1)
 	@cmake --build $(BUILD) -j $(JOBS)
 
 test: build
@@ -34,4 +34,4 @@ golden: build
 	scripts/golden.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD).configure.log
+	rm -rf $(BUILD)

@@ -2,9 +2,8 @@
 // One row per layer: name, type, output shape, parameters, multiply-adds; then the totals.
 #include <fmt/format.h>
 
-#include <sstream>
-
 #include "commands.h"
+#include "model_options.h"
 #include "svertka/error.h"
 #include "svertka/net.h"
 #include "svertka/zoo.h"
@@ -22,22 +21,7 @@ struct SummaryArgs {
 ModelOptions model_options(const SummaryArgs& args) {
   ModelOptions o;
   o.num_classes = args.classes;
-  if (!args.input.empty()) {
-    std::vector<int64_t> dims;
-    std::stringstream ss(args.input);
-    std::string part;
-    while (std::getline(ss, part, 'x')) {
-      try {
-        dims.push_back(std::stoll(part));
-      } catch (const std::exception&) {
-        dims.clear();
-        break;
-      }
-    }
-    if (dims.size() != 3)
-      throw ParamError("--input expects CxHxW (e.g. 3x224x224), got '" + args.input + "'");
-    o.channels = dims[0], o.height = dims[1], o.width = dims[2];
-  }
+  apply_input_size(args.input, o);
   return o;
 }
 

@@ -1,0 +1,14 @@
+// Command-line pieces shared by the subcommands that build a zoo model.
+#pragma once
+
+#include <string>
+
+#include "svertka/zoo.h"
+
+namespace svertka::cli {
+
+// Applies an "--input CxHxW" value (e.g. 3x224x224) to `options`; empty leaves the model's native
+// size. ParamError on anything else.
+void apply_input_size(const std::string& text, ModelOptions& options);
+
+}  // namespace svertka::cli
