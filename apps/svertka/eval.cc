@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "commands.h"
+#include "model_options.h"
 #include "progress.h"
 #include "svertka/solver/trainer.h"
 
@@ -14,10 +15,11 @@ namespace {
 struct EvalArgs {
   std::string model, weights, data;
   int64_t batch = 256;
+  std::string mean = "channel";
 };
 
 void run_eval(const EvalArgs& args) {
-  const IdxSplit split = load_idx_split(args.data, {});
+  const IdxSplit split = load_idx_split(args.data, {}, parse_mean_subtraction(args.mean));
   Net net(build_model(args.model, model_options_for(*split.test, args.batch)),
           {.phase = Phase::kTest});
   load_weights(args.weights, net);
@@ -46,6 +48,8 @@ void add_eval_command(CLI::App& app) {
       ->required();
   cmd->add_option("--data", args->data, "Folder with t10k-* IDX files")->required();
   cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
+  cmd->add_option("--mean", args->mean, "Mean subtracted, as in training: channel or pixel")
+      ->capture_default_str();
   cmd->callback([args] { run_eval(*args); });
 }
 

@@ -26,4 +26,10 @@ void apply_input_size(const std::string& text, ModelOptions& options) {
   options.channels = dims[0], options.height = dims[1], options.width = dims[2];
 }
 
+MeanSubtraction parse_mean_subtraction(const std::string& text) {
+  if (text == "channel") return MeanSubtraction::kPerChannel;
+  if (text == "pixel") return MeanSubtraction::kPerPixel;
+  throw ParamError("--mean expects channel or pixel, got '" + text + "'");
+}
+
 }  // namespace svertka::cli

@@ -9,6 +9,7 @@
 #include <csignal>
 
 #include "commands.h"
+#include "model_options.h"
 #include "progress.h"
 #include "svertka/solver/trainer.h"
 
@@ -29,6 +30,7 @@ struct TrainArgs {
   int64_t step_size = 0;  // iterations; 0: a third of the run
   std::vector<int64_t> milestones;
   double power = 1.0;
+  std::string mean = "channel";
   int64_t pad = 2;
   bool mirror = true;
   int threads = 0;
@@ -43,7 +45,8 @@ void run_train(TrainArgs& args) {
   c.schedule.power = args.power;
   if (args.threads > 0) omp_set_num_threads(args.threads);
 
-  const IdxSplit split = load_idx_split(args.data, {.pad = args.pad, .mirror = args.mirror});
+  const IdxSplit split = load_idx_split(args.data, {.pad = args.pad, .mirror = args.mirror},
+                                        parse_mean_subtraction(args.mean));
   const int64_t updates = split.train->size() / (c.batch * c.iter_size) * c.epochs;
   c.schedule.step_size = args.step_size > 0 ? args.step_size : std::max<int64_t>(1, updates / 3);
 
@@ -109,6 +112,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("--nesterov", c.sgd.nesterov, "Nesterov momentum");
   cmd->add_option("--weight-decay", c.sgd.weight_decay, "L2 weight decay")->capture_default_str();
   cmd->add_option("--seed", c.seed, "Seed of initialisation, order, augmentation and dropout")
+      ->capture_default_str();
+  cmd->add_option("--mean", args->mean,
+                  "Mean subtracted: channel (mean pixel) or pixel (mean image)")
       ->capture_default_str();
   cmd->add_option("--pad", args->pad, "Random shifts up to this many pixels (0: none)")
       ->capture_default_str();

@@ -51,7 +51,13 @@ struct IdxSplit {
   std::unique_ptr<BatchSource> train, test;
 };
 
+// What is subtracted from every pixel: the training set's mean pixel value (per channel; one
+// channel here) or its mean image (per pixel, as Caffe's mean file). Either way the result is
+// divided by the training set's pixel standard deviation.
+enum class MeanSubtraction { kPerChannel, kPerPixel };
+
 // The train-* and t10k-* files of `folder`, normalised by the training set's statistics.
-IdxSplit load_idx_split(const std::string& folder, const SmallImageAugment& augment);
+IdxSplit load_idx_split(const std::string& folder, const SmallImageAugment& augment,
+                        MeanSubtraction mean = MeanSubtraction::kPerChannel);
 
 }  // namespace svertka
