@@ -2,24 +2,23 @@
 
 #include <string>
 
+#include "ops/window.h"
+
 namespace svertka {
 
 ConvGeometry ConvOp::geometry(const Shape& x) const {
   const ConvParams& p = params_;
   if (x.rank() != 4) fail_shape("expects a 4-D input (N,C,H,W), got " + x.str());
-  if (p.out_channels <= 0) fail_param("out_channels must be positive, got " + std::to_string(p.out_channels));
-  if (p.kernel_h <= 0 || p.kernel_w <= 0)
-    fail_param("kernel must be positive, got " + std::to_string(p.kernel_h) + "x" +
-               std::to_string(p.kernel_w));
-  if (p.stride_h <= 0 || p.stride_w <= 0)
-    fail_param("stride must be positive, got stride_h=" + std::to_string(p.stride_h) +
-               " stride_w=" + std::to_string(p.stride_w));
-  if (p.pad_h < 0 || p.pad_w < 0)
-    fail_param("pad must be non-negative, got pad_h=" + std::to_string(p.pad_h) +
-               " pad_w=" + std::to_string(p.pad_w));
+  if (p.out_channels <= 0)
+    fail_param("out_channels must be positive, got " + std::to_string(p.out_channels));
+  if (const std::string error =
+          window_error(p.kernel_h, p.kernel_w, p.stride_h, p.stride_w, p.pad_h, p.pad_w);
+      !error.empty())
+    fail_param(error);
   if (p.groups <= 0 || x[1] % p.groups != 0 || p.out_channels % p.groups != 0)
     fail_param("groups=" + std::to_string(p.groups) + " must divide both input channels (" +
-               std::to_string(x[1]) + ") and out_channels (" + std::to_string(p.out_channels) + ")");
+               std::to_string(x[1]) + ") and out_channels (" + std::to_string(p.out_channels) +
+               ")");
   const int64_t padded_h = x[2] + 2 * p.pad_h, padded_w = x[3] + 2 * p.pad_w;
   if (p.kernel_h > padded_h || p.kernel_w > padded_w)
     fail_shape("kernel " + std::to_string(p.kernel_h) + "x" + std::to_string(p.kernel_w) +

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "ops/window.h"
+
 namespace svertka {
 namespace {
 
@@ -29,15 +31,10 @@ PoolGeometry PoolOp::geometry(const Shape& x) const {
     g.oh = g.ow = 1;
     return g;
   }
-  if (p.kernel_h <= 0 || p.kernel_w <= 0)
-    fail_param("kernel must be positive, got " + std::to_string(p.kernel_h) + "x" +
-               std::to_string(p.kernel_w));
-  if (p.stride_h <= 0 || p.stride_w <= 0)
-    fail_param("stride must be positive, got stride_h=" + std::to_string(p.stride_h) +
-               " stride_w=" + std::to_string(p.stride_w));
-  if (p.pad_h < 0 || p.pad_w < 0)
-    fail_param("pad must be non-negative, got pad_h=" + std::to_string(p.pad_h) +
-               " pad_w=" + std::to_string(p.pad_w));
+  if (const std::string error =
+          window_error(p.kernel_h, p.kernel_w, p.stride_h, p.stride_w, p.pad_h, p.pad_w);
+      !error.empty())
+    fail_param(error);
   // Caffe forbids it: a window could then lie entirely in the padding.
   if (p.pad_h >= p.kernel_h || p.pad_w >= p.kernel_w)
     fail_param("pad must be smaller than the kernel, got pad_h=" + std::to_string(p.pad_h) +

@@ -24,6 +24,17 @@ int64_t get(const CatalogEntry& e, const std::string& key, int64_t fallback) {
 
 using OpMaker = std::function<std::unique_ptr<Op>(const CatalogEntry&)>;
 
+OpMaker pool_maker(PoolMethod method) {
+  return [method](const CatalogEntry& e) {
+    PoolParams p;
+    p.method = method;
+    p.kernel_h = p.kernel_w = get(e, "kernel", 1);
+    p.stride_h = p.stride_w = get(e, "stride", 1);
+    p.pad_h = p.pad_w = get(e, "pad", 0);
+    return std::make_unique<PoolOp>(p);
+  };
+}
+
 const std::map<std::string, OpMaker>& op_makers() {
   static const std::map<std::string, OpMaker> makers{
       {"conv",
@@ -42,24 +53,8 @@ const std::map<std::string, OpMaker>& op_makers() {
          p.out_features = get(e, "out", 0);
          return std::make_unique<InnerProductOp>(p);
        }},
-      {"maxpool",
-       [](const CatalogEntry& e) {
-         PoolParams p;
-         p.method = PoolMethod::kMax;
-         p.kernel_h = p.kernel_w = get(e, "kernel", 1);
-         p.stride_h = p.stride_w = get(e, "stride", 1);
-         p.pad_h = p.pad_w = get(e, "pad", 0);
-         return std::make_unique<PoolOp>(p);
-       }},
-      {"avgpool",
-       [](const CatalogEntry& e) {
-         PoolParams p;
-         p.method = PoolMethod::kAverage;
-         p.kernel_h = p.kernel_w = get(e, "kernel", 1);
-         p.stride_h = p.stride_w = get(e, "stride", 1);
-         p.pad_h = p.pad_w = get(e, "pad", 0);
-         return std::make_unique<PoolOp>(p);
-       }},
+      {"maxpool", pool_maker(PoolMethod::kMax)},
+      {"avgpool", pool_maker(PoolMethod::kAverage)},
       {"lrn",
        [](const CatalogEntry& e) {
          LrnParams p;

@@ -45,6 +45,7 @@ Conv::Conv(const ConvOp& op, const std::vector<Shape>& inputs) : bias_(op.params
   x_weights_ = LayoutBridge(x_desc, backward_weights_pd.src_desc());
   dy_weights_ = LayoutBridge(y_desc, backward_weights_pd.diff_dst_desc());
   dw_ = LayoutBridge(w_desc, backward_weights_pd.diff_weights_desc());
+  data_pass_reuses_w_ = backward_data_pd.weights_desc() == forward_pd.weights_desc();
   weights_pass_reuses_x_ = backward_weights_pd.src_desc() == forward_pd.src_desc();
   weights_pass_reuses_dy_ = backward_weights_pd.diff_dst_desc() == backward_data_pd.diff_dst_desc();
   if (bias_) b_ = unbound_memory(b_desc), db_ = unbound_memory(b_desc);
@@ -62,13 +63,16 @@ void Conv::forward(const ForwardArgs<float>& args) {
   y_.to_plain();
 }
 
-// Backward runs right after the forward on the same input, so its converted x can be reused.
+// Backward runs right after the forward on the same input and weights, so their conversions
+// can be reused.
 void Conv::backward(const BackwardArgs<float>& args) {
   const bool data_pass = args.input_grads[0] != nullptr;
   if (data_pass) {
-    execute(backward_data_, {{DNNL_ARG_DIFF_DST, dy_data_.to_wanted(*args.output_grads[0])},
-                             {DNNL_ARG_WEIGHTS, w_data_.to_wanted(*args.params[0])},
-                             {DNNL_ARG_DIFF_SRC, dx_.output(*args.input_grads[0])}});
+    execute(
+        backward_data_,
+        {{DNNL_ARG_DIFF_DST, dy_data_.to_wanted(*args.output_grads[0])},
+         {DNNL_ARG_WEIGHTS, data_pass_reuses_w_ ? w_.wanted() : w_data_.to_wanted(*args.params[0])},
+         {DNNL_ARG_DIFF_SRC, dx_.output(*args.input_grads[0])}});
     dx_.to_plain();
   }
   Tensor* dw = args.param_grads.empty() ? nullptr : args.param_grads[0];

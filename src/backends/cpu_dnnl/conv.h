@@ -23,6 +23,7 @@ class Conv final : public Kernel {
   LayoutBridge x_, w_, y_;                    // forward
   LayoutBridge dy_data_, w_data_, dx_;        // backward data
   LayoutBridge x_weights_, dy_weights_, dw_;  // backward weights
+  bool data_pass_reuses_w_ = false;
   bool weights_pass_reuses_x_ = false, weights_pass_reuses_dy_ = false;
   dnnl::memory b_, db_;
   Shape w_shape_;
