@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "model_options.h"
+#include "svertka/builder.h"
 #include "svertka/error.h"
 #include "svertka/net.h"
 #include "svertka/solver/sgd.h"
@@ -33,6 +34,7 @@ struct BenchArgs {
   std::string input;  // CxHxW
   int64_t classes = 1000;
   std::string json;
+  std::string conv_algorithm = "auto";
 };
 
 // Medians over the timed iterations, in milliseconds.
@@ -142,7 +144,8 @@ double mib(int64_t bytes) {
 
 void run_bench(const BenchArgs& args) {
   if (args.threads > 0) omp_set_num_threads(args.threads);
-  const NetSpec spec = build_model(args.model, model_options(args));
+  NetSpec spec = build_model(args.model, model_options(args));
+  set_conv_algorithm(spec, parse_conv_algorithm(args.conv_algorithm));
   NetOptions options;
   options.phase = args.train ? Phase::kTrain : Phase::kTest;
   options.backend = Backend::kCpuDnnl;
@@ -246,6 +249,8 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--input", args->input, "Input size CxHxW (default: the model's native size)");
   cmd->add_option("--classes", args->classes, "Number of classes")->check(CLI::PositiveNumber);
   cmd->add_option("--json", args->json, "Also write the totals and per-layer medians to FILE");
+  cmd->add_option("--conv-algorithm", args->conv_algorithm,
+                  "auto | direct | winograd (3x3 stride-1 layers; default auto)");
   cmd->callback([args] { run_bench(*args); });
 }
 

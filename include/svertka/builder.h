@@ -44,6 +44,7 @@ struct Conv : LearnableOptions<Conv> {
   Conv& pad(int64_t p) { return params.pad_h = params.pad_w = p, *this; }
   Conv& groups(int64_t g) { return params.groups = g, *this; }
   Conv& no_bias() { return params.bias = false, *this; }
+  Conv& algorithm(ConvAlgorithm a) { return params.algorithm = a, *this; }
 };
 
 struct Fc : LearnableOptions<Fc> {
@@ -111,5 +112,11 @@ class NetBuilder {
   std::optional<Phase> phase_;
   uint64_t dropout_count_ = 0;
 };
+
+// Sets the algorithm hint of every Convolution layer in `spec` (zoo, Caffe or ONNX alike).
+void set_conv_algorithm(NetSpec& spec, ConvAlgorithm algorithm);
+
+// "auto" | "direct" | "winograd" (the --conv-algorithm option); ParamError otherwise.
+ConvAlgorithm parse_conv_algorithm(const std::string& text);
 
 }  // namespace svertka

@@ -7,6 +7,7 @@
 #include "ops/relu.h"
 #include "ops/softmax.h"
 #include "ops/softmax_loss.h"
+#include "svertka/error.h"
 
 namespace svertka {
 
@@ -96,6 +97,23 @@ std::string NetBuilder::accuracy(const std::string& name, const std::string& sco
   AccuracyParams params;
   params.top_k = top_k;
   return add(name, std::make_shared<AccuracyOp>(params), {scores, labels}, {name});
+}
+
+void set_conv_algorithm(NetSpec& spec, ConvAlgorithm algorithm) {
+  for (LayerSpec& layer : spec.layers) {
+    const auto* conv = dynamic_cast<const ConvOp*>(layer.op.get());
+    if (!conv) continue;
+    ConvParams params = conv->params();
+    params.algorithm = algorithm;
+    layer.op = std::make_shared<ConvOp>(params);
+  }
+}
+
+ConvAlgorithm parse_conv_algorithm(const std::string& text) {
+  if (text == "auto") return ConvAlgorithm::kAuto;
+  if (text == "direct") return ConvAlgorithm::kDirect;
+  if (text == "winograd") return ConvAlgorithm::kWinograd;
+  throw ParamError("unknown convolution algorithm '" + text + "' (expected auto, direct or winograd)");
 }
 
 }  // namespace svertka

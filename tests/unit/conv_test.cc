@@ -1,5 +1,6 @@
 #include "ops/conv.h"
 
+#include "backends/cpu_dnnl/conv.h"
 #include "op_test_helpers.h"
 
 namespace svertka::testing {
@@ -66,6 +67,36 @@ TEST(Convolution, ReferenceVsDnnlRandom) {
   expect_backends_agree(conv(8, 3, 1, 1), {Shape{2, 5, 9, 9}}, 1);
   expect_backends_agree(conv(6, 5, 2, 2, 3), {Shape{2, 6, 11, 10}}, 2);
   expect_backends_agree(conv(4, 3, 2, 0), {Shape{1, 3, 8, 8}}, 3);  // floor drops a column
+}
+
+ConvOp with_algorithm(ConvOp op, ConvAlgorithm algorithm) {
+  ConvParams p = op.params();
+  p.algorithm = algorithm;
+  return ConvOp(p);
+}
+
+TEST(Convolution, WinogradAndDirectBothMatchTheReference) {
+  const Shape x{4, 32, 14, 14};  // a 3x3 stride-1 layer, the only kind Winograd takes
+  for (ConvAlgorithm algorithm : {ConvAlgorithm::kDirect, ConvAlgorithm::kWinograd}) {
+    const ConvOp op = with_algorithm(conv(48, 3, 1, 1), algorithm);
+    const cpu_dnnl::Conv kernel(op, {x});
+    if (algorithm == ConvAlgorithm::kDirect) {
+      EXPECT_FALSE(kernel.uses_winograd());
+    }
+    if (algorithm == ConvAlgorithm::kWinograd && !kernel.uses_winograd()) {
+      GTEST_SKIP() << "oneDNN has no Winograd convolution on this CPU (it needs AVX-512)";
+    }
+    expect_backends_agree(op, {x}, 7);
+  }
+}
+
+TEST(Convolution, WinogradRequestOnAnInapplicableLayerComputesDirectly) {
+  const Shape x{2, 6, 11, 10};
+  for (const ConvOp& op : {conv(6, 3, 2, 1), conv(6, 3, 1, 1, 3), conv(6, 5, 1, 2)}) {
+    const ConvOp winograd = with_algorithm(op, ConvAlgorithm::kWinograd);
+    EXPECT_FALSE(cpu_dnnl::Conv(winograd, {x}).uses_winograd());
+    expect_backends_agree(winograd, {x}, 8);
+  }
 }
 
 TEST(Convolution, ReferenceVsDnnlCatalogShapes) {

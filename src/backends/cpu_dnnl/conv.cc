@@ -2,6 +2,19 @@
 
 namespace svertka::cpu_dnnl {
 
+// Winograd F(4x4, 3x3) exists only for 3x3 stride-1 ungrouped convolutions. With kAuto it is used
+// where it measured faster than oneDNN's direct kernels: every such layer of VGG-16 and
+// alexnet_small except one with a 3-channel input (docs/BENCHMARKS.md, "Winograd").
+bool prefers_winograd(const ConvParams& p, const ConvGeometry& g) {
+  const bool applicable = g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.groups == 1;
+  switch (p.algorithm) {
+    case ConvAlgorithm::kDirect: return false;
+    case ConvAlgorithm::kWinograd: return applicable;
+    case ConvAlgorithm::kAuto: return applicable && g.c >= 16 && g.o >= 16;
+  }
+  return false;
+}
+
 Conv::Conv(const ConvOp& op, const std::vector<Shape>& inputs) : bias_(op.params().bias) {
   const ConvGeometry g = op.geometry(inputs.at(0));
   w_shape_ = op.param_shapes(inputs)[0];
@@ -17,36 +30,62 @@ Conv::Conv(const ConvOp& op, const std::vector<Shape>& inputs) : bias_(op.params
   // Caffe's floor rounding can leave the last rows of the padded input unused: the right padding
   // oneDNN needs is what makes its output size formula give ours.
   const dims pad_r{(g.oh - 1) * g.sh + g.kh - g.h - g.ph, (g.ow - 1) * g.sw + g.kw - g.w - g.pw};
-  const auto algorithm = dnnl::algorithm::convolution_direct;
   auto any = [](const dnnl::memory::desc& d) {
     return dnnl::memory::desc(d.dims(), dnnl::memory::data_type::f32, tag::any);
   };
+  auto make_forward = [&](dnnl::algorithm algorithm) {
+    return dnnl::convolution_forward::primitive_desc(
+        {dnnl::prop_kind::forward_training, algorithm, any(x_desc), any(w_desc), b_desc,
+         any(y_desc), strides, pad_l, pad_r},
+        engine());
+  };
+  auto make_backward_data = [&](dnnl::algorithm algorithm,
+                                const dnnl::convolution_forward::primitive_desc& hint) {
+    return dnnl::convolution_backward_data::primitive_desc(
+        {algorithm, any(x_desc), any(w_desc), any(y_desc), strides, pad_l, pad_r}, engine(), hint);
+  };
+  auto make_backward_weights = [&](dnnl::algorithm algorithm,
+                                   const dnnl::convolution_forward::primitive_desc& hint) {
+    return dnnl::convolution_backward_weights::primitive_desc(
+        {algorithm, any(x_desc), any(w_desc), b_desc, any(y_desc), strides, pad_l, pad_r},
+        engine(), hint);
+  };
 
-  const dnnl::convolution_forward::primitive_desc forward_pd(
-      {dnnl::prop_kind::forward_training, algorithm, any(x_desc), any(w_desc), b_desc, any(y_desc),
-       strides, pad_l, pad_r},
-      engine());
-  const dnnl::convolution_backward_data::primitive_desc backward_data_pd(
-      {algorithm, any(x_desc), any(w_desc), any(y_desc), strides, pad_l, pad_r}, engine(),
-      forward_pd);
-  const dnnl::convolution_backward_weights::primitive_desc backward_weights_pd(
-      {algorithm, any(x_desc), any(w_desc), b_desc, any(y_desc), strides, pad_l, pad_r}, engine(),
-      forward_pd);
+  dnnl::convolution_forward::primitive_desc forward_pd;
+  dnnl::convolution_backward_data::primitive_desc backward_data_pd;
+  dnnl::convolution_backward_weights::primitive_desc backward_weights_pd;
+  winograd_ = prefers_winograd(op.params(), g);
+  if (winograd_) {
+    try {
+      const auto algorithm = dnnl::algorithm::convolution_winograd;
+      forward_pd = make_forward(algorithm);
+      backward_data_pd = make_backward_data(algorithm, forward_pd);
+      backward_weights_pd = make_backward_weights(algorithm, forward_pd);
+    } catch (const dnnl::error&) {
+      winograd_ = false;  // this CPU or shape has no Winograd implementation
+    }
+  }
+  if (!winograd_) {
+    const auto algorithm = dnnl::algorithm::convolution_direct;
+    forward_pd = make_forward(algorithm);
+    backward_data_pd = make_backward_data(algorithm, forward_pd);
+    backward_weights_pd = make_backward_weights(algorithm, forward_pd);
+  }
 
   forward_ = dnnl::convolution_forward(forward_pd);
   backward_data_ = dnnl::convolution_backward_data(backward_data_pd);
   backward_weights_ = dnnl::convolution_backward_weights(backward_weights_pd);
-  x_ = LayoutBridge(x_desc, forward_pd.src_desc());
-  w_ = LayoutBridge(w_desc, forward_pd.weights_desc());
-  y_ = LayoutBridge(y_desc, forward_pd.dst_desc());
-  dy_data_ = LayoutBridge(y_desc, backward_data_pd.diff_dst_desc());
-  w_data_ = LayoutBridge(w_desc, backward_data_pd.weights_desc());
-  dx_ = LayoutBridge(x_desc, backward_data_pd.diff_src_desc());
-  x_weights_ = LayoutBridge(x_desc, backward_weights_pd.src_desc());
-  dy_weights_ = LayoutBridge(y_desc, backward_weights_pd.diff_dst_desc());
-  dw_ = LayoutBridge(w_desc, backward_weights_pd.diff_weights_desc());
-  data_pass_reuses_w_ = backward_data_pd.weights_desc() == forward_pd.weights_desc();
-  weights_pass_reuses_x_ = backward_weights_pd.src_desc() == forward_pd.src_desc();
+  using enum ScratchSlot;
+  x_ = LayoutBridge(x_desc, forward_pd.src_desc(), kSource);
+  w_ = LayoutBridge(w_desc, forward_pd.weights_desc(), kWeights);
+  y_ = LayoutBridge(y_desc, forward_pd.dst_desc(), kDestination);
+  dy_data_ = LayoutBridge(y_desc, backward_data_pd.diff_dst_desc(), kDestination);
+  w_data_ = LayoutBridge(w_desc, backward_data_pd.weights_desc(), kWeights);
+  dx_ = LayoutBridge(x_desc, backward_data_pd.diff_src_desc(), kSource);
+  // The weights pass runs after dx and w of the data pass are done with their slots.
+  x_weights_ = LayoutBridge(x_desc, backward_weights_pd.src_desc(), kSource);
+  dy_weights_ = LayoutBridge(y_desc, backward_weights_pd.diff_dst_desc(), kDestination);
+  dw_ = LayoutBridge(w_desc, backward_weights_pd.diff_weights_desc(), kWeights);
   weights_pass_reuses_dy_ = backward_weights_pd.diff_dst_desc() == backward_data_pd.diff_dst_desc();
   if (bias_) b_ = unbound_memory(b_desc), db_ = unbound_memory(b_desc);
 }
@@ -63,15 +102,15 @@ void Conv::forward(const ForwardArgs<float>& args) {
   y_.to_plain();
 }
 
-// Backward runs right after the forward on the same input and weights, so their conversions
-// can be reused.
+// Conversions live in shared scratch, so backward converts x and w again rather than keep a
+// blocked copy of each layer's input alive from forward to backward.
 void Conv::backward(const BackwardArgs<float>& args) {
   const bool data_pass = args.input_grads[0] != nullptr;
   if (data_pass) {
     execute(
         backward_data_,
         {{DNNL_ARG_DIFF_DST, dy_data_.to_wanted(*args.output_grads[0])},
-         {DNNL_ARG_WEIGHTS, data_pass_reuses_w_ ? w_.wanted() : w_data_.to_wanted(*args.params[0])},
+         {DNNL_ARG_WEIGHTS, w_data_.to_wanted(*args.params[0])},
          {DNNL_ARG_DIFF_SRC, dx_.output(*args.input_grads[0])}});
     dx_.to_plain();
   }
@@ -79,8 +118,7 @@ void Conv::backward(const BackwardArgs<float>& args) {
   Tensor* db = bias_ && args.param_grads.size() > 1 ? args.param_grads[1] : nullptr;
   if (!dw && !db) return;
   // One primitive computes both; a gradient nobody asked for lands in scratch.
-  const dnnl::memory& x =
-      weights_pass_reuses_x_ ? x_.wanted() : x_weights_.to_wanted(*args.inputs[0]);
+  const dnnl::memory& x = x_weights_.to_wanted(*args.inputs[0]);
   const dnnl::memory& dy = weights_pass_reuses_dy_ && data_pass
                                ? dy_data_.wanted()
                                : dy_weights_.to_wanted(*args.output_grads[0]);

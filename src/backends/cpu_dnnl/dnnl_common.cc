@@ -1,5 +1,7 @@
 #include "backends/cpu_dnnl/dnnl_common.h"
 
+#include <array>
+
 namespace svertka::cpu_dnnl {
 
 dnnl::engine& engine() {
@@ -26,24 +28,41 @@ dnnl::memory unbound_memory(const dnnl::memory::desc& desc) {
   return dnnl::memory(desc, engine(), DNNL_MEMORY_NONE);
 }
 
-LayoutBridge::LayoutBridge(const dnnl::memory::desc& plain, const dnnl::memory::desc& wanted)
-    : converts_(plain != wanted), plain_(unbound_memory(plain)) {
+void* scratch_buffer(ScratchSlot slot, size_t bytes) {
+  constexpr size_t kSlots = static_cast<size_t>(ScratchSlot::kExtra) + 1;
+  thread_local std::array<Tensor, kSlots> buffers;
+  Tensor& buffer = buffers[static_cast<size_t>(slot)];
+  const auto floats = static_cast<int64_t>((bytes + sizeof(float) - 1) / sizeof(float));
+  if (!buffer.defined() || buffer.numel() < floats) buffer = Tensor(Shape{floats});
+  return buffer.data();
+}
+
+LayoutBridge::LayoutBridge(const dnnl::memory::desc& plain, const dnnl::memory::desc& wanted,
+                           ScratchSlot slot)
+    : converts_(plain != wanted), slot_(slot), plain_(unbound_memory(plain)) {
   if (!converts_) return;
-  wanted_ = dnnl::memory(wanted, engine());
+  wanted_ = unbound_memory(wanted);
   into_wanted_ = dnnl::reorder(plain_, wanted_);
   into_plain_ = dnnl::reorder(wanted_, plain_);
+}
+
+void LayoutBridge::bind_scratch() {
+  wanted_.set_data_handle(scratch_buffer(slot_, wanted_.get_desc().get_size()));
 }
 
 const dnnl::memory& LayoutBridge::to_wanted(const Tensor& tensor) {
   bind(plain_, tensor);
   if (!converts_) return plain_;
+  bind_scratch();
   execute(into_wanted_, {{DNNL_ARG_FROM, plain_}, {DNNL_ARG_TO, wanted_}});
   return wanted_;
 }
 
 const dnnl::memory& LayoutBridge::output(Tensor& tensor) {
   bind(plain_, tensor);
-  return converts_ ? wanted_ : plain_;
+  if (!converts_) return plain_;
+  bind_scratch();
+  return wanted_;
 }
 
 void LayoutBridge::to_plain() {

@@ -32,14 +32,21 @@ inline Tensor& scratch_for(Tensor& tensor, const Shape& shape) {
   return tensor;
 }
 
+// Buffers for data that lives only during one kernel call (a tensor converted to the layout a
+// primitive wants). Every kernel on a thread shares them: a net holds one buffer per slot, as large
+// as the largest request, instead of one per layer and role. A kernel must not use a slot twice
+// in one call, and nothing in a slot survives the call.
+enum class ScratchSlot { kSource, kWeights, kDestination, kExtra };
+void* scratch_buffer(ScratchSlot slot, size_t bytes);
+
 // A tensor as a primitive wants it. The tensor is plain (NCHW); a primitive created with "any"
-// layouts may want oneDNN's blocked one instead, and then the bridge owns a buffer in that layout
-// and converts on the way in (to_wanted) or out (to_plain). With equal layouts both are no-ops and
-// the primitive works on the tensor itself.
+// layouts may want oneDNN's blocked one instead, and then the bridge converts into a scratch
+// buffer in that layout on the way in (to_wanted) or out of it (to_plain). With equal layouts both
+// are no-ops and the primitive works on the tensor itself.
 class LayoutBridge {
  public:
   LayoutBridge() = default;
-  LayoutBridge(const dnnl::memory::desc& plain, const dnnl::memory::desc& wanted);
+  LayoutBridge(const dnnl::memory::desc& plain, const dnnl::memory::desc& wanted, ScratchSlot slot);
 
   bool converts() const { return converts_; }
   // Binds `tensor` and returns the memory the primitive should read, converted if needed.
@@ -47,11 +54,14 @@ class LayoutBridge {
   // Binds `tensor` and returns the memory the primitive should write; call to_plain() afterwards.
   const dnnl::memory& output(Tensor& tensor);
   void to_plain();
-  // The memory in the wanted layout as last filled (to reuse a conversion already done).
+  // The memory in the wanted layout as last filled, within the same kernel call.
   const dnnl::memory& wanted() const { return converts_ ? wanted_ : plain_; }
 
  private:
+  void bind_scratch();
+
   bool converts_ = false;
+  ScratchSlot slot_ = ScratchSlot::kExtra;
   dnnl::memory plain_, wanted_;
   dnnl::reorder into_wanted_, into_plain_;
 };

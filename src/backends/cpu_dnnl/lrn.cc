@@ -24,8 +24,8 @@ Lrn::Lrn(const LrnOp& op, const std::vector<Shape>& inputs) : label_(op.label())
   backward_ = dnnl::lrn_backward(backward_pd);
   x_ = unbound_memory(plain), y_ = unbound_memory(plain);
   dx_ = unbound_memory(plain), dy_ = unbound_memory(plain);
-  x_blocked_ = dnnl::memory(blocked, engine()), y_blocked_ = dnnl::memory(blocked, engine());
-  dx_blocked_ = dnnl::memory(blocked, engine()), dy_blocked_ = dnnl::memory(blocked, engine());
+  x_blocked_ = unbound_memory(blocked), y_blocked_ = unbound_memory(blocked);
+  dx_blocked_ = unbound_memory(blocked), dy_blocked_ = unbound_memory(blocked);
   to_blocked_ = dnnl::reorder(x_, x_blocked_);
   to_plain_ = dnnl::reorder(y_blocked_, y_);
   const auto workspace_desc = forward_pd.workspace_desc();
@@ -40,6 +40,9 @@ void Lrn::forward(const ForwardArgs<float>& args) {
     execute(inference_, {{DNNL_ARG_SRC, x_}, {DNNL_ARG_DST, y_}});
     return;
   }
+  const size_t bytes = x_blocked_.get_desc().get_size();
+  x_blocked_.set_data_handle(scratch_buffer(ScratchSlot::kSource, bytes));
+  y_blocked_.set_data_handle(scratch_buffer(ScratchSlot::kDestination, bytes));
   execute(to_blocked_, {{DNNL_ARG_FROM, x_}, {DNNL_ARG_TO, x_blocked_}});
   std::unordered_map<int, dnnl::memory> arguments{{DNNL_ARG_SRC, x_blocked_},
                                                   {DNNL_ARG_DST, y_blocked_}};
@@ -49,13 +52,20 @@ void Lrn::forward(const ForwardArgs<float>& args) {
   forwarded_ = true;
 }
 
-// The workspace and x_blocked_ hold the latest training forward, which was run on the same x.
+// The workspace holds the latest training forward, which was run on the same x; the blocked
+// buffers are shared scratch, so x is converted again.
 void Lrn::backward(const BackwardArgs<float>& args) {
   Tensor* dx = args.input_grads[0];
   if (!dx) return;
   if (!forwarded_) throw Error(label_ + ": LRN backward needs a training forward first");
+  bind(x_, *args.inputs[0]);
   bind(dy_, *args.output_grads[0]);
   bind(dx_, *dx);
+  const size_t bytes = x_blocked_.get_desc().get_size();
+  x_blocked_.set_data_handle(scratch_buffer(ScratchSlot::kSource, bytes));
+  dy_blocked_.set_data_handle(scratch_buffer(ScratchSlot::kDestination, bytes));
+  dx_blocked_.set_data_handle(scratch_buffer(ScratchSlot::kExtra, bytes));
+  execute(to_blocked_, {{DNNL_ARG_FROM, x_}, {DNNL_ARG_TO, x_blocked_}});
   execute(to_blocked_, {{DNNL_ARG_FROM, dy_}, {DNNL_ARG_TO, dy_blocked_}});
   std::unordered_map<int, dnnl::memory> arguments{{DNNL_ARG_SRC, x_blocked_},
                                                   {DNNL_ARG_DIFF_DST, dy_blocked_},
