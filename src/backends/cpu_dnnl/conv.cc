@@ -37,18 +37,19 @@ Conv::Conv(const ConvOp& op, const std::vector<Shape>& inputs) : bias_(op.params
     return dnnl::convolution_forward::primitive_desc(
         {dnnl::prop_kind::forward_training, algorithm, any(x_desc), any(w_desc), b_desc,
          any(y_desc), strides, pad_l, pad_r},
-        engine());
+        shared_scratchpad(), engine());
   };
   auto make_backward_data = [&](dnnl::algorithm algorithm,
                                 const dnnl::convolution_forward::primitive_desc& hint) {
     return dnnl::convolution_backward_data::primitive_desc(
-        {algorithm, any(x_desc), any(w_desc), any(y_desc), strides, pad_l, pad_r}, engine(), hint);
+        {algorithm, any(x_desc), any(w_desc), any(y_desc), strides, pad_l, pad_r},
+        shared_scratchpad(), engine(), hint);
   };
   auto make_backward_weights = [&](dnnl::algorithm algorithm,
                                    const dnnl::convolution_forward::primitive_desc& hint) {
     return dnnl::convolution_backward_weights::primitive_desc(
         {algorithm, any(x_desc), any(w_desc), b_desc, any(y_desc), strides, pad_l, pad_r},
-        engine(), hint);
+        shared_scratchpad(), engine(), hint);
   };
 
   dnnl::convolution_forward::primitive_desc forward_pd;

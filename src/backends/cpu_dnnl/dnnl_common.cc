@@ -29,11 +29,14 @@ dnnl::memory unbound_memory(const dnnl::memory::desc& desc) {
 }
 
 void* scratch_buffer(ScratchSlot slot, size_t bytes) {
-  constexpr size_t kSlots = static_cast<size_t>(ScratchSlot::kExtra) + 1;
+  constexpr size_t kSlots = static_cast<size_t>(ScratchSlot::kScratchpad) + 1;
   thread_local std::array<Tensor, kSlots> buffers;
   Tensor& buffer = buffers[static_cast<size_t>(slot)];
   const auto floats = static_cast<int64_t>((bytes + sizeof(float) - 1) / sizeof(float));
-  if (!buffer.defined() || buffer.numel() < floats) buffer = Tensor(Shape{floats});
+  if (!buffer.defined() || buffer.numel() < floats) {
+    buffer = Tensor();  // free the smaller buffer first: both at once would raise the peak
+    buffer = Tensor(Shape{floats});
+  }
   return buffer.data();
 }
 
@@ -69,9 +72,26 @@ void LayoutBridge::to_plain() {
   if (converts_) execute(into_plain_, {{DNNL_ARG_FROM, wanted_}, {DNNL_ARG_TO, plain_}});
 }
 
+dnnl::primitive_attr shared_scratchpad() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
 void execute(const dnnl::primitive& primitive,
              const std::unordered_map<int, dnnl::memory>& arguments) {
-  primitive.execute(stream(), arguments);
+  const dnnl_memory_desc_t* scratchpad =
+      dnnl_primitive_desc_query_md(primitive.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
+  const size_t bytes = scratchpad ? dnnl_memory_desc_get_size(scratchpad) : 0;
+  if (bytes == 0) {
+    primitive.execute(stream(), arguments);
+  } else {
+    auto with_scratchpad = arguments;
+    with_scratchpad[DNNL_ARG_SCRATCHPAD] =
+        dnnl::memory(dnnl::memory::desc(*scratchpad), engine(),
+                     scratch_buffer(ScratchSlot::kScratchpad, bytes));
+    primitive.execute(stream(), with_scratchpad);
+  }
   stream().wait();
 }
 

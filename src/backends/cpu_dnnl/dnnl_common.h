@@ -36,7 +36,7 @@ inline Tensor& scratch_for(Tensor& tensor, const Shape& shape) {
 // primitive wants). Every kernel on a thread shares them: a net holds one buffer per slot, as large
 // as the largest request, instead of one per layer and role. A kernel must not use a slot twice
 // in one call, and nothing in a slot survives the call.
-enum class ScratchSlot { kSource, kWeights, kDestination, kExtra };
+enum class ScratchSlot { kSource, kWeights, kDestination, kExtra, kScratchpad };
 void* scratch_buffer(ScratchSlot slot, size_t bytes);
 
 // A tensor as a primitive wants it. The tensor is plain (NCHW); a primitive created with "any"
@@ -66,7 +66,12 @@ class LayoutBridge {
   dnnl::reorder into_wanted_, into_plain_;
 };
 
-// Runs `primitive` with `arguments` on the shared stream and waits for it.
+// Attributes for primitives whose working memory (oneDNN's "scratchpad") comes from the shared
+// scratch at execute() rather than being held by each primitive for its lifetime.
+dnnl::primitive_attr shared_scratchpad();
+
+// Runs `primitive` with `arguments` on the shared stream and waits for it; a primitive made with
+// shared_scratchpad() gets its scratchpad from ScratchSlot::kScratchpad.
 void execute(const dnnl::primitive& primitive,
              const std::unordered_map<int, dnnl::memory>& arguments);
 

@@ -15,11 +15,12 @@ InnerProduct::InnerProduct(const InnerProductOp& op, const std::vector<Shape>& i
   const auto y_desc = plain_desc(dims{n, o});
 
   const dnnl::inner_product_forward::primitive_desc forward_pd(
-      {dnnl::prop_kind::forward_training, x_desc, w_desc, b_desc, y_desc}, engine());
-  const dnnl::inner_product_backward_data::primitive_desc backward_data_pd({x_desc, w_desc, y_desc},
-                                                                           engine(), forward_pd);
+      {dnnl::prop_kind::forward_training, x_desc, w_desc, b_desc, y_desc}, shared_scratchpad(),
+      engine());
+  const dnnl::inner_product_backward_data::primitive_desc backward_data_pd(
+      {x_desc, w_desc, y_desc}, shared_scratchpad(), engine(), forward_pd);
   const dnnl::inner_product_backward_weights::primitive_desc backward_weights_pd(
-      {x_desc, w_desc, b_desc, y_desc}, engine(), forward_pd);
+      {x_desc, w_desc, b_desc, y_desc}, shared_scratchpad(), engine(), forward_pd);
 
   forward_ = dnnl::inner_product_forward(forward_pd);
   backward_data_ = dnnl::inner_product_backward_data(backward_data_pd);
