@@ -120,9 +120,11 @@ float pixel_stddev(const IdxDataset& data, float scale) {
   return static_cast<float>(std::sqrt(sum_sq / n));
 }
 
-void fill_batch(const IdxDataset& data, std::span<const int64_t> indices, const Normalization& norm,
-                const SmallImageAugment& augment, uint64_t seed, uint64_t epoch, Tensor& images,
-                Tensor& labels) {
+namespace {
+
+void check_batch(const IdxDataset& data, std::span<const int64_t> indices,
+                 const Normalization& norm, int64_t pad, const Tensor& images,
+                 const Tensor& labels) {
   check_consistent(data, "fill_batch", false);
   const int64_t batch = static_cast<int64_t>(indices.size());
   const int64_t rows = data.images.rows, cols = data.images.cols, plane = rows * cols;
@@ -139,35 +141,68 @@ void fill_batch(const IdxDataset& data, std::span<const int64_t> indices, const 
                      " values, expected rows*cols = " + std::to_string(plane));
   if (!(norm.stddev > 0))
     throw ParamError("fill_batch: stddev must be positive, got " + std::to_string(norm.stddev));
-  if (augment.pad < 0)
-    throw ParamError("fill_batch: pad must be non-negative, got " + std::to_string(augment.pad));
+  if (pad < 0) throw ParamError("fill_batch: pad must be non-negative, got " + std::to_string(pad));
   for (int64_t b = 0; b < batch; ++b)
     if (indices[size_t(b)] < 0 || indices[size_t(b)] >= data.size())
       throw ParamError("fill_batch: index " + std::to_string(indices[size_t(b)]) +
                        " at batch position " + std::to_string(b) +
                        " is out of range for a dataset of " + std::to_string(data.size()) +
                        " samples");
+}
 
+// Sample `index` as the crop at (d.dy, d.dx) of its image padded by `pad`, normalised, into dst.
+void copy_sample(const IdxDataset& data, int64_t index, const Normalization& norm, int64_t pad,
+                 const Draw& d, float* dst) {
+  const int64_t rows = data.images.rows, cols = data.images.cols, plane = rows * cols;
+  const uint8_t* src = data.images.pixels.data() + index * plane;
   const float* mean_image = norm.mean_image.empty() ? nullptr : norm.mean_image.data();
-  const int64_t pad = augment.pad;
+  // Output (y, x) is the crop's (y, x') with x' = x or its mirror, i.e. the padded image's
+  // (y + dy, x' + dx), i.e. the source's (y + dy - pad, x' + dx - pad).
+  for (int64_t y = 0; y < rows; ++y) {
+    const int64_t sy = y + d.dy - pad;
+    for (int64_t x = 0; x < cols; ++x) {
+      const int64_t sx = (d.flip ? cols - 1 - x : x) + d.dx - pad;
+      const bool inside = sy >= 0 && sy < rows && sx >= 0 && sx < cols;
+      const float raw = inside ? float(src[sy * cols + sx]) : 0.0f;
+      const float mean = mean_image ? mean_image[y * cols + x] : norm.mean;
+      dst[y * cols + x] = (raw * norm.scale - mean) / norm.stddev;
+    }
+  }
+}
+
+}  // namespace
+
+void fill_batch(const IdxDataset& data, std::span<const int64_t> indices, const Normalization& norm,
+                const SmallImageAugment& augment, uint64_t seed, uint64_t epoch, Tensor& images,
+                Tensor& labels) {
+  check_batch(data, indices, norm, augment.pad, images, labels);
+  const int64_t batch = static_cast<int64_t>(indices.size());
+  const int64_t plane = data.images.rows * data.images.cols;
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < batch; ++b) {
     const int64_t index = indices[size_t(b)];
-    const Draw d = draw(augment, seed, epoch, index);
-    const uint8_t* src = data.images.pixels.data() + index * plane;
-    float* dst = images.data() + b * plane;
-    // Output (y, x) is the crop's (y, x') with x' = x or its mirror, i.e. the padded image's
-    // (y + dy, x' + dx), i.e. the source's (y + dy - pad, x' + dx - pad).
-    for (int64_t y = 0; y < rows; ++y) {
-      const int64_t sy = y + d.dy - pad;
-      for (int64_t x = 0; x < cols; ++x) {
-        const int64_t sx = (d.flip ? cols - 1 - x : x) + d.dx - pad;
-        const bool inside = sy >= 0 && sy < rows && sx >= 0 && sx < cols;
-        const float raw = inside ? float(src[sy * cols + sx]) : 0.0f;
-        const float mean = mean_image ? mean_image[y * cols + x] : norm.mean;
-        dst[y * cols + x] = (raw * norm.scale - mean) / norm.stddev;
-      }
-    }
+    copy_sample(data, index, norm, augment.pad, draw(augment, seed, epoch, index),
+                images.data() + b * plane);
+    labels[b] = float(data.labels[size_t(index)]);
+  }
+}
+
+void fill_batch_view(const IdxDataset& data, std::span<const int64_t> indices,
+                     const Normalization& norm, const SmallImageView& view, Tensor& images,
+                     Tensor& labels) {
+  check_batch(data, indices, norm, view.pad, images, labels);
+  const int64_t span = 2 * view.pad;
+  if (view.dy < 0 || view.dy > span || view.dx < 0 || view.dx > span)
+    throw ParamError("fill_batch_view: offset (" + std::to_string(view.dy) + ", " +
+                     std::to_string(view.dx) + ") lies outside 0.." + std::to_string(span) +
+                     " for pad " + std::to_string(view.pad));
+  const int64_t batch = static_cast<int64_t>(indices.size());
+  const int64_t plane = data.images.rows * data.images.cols;
+  const Draw d{.dy = view.dy, .dx = view.dx, .flip = view.flip};
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < batch; ++b) {
+    const int64_t index = indices[size_t(b)];
+    copy_sample(data, index, norm, view.pad, d, images.data() + b * plane);
     labels[b] = float(data.labels[size_t(index)]);
   }
 }

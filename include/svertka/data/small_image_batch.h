@@ -43,6 +43,18 @@ void fill_batch(const IdxDataset& data, std::span<const int64_t> indices, const 
                 const SmallImageAugment& augment, uint64_t seed, uint64_t epoch, Tensor& images,
                 Tensor& labels);
 
+// One fixed view for test-time augmentation: the rows x cols crop at offset (dy, dx), each in
+// 0..2*pad, of the image padded by `pad` (dy = dx = pad is the image itself), mirrored or not.
+struct SmallImageView {
+  int64_t pad = 0, dy = 0, dx = 0;
+  bool flip = false;
+};
+
+// fill_batch with the same view of every sample instead of random draws.
+void fill_batch_view(const IdxDataset& data, std::span<const int64_t> indices,
+                     const Normalization& norm, const SmallImageView& view, Tensor& images,
+                     Tensor& labels);
+
 // A permutation of 0..size-1: Fisher-Yates over std::mt19937_64 seeded from a hash of (seed,
 // epoch). The same on every platform (no std::uniform_int_distribution, whose draws are not).
 std::vector<int64_t> epoch_order(int64_t size, uint64_t seed, uint64_t epoch);
