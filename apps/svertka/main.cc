@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   svertka::cli::add_eval_command(app);
   svertka::cli::add_plot_command(app);
   svertka::cli::add_bench_command(app);
+  svertka::cli::add_mean_command(app);
+  svertka::cli::add_bench_data_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
