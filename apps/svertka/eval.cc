@@ -69,8 +69,10 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--data", args->data,
                   "IDX folder (t10k-* files) or image root (val/ folder, or the folder itself)");
   cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
-  cmd->add_option("--mean", args->mean, "Mean subtracted, as in training: channel or pixel")
+  cmd->add_option("--mean", args->mean,
+                  "Mean subtracted, as in training: channel, pixel or none (images)")
       ->capture_default_str();
+  add_image_data_options(cmd, args->image, /*training=*/false);
   cmd->callback([args] { run_eval(*args); });
 }
 

@@ -110,11 +110,15 @@ void run_train(TrainArgs& args) {
   };
   c.on_epoch = [&](const EpochMetrics& m) {
     bar.finish();
+    const std::string val =
+        data.validation ? fmt::format("  val top-1/top-5 error {:.2f}% / {:.2f}%",
+                                      100 * m.val_top1_error, 100 * m.val_top5_error)
+                        : std::string("  (no validation set)");
     fmt::print(
         "epoch {:>3}  iter {:>7}  loss {:.4f}  lr {:.3g}  train top-1/top-5 error {:.2f}% / {:.2f}%"
-        "  val top-1/top-5 error {:.2f}% / {:.2f}%  {:.0f}s\n",
+        "{}  {:.0f}s\n",
         m.epoch + 1, m.iteration, m.loss, m.lr, 100 * m.train_top1_error, 100 * m.train_top5_error,
-        100 * m.val_top1_error, 100 * m.val_top5_error, m.seconds);
+        val, m.seconds);
     std::fflush(stdout);
   };
   const TrainResult result = train(c, *data.train, data.validation.get());
@@ -128,9 +132,13 @@ void run_train(TrainArgs& args) {
         result.state.iteration, c.out_dir);
     return;
   }
-  fmt::print("final: top-1 accuracy {:.2f}%  top-1 error {:.2f}%  top-5 error {:.2f}%\n",
-             100 * (1 - result.last.val_top1_error), 100 * result.last.val_top1_error,
-             100 * result.last.val_top5_error);
+  if (!data.validation) {
+    fmt::print("final: no validation set (give --val-list or a val/ folder)\n");
+  } else {
+    fmt::print("final: top-1 accuracy {:.2f}%  top-1 error {:.2f}%  top-5 error {:.2f}%\n",
+               100 * (1 - result.last.val_top1_error), 100 * result.last.val_top1_error,
+               100 * result.last.val_top5_error);
+  }
   if (!c.out_dir.empty()) fmt::print("weights: {}/weights.safetensors\n", c.out_dir);
 }
 
