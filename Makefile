@@ -3,7 +3,8 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 
 BUILD_DEPS := g++ cmake make pkg-config libdnnl-dev libgtest-dev libgmock-dev libbenchmark-dev \
-              libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev
+              libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev \
+              libopencv-dev
 DEMO_DEPS := dataset-fashion-mnist
 GOLDEN_DEPS := python3-torch python3-torchvision python3-numpy
 

@@ -338,6 +338,10 @@ def main():
     out = args.out or (None if args.quick else os.path.join(REPO, "docs", "BENCHMARKS.md"))
     if out:
         text = markdown(rs, results, environment(args), args, started, load_before, load_after)
+        # The data-pipeline section belongs to compare_data_pipeline.py: keep it.
+        marker = "## Data pipeline"
+        if os.path.exists(out) and marker in open(out).read():
+            text = text.rstrip() + "\n\n" + marker + open(out).read().split(marker, 1)[1]
         with open(out + ".tmp", "w") as f:
             f.write(text)
         os.replace(out + ".tmp", out)

@@ -10,5 +10,7 @@ void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_mean_command(CLI::App& app);
+void add_bench_data_command(CLI::App& app);
 
 }  // namespace svertka::cli

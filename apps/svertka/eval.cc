@@ -1,10 +1,12 @@
-// svertka eval --model M --weights W --data PATH [--batch B]
-// Top-1 and top-5 error on the t10k-* (test) files of an IDX folder.
+// svertka eval --model M --weights W (--data PATH | --val-list FILE [--root DIR]) [--batch B]
+// Top-1 and top-5 error on the t10k-* (test) files of an IDX folder, on PATH/val/<class>/*.jpg
+// (or PATH itself as an image folder) or on a list file; images resized and centre-cropped.
 #include <fmt/format.h>
 
 #include <chrono>
 
 #include "commands.h"
+#include "data_options.h"
 #include "model_options.h"
 #include "progress.h"
 #include "svertka/solver/trainer.h"
@@ -16,23 +18,41 @@ struct EvalArgs {
   std::string model, weights, data;
   int64_t batch = 256;
   std::string mean = "channel";
+  ImageDataArgs image;
 };
 
 void run_eval(const EvalArgs& args) {
-  const IdxSplit split = load_idx_split(args.data, {}, parse_mean_subtraction(args.mean));
-  Net net(build_model(args.model, model_options_for(*split.test, args.batch)),
-          {.phase = Phase::kTest});
+  std::unique_ptr<BatchSource> test;
+  const ImageBatchSource* images = nullptr;
+  int workers = 0;
+  if (args.image.val_list.empty() && is_idx_folder(args.data)) {
+    test = std::move(load_idx_split(args.data, {}, parse_mean_subtraction(args.mean)).test);
+  } else {
+    auto list = find_image_list(args.image, args.data, /*train=*/false, /*whole_if_flat=*/true);
+    if (!list) throw ParamError("eval needs --data or --val-list");
+    auto source = std::make_unique<ImageBatchSource>(
+        std::move(*list),
+        image_source_options(args.image, model_info(args.model).native_height, false, args.mean));
+    images = source.get();
+    test = std::move(source);
+    workers = resolved_workers(args.image);
+  }
+  Net net(build_model(args.model, model_options_for(*test, args.batch)), {.phase = Phase::kTest});
   load_weights(args.weights, net);
   ProgressBar bar("eval");
   const auto start = std::chrono::steady_clock::now();
   const TopKCounts counts =
-      evaluate(net, *split.test, model_info(args.model).logits, [&](int64_t done, int64_t total) {
-        const double s =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        bar.update(double(done) / double(total), double(done) / s, "img", "",
-                   s / double(done) * double(total - done));
-      });
+      evaluate(
+          net, *test, model_info(args.model).logits,
+          [&](int64_t done, int64_t total) {
+            const double s =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            bar.update(double(done) / double(total), double(done) / s, "img", "",
+                       s / double(done) * double(total - done));
+          },
+          workers);
   bar.finish();
+  if (images) report_skipped("eval", images->bad_images());
   fmt::print("{} images: top-1 error {:.2f}% (accuracy {:.2f}%), top-5 error {:.2f}%\n",
              counts.samples, 100 * counts.top1_error(), 100 * (1 - counts.top1_error()),
              100 * counts.top5_error());
@@ -46,10 +66,13 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--model", args->model, "Model name")->required();
   cmd->add_option("--weights", args->weights, "Weights (.safetensors: weights or checkpoint)")
       ->required();
-  cmd->add_option("--data", args->data, "Folder with t10k-* IDX files")->required();
+  cmd->add_option("--data", args->data,
+                  "IDX folder (t10k-* files) or image root (val/ folder, or the folder itself)");
   cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
-  cmd->add_option("--mean", args->mean, "Mean subtracted, as in training: channel or pixel")
+  cmd->add_option("--mean", args->mean,
+                  "Mean subtracted, as in training: channel, pixel or none (images)")
       ->capture_default_str();
+  add_image_data_options(cmd, args->image, /*training=*/false);
   cmd->callback([args] { run_eval(*args); });
 }
 

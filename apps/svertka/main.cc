@@ -1,6 +1,7 @@
 // svertka: train, evaluate and inspect the classic ImageNet CNNs.
 // The library throws typed errors; only here are they printed and turned into exit codes.
 #include <cstdio>
+#include <opencv2/core/utility.hpp>
 
 #include "commands.h"
 #include "svertka/error.h"
@@ -8,11 +9,16 @@
 int main(int argc, char** argv) {
   CLI::App app("svertka: AlexNet, VGG and GoogLeNet on oneDNN", "svertka");
   app.require_subcommand(1);
+  // Images are decoded and resized in parallel over samples (data workers or OpenMP); OpenCV's
+  // own thread pool inside each call would only oversubscribe the cores.
+  cv::setNumThreads(0);
   svertka::cli::add_summary_command(app);
   svertka::cli::add_train_command(app);
   svertka::cli::add_eval_command(app);
   svertka::cli::add_plot_command(app);
   svertka::cli::add_bench_command(app);
+  svertka::cli::add_mean_command(app);
+  svertka::cli::add_bench_data_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

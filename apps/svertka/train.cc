@@ -1,7 +1,10 @@
-// svertka train --model M --data PATH [--epochs --batch --lr --schedule --momentum --weight-decay
-//               --seed --out RUN_DIR --resume ...]
-// Trains on an IDX (MNIST / Fashion-MNIST) folder: train-* files for training, t10k-* for
-// validation. Ctrl-C saves a checkpoint and exits; --resume continues exactly.
+// svertka train --model M (--data PATH | --train-list FILE [--val-list FILE] [--root DIR])
+//               [--epochs --batch --lr --schedule --momentum --weight-decay --seed --out RUN_DIR
+//                --resume ...]
+// Trains on an IDX (MNIST / Fashion-MNIST) folder (train-* files for training, t10k-* for
+// validation), on image folders (PATH/train/<class>/*.jpg, PATH/val/...) or on list files, the
+// images decoded and augmented by worker threads while the net computes. Ctrl-C saves a checkpoint
+// and exits; --resume continues exactly.
 #include <fmt/format.h>
 #include <omp.h>
 
@@ -9,6 +12,7 @@
 #include <csignal>
 
 #include "commands.h"
+#include "data_options.h"
 #include "model_options.h"
 #include "progress.h"
 #include "svertka/solver/trainer.h"
@@ -34,7 +38,45 @@ struct TrainArgs {
   int64_t pad = 2;
   bool mirror = true;
   int threads = 0;
+  ImageDataArgs image;
 };
+
+// The training and validation sets: IDX, or images (folders or lists).
+struct TrainData {
+  std::unique_ptr<BatchSource> train, validation;
+  const ImageBatchSource* train_images = nullptr;
+  const ImageBatchSource* validation_images = nullptr;
+};
+
+TrainData load_train_data(const TrainArgs& args) {
+  TrainData d;
+  if (args.image.train_list.empty()) {
+    if (args.data.empty()) throw ParamError("train needs --data or --train-list");
+    if (is_idx_folder(args.data)) {
+      IdxSplit split = load_idx_split(args.data, {.pad = args.pad, .mirror = args.mirror},
+                                      parse_mean_subtraction(args.mean));
+      d.train = std::move(split.train);
+      d.validation = std::move(split.test);
+      return d;
+    }
+  }
+  const int64_t crop = model_info(args.config.model).native_height;
+  const ImageSourceOptions options =
+      image_source_options(args.image, crop, args.mirror, args.mean);
+  auto train_list = find_image_list(args.image, args.data, /*train=*/true, false);
+  if (!train_list)
+    throw NotFoundError("no training images: '" + args.data +
+                        "' holds neither IDX files nor a train/ image folder");
+  auto train = std::make_unique<ImageBatchSource>(std::move(*train_list), options);
+  d.train_images = train.get();
+  if (auto val_list = find_image_list(args.image, args.data, /*train=*/false, false)) {
+    auto validation = std::make_unique<ImageBatchSource>(std::move(*val_list), options);
+    d.validation_images = validation.get();
+    d.validation = std::move(validation);
+  }
+  d.train = std::move(train);
+  return d;
+}
 
 void run_train(TrainArgs& args) {
   TrainConfig& c = args.config;
@@ -45,9 +87,15 @@ void run_train(TrainArgs& args) {
   c.schedule.power = args.power;
   if (args.threads > 0) omp_set_num_threads(args.threads);
 
-  const IdxSplit split = load_idx_split(args.data, {.pad = args.pad, .mirror = args.mirror},
-                                        parse_mean_subtraction(args.mean));
-  const int64_t updates = split.train->size() / (c.batch * c.iter_size) * c.epochs;
+  const TrainData data = load_train_data(args);
+  if (data.train_images) {
+    c.data_workers = resolved_workers(args.image);
+    c.prefetch = args.image.prefetch;
+    fmt::print("{} training images of {} classes from {}, {} validation images; {} data workers\n",
+               data.train->size(), data.train->num_classes(), data.train_images->list().source,
+               data.validation ? data.validation->size() : 0, c.data_workers);
+  }
+  const int64_t updates = data.train->size() / (c.batch * c.iter_size) * c.epochs;
   c.schedule.step_size = args.step_size > 0 ? args.step_size : std::max<int64_t>(1, updates / 3);
 
   std::signal(SIGINT, on_interrupt);
@@ -62,15 +110,21 @@ void run_train(TrainArgs& args) {
   };
   c.on_epoch = [&](const EpochMetrics& m) {
     bar.finish();
+    const std::string val =
+        data.validation ? fmt::format("  val top-1/top-5 error {:.2f}% / {:.2f}%",
+                                      100 * m.val_top1_error, 100 * m.val_top5_error)
+                        : std::string("  (no validation set)");
     fmt::print(
         "epoch {:>3}  iter {:>7}  loss {:.4f}  lr {:.3g}  train top-1/top-5 error {:.2f}% / {:.2f}%"
-        "  val top-1/top-5 error {:.2f}% / {:.2f}%  {:.0f}s\n",
+        "{}  {:.0f}s\n",
         m.epoch + 1, m.iteration, m.loss, m.lr, 100 * m.train_top1_error, 100 * m.train_top5_error,
-        100 * m.val_top1_error, 100 * m.val_top5_error, m.seconds);
+        val, m.seconds);
     std::fflush(stdout);
   };
-  const TrainResult result = train(c, *split.train, split.test.get());
+  const TrainResult result = train(c, *data.train, data.validation.get());
   bar.finish();
+  if (data.train_images) report_skipped("training", data.train_images->bad_images());
+  if (data.validation_images) report_skipped("validation", data.validation_images->bad_images());
   if (result.interrupted) {
     fmt::print(
         "interrupted at iteration {}; checkpoint saved in {}/checkpoint.safetensors "
@@ -78,9 +132,13 @@ void run_train(TrainArgs& args) {
         result.state.iteration, c.out_dir);
     return;
   }
-  fmt::print("final: top-1 accuracy {:.2f}%  top-1 error {:.2f}%  top-5 error {:.2f}%\n",
-             100 * (1 - result.last.val_top1_error), 100 * result.last.val_top1_error,
-             100 * result.last.val_top5_error);
+  if (!data.validation) {
+    fmt::print("final: no validation set (give --val-list or a val/ folder)\n");
+  } else {
+    fmt::print("final: top-1 accuracy {:.2f}%  top-1 error {:.2f}%  top-5 error {:.2f}%\n",
+               100 * (1 - result.last.val_top1_error), 100 * result.last.val_top1_error,
+               100 * result.last.val_top5_error);
+  }
   if (!c.out_dir.empty()) fmt::print("weights: {}/weights.safetensors\n", c.out_dir);
 }
 
@@ -90,9 +148,11 @@ void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   TrainConfig& c = args->config;
   c.out_dir = "runs/latest";
-  CLI::App* cmd = app.add_subcommand("train", "Train a model on an IDX (MNIST-style) folder");
+  CLI::App* cmd =
+      app.add_subcommand("train", "Train a model on an IDX folder, image folders or image lists");
   cmd->add_option("--model", c.model, "Model name (alexnet_small, lenet, ...)")->required();
-  cmd->add_option("--data", args->data, "Folder with train-*/t10k-* IDX files")->required();
+  cmd->add_option("--data", args->data,
+                  "IDX folder (train-*/t10k-* files) or image root (train/ and val/ folders)");
   cmd->add_option("--epochs", c.epochs, "Epochs")->capture_default_str();
   cmd->add_option("--batch", c.batch, "Batch size")->capture_default_str();
   cmd->add_option("--iter-size", c.iter_size, "Batches accumulated per update")
@@ -114,15 +174,16 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--seed", c.seed, "Seed of initialisation, order, augmentation and dropout")
       ->capture_default_str();
   cmd->add_option("--mean", args->mean,
-                  "Mean subtracted: channel (mean pixel) or pixel (mean image)")
+                  "Mean subtracted: channel (mean pixel), pixel (mean image) or none (images)")
       ->capture_default_str();
-  cmd->add_option("--pad", args->pad, "Random shifts up to this many pixels (0: none)")
+  cmd->add_option("--pad", args->pad, "IDX: random shifts up to this many pixels (0: none)")
       ->capture_default_str();
   cmd->add_option("--mirror", args->mirror, "Random horizontal flips")->capture_default_str();
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
   cmd->add_option("--out", c.out_dir, "Run directory (checkpoint, weights, metrics)")
       ->capture_default_str();
   cmd->add_flag("--resume", c.resume, "Continue from RUN_DIR/checkpoint.safetensors");
+  add_image_data_options(cmd, args->image, /*training=*/true);
   cmd->callback([args] { run_train(*args); });
 }
 

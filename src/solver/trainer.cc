@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "svertka/data/pipeline.h"
 #include "svertka/error.h"
 #include "svertka/zoo.h"
 
@@ -61,17 +62,22 @@ ModelOptions model_options_for(const BatchSource& data, int64_t batch, int64_t w
 }
 
 TopKCounts evaluate(Net& net, const BatchSource& data, const std::string& logits,
-                    const std::function<void(int64_t, int64_t)>& progress) {
+                    const std::function<void(int64_t, int64_t)>& progress, int workers) {
   Tensor& images = net.input("data");
   Tensor& labels = net.input("label");
   const int64_t batch = images.dim(0), total = data.size();
-  std::vector<int64_t> indices(static_cast<size_t>(batch));
+  // Every sample once, the last batch padded with repeats of the last sample.
+  std::vector<int64_t> indices;
+  for (int64_t begin = 0; begin < total; begin += batch) {
+    const int64_t count = std::min(batch, total - begin);
+    for (int64_t i = 0; i < batch; ++i) indices.push_back(begin + std::min(i, count - 1));
+  }
+  BatchPipeline pipeline(data, std::move(indices), batch,
+                         {.workers = workers, .augment = false, .seed = 0, .epoch = 0});
   TopKCounts counts;
   for (int64_t begin = 0; begin < total; begin += batch) {
     const int64_t count = std::min(batch, total - begin);
-    for (int64_t i = 0; i < batch; ++i)
-      indices[static_cast<size_t>(i)] = begin + std::min(i, count - 1);
-    data.fill(indices, /*augment=*/false, 0, 0, images, labels);
+    pipeline.next(images, labels);
     net.forward();
     counts += count_top_k(net.blob(logits), labels, count);
     if (progress) progress(begin + count, total);
@@ -144,6 +150,16 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
   while (state.iteration < planned && state.epoch < config.epochs) {
     const std::vector<int64_t> order =
         epoch_order(train_data.size(), config.seed, static_cast<uint64_t>(state.epoch));
+    // This epoch's batches, from where it stands to the last update planned in it.
+    const int64_t updates = std::min((train_data.size() - state.epoch_position) / samples_per_update,
+                                     planned - state.iteration);
+    const auto first = order.begin() + state.epoch_position;
+    BatchPipeline pipeline(train_data, {first, first + updates * samples_per_update}, config.batch,
+                           {.workers = config.data_workers,
+                            .prefetch = config.prefetch,
+                            .augment = true,
+                            .seed = config.seed,
+                            .epoch = static_cast<uint64_t>(state.epoch)});
     EpochTotals totals;
     while (state.epoch_position + samples_per_update <= train_data.size() &&
            state.iteration < planned) {
@@ -156,10 +172,7 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
       const double lr = schedule.lr(state.iteration);
       float loss = 0;
       for (int64_t part = 0; part < config.iter_size; ++part) {
-        const std::span<const int64_t> indices(order.data() + state.epoch_position,
-                                               static_cast<size_t>(config.batch));
-        train_data.fill(indices, /*augment=*/true, config.seed, static_cast<uint64_t>(state.epoch),
-                        images, labels);
+        pipeline.next(images, labels);
         net.set_step(static_cast<uint64_t>(state.iteration * config.iter_size + part));
         loss += net.forward() / float(config.iter_size);
         if (!std::isfinite(loss))
@@ -206,7 +219,8 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
       m.train_top5_error = 1.0 - totals.top5 / batches;
     }
     if (test_net) {
-      const TopKCounts counts = evaluate(*test_net, *validation_data, logits);
+      const TopKCounts counts =
+          evaluate(*test_net, *validation_data, logits, {}, config.data_workers);
       m.val_top1_error = counts.top1_error();
       m.val_top5_error = counts.top5_error();
       if (epoch_complete) schedule.observe_validation_error(m.val_top1_error);

@@ -45,6 +45,9 @@ struct TrainConfig {
   std::string out_dir;  // checkpoint.safetensors, weights.safetensors, metrics.jsonl
   bool resume = false;
   bool validate = true;
+  // Threads filling batches ahead of the network (data/pipeline.h); 0: fill synchronously.
+  int data_workers = 0;
+  int prefetch = 4;  // batches filled ahead, at most
   const std::atomic<bool>* stop_requested = nullptr;  // set from a signal handler: save and stop
   std::function<void(const TrainProgress&)> on_progress;
   std::function<void(const EpochMetrics&)> on_epoch;
@@ -59,9 +62,11 @@ struct TrainResult {
 TrainResult train(const TrainConfig& config, const BatchSource& train_data,
                   const BatchSource* validation_data);
 
-// Top-1/top-5 over a whole dataset, in batches of the net's batch size (the last one padded).
+// Top-1/top-5 over a whole dataset, in batches of the net's batch size (the last one padded),
+// filled by `workers` threads of a BatchPipeline (0: synchronously).
 TopKCounts evaluate(Net& net, const BatchSource& data, const std::string& logits,
-                    const std::function<void(int64_t done, int64_t total)>& progress = {});
+                    const std::function<void(int64_t done, int64_t total)>& progress = {},
+                    int workers = 0);
 
 ModelOptions model_options_for(const BatchSource& data, int64_t batch, int64_t width_divisor = 1);
 

@@ -1,0 +1,72 @@
+// svertka bench-data (--data DIR | --train-list FILE [--root DIR]) [--workers N] [--batch B]
+//                    [--epochs E] [training transform options]
+// Images per second of the full training transform (read, decode, resize, random crop, flip,
+// mean, scale) through the worker-thread pipeline, as the trainer consumes it; no network.
+// bench/compare_data_pipeline.py runs it beside torchvision's ImageFolder + DataLoader.
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "commands.h"
+#include "data_options.h"
+#include "svertka/data/pipeline.h"
+
+namespace svertka::cli {
+namespace {
+
+struct BenchDataArgs {
+  std::string data, mean = "channel";
+  int64_t batch = 64;
+  int epochs = 3;
+  uint64_t seed = 1;
+  bool mirror = true;
+  ImageDataArgs image;
+};
+
+void run_bench_data(BenchDataArgs& args) {
+  const auto list = find_image_list(args.image, args.data, /*train=*/true, /*whole_if_flat=*/true);
+  if (!list) throw ParamError("bench-data needs --data or --train-list");
+  const ImageBatchSource source(*list, image_source_options(args.image, 224, args.mirror, args.mean));
+  const int workers = resolved_workers(args.image);
+  const int64_t batch = std::min(args.batch, source.size());
+  Tensor images(Shape{batch, 3, source.sample_shape()[1], source.sample_shape()[2]});
+  Tensor labels(Shape{batch});
+  int64_t done = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (int epoch = 0; epoch < args.epochs; ++epoch) {
+    BatchPipeline pipeline(source, epoch_order(source.size(), args.seed, uint64_t(epoch)), batch,
+                           {.workers = workers,
+                            .prefetch = args.image.prefetch,
+                            .augment = true,
+                            .seed = args.seed,
+                            .epoch = uint64_t(epoch)});
+    for (int64_t b = 0; b < pipeline.batches(); ++b) {
+      pipeline.next(images, labels);
+      done += batch;
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report_skipped("bench-data", source.bad_images());
+  fmt::print("bench-data: {} images ({} epochs of {}, batch {}) in {:.3f} s with {} workers: "
+             "{:.1f} images/s\n",
+             done, args.epochs, source.size(), batch, seconds, workers, double(done) / seconds);
+}
+
+}  // namespace
+
+void add_bench_data_command(CLI::App& app) {
+  auto args = std::make_shared<BenchDataArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("bench-data", "Images/s of the training data pipeline (no network)");
+  cmd->add_option("--data", args->data, "Image folder (or a root with a train/ folder)");
+  cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
+  cmd->add_option("--epochs", args->epochs, "Passes over the dataset")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Seed of order and augmentation")->capture_default_str();
+  cmd->add_option("--mean", args->mean, "channel, pixel or none")->capture_default_str();
+  cmd->add_option("--mirror", args->mirror, "Random horizontal flips")->capture_default_str();
+  add_image_data_options(cmd, args->image, /*training=*/true);
+  cmd->callback([args] { run_bench_data(*args); });
+}
+
+}  // namespace svertka::cli

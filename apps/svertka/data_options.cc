@@ -1,0 +1,142 @@
+#include "data_options.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "svertka/data/idx.h"
+#include "svertka/error.h"
+
+namespace svertka::cli {
+namespace {
+
+// ImageNet's RGB statistics as published: the channel means torchvision and Caffe use, and the
+// eigenpairs of fb.resnet.torch (covariance of values in [0, 1]).
+constexpr std::array<float, 3> kImageNetMean{123.68f, 116.78f, 103.94f};
+const ColourPca kImageNetPca{{0.2175f, 0.0188f, 0.0045f},
+                             {{{-0.5675f, 0.7192f, 0.4009f},
+                               {-0.5808f, -0.0045f, -0.8140f},
+                               {-0.5836f, -0.6948f, 0.4203f}}}};
+
+}  // namespace
+
+void add_image_data_options(CLI::App* cmd, ImageDataArgs& args, bool training) {
+  if (training)
+    cmd->add_option("--train-list", args.train_list, "Training images: 'path label' per line");
+  cmd->add_option("--val-list", args.val_list, "Validation images: 'path label' per line");
+  cmd->add_option("--root", args.root, "Folder the list paths are relative to (default: the list's)");
+  cmd->add_option("--classes", args.classes,
+                  "Class list for image folders (synset_words.txt: first word = folder name)");
+  cmd->add_option("--num-classes", args.num_classes,
+                  "Classes (default: the class folders, or the largest label + 1)");
+  cmd->add_option("--stats", args.stats, "Means and colour eigenpairs from `svertka mean`");
+  cmd->add_option("--resize", args.resize, "shorter (side to S, keep aspect) or warp (SxS)")
+      ->capture_default_str();
+  cmd->add_option("--scale", args.scale, "S: resize target (smallest S when jittering)")
+      ->capture_default_str();
+  cmd->add_option("--crop", args.crop, "Crop size (default: the model's input size)");
+  cmd->add_option("--channel-order", args.order, "bgr (Caffe models) or rgb (PyTorch)")
+      ->capture_default_str();
+  cmd->add_option("--pixel-scale", args.pixel_scale, "Factor applied after mean subtraction")
+      ->capture_default_str();
+  cmd->add_option("--workers", args.workers, "Threads decoding images (default: one per core)");
+  cmd->add_flag("--skip-bad", args.skip_bad, "Skip images that cannot be decoded; list them");
+  if (!training) return;
+  cmd->add_option("--scale-max", args.scale_max, "Largest S: scale jitter S in [scale, scale-max]");
+  cmd->add_option("--pca-colour", args.pca, "AlexNet PCA colour augmentation std (0.1; 0: off)")
+      ->capture_default_str();
+  cmd->add_option("--prefetch", args.prefetch, "Batches decoded ahead")->capture_default_str();
+}
+
+bool is_idx_folder(const std::string& folder) {
+  try {
+    find_idx_files(folder);
+    return true;
+  } catch (const IoError&) {
+    return false;
+  }
+}
+
+int resolved_workers(const ImageDataArgs& args) {
+  if (args.workers > 0) return args.workers;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+ResizeMode parse_resize_mode(const std::string& text) {
+  if (text == "shorter") return ResizeMode::kShorterSide;
+  if (text == "warp") return ResizeMode::kWarp;
+  throw ParamError("--resize expects shorter or warp, got '" + text + "'");
+}
+
+ImageSourceOptions image_source_options(const ImageDataArgs& args, int64_t default_crop,
+                                        bool mirror, const std::string& mean) {
+  ImageSourceOptions o;
+  ImageTransformOptions& t = o.transform;
+  t.resize = parse_resize_mode(args.resize);
+  t.scale_min = args.scale;
+  t.scale_max = args.scale_max > 0 ? args.scale_max : args.scale;
+  t.crop = args.crop > 0 ? args.crop : default_crop;
+  t.mirror = mirror;
+  t.pca_std = args.pca;
+  t.scale = args.pixel_scale;
+  if (args.order == "bgr") {
+    t.order = ChannelOrder::kBgr;
+  } else if (args.order == "rgb") {
+    t.order = ChannelOrder::kRgb;
+  } else {
+    throw ParamError("--channel-order expects bgr or rgb, got '" + args.order + "'");
+  }
+  t.channel_mean = kImageNetMean;
+  t.pca = kImageNetPca;
+  if (!args.stats.empty()) {
+    const ImageStats stats = load_image_stats(args.stats);
+    t.channel_mean = stats.channel_mean;
+    t.pca = stats.pca;
+    if (mean == "pixel") t.mean_image = stats.mean_image;
+  } else if (mean == "pixel") {
+    throw ParamError("--mean pixel needs the mean image: --stats FILE (from `svertka mean`)");
+  }
+  if (mean == "none") {
+    t.channel_mean = {};
+  } else if (mean != "channel" && mean != "pixel") {
+    throw ParamError("--mean expects channel, pixel or none, got '" + mean + "'");
+  }
+  o.skip_bad = args.skip_bad;
+  return o;
+}
+
+std::unique_ptr<ImageList> find_image_list(const ImageDataArgs& args, const std::string& data,
+                                           bool train, bool whole_if_flat) {
+  const std::string& list = train ? args.train_list : args.val_list;
+  if (!list.empty())
+    return std::make_unique<ImageList>(read_image_list(list, args.root, args.num_classes));
+  if (data.empty()) return nullptr;
+  const std::vector<std::string> classes =
+      args.classes.empty() ? std::vector<std::string>{} : read_class_list(args.classes);
+  const std::string split = data + (train ? "/train" : "/val");
+  std::error_code error;
+  std::unique_ptr<ImageList> found;
+  if (std::filesystem::is_directory(split, error)) {
+    found = std::make_unique<ImageList>(list_image_folder(split, classes));
+  } else if (whole_if_flat) {
+    found = std::make_unique<ImageList>(list_image_folder(data, classes));
+  } else {
+    return nullptr;
+  }
+  if (args.num_classes > 0) {
+    if (args.num_classes < found->num_classes)
+      throw ParamError("--num-classes " + std::to_string(args.num_classes) + " is fewer than the " +
+                       std::to_string(found->num_classes) + " classes of '" + found->source + "'");
+    found->num_classes = args.num_classes;
+  }
+  return found;
+}
+
+void report_skipped(const std::string& what, const std::vector<std::string>& skipped) {
+  if (skipped.empty()) return;
+  fmt::print("{}: skipped {} image(s) that could not be decoded:\n", what, skipped.size());
+  for (const std::string& s : skipped) fmt::print("  {}\n", s);
+}
+
+}  // namespace svertka::cli

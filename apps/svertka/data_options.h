@@ -1,0 +1,56 @@
+// Command-line options for image datasets, shared by train, eval, mean and bench-data:
+//   --data ROOT          an IDX folder (MNIST) or ImageNet's layout: ROOT/train/<class>/*.jpg and
+//                        ROOT/val/<class>/*.jpg (either may be missing where it is not needed)
+//   --train-list FILE    Caffe-style lists ("path label" per line) with --root for their paths
+//   --val-list FILE
+// and the transforms of image_transform.h.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "svertka/data/image_source.h"
+#include "svertka/data/image_stats.h"
+
+namespace svertka::cli {
+
+struct ImageDataArgs {
+  std::string train_list, val_list, root, classes, stats;
+  int64_t num_classes = 0;  // 0: the class folders, or the largest label + 1
+  std::string resize = "shorter";
+  int64_t scale = 256, scale_max = 0;  // scale_max 0: no jitter
+  int64_t crop = 0;                    // 0: the model's input size (224 without a model)
+  float pca = 0;
+  std::string order = "bgr";
+  float pixel_scale = 1;
+  int workers = 0;  // 0: one per core
+  int prefetch = 4;
+  bool skip_bad = false;
+};
+
+// Adds the options above (not --data, which each command owns). `training` adds the training
+// transforms (jitter, PCA colour, prefetch).
+void add_image_data_options(CLI::App* cmd, ImageDataArgs& args, bool training);
+
+// Whether `folder` holds MNIST-named IDX files.
+bool is_idx_folder(const std::string& folder);
+
+int resolved_workers(const ImageDataArgs& args);
+ResizeMode parse_resize_mode(const std::string& text);
+
+// The transform and dataset options from the arguments; `mirror` and `mean` ("channel", "pixel"
+// or "none") come from the command's own options. Means and colour eigenpairs come from --stats
+// (a `svertka mean` file) when given, else ImageNet's published values (pixel needs --stats).
+ImageSourceOptions image_source_options(const ImageDataArgs& args, int64_t default_crop,
+                                        bool mirror, const std::string& mean);
+
+// The images of a split: --train-list / --val-list, else DATA/train or DATA/val, else (when
+// `whole_if_flat`) DATA itself as one image folder. Null when the split has none.
+std::unique_ptr<ImageList> find_image_list(const ImageDataArgs& args, const std::string& data,
+                                           bool train, bool whole_if_flat);
+
+// Prints the images skipped by --skip-bad, if any.
+void report_skipped(const std::string& what, const std::vector<std::string>& skipped);
+
+}  // namespace svertka::cli

@@ -1,0 +1,37 @@
+// Decoding JPEG and PNG files with OpenCV (libjpeg-turbo, libpng) into 8-bit, 3-channel BGR images:
+// greyscale and CMYK JPEGs come out as BGR too. A JPEG at least twice the size it will be resized
+// to is decoded at 1/2, 1/4 or 1/8 of its size by libjpeg's DCT scaling, which is much faster.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <opencv2/core/mat.hpp>
+
+namespace svertka {
+
+struct ImageSize {
+  int64_t height = 0, width = 0;
+};
+
+// The size in a JPEG's SOF marker or a PNG's IHDR chunk, without decoding; nullopt when the bytes
+// are neither or the header is cut short.
+std::optional<ImageSize> peek_image_size(const std::vector<uint8_t>& bytes);
+
+// The whole file; DataError naming the path if it cannot be read.
+std::vector<uint8_t> read_file_bytes(const std::string& path);
+
+// The largest of 8, 4, 2, 1 by which `size` can be divided and stay at least `min_height` x
+// `min_width`.
+int reduction_factor(ImageSize size, int64_t min_height, int64_t min_width);
+
+// Decodes `bytes` to BGR (H,W,3) uint8. A JPEG is decoded at the reduction factor for
+// (min_height, min_width) (0, 0: full size). DataError naming `path` if the bytes are not an image
+// OpenCV can decode, or a JPEG is truncated (no end-of-image marker: libjpeg would fill the
+// missing part with grey and only warn).
+cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& path,
+                     int64_t min_height = 0, int64_t min_width = 0);
+
+}  // namespace svertka

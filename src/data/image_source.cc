@@ -1,0 +1,75 @@
+#include "svertka/data/image_source.h"
+
+#include <exception>
+
+#include "svertka/data/image_decode.h"
+#include "svertka/error.h"
+
+namespace svertka {
+
+ImageBatchSource::ImageBatchSource(ImageList list, ImageSourceOptions options)
+    : list_(std::move(list)), options_(std::move(options)) {
+  check_transform_options(options_.transform);
+  if (list_.entries.empty()) throw DataError("image dataset '" + list_.source + "' is empty");
+  for (const ImageEntry& e : list_.entries)
+    if (e.label < 0 || e.label >= list_.num_classes)
+      throw DataError(e.origin + ": label " + std::to_string(e.label) + " of '" + e.path +
+                      "' is out of range for " + std::to_string(list_.num_classes) + " classes");
+}
+
+int64_t ImageBatchSource::load_sample(int64_t index, bool augment, uint64_t seed, uint64_t epoch,
+                                      float* dst) const {
+  const ImageTransformOptions& t = options_.transform;
+  const SampleDraw draw = draw_sample(t, augment, seed, epoch, index);
+  const int64_t n = size();
+  for (int64_t attempt = 0; attempt < n; ++attempt) {
+    const ImageEntry& entry = list_.entries[size_t((index + attempt) % n)];
+    try {
+      const std::vector<uint8_t> bytes = read_file_bytes(entry.path);
+      // Decoding at 1/k is enough when the result still covers the resize target: S on the
+      // shorter side, or SxS when warping.
+      const cv::Mat image = decode_image(bytes, entry.path, draw.scale, draw.scale);
+      transform_image(image, t, draw, dst);
+      return entry.label;
+    } catch (const DataError& e) {
+      if (!options_.skip_bad) throw DataError(std::string(e.what()) + " (listed at " + entry.origin + ")");
+      std::lock_guard<std::mutex> lock(bad_mutex_);
+      bad_.insert(e.what());
+    }
+  }
+  throw DataError("image dataset '" + list_.source + "': no image could be decoded");
+}
+
+void ImageBatchSource::fill(std::span<const int64_t> indices, bool augment, uint64_t seed,
+                            uint64_t epoch, Tensor& images, Tensor& labels) const {
+  const int64_t batch = static_cast<int64_t>(indices.size()), c = crop();
+  const Shape images_shape{batch, 3, c, c}, labels_shape{batch};
+  if (images.shape() != images_shape || labels.shape() != labels_shape)
+    throw ShapeError("image batch: tensors are " + images.shape().str() + " and " +
+                     labels.shape().str() + ", expected " + images_shape.str() + " and " +
+                     labels_shape.str());
+  for (int64_t b = 0; b < batch; ++b)
+    if (indices[size_t(b)] < 0 || indices[size_t(b)] >= size())
+      throw ParamError("image batch: index " + std::to_string(indices[size_t(b)]) +
+                       " is out of range for " + std::to_string(size()) + " images");
+  // The error of the first failing position is rethrown, the same whatever the thread count.
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(batch));
+#pragma omp parallel for schedule(dynamic)
+  for (int64_t b = 0; b < batch; ++b) {
+    try {
+      labels[b] = float(load_sample(indices[size_t(b)], augment, seed, epoch,
+                                    images.data() + b * 3 * c * c));
+    } catch (...) {
+      errors[size_t(b)] = std::current_exception();
+    }
+  }
+  for (const std::exception_ptr& error : errors)
+    if (error) std::rethrow_exception(error);
+}
+
+std::vector<std::string> ImageBatchSource::bad_images() const {
+  std::lock_guard<std::mutex> lock(bad_mutex_);
+  return {bad_.begin(), bad_.end()};
+}
+
+}  // namespace svertka

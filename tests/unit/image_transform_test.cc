@@ -1,0 +1,218 @@
+#include "svertka/data/image_transform.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+#include <set>
+
+#include "svertka/error.h"
+
+namespace svertka::testing {
+namespace {
+
+// B = 10y + x, G = 100 + 10y + x, R = 200 + 10y + x: every value names its position and channel.
+cv::Mat positional(int height, int width) {
+  cv::Mat image(height, width, CV_8UC3);
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      const int v = 10 * y + x;
+      image.at<cv::Vec3b>(y, x) = cv::Vec3b(uint8_t(v), uint8_t(100 + v), uint8_t(200 + v));
+    }
+  return image;
+}
+
+ImageTransformOptions raw(int64_t crop) {
+  ImageTransformOptions o;
+  o.crop = crop;
+  o.scale_min = o.scale_max = crop;
+  return o;
+}
+
+float at(const std::vector<float>& out, int64_t crop, int c, int y, int x) {
+  return out[size_t((c * crop + y) * crop + x)];
+}
+
+TEST(ImageTransform, CropTakesTheWindowAtItsOffsetInBgrPlanes) {
+  const ImageTransformOptions o = raw(2);
+  std::vector<float> out(12);
+  crop_normalize(positional(4, 5), o, 1, 2, false, {}, out.data());
+  // Rows 1-2, columns 2-3; planes B, G, R.
+  EXPECT_EQ(at(out, 2, 0, 0, 0), 12);
+  EXPECT_EQ(at(out, 2, 0, 0, 1), 13);
+  EXPECT_EQ(at(out, 2, 0, 1, 0), 22);
+  EXPECT_EQ(at(out, 2, 1, 1, 1), 123);
+  EXPECT_EQ(at(out, 2, 2, 0, 1), 213);
+}
+
+TEST(ImageTransform, FlipReversesEachRowOfTheCrop) {
+  const ImageTransformOptions o = raw(3);
+  std::vector<float> out(27);
+  crop_normalize(positional(4, 5), o, 0, 1, true, {}, out.data());
+  EXPECT_EQ(at(out, 3, 0, 0, 0), 3);  // columns 1..3 reversed: 3, 2, 1
+  EXPECT_EQ(at(out, 3, 0, 0, 1), 2);
+  EXPECT_EQ(at(out, 3, 0, 0, 2), 1);
+  EXPECT_EQ(at(out, 3, 2, 2, 0), 223);
+}
+
+TEST(ImageTransform, RgbOrderPutsRedFirst) {
+  ImageTransformOptions o = raw(2);
+  o.order = ChannelOrder::kRgb;
+  std::vector<float> out(12);
+  crop_normalize(positional(3, 3), o, 0, 0, false, {}, out.data());
+  EXPECT_EQ(at(out, 2, 0, 1, 1), 211);
+  EXPECT_EQ(at(out, 2, 1, 1, 1), 111);
+  EXPECT_EQ(at(out, 2, 2, 1, 1), 11);
+}
+
+TEST(ImageTransform, ChannelMeanAndScale) {
+  ImageTransformOptions o = raw(1);
+  o.channel_mean = {200, 100, 1};  // R, G, B
+  o.scale = 0.5f;
+  std::vector<float> out(3);
+  crop_normalize(positional(3, 3), o, 1, 2, false, {}, out.data());  // v = 12
+  EXPECT_FLOAT_EQ(out[0], (12 - 1) * 0.5f);
+  EXPECT_FLOAT_EQ(out[1], (112 - 100) * 0.5f);
+  EXPECT_FLOAT_EQ(out[2], (212 - 200) * 0.5f);
+}
+
+TEST(ImageTransform, MeanImageIsCroppedAtTheSameOffsetAndFlippedWithTheData) {
+  ImageTransformOptions o = raw(2);
+  // The mean equals the image's B plane + 1 everywhere in every plane, so B - mean = -1 exactly
+  // when the mean is read at the data's own source pixel.
+  o.mean_image = Tensor(Shape{3, 4, 5});
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < 4; ++y)
+      for (int x = 0; x < 5; ++x) o.mean_image[(c * 4 + y) * 5 + x] = float(10 * y + x + 1);
+  std::vector<float> out(12);
+  for (bool flip : {false, true}) {
+    crop_normalize(positional(4, 5), o, 2, 3, flip, {}, out.data());
+    for (int y = 0; y < 2; ++y)
+      for (int x = 0; x < 2; ++x) {
+        EXPECT_EQ(at(out, 2, 0, y, x), -1) << flip;
+        EXPECT_EQ(at(out, 2, 1, y, x), 99) << flip;  // G = B + 100
+      }
+  }
+}
+
+TEST(ImageTransform, LargerMeanImageIsCroppedAtTheProportionalOffset) {
+  ImageTransformOptions o = raw(2);
+  o.mean_image = Tensor(Shape{3, 6, 6});
+  for (int y = 0; y < 6; ++y)
+    for (int x = 0; x < 6; ++x) o.mean_image[y * 6 + x] = float(10 * y + x);  // R plane
+  std::vector<float> out(12);
+  // Image 4x4 (offsets 0..2), mean 6x6 (offsets 0..4): offset (1, 2) maps to (2, 4).
+  cv::Mat zero(4, 4, CV_8UC3, cv::Scalar(0, 0, 0));
+  crop_normalize(zero, o, 1, 2, false, {}, out.data());
+  EXPECT_EQ(at(out, 2, 2, 0, 0), -24);  // R plane: -(10*2 + 4)
+  EXPECT_EQ(at(out, 2, 2, 1, 1), -35);
+}
+
+TEST(ImageTransform, PcaShiftMatchesAHandComputation) {
+  ColourPca pca;
+  pca.eigenvalues = {0.2f, 0.02f, 0.004f};
+  pca.eigenvectors = {{{-0.5675f, 0.7192f, 0.4009f},
+                       {-0.5808f, -0.0045f, -0.8140f},
+                       {-0.5836f, -0.6948f, 0.4203f}}};
+  // R = 255 * (-0.5675 * 0.1 * 0.2 + 0.7192 * -0.2 * 0.02 + 0.4009 * 0.3 * 0.004)
+  //   = 255 * (-0.01135 - 0.0028768 + 0.00048108) = -3.5051586, and so on.
+  const auto shift = pca_shift(pca, {0.1f, -0.2f, 0.3f});
+  EXPECT_NEAR(shift[0], -3.5051586, 1e-4);
+  EXPECT_NEAR(shift[1], -3.2065740, 1e-4);
+  EXPECT_NEAR(shift[2], -2.1390522, 1e-4);
+  // Added to every pixel of its channel.
+  ImageTransformOptions o = raw(1);
+  std::vector<float> out(3);
+  crop_normalize(positional(2, 2), o, 1, 1, false, shift, out.data());  // v = 11
+  EXPECT_NEAR(out[0], 11 - 2.1390522, 1e-4);   // B
+  EXPECT_NEAR(out[2], 211 - 3.5051586, 1e-4);  // R
+}
+
+TEST(ImageTransform, CropOffsetsSpanTheWholeRangeAndCentre) {
+  EXPECT_EQ(crop_offset(0.0, 256, 224), 0);
+  EXPECT_EQ(crop_offset(0.999999, 256, 224), 32);
+  EXPECT_EQ(crop_offset(0.5, 256, 224), 16);
+  EXPECT_EQ(crop_offset(0.5, 257, 224), 16);
+  EXPECT_EQ(crop_offset(0.3, 224, 224), 0);
+}
+
+TEST(ImageTransform, ResizedSizeKeepsTheAspectOrWarps) {
+  ImageTransformOptions o;
+  EXPECT_EQ(resized_size(o, 375, 500, 256), (std::array<int64_t, 2>{256, 341}));
+  EXPECT_EQ(resized_size(o, 500, 375, 256), (std::array<int64_t, 2>{341, 256}));
+  EXPECT_EQ(resized_size(o, 300, 300, 384), (std::array<int64_t, 2>{384, 384}));
+  o.resize = ResizeMode::kWarp;
+  EXPECT_EQ(resized_size(o, 375, 500, 256), (std::array<int64_t, 2>{256, 256}));
+}
+
+TEST(ImageTransform, ScaleJitterStaysInRangeAndReachesBothEnds) {
+  ImageTransformOptions o;
+  o.scale_min = 256, o.scale_max = 512, o.pca_std = 0.1f;
+  std::set<int64_t> scales;
+  int flips = 0;
+  double alpha_sq = 0;
+  const int n = 4000;
+  for (int i = 0; i < n; ++i) {
+    const SampleDraw d = draw_sample(o, true, 7, 3, i);
+    ASSERT_GE(d.scale, 256);
+    ASSERT_LE(d.scale, 512);
+    ASSERT_GE(d.crop_y, 0.0);
+    ASSERT_LT(d.crop_x, 1.0);
+    scales.insert(d.scale);
+    flips += d.flip;
+    for (float a : d.alpha) alpha_sq += double(a) * a;
+  }
+  EXPECT_EQ(*scales.begin(), 256);
+  EXPECT_EQ(*scales.rbegin(), 512);
+  EXPECT_GT(scales.size(), 250u);
+  EXPECT_NEAR(flips, n / 2, 150);
+  EXPECT_NEAR(std::sqrt(alpha_sq / (3 * n)), 0.1, 0.005);
+}
+
+TEST(ImageTransform, DrawsDependOnlyOnSeedEpochAndIndex) {
+  ImageTransformOptions o;
+  o.scale_max = 512;
+  const SampleDraw a = draw_sample(o, true, 1, 2, 3), b = draw_sample(o, true, 1, 2, 3);
+  EXPECT_EQ(a.scale, b.scale);
+  EXPECT_EQ(a.crop_y, b.crop_y);
+  EXPECT_EQ(a.flip, b.flip);
+  int differ = 0;
+  for (int i = 0; i < 20; ++i)
+    differ += draw_sample(o, true, 1, 2, i).crop_x != draw_sample(o, true, 1, 3, i).crop_x;
+  EXPECT_EQ(differ, 20);
+}
+
+TEST(ImageTransform, EvaluationIsResizeAndCentreCrop) {
+  ImageTransformOptions o;
+  o.scale_max = 512, o.pca_std = 0.1f;
+  const SampleDraw d = draw_sample(o, false, 1, 2, 3);
+  EXPECT_EQ(d.scale, 256);
+  EXPECT_EQ(d.crop_y, 0.5);
+  EXPECT_EQ(d.crop_x, 0.5);
+  EXPECT_FALSE(d.flip);
+  EXPECT_EQ(d.alpha, (std::array<float, 3>{}));
+  // End to end on an image 2x the size: the centre crop of the resize.
+  o.scale_min = o.scale_max = 8, o.crop = 4;
+  cv::Mat image = positional(16, 24), resized;
+  cv::resize(image, resized, cv::Size(12, 8), 0, 0, cv::INTER_AREA);
+  std::vector<float> out(48);
+  transform_image(image, o, draw_sample(o, false, 1, 2, 3), out.data());
+  EXPECT_EQ(at(out, 4, 0, 0, 0), resized.at<cv::Vec3b>(2, 4)[0]);
+  EXPECT_EQ(at(out, 4, 2, 3, 3), resized.at<cv::Vec3b>(5, 7)[2]);
+}
+
+TEST(ImageTransform, InvalidOptionsAreRejected) {
+  ImageTransformOptions o;
+  o.crop = 300;
+  EXPECT_THROW(check_transform_options(o), ParamError);
+  o = {};
+  o.scale_max = 100;
+  EXPECT_THROW(check_transform_options(o), ParamError);
+  o = {};
+  o.mean_image = Tensor(Shape{3, 100, 100});
+  EXPECT_THROW(check_transform_options(o), ShapeError);
+  EXPECT_THROW(crop_normalize(positional(4, 4), raw(3), 2, 0, false, {}, nullptr), ShapeError);
+}
+
+}  // namespace
+}  // namespace svertka::testing
