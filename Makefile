@@ -3,9 +3,10 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 
 BUILD_DEPS := g++ cmake make pkg-config libdnnl-dev libgtest-dev libgmock-dev libbenchmark-dev \
-              libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev
+              libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev \
+              libprotobuf-dev protobuf-compiler
 DEMO_DEPS := dataset-fashion-mnist
-GOLDEN_DEPS := python3-torch python3-torchvision python3-numpy
+GOLDEN_DEPS := python3-torch python3-torchvision python3-numpy python3-onnx
 
 .PHONY: all deps build test demo bench golden clean
 
