@@ -1,4 +1,4 @@
-// svertka eval --model M --weights W --data PATH [--batch B]
+// svertka eval --model M|FILE.prototxt|FILE.onnx [--weights W.safetensors|W.caffemodel] --data PATH [--batch B]
 // Top-1 and top-5 error on the t10k-* (test) files of an IDX folder.
 #include <fmt/format.h>
 
@@ -20,13 +20,21 @@ struct EvalArgs {
 
 void run_eval(const EvalArgs& args) {
   const IdxSplit split = load_idx_split(args.data, {}, parse_mean_subtraction(args.mean));
-  Net net(build_model(args.model, model_options_for(*split.test, args.batch)),
-          {.phase = Phase::kTest});
-  load_weights(args.weights, net);
+  const ModelOptions options = model_options_for(*split.test, args.batch);
+  ImportedModel model = resolve_model(args.model, options);
+  if (is_model_file(args.model)) model.spec = adapt_to_data(model.spec, model.logits, options);
+  Net net(model.spec, {.phase = Phase::kTest});
+  if (!args.weights.empty()) {
+    load_model_weights(args.weights, model.spec, net);
+  } else if (!model.weights.empty()) {
+    for (const NamedTensor& w : model.weights) net.param(w.name).value.copy_from(w.tensor);
+  } else {
+    throw ParamError("--weights is required: " + args.model + " holds no weights");
+  }
   ProgressBar bar("eval");
   const auto start = std::chrono::steady_clock::now();
   const TopKCounts counts =
-      evaluate(net, *split.test, model_info(args.model).logits, [&](int64_t done, int64_t total) {
+      evaluate(net, *split.test, model.logits, [&](int64_t done, int64_t total) {
         const double s =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         bar.update(double(done) / double(total), double(done) / s, "img", "",
@@ -43,9 +51,9 @@ void run_eval(const EvalArgs& args) {
 void add_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* cmd = app.add_subcommand("eval", "Top-1/top-5 error of trained weights on a test set");
-  cmd->add_option("--model", args->model, "Model name")->required();
-  cmd->add_option("--weights", args->weights, "Weights (.safetensors: weights or checkpoint)")
-      ->required();
+  cmd->add_option("--model", args->model, "Model name, or a .prototxt or .onnx file")->required();
+  cmd->add_option("--weights", args->weights,
+                  "Weights: .safetensors (weights or checkpoint) or .caffemodel (optional for .onnx)");
   cmd->add_option("--data", args->data, "Folder with t10k-* IDX files")->required();
   cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
   cmd->add_option("--mean", args->mean, "Mean subtracted, as in training: channel or pixel")

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   svertka::cli::add_eval_command(app);
   svertka::cli::add_plot_command(app);
   svertka::cli::add_bench_command(app);
+  svertka::cli::add_convert_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
