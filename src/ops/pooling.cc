@@ -13,7 +13,7 @@ int64_t pooled_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int
                     bool ceil_mode) {
   const int64_t span = in + pad + pad_end - kernel;
   int64_t out = (ceil_mode ? span + stride - 1 : span) / stride + 1;
-  if (ceil_mode && pad > 0 && (out - 1) * stride >= in + pad) --out;
+  if (ceil_mode && (pad > 0 || pad_end > 0) && (out - 1) * stride >= in + pad) --out;
   return out;
 }
 

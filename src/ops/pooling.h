@@ -2,7 +2,8 @@
 // padding, and Caffe's ceil rounding of the output size.
 //   x (N, C, H, W) -> y (N, C, OH, OW)
 //   OH = ceil((H + 2*pad_h - kernel_h) / stride_h) + 1, minus 1 if pad_h > 0 and the last window
-//   would start in the bottom padding ((OH-1)*stride_h >= H + pad_h); likewise OW.
+//   would start in the bottom padding ((OH-1)*stride_h >= H + pad_h); likewise OW. (With end
+//   padding only, the same rule applies, as in PyTorch.)
 //   GoogLeNet's 3x3/2 pools: 112 -> 56 -> 28 -> 14 -> 7.
 // ONNX and PyTorch pools add what Caffe lacks: end padding different from the begin padding
 // (ONNX pads [top, left, bottom, right]), floor rounding, and averages over the real cells only.
