@@ -148,7 +148,8 @@ class Exporter {
       set_int(*n, "group", p.groups);
     } else if (type == InnerProductOp::kType) {
       if (in_shapes[0].rank() > 2) {
-        const std::string flat = define(layer.bottoms[0] + "/flat", layer.name);
+        std::string flat = inputs[0] + "/flat";
+        while (!names_.insert(flat).second) flat += "_";
         onnx::NodeProto& f = node(layer, "Flatten", inputs);
         f.set_name(layer.name + "/flatten");
         f.add_output(flat);

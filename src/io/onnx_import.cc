@@ -171,7 +171,8 @@ class Importer {
         (op == "Reshape" && constant(node.input(0))))
       return fold(node);
     if (op == "Identity") {
-      aliases_[node.output(0)] = blob(node, 0);
+      if (const Constant* c = constant(node.input(0))) constants_[node.output(0)] = *c;
+      else aliases_[node.output(0)] = blob(node, 0);
       return;
     }
     if (op == "Flatten" || op == "Reshape") {
@@ -312,7 +313,9 @@ class Importer {
     op->set_name(fc.name);
     fc.op = op;
     weights_.push_back({fc.name + ".bias", tensor(bias, Shape{p.out_features})});
-    aliases_[node.output(0)] = value;
+    fc.tops[0] = node.output(0);  // the biased result takes the Add's name
+    shapes_[node.output(0)] = shapes_.at(value);
+    aliases_[value] = node.output(0);
   }
 
   std::string file_;
