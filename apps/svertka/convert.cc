@@ -89,14 +89,16 @@ void run_convert(const ConvertArgs& args) {
 void add_convert_command(CLI::App& app) {
   auto args = std::make_shared<ConvertArgs>();
   CLI::App* cmd = app.add_subcommand("convert", "Convert a model between svertka, Caffe and ONNX");
-  cmd->add_option("--from", args->from, "Zoo model name, Caffe .prototxt or .onnx file")->required();
+  cmd->add_option("--from", args->from, "Zoo model name, Caffe .prototxt or .onnx file")
+      ->required();
   cmd->add_option("--weights", args->weights, "Weights for --from: .caffemodel or .safetensors");
   cmd->add_option("--out", args->out, "Output: .safetensors, .prototxt (+ .caffemodel) or .onnx")
       ->required();
   cmd->add_option("--to", args->to, "Output format (safetensors, caffe, onnx) if not by extension");
   cmd->add_option("--input", args->input, "Input size CxHxW for a zoo model");
   cmd->add_option("--classes", args->classes, "Number of classes for a zoo model");
-  cmd->add_option("--seed", args->seed, "Draw weights from the fillers with this seed (no --weights)");
+  cmd->add_option("--seed", args->seed,
+                  "Draw weights from the fillers with this seed (no --weights)");
   cmd->callback([args] { run_convert(*args); });
 }
 

@@ -1,5 +1,5 @@
-// svertka eval --model M|FILE.prototxt|FILE.onnx [--weights W.safetensors|W.caffemodel] --data PATH [--batch B]
-// Top-1 and top-5 error on the t10k-* (test) files of an IDX folder.
+// svertka eval --model M|FILE.prototxt|FILE.onnx [--weights W.safetensors|W.caffemodel] --data PATH
+// [--batch B] Top-1 and top-5 error on the t10k-* (test) files of an IDX folder.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -52,8 +52,9 @@ void add_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* cmd = app.add_subcommand("eval", "Top-1/top-5 error of trained weights on a test set");
   cmd->add_option("--model", args->model, "Model name, or a .prototxt or .onnx file")->required();
-  cmd->add_option("--weights", args->weights,
-                  "Weights: .safetensors (weights or checkpoint) or .caffemodel (optional for .onnx)");
+  cmd->add_option(
+      "--weights", args->weights,
+      "Weights: .safetensors (weights or checkpoint) or .caffemodel (optional for .onnx)");
   cmd->add_option("--data", args->data, "Folder with t10k-* IDX files")->required();
   cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
   cmd->add_option("--mean", args->mean, "Mean subtracted, as in training: channel or pixel")

@@ -59,8 +59,10 @@ NetSpec adapt_to_data(NetSpec spec, const std::string& logits, const ModelOption
   std::vector<InputSpec*> images;
   bool has_label = false;
   for (InputSpec& input : spec.inputs) {
-    if (input.name == "label") has_label = true;
-    else images.push_back(&input);
+    if (input.name == "label")
+      has_label = true;
+    else
+      images.push_back(&input);
   }
   if (images.size() != 1)
     throw ParamError("net '" + spec.name + "' has " + std::to_string(images.size()) +
@@ -68,7 +70,8 @@ NetSpec adapt_to_data(NetSpec spec, const std::string& logits, const ModelOption
   if (images[0]->name != "data") rename_blob(spec, images[0]->name, "data");
   images[0]->shape = Shape{options.batch, options.channels, options.height, options.width};
   if (!has_label) spec.inputs.push_back({"label", Shape{options.batch}});
-  for (const auto& [name, k] : {std::pair<std::string, int64_t>{"accuracy_top1", 1}, {"accuracy_top5", 5}}) {
+  for (const auto& [name, k] :
+       {std::pair<std::string, int64_t>{"accuracy_top1", 1}, {"accuracy_top5", 5}}) {
     bool present = false;
     for (const LayerSpec& layer : spec.layers)
       for (const std::string& top : layer.tops) present = present || top == name;
@@ -89,7 +92,8 @@ NetSpec adapt_to_data(NetSpec spec, const std::string& logits, const ModelOption
 
 void load_model_weights(const std::string& path, const NetSpec& spec, Net& net) {
   if (!ends_with(path, ".caffemodel")) return load_weights(path, net);
-  for (const NamedTensor& w : load_caffemodel(path, spec)) net.param(w.name).value.copy_from(w.tensor);
+  for (const NamedTensor& w : load_caffemodel(path, spec))
+    net.param(w.name).value.copy_from(w.tensor);
 }
 
 }  // namespace svertka::cli

@@ -1,4 +1,5 @@
-// svertka summary --model NAME|FILE.prototxt|FILE.onnx [--input CxHxW] [--classes K] [--phase train|test]
+// svertka summary --model NAME|FILE.prototxt|FILE.onnx [--input CxHxW] [--classes K]
+//                 [--phase train|test]
 // One row per layer: name, type, output shape, parameters, multiply-adds; then the totals.
 #include <fmt/format.h>
 

@@ -25,8 +25,8 @@ const OpType& as(const LayerSpec& layer) {
 }
 
 [[noreturn]] void unsupported(const LayerSpec& layer, const std::string& what) {
-  throw ParamError("layer '" + layer.name + "' (" + std::string(layer.op->type()) +
-                   "): " + what + " has no Caffe equivalent");
+  throw ParamError("layer '" + layer.name + "' (" + std::string(layer.op->type()) + "): " + what +
+                   " has no Caffe equivalent");
 }
 
 void set_pooling(const LayerSpec& layer, caffe::PoolingParameter& out) {

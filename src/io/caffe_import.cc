@@ -124,8 +124,8 @@ class Importer {
       fail(layer, "expects " + std::to_string(bottoms) + " bottom(s), got " +
                       std::to_string(layer.bottom_size()));
     if (layer.top_size() != tops)
-      fail(layer, "expects " + std::to_string(tops) + " top(s), got " +
-                      std::to_string(layer.top_size()));
+      fail(layer,
+           "expects " + std::to_string(tops) + " top(s), got " + std::to_string(layer.top_size()));
   }
 
   void data_layer(const LayerParameter& layer, bool preferred) {
@@ -145,7 +145,9 @@ class Importer {
         if (p.shape_size() > 0) {
           shape = blob_shape(p.shape(p.shape_size() == 1 ? 0 : i));
         } else if (p.num_size() > 0) {
-          auto at = [&](const auto& field) { return int64_t(field.Get(field.size() == 1 ? 0 : i)); };
+          auto at = [&](const auto& field) {
+            return int64_t(field.Get(field.size() == 1 ? 0 : i));
+          };
           shape = Shape{at(p.num()), at(p.channels()), at(p.height()), at(p.width())};
         } else {
           fail(layer, "dummy_data_param has no shape");
@@ -167,8 +169,9 @@ class Importer {
       width = crop ? crop : p.new_width();
     }
     if (batch <= 0 || height <= 0 || width <= 0)
-      fail(layer, "cannot tell the image size: set transform_param.crop_size (or new_height and "
-                  "new_width)");
+      fail(layer,
+           "cannot tell the image size: set transform_param.crop_size (or new_height and "
+           "new_width)");
     add_input(layer.top(0), Shape{batch, 3, height, width}, preferred);
     if (layer.top_size() > 1) add_input(layer.top(1), Shape{batch}, preferred);
   }
@@ -223,10 +226,10 @@ class Importer {
            "pad");
       c.groups = p.group();
       c.bias = p.bias_term();
-      builder_.add(name, std::make_shared<ConvOp>(c), bottoms, tops,
-                   params(layer, c.bias ? 2 : 1,
-                          p.has_weight_filler() ? &p.weight_filler() : nullptr,
-                          p.has_bias_filler() ? &p.bias_filler() : nullptr));
+      builder_.add(
+          name, std::make_shared<ConvOp>(c), bottoms, tops,
+          params(layer, c.bias ? 2 : 1, p.has_weight_filler() ? &p.weight_filler() : nullptr,
+                 p.has_bias_filler() ? &p.bias_filler() : nullptr));
     } else if (type == "InnerProduct") {
       expect_tops(layer, 1, 1);
       const auto& p = layer.inner_product_param();
@@ -235,10 +238,10 @@ class Importer {
       InnerProductParams f;
       f.out_features = p.num_output();
       f.bias = p.bias_term();
-      builder_.add(name, std::make_shared<InnerProductOp>(f), bottoms, tops,
-                   params(layer, f.bias ? 2 : 1,
-                          p.has_weight_filler() ? &p.weight_filler() : nullptr,
-                          p.has_bias_filler() ? &p.bias_filler() : nullptr));
+      builder_.add(
+          name, std::make_shared<InnerProductOp>(f), bottoms, tops,
+          params(layer, f.bias ? 2 : 1, p.has_weight_filler() ? &p.weight_filler() : nullptr,
+                 p.has_bias_filler() ? &p.bias_filler() : nullptr));
     } else if (type == "ReLU") {
       expect_tops(layer, 1, 1);
       builder_.add(name, std::make_shared<ReluOp>(ReluParams{layer.relu_param().negative_slope()}),
@@ -248,7 +251,8 @@ class Importer {
       const auto& p = layer.lrn_param();
       if (p.norm_region() != caffe::LRNParameter::ACROSS_CHANNELS)
         fail(layer, "norm_region WITHIN_CHANNEL is unsupported");
-      builder_.add(name, std::make_shared<LrnOp>(LrnParams{p.local_size(), p.alpha(), p.beta(), p.k()}),
+      builder_.add(name,
+                   std::make_shared<LrnOp>(LrnParams{p.local_size(), p.alpha(), p.beta(), p.k()}),
                    bottoms, tops);
     } else if (type == "Pooling") {
       expect_tops(layer, 1, 1);
@@ -275,7 +279,8 @@ class Importer {
       if (p.has_ignore_label()) s.ignore_label = p.ignore_label();
       if (s.ignore_label && (p.has_normalize() || p.normalization() != caffe::LossParameter::VALID))
         fail(layer, "loss normalization other than VALID with an ignore_label is unsupported");
-      if (layer.softmax_param().axis() != 1) fail(layer, "softmax axis other than 1 is unsupported");
+      if (layer.softmax_param().axis() != 1)
+        fail(layer, "softmax axis other than 1 is unsupported");
       builder_.add(name, std::make_shared<SoftmaxLossOp>(s), bottoms, tops, {}, loss_weight);
     } else if (type == "Accuracy") {
       expect_tops(layer, 2, 1);

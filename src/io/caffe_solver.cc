@@ -29,7 +29,8 @@ CaffeSolver load_caffe_solver(const std::string& path) {
         break;
       }
   }
-  const bool nesterov = p.type() == "Nesterov" || p.solver_type() == caffe::SolverParameter::NESTEROV;
+  const bool nesterov =
+      p.type() == "Nesterov" || p.solver_type() == caffe::SolverParameter::NESTEROV;
   if (!(p.type() == "SGD" || p.type() == "Nesterov") ||
       (p.solver_type() != caffe::SolverParameter::SGD && !nesterov))
     fail("solver type '" + p.type() + "' is unsupported (SGD and Nesterov are)");

@@ -17,7 +17,8 @@ std::map<std::string, Shape> infer_param_shapes(const NetSpec& spec) {
       bottoms.push_back(it->second);
     }
     const std::vector<Shape> tops = layer.op->output_shapes(bottoms);
-    for (size_t i = 0; i < layer.tops.size() && i < tops.size(); ++i) blobs[layer.tops[i]] = tops[i];
+    for (size_t i = 0; i < layer.tops.size() && i < tops.size(); ++i)
+      blobs[layer.tops[i]] = tops[i];
     const std::vector<Shape> shapes = layer.op->param_shapes(bottoms);
     const std::vector<std::string> names = layer.op->param_names();
     for (size_t i = 0; i < shapes.size(); ++i) params[layer.name + "." + names.at(i)] = shapes[i];

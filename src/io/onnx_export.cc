@@ -143,8 +143,8 @@ class Exporter {
       n = &node(layer, "Conv", inputs);
       set_ints(*n, "kernel_shape", {p.kernel_h, p.kernel_w});
       set_ints(*n, "strides", {p.stride_h, p.stride_w});
-      set_ints(*n, "pads", {p.pad_h, p.pad_w, p.pad_bottom.value_or(p.pad_h),
-                            p.pad_right.value_or(p.pad_w)});
+      set_ints(*n, "pads",
+               {p.pad_h, p.pad_w, p.pad_bottom.value_or(p.pad_h), p.pad_right.value_or(p.pad_w)});
       set_int(*n, "group", p.groups);
     } else if (type == InnerProductOp::kType) {
       if (in_shapes[0].rank() > 2) {
@@ -178,8 +178,8 @@ class Exporter {
         n = &node(layer, max ? "MaxPool" : "AveragePool", inputs);
         set_ints(*n, "kernel_shape", {p.kernel_h, p.kernel_w});
         set_ints(*n, "strides", {p.stride_h, p.stride_w});
-        set_ints(*n, "pads", {p.pad_h, p.pad_w, p.pad_bottom.value_or(p.pad_h),
-                              p.pad_right.value_or(p.pad_w)});
+        set_ints(*n, "pads",
+                 {p.pad_h, p.pad_w, p.pad_bottom.value_or(p.pad_h), p.pad_right.value_or(p.pad_w)});
         set_int(*n, "ceil_mode", p.ceil_mode ? 1 : 0);
         if (!max) set_int(*n, "count_include_pad", p.exclude_padding ? 0 : 1);
       }
@@ -193,8 +193,7 @@ class Exporter {
       n = &node(layer, "Softmax", inputs);
       set_int(*n, "axis", as<SoftmaxOp>(layer).params().axis);
     } else {
-      throw ParamError("layer '" + layer.name + "' (" + std::string(type) +
-                       ") has no ONNX export");
+      throw ParamError("layer '" + layer.name + "' (" + std::string(type) + ") has no ONNX export");
     }
     const std::vector<Shape> out = layer.op->output_shapes(in_shapes);
     for (size_t i = 0; i < layer.tops.size(); ++i) {

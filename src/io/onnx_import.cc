@@ -22,15 +22,15 @@ using onnx_io::Constant;
 
 class Importer {
  public:
-  Importer(std::string file, const OnnxImportOptions& options) : file_(std::move(file)), options_(options) {}
+  Importer(std::string file, const OnnxImportOptions& options)
+      : file_(std::move(file)), options_(options) {}
 
   ImportedModel run(const onnx::ModelProto& model) {
     for (const auto& opset : model.opset_import())
       if (opset.domain().empty() || opset.domain() == "ai.onnx") opset_ = opset.version();
     const onnx::GraphProto& graph = model.graph();
     spec_.name = graph.name();
-    for (const auto& t : graph.initializer())
-      constants_[t.name()] = onnx_io::read_tensor(t, file_);
+    for (const auto& t : graph.initializer()) constants_[t.name()] = onnx_io::read_tensor(t, file_);
     for (const auto& input : graph.input()) {
       if (constants_.count(input.name())) continue;
       std::vector<int64_t> dims;
@@ -89,7 +89,8 @@ class Importer {
   // The svertka blob an ONNX value names (Flatten / Reshape / Identity outputs are aliases).
   std::string blob(const onnx::NodeProto& node, int input) const {
     const std::string& name = node.input(input);
-    if (constant(name)) fail(node, "input '" + name + "' is a constant; svertka expects activations");
+    if (constant(name))
+      fail(node, "input '" + name + "' is a constant; svertka expects activations");
     const auto it = aliases_.find(name);
     const std::string resolved = it == aliases_.end() ? name : it->second;
     if (!shapes_.count(resolved)) fail(node, "reads '" + name + "', which nothing produces");
@@ -97,7 +98,8 @@ class Importer {
   }
 
   std::string layer_name(const onnx::NodeProto& node, int index) {
-    std::string name = node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
+    std::string name =
+        node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
     while (!layer_names_.insert(name).second) name += "_";
     return name;
   }
@@ -143,10 +145,13 @@ class Importer {
       if (!shape || shape->is_float) fail(node, "the shape input must be a constant int64 tensor");
       c.dims = shape->ints;
       const auto* value = attr(node, "value");
-      Constant fill = value ? onnx_io::read_tensor(value->t(), file_) : Constant{{1}, {0.f}, {}, true};
+      Constant fill =
+          value ? onnx_io::read_tensor(value->t(), file_) : Constant{{1}, {0.f}, {}, true};
       c.is_float = fill.is_float;
-      if (c.is_float) c.floats.assign(size_t(c.numel()), fill.floats.at(0));
-      else c.ints.assign(size_t(c.numel()), fill.ints.at(0));
+      if (c.is_float)
+        c.floats.assign(size_t(c.numel()), fill.floats.at(0));
+      else
+        c.ints.assign(size_t(c.numel()), fill.ints.at(0));
     } else {  // Reshape of a constant
       c = *constant(node.input(0));
       const Constant* shape = constant(node.input(1));
@@ -155,8 +160,10 @@ class Importer {
       int64_t known = 1, infer = -1;
       for (size_t i = 0; i < dims.size(); ++i) {
         if (dims[i] == 0 && i < c.dims.size()) dims[i] = c.dims[i];
-        if (dims[i] == -1) infer = int64_t(i);
-        else known *= dims[i];
+        if (dims[i] == -1)
+          infer = int64_t(i);
+        else
+          known *= dims[i];
       }
       if (infer >= 0) dims[size_t(infer)] = c.numel() / std::max<int64_t>(known, 1);
       c.dims = dims;
@@ -166,19 +173,22 @@ class Importer {
 
   void add_node(const onnx::NodeProto& node, int index) {
     const std::string& op = node.op_type();
-    if (!node.domain().empty() && node.domain() != "ai.onnx") fail(node, "custom op domain '" + node.domain() + "'");
-    if (op == "Constant" || op == "ConstantOfShape" ||
-        (op == "Reshape" && constant(node.input(0))))
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      fail(node, "custom op domain '" + node.domain() + "'");
+    if (op == "Constant" || op == "ConstantOfShape" || (op == "Reshape" && constant(node.input(0))))
       return fold(node);
     if (op == "Identity") {
-      if (const Constant* c = constant(node.input(0))) constants_[node.output(0)] = *c;
-      else aliases_[node.output(0)] = blob(node, 0);
+      if (const Constant* c = constant(node.input(0)))
+        constants_[node.output(0)] = *c;
+      else
+        aliases_[node.output(0)] = blob(node, 0);
       return;
     }
     if (op == "Flatten" || op == "Reshape") {
       const std::string in = blob(node, 0);
       const Shape& s = shapes_.at(in);
-      if (op == "Flatten" && attr_int(node, "axis", 1) != 1) fail(node, "axis other than 1 is unsupported");
+      if (op == "Flatten" && attr_int(node, "axis", 1) != 1)
+        fail(node, "axis other than 1 is unsupported");
       if (op == "Reshape") {
         const Constant* shape = constant(node.input(1));
         if (!shape || shape->is_float || shape->ints.size() != 2 ||
@@ -201,16 +211,19 @@ class Importer {
       const auto pads = attr_ints(node, "pads", {0, 0, 0, 0});
       p.kernel_h = kernel.at(0), p.kernel_w = kernel.at(1);
       p.stride_h = strides.at(0), p.stride_w = strides.at(1);
-      p.pad_h = pads.at(0), p.pad_w = pads.at(1), p.pad_bottom = pads.at(2), p.pad_right = pads.at(3);
+      p.pad_h = pads.at(0), p.pad_w = pads.at(1), p.pad_bottom = pads.at(2),
+      p.pad_right = pads.at(3);
       p.groups = attr_int(node, "group", 1);
       p.bias = node.input_size() > 2 && !node.input(2).empty();
       std::vector<Tensor> params{tensor(w, Shape(w.dims))};
       if (p.bias) params.push_back(tensor(need_constant(node, 2), Shape{p.out_channels}));
       return add(node, index, std::make_shared<ConvOp>(p), {blob(node, 0)}, std::move(params));
     }
-    if (op == "Relu") return add(node, index, std::make_shared<ReluOp>(ReluParams{}), {blob(node, 0)});
+    if (op == "Relu")
+      return add(node, index, std::make_shared<ReluOp>(ReluParams{}), {blob(node, 0)});
     if (op == "LeakyRelu")
-      return add(node, index, std::make_shared<ReluOp>(ReluParams{attr_float(node, "alpha", 0.01f)}),
+      return add(node, index,
+                 std::make_shared<ReluOp>(ReluParams{attr_float(node, "alpha", 0.01f)}),
                  {blob(node, 0)});
     if (op == "LRN") {
       LrnParams p{attr_int(node, "size", 0), attr_float(node, "alpha", 1e-4f),
@@ -219,7 +232,8 @@ class Importer {
     }
     if (op == "MaxPool" || op == "AveragePool") {
       check_auto_pad(node);
-      if (node.output_size() > 1 && !node.output(1).empty()) fail(node, "the Indices output is unsupported");
+      if (node.output_size() > 1 && !node.output(1).empty())
+        fail(node, "the Indices output is unsupported");
       if (attr_int(node, "storage_order", 0) != 0) fail(node, "storage_order 1 is unsupported");
       PoolParams p;
       p.method = op == "MaxPool" ? PoolMethod::kMax : PoolMethod::kAverage;
@@ -229,7 +243,8 @@ class Importer {
       const auto pads = attr_ints(node, "pads", {0, 0, 0, 0});
       p.kernel_h = kernel[0], p.kernel_w = kernel[1];
       p.stride_h = strides.at(0), p.stride_w = strides.at(1);
-      p.pad_h = pads.at(0), p.pad_w = pads.at(1), p.pad_bottom = pads.at(2), p.pad_right = pads.at(3);
+      p.pad_h = pads.at(0), p.pad_w = pads.at(1), p.pad_bottom = pads.at(2),
+      p.pad_right = pads.at(3);
       p.ceil_mode = attr_int(node, "ceil_mode", 0) != 0;
       p.exclude_padding = attr_int(node, "count_include_pad", 0) == 0;
       return add(node, index, std::make_shared<PoolOp>(p), {blob(node, 0)});
@@ -245,15 +260,16 @@ class Importer {
     if (op == "Dropout") {
       DropoutParams p;
       p.ratio = attr_float(node, "ratio", 0.5f);
-      if (node.input_size() > 1 && !node.input(1).empty()) p.ratio = need_constant(node, 1).floats.at(0);
+      if (node.input_size() > 1 && !node.input(1).empty())
+        p.ratio = need_constant(node, 1).floats.at(0);
       p.seed = ++dropout_count_;
       return add(node, index, std::make_shared<DropoutOp>(p), {blob(node, 0)});
     }
     if (op == "Concat") {
       std::vector<std::string> bottoms;
       for (int i = 0; i < node.input_size(); ++i) bottoms.push_back(blob(node, i));
-      return add(node, index, std::make_shared<ConcatOp>(ConcatParams{int(attr_int(node, "axis", 1))}),
-                 bottoms);
+      return add(node, index,
+                 std::make_shared<ConcatOp>(ConcatParams{int(attr_int(node, "axis", 1))}), bottoms);
     }
     if (op == "Softmax") {
       const int axis = int(attr_int(node, "axis", opset_ >= 13 ? -1 : 1));
@@ -286,7 +302,8 @@ class Importer {
     std::vector<Tensor> params{w};
     if (p.bias) {
       const Constant& c = need_constant(node, 2);
-      if (c.numel() != out) fail(node, "only a per-output bias C of " + std::to_string(out) + " values is supported");
+      if (c.numel() != out)
+        fail(node, "only a per-output bias C of " + std::to_string(out) + " values is supported");
       Tensor bias = tensor(c, Shape{out});
       const float beta = attr_float(node, "beta", 1);
       for (int64_t o = 0; o < out; ++o) bias[o] *= beta;

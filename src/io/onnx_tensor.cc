@@ -28,7 +28,8 @@ Constant read_tensor(const onnx::TensorProto& t, const std::string& where) {
   Constant c;
   c.dims.assign(t.dims().begin(), t.dims().end());
   if (t.data_location() == TensorProto::EXTERNAL)
-    throw IoError(where + ": tensor '" + t.name() + "' keeps its data in an external file (unsupported)");
+    throw IoError(where + ": tensor '" + t.name() +
+                  "' keeps its data in an external file (unsupported)");
   const bool raw = t.has_raw_data();
   switch (t.data_type()) {
     case TensorProto::FLOAT:
@@ -36,9 +37,9 @@ Constant read_tensor(const onnx::TensorProto& t, const std::string& where) {
                      : std::vector<float>(t.float_data().begin(), t.float_data().end());
       break;
     case TensorProto::DOUBLE: {
-      const std::vector<double> d = raw ? from_raw<double>(t.raw_data())
-                                        : std::vector<double>(t.double_data().begin(),
-                                                              t.double_data().end());
+      const std::vector<double> d =
+          raw ? from_raw<double>(t.raw_data())
+              : std::vector<double>(t.double_data().begin(), t.double_data().end());
       c.floats.assign(d.begin(), d.end());
       break;
     }
@@ -49,9 +50,9 @@ Constant read_tensor(const onnx::TensorProto& t, const std::string& where) {
       break;
     case TensorProto::INT32: {
       c.is_float = false;
-      const std::vector<int32_t> d = raw ? from_raw<int32_t>(t.raw_data())
-                                         : std::vector<int32_t>(t.int32_data().begin(),
-                                                                t.int32_data().end());
+      const std::vector<int32_t> d =
+          raw ? from_raw<int32_t>(t.raw_data())
+              : std::vector<int32_t>(t.int32_data().begin(), t.int32_data().end());
       c.ints.assign(d.begin(), d.end());
       break;
     }
@@ -80,8 +81,8 @@ onnx::TensorProto write_int64_tensor(const std::string& name, const std::vector<
   t.set_name(name);
   t.set_data_type(onnx::TensorProto::INT64);
   t.add_dims(int64_t(values.size()));
-  t.set_raw_data(std::string(reinterpret_cast<const char*>(values.data()),
-                             values.size() * sizeof(int64_t)));
+  t.set_raw_data(
+      std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(int64_t)));
   return t;
 }
 

@@ -13,8 +13,8 @@ namespace svertka::onnx_io {
 // A constant of the graph: an initializer or a folded Constant / ConstantOfShape / Reshape.
 struct Constant {
   std::vector<int64_t> dims;
-  std::vector<float> floats;   // FLOAT / DOUBLE data
-  std::vector<int64_t> ints;   // INT64 / INT32 data
+  std::vector<float> floats;  // FLOAT / DOUBLE data
+  std::vector<int64_t> ints;  // INT64 / INT32 data
   bool is_float = true;
   int64_t numel() const;
 };

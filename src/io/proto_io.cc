@@ -52,13 +52,12 @@ void parse_text(const std::string& path, google::protobuf::Message& message) {
   ErrorCollector errors;
   parser.RecordErrorsTo(&errors);
   if (parser.ParseFromString(text, &message)) return;
-  std::string where = path + ":" + std::to_string(errors.line_ + 1) + ":" +
-                      std::to_string(errors.column_ + 1);
+  std::string where =
+      path + ":" + std::to_string(errors.line_ + 1) + ":" + std::to_string(errors.column_ + 1);
   const std::string layer = enclosing_layer(text, errors.line_);
-  std::string message_text = errors.has_error_ ? errors.message_ : "not a valid text " +
-                                                                       message.GetTypeName();
-  throw IoError(where + ": " + message_text +
-                (layer.empty() ? "" : " (in layer '" + layer + "')") +
+  std::string message_text =
+      errors.has_error_ ? errors.message_ : "not a valid text " + message.GetTypeName();
+  throw IoError(where + ": " + message_text + (layer.empty() ? "" : " (in layer '" + layer + "')") +
                 "; svertka reads only the fields of the layers it supports");
 }
 

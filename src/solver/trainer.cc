@@ -94,8 +94,8 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
 
   const ModelOptions model_options =
       model_options_for(train_data, config.batch, config.width_divisor);
-  const NetSpec spec = config.build_net ? config.build_net(model_options)
-                                        : build_model(config.model, model_options);
+  const NetSpec spec =
+      config.build_net ? config.build_net(model_options) : build_model(config.model, model_options);
   const std::string logits = config.build_net ? config.logits : model_info(config.model).logits;
   Net net(spec, {.phase = Phase::kTrain, .backend = config.backend});
   net.init_params(config.seed);

@@ -18,8 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path temp_dir() {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("svertka_caffe_" + std::to_string(::getpid()));
+  const fs::path dir = fs::temp_directory_path() / ("svertka_caffe_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   return dir;
 }
@@ -209,8 +208,10 @@ void expect_round_trip(const std::string& name, const ModelOptions& options) {
   for (size_t i = 0; i < weights.size(); ++i) {
     EXPECT_EQ(loaded[i].name, weights[i].name);
     ASSERT_EQ(loaded[i].tensor.shape(), weights[i].tensor.shape());
-    EXPECT_EQ(std::memcmp(loaded[i].tensor.data(), weights[i].tensor.data(),
-                          weights[i].tensor.bytes()), 0) << weights[i].name;
+    EXPECT_EQ(
+        std::memcmp(loaded[i].tensor.data(), weights[i].tensor.data(), weights[i].tensor.bytes()),
+        0)
+        << weights[i].name;
   }
   const std::string logits = model_info(name).logits;
   const Tensor a = run(spec, weights, logits), b = run(back.spec, loaded, logits);
@@ -219,8 +220,10 @@ void expect_round_trip(const std::string& name, const ModelOptions& options) {
 }
 
 TEST(CaffeRoundTrip, ZooModelsAreBitwiseExact) {
-  expect_round_trip("alexnet_small", {.num_classes = 10, .channels = 1, .height = 28, .width = 28, .batch = 2});
-  expect_round_trip("googlenet", {.num_classes = 10, .height = 96, .width = 96, .batch = 1, .width_divisor = 16});
+  expect_round_trip("alexnet_small",
+                    {.num_classes = 10, .channels = 1, .height = 28, .width = 28, .batch = 2});
+  expect_round_trip(
+      "googlenet", {.num_classes = 10, .height = 96, .width = 96, .batch = 1, .width_divisor = 16});
 }
 
 TEST(CaffeSolver, ReadsPolicyAndIntervals) {
@@ -241,7 +244,8 @@ snapshot: 150 snapshot_prefix: "x" solver_mode: CPU random_seed: 5
   EXPECT_EQ(s.snapshot, 150);
   EXPECT_EQ(s.test_interval, 50);
   EXPECT_EQ(s.random_seed, 5);
-  const std::string bad = write("bad_solver.prototxt", "net: \"x\" base_lr: 0.1 lr_policy: \"sigmoid\" max_iter: 5\n");
+  const std::string bad =
+      write("bad_solver.prototxt", "net: \"x\" base_lr: 0.1 lr_policy: \"sigmoid\" max_iter: 5\n");
   EXPECT_THROW(load_caffe_solver(bad), IoError);
 }
 

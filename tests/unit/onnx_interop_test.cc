@@ -1,6 +1,6 @@
 // ONNX interop: export/import round trips, hand-built graphs with asymmetric pads, the ONNX model
-// zoo's light models in ../shared/data/onnx-light, and torchvision exports from tools/onnx_golden.py
-// (each skipped with a message when its files are absent).
+// zoo's light models in ../shared/data/onnx-light, and torchvision exports from
+// tools/onnx_golden.py (each skipped with a message when its files are absent).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -53,7 +53,8 @@ Tensor run(const NetSpec& spec, const std::vector<NamedTensor>& weights, const s
 TEST(OnnxRoundTrip, ZooModelsAreBitwiseExact) {
   const std::pair<std::string, ModelOptions> models[] = {
       {"alexnet_small", {.num_classes = 10, .channels = 1, .height = 28, .width = 28, .batch = 2}},
-      {"googlenet", {.num_classes = 10, .height = 96, .width = 96, .batch = 1, .width_divisor = 16}},
+      {"googlenet",
+       {.num_classes = 10, .height = 96, .width = 96, .batch = 1, .width_divisor = 16}},
   };
   for (const auto& [name, options] : models) {
     SCOPED_TRACE(name);
@@ -70,7 +71,9 @@ TEST(OnnxRoundTrip, ZooModelsAreBitwiseExact) {
       ASSERT_EQ(back.weights[i].name, weights[i].name);
       ASSERT_EQ(back.weights[i].tensor.shape(), weights[i].tensor.shape());
       EXPECT_EQ(std::memcmp(back.weights[i].tensor.data(), weights[i].tensor.data(),
-                            weights[i].tensor.bytes()), 0) << weights[i].name;
+                            weights[i].tensor.bytes()),
+                0)
+          << weights[i].name;
     }
     const std::string logits = model_info(name).logits;
     const Tensor a = run(spec, weights, logits), b = run(back.spec, back.weights, logits);

@@ -244,15 +244,18 @@ PoolOp onnx_pool(PoolMethod method, int64_t kernel, int64_t stride, std::vector<
 
 TEST(Pooling, EndPaddingAndFloorOutputSizes) {
   // ONNX AlexNet pool5: 3x3/2 with pads [0,0,1,1] on 13x13, floor -> 6x6.
-  EXPECT_EQ(out(onnx_pool(PoolMethod::kMax, 3, 2, {0, 0, 1, 1}, false, true), Shape{1, 256, 13, 13}),
-            (Shape{1, 256, 6, 6}));
+  EXPECT_EQ(
+      out(onnx_pool(PoolMethod::kMax, 3, 2, {0, 0, 1, 1}, false, true), Shape{1, 256, 13, 13}),
+      (Shape{1, 256, 6, 6}));
   // ONNX GoogLeNet: 3x3/2 floor on 112 -> 55 where Caffe's ceil gives 56.
-  EXPECT_EQ(out(onnx_pool(PoolMethod::kMax, 3, 2, {0, 0, 0, 0}, false, true), Shape{1, 64, 112, 112}),
-            (Shape{1, 64, 55, 55}));
+  EXPECT_EQ(
+      out(onnx_pool(PoolMethod::kMax, 3, 2, {0, 0, 0, 0}, false, true), Shape{1, 64, 112, 112}),
+      (Shape{1, 64, 55, 55}));
   EXPECT_EQ(out(max_pool(3, 2), Shape{1, 64, 112, 112}), (Shape{1, 64, 56, 56}));
   // ONNX GoogLeNet's head: 7x7/1 average with pads [0,0,1,1] on 6x6 -> 1x1.
-  EXPECT_EQ(out(onnx_pool(PoolMethod::kAverage, 7, 1, {0, 0, 1, 1}, false, true), Shape{1, 8, 6, 6}),
-            (Shape{1, 8, 1, 1}));
+  EXPECT_EQ(
+      out(onnx_pool(PoolMethod::kAverage, 7, 1, {0, 0, 1, 1}, false, true), Shape{1, 8, 6, 6}),
+      (Shape{1, 8, 1, 1}));
   // Asymmetric in the other direction, ceil.
   EXPECT_EQ(out(onnx_pool(PoolMethod::kMax, 3, 2, {1, 2, 0, 1}, true, true), Shape{1, 1, 8, 9}),
             (Shape{1, 1, 4, 6}));

@@ -24,7 +24,8 @@ struct CaffeImportOptions {
 };
 
 // Reads a prototxt net; the result has no weights.
-ImportedModel load_caffe_net(const std::string& prototxt_path, const CaffeImportOptions& options = {});
+ImportedModel load_caffe_net(const std::string& prototxt_path,
+                             const CaffeImportOptions& options = {});
 
 // Reads the blobs of a .caffemodel for the layers of `spec` (matched by layer name; blobs of layers
 // the spec lacks are ignored). Accepts BlobProto's `shape` and legacy num/channels/height/width
@@ -40,7 +41,8 @@ void save_caffe(const NetSpec& spec, const std::vector<NamedTensor>& weights,
 // An SGD solver file. lr_policy fixed, step, multistep and poly are supported (others throw).
 struct CaffeSolver {
   std::string path;
-  std::string net;  // the net file, resolved relative to the solver's folder when not found as given
+  std::string
+      net;  // the net file, resolved relative to the solver's folder when not found as given
   LrScheduleOptions schedule;
   SgdOptions sgd;
   int64_t max_iter = 0;

@@ -1,5 +1,6 @@
 // ONNX models (opset 9 and later): import of the ops svertka has, and export of a net's inference
-// graph. The messages are our own subset of onnx.proto with ONNX's field numbers (proto/onnx.proto).
+// graph. The messages are our own subset of onnx.proto with ONNX's field numbers
+// (proto/onnx.proto).
 //
 // Imported ops: Conv (groups, asymmetric pads), Relu, LRN, MaxPool / AveragePool (asymmetric pads,
 // ceil_mode, count_include_pad), GlobalAveragePool, Gemm (alpha, beta, transB) / MatMul (+ Add of

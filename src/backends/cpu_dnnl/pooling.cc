@@ -24,10 +24,9 @@ Pool::Pool(const PoolOp& op, const std::vector<Shape>& inputs)
 
   const auto x_desc = plain_desc(dims{g.n, g.c, g.h, g.w});
   const auto y_desc = plain_desc(dims{g.n, g.c, g.oh, g.ow});
-  const auto algorithm =
-      max_               ? dnnl::algorithm::pooling_max
-      : exclude_padding ? dnnl::algorithm::pooling_avg_exclude_padding
-                        : dnnl::algorithm::pooling_avg_include_padding;
+  const auto algorithm = max_              ? dnnl::algorithm::pooling_max
+                         : exclude_padding ? dnnl::algorithm::pooling_avg_exclude_padding
+                                           : dnnl::algorithm::pooling_avg_include_padding;
   const dnnl::pooling_forward::primitive_desc forward_pd(
       {dnnl::prop_kind::forward_training, algorithm, x_desc, y_desc, strides, kernel, pad_l, pad_r},
       engine());
