@@ -1,5 +1,6 @@
-// svertka eval --model M|FILE.prototxt|FILE.onnx [--weights W.safetensors|W.caffemodel] --data PATH
-// [--batch B] Top-1 and top-5 error on the t10k-* (test) files of an IDX folder.
+// svertka eval --model M|FILE.prototxt|FILE.onnx [--weights W.safetensors|W.caffemodel]
+//              --data PATH [--batch B]
+// Top-1 and top-5 error on the t10k-* (test) files of an IDX folder.
 #include <fmt/format.h>
 
 #include <chrono>
