@@ -4,11 +4,11 @@ BUILD ?= build
 
 BUILD_DEPS := g++ cmake make pkg-config libdnnl-dev libgtest-dev libgmock-dev libbenchmark-dev \
               libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev \
-              libopencv-dev
+              libopencv-dev libprotobuf-dev protobuf-compiler
 DEMO_DEPS := dataset-fashion-mnist
-GOLDEN_DEPS := python3-torch python3-torchvision python3-numpy
+GOLDEN_DEPS := python3-torch python3-torchvision python3-numpy python3-onnx
 
-.PHONY: all deps build test demo bench golden clean
+.PHONY: all deps build test demo bench golden golden-onnx clean
 
 all: build
 
@@ -33,6 +33,12 @@ bench: build
 golden: build
 	@scripts/install-deps.sh $(GOLDEN_DEPS)
 	scripts/golden.sh $(BUILD)
+
+# torchvision vgg11/alexnet exported to ONNX (tools/onnx_golden.py), compared with svertka's logits.
+golden-onnx: build
+	@scripts/install-deps.sh $(GOLDEN_DEPS)
+	/usr/bin/python3 tools/onnx_golden.py --out $(BUILD)/onnx-golden
+	SVERTKA_ONNX_GOLDEN_DIR=$(abspath $(BUILD))/onnx-golden $(BUILD)/tests/onnx_interop_test --gtest_filter=OnnxTorchvision.*
 
 clean:
 	rm -rf $(BUILD)

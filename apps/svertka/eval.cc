@@ -1,4 +1,5 @@
-// svertka eval --model M --weights W (--data PATH | --val-list FILE [--root DIR]) [--batch B]
+// svertka eval --model M|FILE.prototxt|FILE.onnx [--weights W.safetensors|W.caffemodel]
+//              (--data PATH | --val-list FILE [--root DIR]) [--batch B]
 // Top-1 and top-5 error on the t10k-* (test) files of an IDX folder, on PATH/val/<class>/*.jpg
 // (or PATH itself as an image folder) or on a list file; images resized and centre-cropped.
 #include <fmt/format.h>
@@ -30,20 +31,29 @@ void run_eval(const EvalArgs& args) {
   } else {
     auto list = find_image_list(args.image, args.data, /*train=*/false, /*whole_if_flat=*/true);
     if (!list) throw ParamError("eval needs --data or --val-list");
+    const int64_t crop = is_model_file(args.model) ? 224 : model_info(args.model).native_height;
     auto source = std::make_unique<ImageBatchSource>(
-        std::move(*list),
-        image_source_options(args.image, model_info(args.model).native_height, false, args.mean));
+        std::move(*list), image_source_options(args.image, crop, false, args.mean));
     images = source.get();
     test = std::move(source);
     workers = resolved_workers(args.image);
   }
-  Net net(build_model(args.model, model_options_for(*test, args.batch)), {.phase = Phase::kTest});
-  load_weights(args.weights, net);
+  const ModelOptions options = model_options_for(*test, args.batch);
+  ImportedModel model = resolve_model(args.model, options);
+  if (is_model_file(args.model)) model.spec = adapt_to_data(model.spec, model.logits, options);
+  Net net(model.spec, {.phase = Phase::kTest});
+  if (!args.weights.empty()) {
+    load_model_weights(args.weights, model.spec, net);
+  } else if (!model.weights.empty()) {
+    for (const NamedTensor& w : model.weights) net.param(w.name).value.copy_from(w.tensor);
+  } else {
+    throw ParamError("--weights is required: " + args.model + " holds no weights");
+  }
   ProgressBar bar("eval");
   const auto start = std::chrono::steady_clock::now();
   const TopKCounts counts =
       evaluate(
-          net, *test, model_info(args.model).logits,
+          net, *test, model.logits,
           [&](int64_t done, int64_t total) {
             const double s =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -63,9 +73,10 @@ void run_eval(const EvalArgs& args) {
 void add_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* cmd = app.add_subcommand("eval", "Top-1/top-5 error of trained weights on a test set");
-  cmd->add_option("--model", args->model, "Model name")->required();
-  cmd->add_option("--weights", args->weights, "Weights (.safetensors: weights or checkpoint)")
-      ->required();
+  cmd->add_option("--model", args->model, "Model name, or a .prototxt or .onnx file")->required();
+  cmd->add_option(
+      "--weights", args->weights,
+      "Weights: .safetensors (weights or checkpoint) or .caffemodel (optional for .onnx)");
   cmd->add_option("--data", args->data,
                   "IDX folder (t10k-* files) or image root (val/ folder, or the folder itself)");
   cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();

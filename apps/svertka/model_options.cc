@@ -3,7 +3,11 @@
 #include <sstream>
 #include <vector>
 
+#include "ops/accuracy.h"
 #include "svertka/error.h"
+#include "svertka/io/caffe.h"
+#include "svertka/io/onnx.h"
+#include "svertka/solver/checkpoint.h"
 
 namespace svertka::cli {
 
@@ -30,6 +34,66 @@ MeanSubtraction parse_mean_subtraction(const std::string& text) {
   if (text == "channel") return MeanSubtraction::kPerChannel;
   if (text == "pixel") return MeanSubtraction::kPerPixel;
   throw ParamError("--mean expects channel or pixel, got '" + text + "'");
+}
+
+namespace {
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+bool is_model_file(const std::string& model) {
+  return ends_with(model, ".prototxt") || ends_with(model, ".onnx");
+}
+
+ImportedModel resolve_model(const std::string& model, const ModelOptions& options, Phase phase) {
+  if (ends_with(model, ".prototxt")) return load_caffe_net(model, {.phase = phase});
+  if (ends_with(model, ".onnx")) return load_onnx(model, {.batch = options.batch});
+  return ImportedModel{build_model(model, options), {}, model_info(model).logits};
+}
+
+NetSpec adapt_to_data(NetSpec spec, const std::string& logits, const ModelOptions& options) {
+  std::vector<InputSpec*> images;
+  bool has_label = false;
+  for (InputSpec& input : spec.inputs) {
+    if (input.name == "label")
+      has_label = true;
+    else
+      images.push_back(&input);
+  }
+  if (images.size() != 1)
+    throw ParamError("net '" + spec.name + "' has " + std::to_string(images.size()) +
+                     " image inputs; svertka feeds exactly one");
+  if (images[0]->name != "data") rename_blob(spec, images[0]->name, "data");
+  images[0]->shape = Shape{options.batch, options.channels, options.height, options.width};
+  if (!has_label) spec.inputs.push_back({"label", Shape{options.batch}});
+  for (const auto& [name, k] :
+       {std::pair<std::string, int64_t>{"accuracy_top1", 1}, {"accuracy_top5", 5}}) {
+    bool present = false;
+    for (const LayerSpec& layer : spec.layers)
+      for (const std::string& top : layer.tops) present = present || top == name;
+    if (present) continue;
+    AccuracyParams params;
+    params.top_k = std::min<int64_t>(k, options.num_classes);
+    auto op = std::make_shared<AccuracyOp>(params);
+    op->set_name(name);
+    LayerSpec layer;
+    layer.name = name;
+    layer.op = op;
+    layer.bottoms = {logits, "label"};
+    layer.tops = {name};
+    spec.layers.push_back(std::move(layer));
+  }
+  return spec;
+}
+
+void load_model_weights(const std::string& path, const NetSpec& spec, Net& net) {
+  if (!ends_with(path, ".caffemodel")) return load_weights(path, net);
+  for (const NamedTensor& w : load_caffemodel(path, spec))
+    net.param(w.name).value.copy_from(w.tensor);
 }
 
 }  // namespace svertka::cli

@@ -4,6 +4,8 @@
 #include <string>
 
 #include "svertka/data/batch_source.h"
+#include "svertka/io/imported_model.h"
+#include "svertka/net.h"
 #include "svertka/zoo.h"
 
 namespace svertka::cli {
@@ -14,5 +16,20 @@ void apply_input_size(const std::string& text, ModelOptions& options);
 
 // "channel" | "pixel" (the --mean option of train and eval); ParamError otherwise.
 MeanSubtraction parse_mean_subtraction(const std::string& text);
+
+// A --model value: a zoo name, a Caffe .prototxt or an .onnx file. Zoo models are built with
+// `options`; files keep their own input shapes (phase picks a train_val net's data layers).
+bool is_model_file(const std::string& model);
+ImportedModel resolve_model(const std::string& model, const ModelOptions& options,
+                            Phase phase = Phase::kTest);
+
+// Shapes an imported net for our data: its image input becomes "data" (batch, C, H, W), a "label"
+// input (batch) is added if missing, and accuracy layers "accuracy_top1" / "accuracy_top5" on the
+// logits if missing, as the trainer and evaluator expect.
+NetSpec adapt_to_data(NetSpec spec, const std::string& logits, const ModelOptions& options);
+
+// Loads weights into `net`: a .caffemodel (matched by layer name), or safetensors (weights or a
+// checkpoint).
+void load_model_weights(const std::string& path, const NetSpec& spec, Net& net);
 
 }  // namespace svertka::cli

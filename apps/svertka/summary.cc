@@ -1,4 +1,5 @@
-// svertka summary --model NAME [--input CxHxW] [--classes K] [--phase train|test]
+// svertka summary --model NAME|FILE.prototxt|FILE.onnx [--input CxHxW] [--classes K]
+//                 [--phase train|test]
 // One row per layer: name, type, output shape, parameters, multiply-adds; then the totals.
 #include <fmt/format.h>
 
@@ -29,7 +30,7 @@ void run_summary(const SummaryArgs& args) {
   if (args.phase != "train" && args.phase != "test")
     throw ParamError("--phase expects train or test, got '" + args.phase + "'");
   const Phase phase = args.phase == "train" ? Phase::kTrain : Phase::kTest;
-  const NetSpec spec = build_model(args.model, model_options(args));
+  const NetSpec spec = resolve_model(args.model, model_options(args), phase).spec;
   const auto layers = describe_layers(spec, phase);
   fmt::print("{:<32} {:<16} {:<20} {:>14} {:>16}\n", "layer", "type", "output", "params", "MACs");
   int64_t params = 0, macs = 0;
@@ -49,7 +50,8 @@ void add_summary_command(CLI::App& app) {
   auto args = std::make_shared<SummaryArgs>();
   CLI::App* cmd = app.add_subcommand("summary", "Print a model's layers, parameters and MACs");
   cmd->add_option("--model", args->model,
-                  "Model name (alexnet, vgg11..vgg19, googlenet, lenet, alexnet_small)")
+                  "Model name (alexnet, vgg11..vgg19, googlenet, lenet, alexnet_small), or a "
+                  "Caffe .prototxt or .onnx file")
       ->required();
   cmd->add_option("--input", args->input, "Input size CxHxW (default: the model's native size)");
   cmd->add_option("--classes", args->classes, "Number of classes")->check(CLI::PositiveNumber);

@@ -1,6 +1,9 @@
-// svertka train --model M (--data PATH | --train-list FILE [--val-list FILE] [--root DIR])
-//               [--epochs --batch --lr --schedule --momentum --weight-decay --seed --out RUN_DIR
-//                --resume ...]
+// svertka train --model M|NET.prototxt (--data PATH | --train-list FILE [--val-list FILE]
+//               [--root DIR]) [--epochs --batch --lr --schedule --momentum --weight-decay --seed
+//               --out RUN_DIR --resume ...]
+// svertka train --solver SOLVER.prototxt --data PATH [--batch --epochs ...]: the Caffe solver gives
+//               the net, learning rate policy, momentum, weight decay, max_iter, snapshot and
+//               test_interval; the data options stay ours.
 // Trains on an IDX (MNIST / Fashion-MNIST) folder (train-* files for training, t10k-* for
 // validation), on image folders (PATH/train/<class>/*.jpg, PATH/val/...) or on list files, the
 // images decoded and augmented by worker threads while the net computes. Ctrl-C saves a checkpoint
@@ -15,6 +18,8 @@
 #include "data_options.h"
 #include "model_options.h"
 #include "progress.h"
+#include "svertka/error.h"
+#include "svertka/io/caffe.h"
 #include "svertka/solver/trainer.h"
 
 namespace svertka::cli {
@@ -39,6 +44,7 @@ struct TrainArgs {
   bool mirror = true;
   int threads = 0;
   ImageDataArgs image;
+  std::string solver;
 };
 
 // The training and validation sets: IDX, or images (folders or lists).
@@ -60,7 +66,9 @@ TrainData load_train_data(const TrainArgs& args) {
       return d;
     }
   }
-  const int64_t crop = model_info(args.config.model).native_height;
+  // A net file has no native size: its crop comes from --crop (or the default 224).
+  const int64_t crop =
+      is_model_file(args.config.model) ? 224 : model_info(args.config.model).native_height;
   const ImageSourceOptions options =
       image_source_options(args.image, crop, args.mirror, args.mean);
   auto train_list = find_image_list(args.image, args.data, /*train=*/true, false);
@@ -78,13 +86,42 @@ TrainData load_train_data(const TrainArgs& args) {
   return d;
 }
 
+// A prototxt or ONNX net (from --model or the solver's `net`) built for the data's shapes; its
+// parameters start from their fillers, as Caffe's do.
+void use_model_file(TrainConfig& c) {
+  const ImportedModel model = resolve_model(c.model, {}, Phase::kTrain);
+  c.logits = model.logits;
+  const NetSpec spec = model.spec;
+  c.build_net = [spec, logits = model.logits](const ModelOptions& options) {
+    return adapt_to_data(spec, logits, options);
+  };
+}
+
+void apply_solver(TrainArgs& args, int64_t train_size) {
+  const CaffeSolver solver = load_caffe_solver(args.solver);
+  TrainConfig& c = args.config;
+  c.model = solver.net;
+  c.schedule = solver.schedule;
+  c.sgd = solver.sgd;
+  c.max_iterations = solver.max_iter;
+  c.iter_size = solver.iter_size;
+  c.snapshot_interval = solver.snapshot;
+  c.test_interval = solver.test_interval;
+  if (solver.random_seed >= 0) c.seed = uint64_t(solver.random_seed);
+  // Enough epochs to reach max_iter; poly decays to zero at max_iter as in Caffe.
+  const int64_t per_epoch = std::max<int64_t>(1, train_size / (c.batch * c.iter_size));
+  c.epochs = (solver.max_iter + per_epoch - 1) / per_epoch;
+  if (c.schedule.kind == LrScheduleOptions::Kind::kPoly && solver.max_iter % per_epoch != 0)
+    throw ParamError(args.solver + ": lr_policy \"poly\" needs max_iter (" +
+                     std::to_string(solver.max_iter) + ") to be a whole number of epochs of " +
+                     std::to_string(per_epoch) + " iterations at this batch size");
+  fmt::print("solver {}: net {}, base_lr {}, max_iter {}, snapshot {}, test_interval {}\n",
+             args.solver, solver.net, solver.schedule.base_lr, solver.max_iter, solver.snapshot,
+             solver.test_interval);
+}
+
 void run_train(TrainArgs& args) {
   TrainConfig& c = args.config;
-  c.schedule.kind = parse_schedule_kind(args.schedule);
-  c.schedule.base_lr = args.lr;
-  c.schedule.gamma = args.gamma;
-  c.schedule.milestones = args.milestones;
-  c.schedule.power = args.power;
   if (args.threads > 0) omp_set_num_threads(args.threads);
 
   const TrainData data = load_train_data(args);
@@ -95,8 +132,23 @@ void run_train(TrainArgs& args) {
                data.train->size(), data.train->num_classes(), data.train_images->list().source,
                data.validation ? data.validation->size() : 0, c.data_workers);
   }
-  const int64_t updates = data.train->size() / (c.batch * c.iter_size) * c.epochs;
-  c.schedule.step_size = args.step_size > 0 ? args.step_size : std::max<int64_t>(1, updates / 3);
+  if (!args.solver.empty()) {
+    apply_solver(args, data.train->size());
+  } else {
+    if (c.model.empty()) throw ParamError("train needs --model or --solver");
+    c.schedule.kind = parse_schedule_kind(args.schedule);
+    c.schedule.base_lr = args.lr;
+    c.schedule.gamma = args.gamma;
+    c.schedule.milestones = args.milestones;
+    c.schedule.power = args.power;
+    const int64_t updates = data.train->size() / (c.batch * c.iter_size) * c.epochs;
+    c.schedule.step_size = args.step_size > 0 ? args.step_size : std::max<int64_t>(1, updates / 3);
+  }
+  if (is_model_file(c.model)) use_model_file(c);
+  c.on_test = [](int64_t iteration, const TopKCounts& counts) {
+    fmt::print("\ntest at iteration {}: top-1 error {:.2f}%  top-5 error {:.2f}%\n", iteration,
+               100 * counts.top1_error(), 100 * counts.top5_error());
+  };
 
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
@@ -150,7 +202,10 @@ void add_train_command(CLI::App& app) {
   c.out_dir = "runs/latest";
   CLI::App* cmd =
       app.add_subcommand("train", "Train a model on an IDX folder, image folders or image lists");
-  cmd->add_option("--model", c.model, "Model name (alexnet_small, lenet, ...)")->required();
+  cmd->add_option("--model", c.model, "Model name (alexnet_small, lenet, ...) or a .prototxt net");
+  cmd->add_option("--solver", args->solver,
+                  "Caffe solver .prototxt: its net, lr policy, momentum, weight decay, max_iter, "
+                  "snapshot and test_interval replace the corresponding options");
   cmd->add_option("--data", args->data,
                   "IDX folder (train-*/t10k-* files) or image root (train/ and val/ folders)");
   cmd->add_option("--epochs", c.epochs, "Epochs")->capture_default_str();

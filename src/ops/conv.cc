@@ -19,7 +19,12 @@ ConvGeometry ConvOp::geometry(const Shape& x) const {
     fail_param("groups=" + std::to_string(p.groups) + " must divide both input channels (" +
                std::to_string(x[1]) + ") and out_channels (" + std::to_string(p.out_channels) +
                ")");
-  const int64_t padded_h = x[2] + 2 * p.pad_h, padded_w = x[3] + 2 * p.pad_w;
+  const int64_t pad_bottom = p.pad_bottom.value_or(p.pad_h);
+  const int64_t pad_right = p.pad_right.value_or(p.pad_w);
+  if (pad_bottom < 0 || pad_right < 0)
+    fail_param("end padding must be non-negative, got pad_bottom=" + std::to_string(pad_bottom) +
+               " pad_right=" + std::to_string(pad_right));
+  const int64_t padded_h = x[2] + p.pad_h + pad_bottom, padded_w = x[3] + p.pad_w + pad_right;
   if (p.kernel_h > padded_h || p.kernel_w > padded_w)
     fail_shape("kernel " + std::to_string(p.kernel_h) + "x" + std::to_string(p.kernel_w) +
                " is larger than the padded input " + std::to_string(padded_h) + "x" +

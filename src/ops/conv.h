@@ -1,7 +1,10 @@
 // Convolution (Caffe "Convolution"): y = conv(x, w) + b, with stride, zero padding and groups.
 //   x (N, C, H, W), w (O, C/G, KH, KW), b (O) -> y (N, O, OH, OW)
-//   OH = (H + 2*pad_h - kernel_h) / stride_h + 1 (floor, as Caffe and PyTorch)
+//   OH = (H + pad_h + pad_bottom - kernel_h) / stride_h + 1 (floor, as Caffe and PyTorch);
+//   pad_bottom = pad_h and pad_right = pad_w unless set (ONNX's asymmetric pads)
 #pragma once
+
+#include <optional>
 
 #include "svertka/op.h"
 
@@ -20,6 +23,7 @@ struct ConvParams {
   int64_t groups = 1;  // AlexNet's conv2/4/5 use 2: each half of the channels sees half the input
   bool bias = true;
   ConvAlgorithm algorithm = ConvAlgorithm::kAuto;  // kAuto: the backend picks what is fastest
+  std::optional<int64_t> pad_bottom, pad_right;  // end padding; unset: pad_h / pad_w
 };
 
 // Every size a convolution kernel needs, derived once from params and the input shape.

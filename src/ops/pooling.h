@@ -2,9 +2,16 @@
 // padding, and Caffe's ceil rounding of the output size.
 //   x (N, C, H, W) -> y (N, C, OH, OW)
 //   OH = ceil((H + 2*pad_h - kernel_h) / stride_h) + 1, minus 1 if pad_h > 0 and the last window
-//   would start in the bottom padding ((OH-1)*stride_h >= H + pad_h); likewise OW.
+//   would start in the bottom padding ((OH-1)*stride_h >= H + pad_h); likewise OW. (With end
+//   padding only, the same rule applies, as in PyTorch.)
 //   GoogLeNet's 3x3/2 pools: 112 -> 56 -> 28 -> 14 -> 7.
+// ONNX and PyTorch pools add what Caffe lacks: end padding different from the begin padding
+// (ONNX pads [top, left, bottom, right]), floor rounding, and averages over the real cells only.
+// With them OH = round((H + pad_h + pad_bottom - kernel_h) / stride_h) + 1, the same
+// drop-last-window rule applying in ceil mode.
 #pragma once
+
+#include <optional>
 
 #include "svertka/op.h"
 
@@ -20,6 +27,11 @@ struct PoolParams {
   int64_t stride_h = 1, stride_w = 1;
   int64_t pad_h = 0, pad_w = 0;  // each must be smaller than the kernel (Caffe's rule)
   bool global_pooling = false;   // kernel = whole input, stride 1, pad 0
+  // End padding (bottom rows, right columns); unset: pad_h / pad_w. Smaller than the kernel.
+  std::optional<int64_t> pad_bottom, pad_right;
+  bool ceil_mode = true;  // false: floor rounding (Caffe round_mode FLOOR, ONNX's default)
+  // kAverage: divide by the real cells of each window only (ONNX count_include_pad=0).
+  bool exclude_padding = false;
 };
 
 // Every size a pooling kernel needs, derived once from params and the input shape.
@@ -27,6 +39,7 @@ struct PoolGeometry {
   int64_t n, c, h, w;  // input
   int64_t oh, ow;      // output
   int64_t kh, kw, sh, sw, ph, pw;
+  int64_t pb, pr;  // end padding: bottom rows, right columns
 };
 
 class PoolOp : public Op {

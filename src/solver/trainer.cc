@@ -98,9 +98,11 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
   int64_t planned = updates_per_epoch * config.epochs;
   if (config.max_iterations > 0) planned = std::min(planned, config.max_iterations);
 
+  const ModelOptions model_options =
+      model_options_for(train_data, config.batch, config.width_divisor);
   const NetSpec spec =
-      build_model(config.model, model_options_for(train_data, config.batch, config.width_divisor));
-  const std::string logits = model_info(config.model).logits;
+      config.build_net ? config.build_net(model_options) : build_model(config.model, model_options);
+  const std::string logits = config.build_net ? config.logits : model_info(config.model).logits;
   Net net(spec, {.phase = Phase::kTrain, .backend = config.backend});
   net.init_params(config.seed);
   std::unique_ptr<Net> test_net;
@@ -197,6 +199,11 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
           net.params()[k].grad.copy_from(accumulated[k]);
       solver.step(lr);
       ++state.iteration;
+      if (config.snapshot_interval > 0 && state.iteration % config.snapshot_interval == 0) save();
+      if (test_net && config.test_interval > 0 && state.iteration % config.test_interval == 0) {
+        const TopKCounts counts = evaluate(*test_net, *validation_data, logits);
+        if (config.on_test) config.on_test(state.iteration, counts);
+      }
       totals.loss += loss;
       ++totals.batches;
       if (config.on_progress) {

@@ -118,3 +118,22 @@ TEST(Convolution, BadParametersNameTheOpAndValues) {
 
 }  // namespace
 }  // namespace svertka::testing
+
+namespace svertka::testing {
+namespace {
+
+TEST(Convolution, EndPaddingShapesBackendsAndGradients) {
+  ConvParams p;
+  p.out_channels = 4;
+  p.kernel_h = p.kernel_w = 3;
+  p.stride_h = p.stride_w = 2;
+  p.pad_h = 0, p.pad_w = 1, p.pad_bottom = 1, p.pad_right = 0;
+  const ConvOp op(p);
+  // (7 + 0 + 1 - 3) / 2 + 1 = 3 rows, (8 + 1 + 0 - 3) / 2 + 1 = 4 columns.
+  EXPECT_EQ(op.output_shapes({Shape{2, 3, 7, 8}})[0], (Shape{2, 4, 3, 4}));
+  expect_backends_agree(op, {Shape{2, 3, 7, 8}}, 31);
+  expect_gradients_ok(op, {random_tensor<double>(Shape{1, 3, 7, 8}, 32)}, 33);
+}
+
+}  // namespace
+}  // namespace svertka::testing

@@ -225,3 +225,74 @@ TEST(Pooling, BadParametersNameTheOpAndValues) {
 
 }  // namespace
 }  // namespace svertka::testing
+
+namespace svertka::testing {
+namespace {
+
+// ONNX-style pools: pads [top, left, bottom, right], floor or ceil, averages of real cells.
+PoolOp onnx_pool(PoolMethod method, int64_t kernel, int64_t stride, std::vector<int64_t> pads,
+                 bool ceil_mode, bool exclude_padding) {
+  PoolParams p;
+  p.method = method;
+  p.kernel_h = p.kernel_w = kernel;
+  p.stride_h = p.stride_w = stride;
+  p.pad_h = pads[0], p.pad_w = pads[1], p.pad_bottom = pads[2], p.pad_right = pads[3];
+  p.ceil_mode = ceil_mode;
+  p.exclude_padding = exclude_padding;
+  return PoolOp(p);
+}
+
+TEST(Pooling, EndPaddingAndFloorOutputSizes) {
+  // ONNX AlexNet pool5: 3x3/2 with pads [0,0,1,1] on 13x13, floor -> 6x6.
+  EXPECT_EQ(
+      out(onnx_pool(PoolMethod::kMax, 3, 2, {0, 0, 1, 1}, false, true), Shape{1, 256, 13, 13}),
+      (Shape{1, 256, 6, 6}));
+  // ONNX GoogLeNet: 3x3/2 floor on 112 -> 55 where Caffe's ceil gives 56.
+  EXPECT_EQ(
+      out(onnx_pool(PoolMethod::kMax, 3, 2, {0, 0, 0, 0}, false, true), Shape{1, 64, 112, 112}),
+      (Shape{1, 64, 55, 55}));
+  EXPECT_EQ(out(max_pool(3, 2), Shape{1, 64, 112, 112}), (Shape{1, 64, 56, 56}));
+  // ONNX GoogLeNet's head: 7x7/1 average with pads [0,0,1,1] on 6x6 -> 1x1.
+  EXPECT_EQ(
+      out(onnx_pool(PoolMethod::kAverage, 7, 1, {0, 0, 1, 1}, false, true), Shape{1, 8, 6, 6}),
+      (Shape{1, 8, 1, 1}));
+  // Asymmetric in the other direction, ceil.
+  EXPECT_EQ(out(onnx_pool(PoolMethod::kMax, 3, 2, {1, 2, 0, 1}, true, true), Shape{1, 1, 8, 9}),
+            (Shape{1, 1, 4, 6}));
+}
+
+TEST(AveragePooling, ExcludePaddingDividesByRealCellsHandComputed) {
+  // 2x2 input [[1,2],[3,4]], 2x2/1 pool with end padding 1: windows at (0,0),(0,1),(1,0),(1,1).
+  Tensor x(Shape{1, 1, 2, 2});
+  for (int i = 0; i < 4; ++i) x[i] = float(i + 1);
+  for (const Backend backend : {Backend::kCpuRef, Backend::kCpuDnnl}) {
+    for (const bool exclude : {true, false}) {
+      const PoolOp op = onnx_pool(PoolMethod::kAverage, 2, 1, {0, 0, 1, 1}, false, exclude);
+      Tensor y(out(op, x.shape()));
+      KernelRegistry::instance().make(op, backend, {x.shape()})->forward({{&x}, {}, {&y}});
+      const std::vector<float> expected =
+          exclude ? std::vector<float>{2.5f, 3, 3.5f, 4} : std::vector<float>{2.5f, 1.5f, 1.75f, 1};
+      for (int i = 0; i < 4; ++i) EXPECT_FLOAT_EQ(y[i], expected[size_t(i)]) << i;
+    }
+  }
+}
+
+TEST(Pooling, EndPaddingReferenceVsDnnlAndGradients) {
+  const PoolOp cases[] = {
+      onnx_pool(PoolMethod::kMax, 3, 2, {0, 0, 1, 1}, false, true),
+      onnx_pool(PoolMethod::kMax, 3, 2, {1, 0, 0, 2}, true, true),
+      onnx_pool(PoolMethod::kAverage, 3, 2, {0, 0, 1, 1}, false, true),
+      onnx_pool(PoolMethod::kAverage, 3, 2, {1, 2, 2, 0}, true, true),
+      onnx_pool(PoolMethod::kAverage, 3, 2, {0, 1, 2, 1}, true, false),
+      onnx_pool(PoolMethod::kAverage, 2, 1, {0, 0, 1, 1}, false, false),
+  };
+  uint64_t seed = 21;
+  for (const PoolOp& op : cases) {
+    expect_backends_agree(op, {Shape{2, 3, 9, 8}}, seed);
+    expect_gradients_ok(op, {spaced_values(Shape{1, 2, 7, 6}, seed)}, seed + 100);
+    ++seed;
+  }
+}
+
+}  // namespace
+}  // namespace svertka::testing

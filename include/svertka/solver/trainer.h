@@ -32,7 +32,11 @@ struct EpochMetrics {
 };
 
 struct TrainConfig {
-  std::string model;
+  std::string model;  // a zoo name, or what build_net builds (recorded in checkpoints)
+  // When set, builds the net instead of the zoo (a Caffe prototxt); it must have inputs "data" and
+  // "label", accuracy outputs "accuracy_top1" / "accuracy_top5", and class scores in `logits`.
+  std::function<NetSpec(const ModelOptions&)> build_net;
+  std::string logits;
   int64_t width_divisor = 1;  // ModelOptions::width_divisor (narrower nets for quick runs)
   int64_t epochs = 10;
   int64_t batch = 64;
@@ -48,9 +52,12 @@ struct TrainConfig {
   // Threads filling batches ahead of the network (data/pipeline.h); 0: fill synchronously.
   int data_workers = 0;
   int prefetch = 4;  // batches filled ahead, at most
+  int64_t snapshot_interval = 0;  // also checkpoint every this many updates (Caffe's snapshot)
+  int64_t test_interval = 0;      // also validate every this many updates (Caffe's test_interval)
   const std::atomic<bool>* stop_requested = nullptr;  // set from a signal handler: save and stop
   std::function<void(const TrainProgress&)> on_progress;
   std::function<void(const EpochMetrics&)> on_epoch;
+  std::function<void(int64_t iteration, const TopKCounts&)> on_test;  // after each test_interval
 };
 
 struct TrainResult {

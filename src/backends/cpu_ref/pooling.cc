@@ -7,16 +7,18 @@
 namespace svertka::cpu_ref {
 namespace {
 
-// One axis of the window of output o: the input cells [begin, end) it covers, and the extent
-// Caffe's average divides by, measured before clipping to the input: it counts padded cells but
-// stops at in + pad.
+// One axis of the window of output o: the input cells [begin, end) it covers, and the extent the
+// average divides by: Caffe's, measured before clipping to the input, counts padded cells but stops
+// at in + pad_end; with exclude_padding only the real cells count.
 struct Span {
   int64_t begin, end, divisor_extent;
 };
-Span window(int64_t o, int64_t stride, int64_t pad, int64_t kernel, int64_t in) {
+Span window(int64_t o, int64_t stride, int64_t pad, int64_t pad_end, int64_t kernel, int64_t in,
+            bool exclude_padding) {
   const int64_t start = o * stride - pad;
-  const int64_t stop = std::min(start + kernel, in + pad);
-  return {std::max<int64_t>(start, 0), std::min(stop, in), stop - start};
+  const int64_t stop = std::min(start + kernel, in + pad_end);
+  const int64_t begin = std::max<int64_t>(start, 0), end = std::min(stop, in);
+  return {begin, end, exclude_padding ? end - begin : stop - start};
 }
 
 }  // namespace
@@ -35,9 +37,9 @@ void Pool<T>::forward(const ForwardArgs<T>& args) {
     T* yp = y + plane * g.oh * g.ow;
     int64_t* ap = max ? argmax_.data() + plane * g.oh * g.ow : nullptr;
     for (int64_t oy = 0; oy < g.oh; ++oy) {
-      const Span rows = window(oy, g.sh, g.ph, g.kh, g.h);
+      const Span rows = window(oy, g.sh, g.ph, g.pb, g.kh, g.h, exclude_padding_);
       for (int64_t ox = 0; ox < g.ow; ++ox) {
-        const Span cols = window(ox, g.sw, g.pw, g.kw, g.w);
+        const Span cols = window(ox, g.sw, g.pw, g.pr, g.kw, g.w, exclude_padding_);
         if (max) {
           // pad < kernel and the drop-last-window rule leave every window a real cell.
           int64_t best = rows.begin * g.w + cols.begin;
@@ -79,9 +81,9 @@ void Pool<T>::backward(const BackwardArgs<T>& args) {
       continue;
     }
     for (int64_t oy = 0; oy < g.oh; ++oy) {
-      const Span rows = window(oy, g.sh, g.ph, g.kh, g.h);
+      const Span rows = window(oy, g.sh, g.ph, g.pb, g.kh, g.h, exclude_padding_);
       for (int64_t ox = 0; ox < g.ow; ++ox) {
-        const Span cols = window(ox, g.sw, g.pw, g.kw, g.w);
+        const Span cols = window(ox, g.sw, g.pw, g.pr, g.kw, g.w, exclude_padding_);
         const T share = dyp[oy * g.ow + ox] / T(rows.divisor_extent * cols.divisor_extent);
         for (int64_t iy = rows.begin; iy < rows.end; ++iy)
           for (int64_t ix = cols.begin; ix < cols.end; ++ix) dxp[iy * g.w + ix] += share;

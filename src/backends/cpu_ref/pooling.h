@@ -11,7 +11,10 @@ template <class T>
 class Pool final : public BasicKernel<T> {
  public:
   Pool(const PoolOp& op, const std::vector<Shape>& inputs)
-      : g_(op.geometry(inputs.at(0))), method_(op.params().method), label_(op.label()) {}
+      : g_(op.geometry(inputs.at(0))),
+        method_(op.params().method),
+        exclude_padding_(op.params().exclude_padding),
+        label_(op.label()) {}
 
   // inputs {x}, outputs {y}; max pooling remembers each output's argmax for backward.
   void forward(const ForwardArgs<T>& args) override;
@@ -21,6 +24,7 @@ class Pool final : public BasicKernel<T> {
  private:
   PoolGeometry g_;
   PoolMethod method_;
+  bool exclude_padding_;
   std::string label_;
   std::vector<int64_t> argmax_;  // (N, C, OH, OW): the winner's index in its input plane (y*W + x)
 };

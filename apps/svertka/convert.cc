@@ -1,0 +1,105 @@
+// svertka convert --from MODEL [--weights W] --out FILE [--to safetensors|caffe|onnx]
+// Moves a model between formats. MODEL: a zoo name, a Caffe .prototxt or an .onnx file; W: a
+// .caffemodel or .safetensors (ONNX files carry their weights). FILE's extension picks the format
+// unless --to says: .safetensors (weights), .prototxt (+ a .caffemodel beside it), .onnx.
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "commands.h"
+#include "model_options.h"
+#include "svertka/error.h"
+#include "svertka/io/caffe.h"
+#include "svertka/io/onnx.h"
+
+namespace svertka::cli {
+namespace {
+
+struct ConvertArgs {
+  std::string from, weights, out, to;
+  std::string input;  // CxHxW, zoo models
+  int64_t classes = 1000;
+  uint64_t seed = 0;  // 0: weights are required
+};
+
+std::string format_of(const ConvertArgs& args) {
+  if (!args.to.empty()) {
+    if (args.to == "safetensors" || args.to == "caffe" || args.to == "onnx") return args.to;
+    throw ParamError("--to expects safetensors, caffe or onnx, got '" + args.to + "'");
+  }
+  const std::string ext = std::filesystem::path(args.out).extension().string();
+  if (ext == ".safetensors") return "safetensors";
+  if (ext == ".prototxt" || ext == ".caffemodel") return "caffe";
+  if (ext == ".onnx") return "onnx";
+  throw ParamError("cannot tell the format of --out " + args.out +
+                   " (use .safetensors, .prototxt, .onnx or --to)");
+}
+
+// Every parameter drawn from its filler (parameter k from seed + k, as Net::init_params).
+std::vector<NamedTensor> initial_weights(const NetSpec& spec, uint64_t seed) {
+  const std::map<std::string, Shape> shapes = infer_param_shapes(spec);
+  std::vector<NamedTensor> weights;
+  uint64_t k = 0;
+  for (const LayerSpec& layer : spec.layers) {
+    const std::vector<std::string> names = layer.op->param_names();
+    for (size_t i = 0; i < names.size(); ++i) {
+      const std::string name = layer.name + "." + names[i];
+      Tensor t(shapes.at(name));
+      fill(t, i < layer.params.size() ? layer.params[i].filler : ParamSpec{}.filler, seed + k++);
+      weights.push_back({name, t});
+    }
+  }
+  return weights;
+}
+
+void run_convert(const ConvertArgs& args) {
+  const std::string format = format_of(args);
+  ModelOptions options;
+  options.num_classes = args.classes;
+  apply_input_size(args.input, options);
+  ImportedModel model = resolve_model(args.from, options);
+  if (!args.weights.empty()) {
+    if (args.weights.ends_with(".caffemodel")) {
+      model.weights = load_caffemodel(args.weights, model.spec);
+    } else {
+      model.weights = load_safetensors(args.weights).tensors;
+    }
+  } else if (model.weights.empty()) {
+    if (args.seed == 0)
+      throw ParamError(args.from + " holds no weights: give --weights, or --seed to draw them");
+    model.weights = initial_weights(model.spec, args.seed);
+  }
+  if (format == "safetensors") {
+    save_safetensors(args.out, model.weights, {{"format", "pt"}, {"source", args.from}});
+    fmt::print("wrote {} ({} tensors)\n", args.out, model.weights.size());
+  } else if (format == "caffe") {
+    std::filesystem::path prototxt = args.out, caffemodel = args.out;
+    prototxt.replace_extension(".prototxt");
+    caffemodel.replace_extension(".caffemodel");
+    save_caffe(model.spec, model.weights, prototxt.string(), caffemodel.string());
+    fmt::print("wrote {} and {}\n", prototxt.string(), caffemodel.string());
+  } else {
+    save_onnx(model.spec, model.weights, args.out);
+    fmt::print("wrote {}\n", args.out);
+  }
+}
+
+}  // namespace
+
+void add_convert_command(CLI::App& app) {
+  auto args = std::make_shared<ConvertArgs>();
+  CLI::App* cmd = app.add_subcommand("convert", "Convert a model between svertka, Caffe and ONNX");
+  cmd->add_option("--from", args->from, "Zoo model name, Caffe .prototxt or .onnx file")
+      ->required();
+  cmd->add_option("--weights", args->weights, "Weights for --from: .caffemodel or .safetensors");
+  cmd->add_option("--out", args->out, "Output: .safetensors, .prototxt (+ .caffemodel) or .onnx")
+      ->required();
+  cmd->add_option("--to", args->to, "Output format (safetensors, caffe, onnx) if not by extension");
+  cmd->add_option("--input", args->input, "Input size CxHxW for a zoo model");
+  cmd->add_option("--classes", args->classes, "Number of classes for a zoo model");
+  cmd->add_option("--seed", args->seed,
+                  "Draw weights from the fillers with this seed (no --weights)");
+  cmd->callback([args] { run_convert(*args); });
+}
+
+}  // namespace svertka::cli

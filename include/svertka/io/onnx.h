@@ -1,0 +1,30 @@
+// ONNX models (opset 9 and later): import of the ops svertka has, and export of a net's inference
+// graph. The messages are our own subset of onnx.proto with ONNX's field numbers
+// (proto/onnx.proto).
+//
+// Imported ops: Conv (groups, asymmetric pads), Relu, LRN, MaxPool / AveragePool (asymmetric pads,
+// ceil_mode, count_include_pad), GlobalAveragePool, Gemm (alpha, beta, transB) / MatMul (+ Add of
+// a constant bias), Dropout, Concat, Softmax, Flatten / Reshape to (N, features), with Constant and
+// ConstantOfShape initialisers folded. Anything else throws IoError naming the file, node and op.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "svertka/io/imported_model.h"
+
+namespace svertka {
+
+struct OnnxImportOptions {
+  int64_t batch = 1;  // for a symbolic batch dimension
+};
+
+ImportedModel load_onnx(const std::string& path, const OnnxImportOptions& options = {});
+
+// Writes the TEST-phase graph of `spec` (loss and accuracy layers and the label input left out)
+// with `weights` as initialisers, at opset 11. Outputs: the blobs no exported layer reads.
+void save_onnx(const NetSpec& spec, const std::vector<NamedTensor>& weights,
+               const std::string& path);
+
+}  // namespace svertka
