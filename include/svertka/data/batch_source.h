@@ -40,6 +40,8 @@ class IdxBatchSource final : public BatchSource {
     fill_batch(data_, indices, normalization_, augment ? augment_ : SmallImageAugment{}, seed,
                epoch, images, labels);
   }
+  const IdxDataset& dataset() const { return data_; }
+  const Normalization& normalization() const { return normalization_; }
 
  private:
   IdxDataset data_;

@@ -1,0 +1,163 @@
+// Test-time views, dense evaluation and ensembles (src/eval/).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "op_test_helpers.h"
+#include "svertka/eval/dense.h"
+#include "svertka/eval/evaluator.h"
+#include "svertka/eval/idx_views.h"
+#include "svertka/zoo.h"
+
+namespace svertka::testing {
+namespace {
+
+constexpr int64_t kClasses = 10;
+
+IdxBatchSource random_images(int64_t count, uint64_t seed) {
+  std::mt19937 rng(static_cast<uint32_t>(seed));
+  IdxDataset data;
+  data.images = {.count = count, .rows = 28, .cols = 28};
+  for (int64_t i = 0; i < count * 28 * 28; ++i) data.images.pixels.push_back(uint8_t(rng() % 256));
+  for (int64_t i = 0; i < count; ++i) data.labels.push_back(uint8_t(rng() % kClasses));
+  return IdxBatchSource(std::move(data), Normalization{.mean = 0.3f, .stddev = 0.3f}, {});
+}
+
+// alexnet_small at a quarter width (FC-headed, LRN, overlapping pooling), TEST phase.
+NetSpec small_net(int64_t batch) {
+  ModelOptions o{.num_classes = kClasses, .channels = 1, .batch = batch, .width_divisor = 4};
+  return build_model("alexnet_small", o);
+}
+
+std::unique_ptr<Net> trained_like(const NetSpec& spec, uint64_t seed) {
+  auto net = std::make_unique<Net>(spec, NetOptions{.phase = Phase::kTest});
+  net->init_params(seed);
+  return net;
+}
+
+TEST(Views, PoliciesGiveThePapersViewCounts) {
+  EXPECT_EQ(views_for(CropPolicy::kCenter, {}).size(), 1u);
+  EXPECT_EQ(views_for(CropPolicy::kTen, {}).size(), 10u);
+  EXPECT_EQ(views_for(CropPolicy::kTen, {256, 384, 512}).size(), 30u);
+  EXPECT_EQ(views_for(CropPolicy::kDense, {256, 384, 512}).size(), 6u);
+  EXPECT_EQ(views_for(CropPolicy::k144, {256, 288, 320, 352}).size(), 144u);
+  const auto ten = views_for(CropPolicy::kTen, {});
+  int mirrored = 0, centres = 0;
+  for (const View& v : ten) {
+    mirrored += v.flip;
+    centres += v.crop_y == 0.5 && v.crop_x == 0.5;
+  }
+  EXPECT_EQ(mirrored, 5);
+  EXPECT_EQ(centres, 2);
+  SVERTKA_EXPECT_THROW_WITH(parse_crop_policy("12"), ParamError, "center, 10, dense or 144");
+}
+
+TEST(Evaluation, TenCropIsTheMeanOfTheTenSingleCrops) {
+  const IdxBatchSource images = random_images(6, 1);
+  const IdxViewSource views(images, 2);
+  const NetSpec spec = small_net(20);
+  const auto weights = trained_like(spec, 3);
+  const std::string logits = model_info("alexnet_small").logits;
+  const EvaluationResult ten = evaluate_ensemble({{"a", spec, weights.get(), logits}}, views,
+                                                 {.policy = CropPolicy::kTen});
+  ASSERT_EQ(ten.predictions.size(), 6u);
+  EXPECT_EQ(ten.views_per_sample, 10);
+
+  // The same ten crops, one at a time, through a batch-1 net and a softmax computed here.
+  const NetSpec single = small_net(1);
+  Net net(single, {.phase = Phase::kTest});
+  net.share_params_from(*weights);
+  for (int64_t i = 0; i < 6; ++i) {
+    std::vector<double> mean(kClasses, 0.0);
+    for (const View& v : views_for(CropPolicy::kTen, {})) {
+      const SmallImageView crop{.pad = 2,
+                                .dy = std::llround(v.crop_y * 4),
+                                .dx = std::llround(v.crop_x * 4),
+                                .flip = v.flip};
+      fill_batch_view(images.dataset(), std::vector<int64_t>{i}, images.normalization(), crop,
+                      net.input("data"), net.input("label"));
+      net.forward();
+      const Tensor& z = net.blob(logits);
+      double max = -INFINITY, total = 0;
+      for (int64_t k = 0; k < kClasses; ++k) max = std::max(max, double(z[k]));
+      for (int64_t k = 0; k < kClasses; ++k) total += std::exp(double(z[k]) - max);
+      for (int64_t k = 0; k < kClasses; ++k)
+        mean[size_t(k)] += std::exp(double(z[k]) - max) / total / 10.0;
+    }
+    const Prediction& p = ten.predictions[size_t(i)];
+    for (size_t r = 0; r < p.classes.size(); ++r)
+      EXPECT_NEAR(p.probabilities[r], mean[size_t(p.classes[r])], 1e-5) << "sample " << i;
+  }
+}
+
+TEST(Evaluation, DenseNetAtTheTrainingSizeEqualsThePlainForward) {
+  const NetSpec spec = small_net(2);
+  const auto plain = trained_like(spec, 5);
+  const NetSpec dense_spec = fully_convolutional(spec, Shape{2, 1, 28, 28});
+  bool has_inner_product = false;
+  for (const LayerSpec& layer : dense_spec.layers)
+    has_inner_product = has_inner_product || layer.op->type() == "InnerProduct";
+  EXPECT_FALSE(has_inner_product);
+  Net dense(dense_spec, {.phase = Phase::kTest});
+  copy_params_reshaped(*plain, dense);
+  Tensor x = random_tensor<float>(Shape{2, 1, 28, 28}, 9);
+  plain->input("data").copy_from(x);
+  dense.input("data").copy_from(x);
+  plain->forward();
+  dense.forward();
+  const std::string logits = model_info("alexnet_small").logits;
+  const Tensor& a = plain->blob(logits);
+  const Tensor& b = dense.blob(logits);
+  ASSERT_EQ(b.shape(), (Shape{2, kClasses, 1, 1}));
+  for (int64_t i = 0; i < a.numel(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5 * (1 + std::abs(a[i])));
+
+  // A larger image gives a map of class scores.
+  Net larger(fully_convolutional(spec, Shape{1, 1, 44, 44}), {.phase = Phase::kTest});
+  EXPECT_GT(larger.blob(logits).dim(2), 1);
+}
+
+TEST(Evaluation, AnEnsembleOfAModelWithItselfIsTheModel) {
+  const IdxBatchSource images = random_images(9, 2);
+  const IdxViewSource views(images, 2);
+  const NetSpec spec = small_net(4);
+  const auto weights = trained_like(spec, 4);
+  const std::string logits = model_info("alexnet_small").logits;
+  const EnsembleMember member{"a", spec, weights.get(), logits};
+  for (CropPolicy policy : {CropPolicy::kCenter, CropPolicy::kDense}) {
+    const EvaluationResult one = evaluate_ensemble({member}, views, {.policy = policy});
+    const EvaluationResult two = evaluate_ensemble({member, member}, views, {.policy = policy});
+    EXPECT_EQ(two.ensemble.top1, one.ensemble.top1);
+    EXPECT_EQ(two.members[1].top1, one.members[0].top1);
+    for (size_t i = 0; i < one.predictions.size(); ++i) {
+      EXPECT_EQ(two.predictions[i].classes, one.predictions[i].classes);
+      for (size_t r = 0; r < one.predictions[i].classes.size(); ++r)
+        EXPECT_NEAR(two.predictions[i].probabilities[r], one.predictions[i].probabilities[r], 1e-6);
+    }
+  }
+}
+
+TEST(Evaluation, BadInputsGiveClearErrors) {
+  const IdxBatchSource images = random_images(3, 3);
+  const IdxViewSource views(images, 2);
+  const NetSpec spec = small_net(2);
+  const auto weights = trained_like(spec, 1);
+  const std::string logits = model_info("alexnet_small").logits;
+  ModelOptions seven{.num_classes = 7, .channels = 1, .batch = 2, .width_divisor = 4};
+  const NetSpec other = build_model("alexnet_small", seven);
+  const auto other_weights = trained_like(other, 2);
+  SVERTKA_EXPECT_THROW_WITH(evaluate_ensemble({{"ten", spec, weights.get(), logits},
+                                               {"seven", other, other_weights.get(), logits}},
+                                              views, {}),
+                            ParamError, "'seven' scores 7 classes, the data has 10");
+  SVERTKA_EXPECT_THROW_WITH(evaluate_ensemble({}, views, {}), ParamError, "at least one model");
+  SVERTKA_EXPECT_THROW_WITH(fully_convolutional(spec, Shape{1, 1, 20, 20}), ShapeError,
+                            "no smaller");
+  SVERTKA_EXPECT_THROW_WITH(
+      evaluate_ensemble({{"a", spec, weights.get(), logits}}, views,
+                        {.policy = CropPolicy::kTen, .scales = {256}}),
+      ParamError, "cannot be rescaled");
+}
+
+}  // namespace
+}  // namespace svertka::testing
