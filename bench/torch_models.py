@@ -58,19 +58,19 @@ class Vgg16(nn.Module):
 
 class AlexNetSmall(nn.Module):
     """models/small.cc alexnet_small: (N,1,28,28) -> conv 48 5x5 -> LRN -> pool -> conv 96 3x3 ->
-    LRN -> pool -> conv 192 3x3 -> pool -> (N,192,3,3) -> fc 512 -> dropout 0.5 -> fc classes."""
+    LRN -> pool -> conv 256 3x3 -> pool -> (N,256,3,3) -> fc 1024 -> dropout 0.5 -> fc classes."""
 
     def __init__(self, classes, channels, height, width):
         super().__init__()
         self.conv1 = nn.Conv2d(channels, 48, 5, padding=2)
         self.conv2 = nn.Conv2d(48, 96, 3, padding=1)
-        self.conv3 = nn.Conv2d(96, 192, 3, padding=1)
+        self.conv3 = nn.Conv2d(96, 256, 3, padding=1)
         self.lrn = nn.LocalResponseNorm(**golden.LRN)
         self.pool = nn.MaxPool2d(3, 2, ceil_mode=True)  # Caffe's pooling rounds up
         flat = golden.flat_features(self.features, channels, height, width)
-        self.fc4 = nn.Linear(flat, 512)
+        self.fc4 = nn.Linear(flat, 1024)
         self.drop = nn.Dropout(0.5)
-        self.fc5 = nn.Linear(512, classes)
+        self.fc5 = nn.Linear(1024, classes)
 
     def features(self, x):
         x = self.pool(self.lrn(F.relu(self.conv1(x))))  # -> (N,48,14,14)

@@ -41,10 +41,10 @@ NetSpec alexnet_small(const ModelOptions& o) {
   x = b.relu("relu2", x);
   x = b.lrn("norm2", x, lrn);
   x = b.pool("pool2", x, Pool::max(3, 2));                // -> (N,96,7,7)
-  x = b.conv("conv3", x, Conv(o.reduced(192), 3).pad(1)); // -> (N,192,7,7)
+  x = b.conv("conv3", x, Conv(o.reduced(256), 3).pad(1)); // -> (N,256,7,7)
   x = b.relu("relu3", x);
-  x = b.pool("pool3", x, Pool::max(3, 2));                // -> (N,192,3,3)
-  x = b.fc("fc4", x, Fc(o.reduced(512)));                 // -> (N,512)
+  x = b.pool("pool3", x, Pool::max(3, 2));                // -> (N,256,3,3)
+  x = b.fc("fc4", x, Fc(o.reduced(1024)));                // -> (N,1024)
   x = b.relu("relu4", x);
   x = b.dropout("drop4", x, 0.5);
   x = b.fc("fc5", x, Fc(o.num_classes));                  // -> (N,classes)

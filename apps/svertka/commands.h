@@ -8,6 +8,7 @@ namespace svertka::cli {
 void add_summary_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_mean_command(CLI::App& app);

@@ -1,85 +1,134 @@
-// svertka eval --model M|FILE.prototxt|FILE.onnx [--weights W.safetensors|W.caffemodel]
-//              (--data PATH | --val-list FILE [--root DIR]) [--batch B]
+// svertka eval --model M[,M2...] --weights W[,W2...] (--data PATH | --val-list FILE [--root DIR])
+//              [--crops center|10|dense|144] [--scales 256,384,512] [--out DIR] [--batch B]
 // Top-1 and top-5 error on the t10k-* (test) files of an IDX folder, on PATH/val/<class>/*.jpg
-// (or PATH itself as an image folder) or on a list file; images resized and centre-cropped.
+// (or PATH itself as an image folder) or on a list file, with the papers' test-time views; several
+// weights (and models) form an ensemble that averages their softmax. --out writes the metrics,
+// per-class accuracy, the confusion matrix and every image's top 5.
 #include <fmt/format.h>
 
 #include <chrono>
 
 #include "commands.h"
 #include "data_options.h"
+#include "eval_report.h"
 #include "model_options.h"
 #include "progress.h"
+#include "svertka/error.h"
+#include "svertka/eval/idx_views.h"
+#include "svertka/eval/image_views.h"
 #include "svertka/solver/trainer.h"
 
 namespace svertka::cli {
 namespace {
 
 struct EvalArgs {
-  std::string model, weights, data;
-  int64_t batch = 256;
+  std::vector<std::string> models, weights;
+  std::string data, crops = "center", out;
+  std::vector<int64_t> scales;
+  int64_t batch = 250;
+  int64_t pad = 2;
   std::string mean = "channel";
   ImageDataArgs image;
 };
 
+// One network per weights file, each with its model (one model for all, or one per weights).
+struct LoadedMembers {
+  std::vector<std::unique_ptr<Net>> nets;
+  std::vector<EnsembleMember> members;
+};
+
+LoadedMembers load_members(const EvalArgs& args, const ModelOptions& options) {
+  if (args.models.size() != 1 && args.models.size() != args.weights.size())
+    throw ParamError("give one --model for all weights or one per weights file (" +
+                     std::to_string(args.models.size()) + " models, " +
+                     std::to_string(args.weights.size()) + " weights)");
+  LoadedMembers loaded;
+  for (size_t i = 0; i < std::max<size_t>(1, args.weights.size()); ++i) {
+    const std::string& model_name = args.models[args.models.size() == 1 ? 0 : i];
+    ImportedModel model = resolve_model(model_name, options);
+    if (is_model_file(model_name)) model.spec = adapt_to_data(model.spec, model.logits, options);
+    auto net = std::make_unique<Net>(model.spec, NetOptions{.phase = Phase::kTest});
+    std::string label = model_name;
+    if (!args.weights.empty()) {
+      load_model_weights(args.weights[i], model.spec, *net);
+      label = args.weights[i];
+    } else if (!model.weights.empty()) {
+      for (const NamedTensor& w : model.weights) net->param(w.name).value.copy_from(w.tensor);
+    } else {
+      throw ParamError("--weights is required: " + model_name + " holds no weights");
+    }
+    loaded.members.push_back({label, model.spec, net.get(), model.logits});
+    loaded.nets.push_back(std::move(net));
+  }
+  return loaded;
+}
+
 void run_eval(const EvalArgs& args) {
   std::unique_ptr<BatchSource> test;
+  std::unique_ptr<ViewSource> views;
   const ImageBatchSource* images = nullptr;
-  int workers = 0;
+  const CropPolicy policy = parse_crop_policy(args.crops);
+  const std::string& first_model = args.models.at(0);
   if (args.image.val_list.empty() && is_idx_folder(args.data)) {
     test = std::move(load_idx_split(args.data, {}, parse_mean_subtraction(args.mean)).test);
+    views = std::make_unique<IdxViewSource>(static_cast<const IdxBatchSource&>(*test), args.pad);
   } else {
     auto list = find_image_list(args.image, args.data, /*train=*/false, /*whole_if_flat=*/true);
     if (!list) throw ParamError("eval needs --data or --val-list");
-    const int64_t crop = is_model_file(args.model) ? 224 : model_info(args.model).native_height;
+    const int64_t crop = is_model_file(first_model) ? 224 : model_info(first_model).native_height;
     auto source = std::make_unique<ImageBatchSource>(
         std::move(*list), image_source_options(args.image, crop, false, args.mean));
     images = source.get();
+    views = std::make_unique<ImageViewSource>(*source);
     test = std::move(source);
-    workers = resolved_workers(args.image);
   }
-  const ModelOptions options = model_options_for(*test, args.batch);
-  ImportedModel model = resolve_model(args.model, options);
-  if (is_model_file(args.model)) model.spec = adapt_to_data(model.spec, model.logits, options);
-  Net net(model.spec, {.phase = Phase::kTest});
-  if (!args.weights.empty()) {
-    load_model_weights(args.weights, model.spec, net);
-  } else if (!model.weights.empty()) {
-    for (const NamedTensor& w : model.weights) net.param(w.name).value.copy_from(w.tensor);
-  } else {
-    throw ParamError("--weights is required: " + args.model + " holds no weights");
-  }
+  const LoadedMembers loaded = load_members(args, model_options_for(*test, args.batch));
+
   ProgressBar bar("eval");
   const auto start = std::chrono::steady_clock::now();
-  const TopKCounts counts =
-      evaluate(
-          net, *test, model.logits,
-          [&](int64_t done, int64_t total) {
-            const double s =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            bar.update(double(done) / double(total), double(done) / s, "img", "",
-                       s / double(done) * double(total - done));
-          },
-          workers);
+  EvaluationOptions options{.policy = policy, .scales = args.scales};
+  options.progress = [&](int64_t done, int64_t total) {
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    bar.update(double(done) / double(total), double(done) / s, "img", "",
+               s / double(done) * double(total - done));
+  };
+  const EvaluationResult result = evaluate_ensemble(loaded.members, *views, options);
   bar.finish();
   if (images) report_skipped("eval", images->bad_images());
-  fmt::print("{} images: top-1 error {:.2f}% (accuracy {:.2f}%), top-5 error {:.2f}%\n",
-             counts.samples, 100 * counts.top1_error(), 100 * (1 - counts.top1_error()),
-             100 * counts.top5_error());
+  print_evaluation(loaded.members, result, args.crops);
+  if (!args.out.empty()) write_evaluation(args.out, loaded.members, result);
 }
 
 }  // namespace
 
 void add_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
-  CLI::App* cmd = app.add_subcommand("eval", "Top-1/top-5 error of trained weights on a test set");
-  cmd->add_option("--model", args->model, "Model name, or a .prototxt or .onnx file")->required();
-  cmd->add_option(
-      "--weights", args->weights,
-      "Weights: .safetensors (weights or checkpoint) or .caffemodel (optional for .onnx)");
+  CLI::App* cmd = app.add_subcommand(
+      "eval", "Top-1/top-5 error of trained weights (or an ensemble) on a test set");
+  cmd->add_option("--model", args->models,
+                  "Model name, or a .prototxt or .onnx file; a comma-separated list gives each "
+                  "weights file its own model")
+      ->required()
+      ->delimiter(',');
+  cmd->add_option("--weights", args->weights,
+                  "Weights: .safetensors (weights or checkpoint) or .caffemodel (optional for "
+                  ".onnx); several, comma-separated, are an ensemble averaging their softmax")
+      ->delimiter(',');
   cmd->add_option("--data", args->data,
                   "IDX folder (t10k-* files) or image root (val/ folder, or the folder itself)");
-  cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
+  cmd->add_option("--crops", args->crops,
+                  "Views per image: center, 10 (corners + centre, mirrored), dense (whole image "
+                  "through the net made fully convolutional, and its mirror), 144 (GoogLeNet)")
+      ->capture_default_str();
+  cmd->add_option("--scales", args->scales,
+                  "Shorter sides S to evaluate at, comma-separated (images; default --scale)")
+      ->delimiter(',');
+  cmd->add_option("--pad", args->pad, "IDX: the training shift, for the 10 views' corners")
+      ->capture_default_str();
+  cmd->add_option("--out", args->out,
+                  "Folder for metrics.json, per_class.csv, confusion.csv and predictions.csv");
+  cmd->add_option("--batch", args->batch, "Batch size (views per forward pass)")
+      ->capture_default_str();
   cmd->add_option("--mean", args->mean,
                   "Mean subtracted, as in training: channel, pixel or none (images)")
       ->capture_default_str();

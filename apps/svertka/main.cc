@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   svertka::cli::add_summary_command(app);
   svertka::cli::add_train_command(app);
   svertka::cli::add_eval_command(app);
+  svertka::cli::add_predict_command(app);
   svertka::cli::add_plot_command(app);
   svertka::cli::add_bench_command(app);
   svertka::cli::add_mean_command(app);

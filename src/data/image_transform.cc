@@ -161,22 +161,26 @@ void crop_normalize(const cv::Mat& resized, const ImageTransformOptions& options
   }
 }
 
+cv::Mat resize_image(const cv::Mat& bgr, const ImageTransformOptions& options, int64_t scale) {
+  const auto [height, width] = resized_size(options, bgr.rows, bgr.cols, scale);
+  if (height == bgr.rows && width == bgr.cols) return bgr;
+  // Area averaging where bilinear would alias (shrinking 2x or more: a PNG, or a JPEG too small
+  // to be decoded reduced), bilinear otherwise: several times faster, and what libjpeg's DCT
+  // scaling leaves is always less than 2x.
+  const bool big_shrink = 2 * height <= bgr.rows && 2 * width <= bgr.cols;
+  cv::Mat resized;
+  cv::resize(bgr, resized, cv::Size(int(width), int(height)), 0, 0,
+             big_shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return resized;
+}
+
 void transform_image(const cv::Mat& bgr, const ImageTransformOptions& options,
                      const SampleDraw& draw, float* dst) {
-  const auto [height, width] = resized_size(options, bgr.rows, bgr.cols, draw.scale);
-  cv::Mat resized = bgr;
-  if (height != bgr.rows || width != bgr.cols) {
-    // Area averaging where bilinear would alias (shrinking 2x or more: a PNG, or a JPEG too small
-    // to be decoded reduced), bilinear otherwise: several times faster, and what libjpeg's DCT
-    // scaling leaves is always less than 2x.
-    const bool big_shrink = 2 * height <= bgr.rows && 2 * width <= bgr.cols;
-    cv::resize(bgr, resized, cv::Size(int(width), int(height)), 0, 0,
-               big_shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
-  }
+  const cv::Mat resized = resize_image(bgr, options, draw.scale);
   const std::array<float, 3> shift =
       options.pca_std > 0 ? pca_shift(options.pca, draw.alpha) : std::array<float, 3>{};
-  crop_normalize(resized, options, crop_offset(draw.crop_y, height, options.crop),
-                 crop_offset(draw.crop_x, width, options.crop), draw.flip, shift, dst);
+  crop_normalize(resized, options, crop_offset(draw.crop_y, resized.rows, options.crop),
+                 crop_offset(draw.crop_x, resized.cols, options.crop), draw.flip, shift, dst);
 }
 
 }  // namespace svertka

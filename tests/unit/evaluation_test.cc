@@ -4,7 +4,9 @@
 #include <cmath>
 #include <random>
 
+#include "image_test_helpers.h"
 #include "op_test_helpers.h"
+#include "svertka/eval/image_views.h"
 #include "svertka/eval/dense.h"
 #include "svertka/eval/evaluator.h"
 #include "svertka/eval/idx_views.h"
@@ -157,6 +159,62 @@ TEST(Evaluation, BadInputsGiveClearErrors) {
       evaluate_ensemble({{"a", spec, weights.get(), logits}}, views,
                         {.policy = CropPolicy::kTen, .scales = {256}}),
       ParamError, "cannot be rescaled");
+}
+
+// Three PNG images (lossless, so decoding is exact) of different shapes in a folder of two classes.
+ImageBatchSource image_folder(const TempDir& dir, int64_t crop) {
+  write_image(dir.path() + "/a/0.png", pattern_image(40, 60, 1));
+  write_image(dir.path() + "/a/1.png", pattern_image(64, 48, 2));
+  write_image(dir.path() + "/b/2.png", pattern_image(48, 48, 3));
+  ImageSourceOptions options;
+  options.transform.scale_min = options.transform.scale_max = 40;
+  options.transform.crop = crop;
+  options.transform.channel_mean = {120, 110, 100};
+  return ImageBatchSource(list_image_folder(dir.path()), options);
+}
+
+TEST(ImageViews, CentreViewIsTheValidationTransformAndMirrorsAreMirrors) {
+  TempDir dir;
+  const ImageBatchSource source = image_folder(dir, 32);
+  const ImageViewSource views(source);
+  const std::vector<int64_t> indices{0, 1, 2};
+  Tensor expected(Shape{3, 3, 32, 32}), labels(Shape{3});
+  source.fill(indices, /*augment=*/false, 0, 0, expected, labels);
+
+  const std::vector<View> ten = views_for(CropPolicy::kTen, {});
+  std::vector<SampleView> items;
+  for (int64_t i = 0; i < 3; ++i)
+    for (const View& v : ten) items.push_back({i, v});
+  Tensor got(Shape{30, 3, 32, 32}), got_labels(Shape{30});
+  views.fill(items, got, got_labels);
+  const int64_t plane = 32 * 32, image = 3 * plane;
+  for (int64_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(got_labels[i * 10], labels[i]);
+    const float* centre = got.data() + (i * 10 + 4) * image;  // view 4: the centre, unmirrored
+    const float* mirrored = got.data() + (i * 10 + 9) * image;
+    for (int64_t k = 0; k < image; ++k) ASSERT_EQ(centre[k], expected[i * image + k]) << k;
+    for (int64_t c = 0; c < 3; ++c)
+      for (int64_t y = 0; y < 32; ++y)
+        for (int64_t x = 0; x < 32; ++x)
+          ASSERT_EQ(mirrored[c * plane + y * 32 + x], centre[c * plane + y * 32 + 31 - x]);
+  }
+  // The 144-crop views and dense whole images fill too; a dense view is the whole rescaled image.
+  std::vector<SampleView> squares;
+  for (const View& v : views_for(CropPolicy::k144, {40, 48})) squares.push_back({1, v});
+  Tensor square_images(Shape{int64_t(squares.size()), 3, 32, 32}), square_labels(Shape{72});
+  views.fill(squares, square_images, square_labels);
+  const View whole{.scale = 40, .whole_image = true};
+  EXPECT_EQ(views.whole_shape(0, whole), (Shape{3, 40, 60}));
+}
+
+TEST(ImageViews, ACropLargerThanTheImageIsAClearError) {
+  TempDir dir;
+  const ImageBatchSource source = image_folder(dir, 32);
+  const ImageViewSource views(source);
+  const SampleView small{0, View{.scale = 24}};
+  Tensor images(Shape{1, 3, 32, 32}), labels(Shape{1});
+  SVERTKA_EXPECT_THROW_WITH(views.fill(std::span(&small, 1), images, labels), ShapeError,
+                            "crop is larger than");
 }
 
 }  // namespace

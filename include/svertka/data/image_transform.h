@@ -75,6 +75,9 @@ int64_t crop_offset(double u, int64_t size, int64_t crop);
 // The colour shift [p1 p2 p3][a1 l1, a2 l2, a3 l3]^T, in 0..255 units, R, G, B.
 std::array<float, 3> pca_shift(const ColourPca& pca, const std::array<float, 3>& alpha);
 
+// The image resized for S (resized_size), as transform_image does it.
+cv::Mat resize_image(const cv::Mat& bgr, const ImageTransformOptions& options, int64_t scale);
+
 // Resizes a BGR uint8 image for the draw (area interpolation when shrinking, bilinear when
 // enlarging), then crops, flips, colours, subtracts the mean and scales into dst (3,crop,crop).
 void transform_image(const cv::Mat& bgr, const ImageTransformOptions& options,

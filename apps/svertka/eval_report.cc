@@ -1,0 +1,79 @@
+#include "eval_report.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "svertka/error.h"
+#include "svertka/io/atomic_file.h"
+
+namespace svertka::cli {
+namespace {
+
+void print_counts(const std::string& who, const TopKCounts& counts) {
+  fmt::print("{}: {} images, top-1 error {:.2f}% (accuracy {:.2f}%), top-5 error {:.2f}%\n", who,
+             counts.samples, 100 * counts.top1_error(), 100 * (1 - counts.top1_error()),
+             100 * counts.top5_error());
+}
+
+nlohmann::json counts_json(const TopKCounts& c) {
+  return {{"images", c.samples}, {"top1_error", c.top1_error()}, {"top5_error", c.top5_error()}};
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  write_file_atomically(path, [&](std::ostream& out) { out << text; });
+}
+
+}  // namespace
+
+void print_evaluation(const std::vector<EnsembleMember>& members, const EvaluationResult& result,
+                      const std::string& crops) {
+  fmt::print("crops: {} ({} views per image)\n", crops, result.views_per_sample);
+  for (size_t m = 0; m < members.size(); ++m) print_counts(members[m].label, result.members[m]);
+  if (members.size() > 1) print_counts(fmt::format("ensemble of {}", members.size()),
+                                       result.ensemble);
+}
+
+void write_evaluation(const std::string& out, const std::vector<EnsembleMember>& members,
+                      const EvaluationResult& result) {
+  std::error_code error;
+  std::filesystem::create_directories(out, error);
+  if (error) throw IoError("cannot create the output folder '" + out + "': " + error.message());
+
+  nlohmann::json metrics{{"views_per_image", result.views_per_sample},
+                         {"ensemble", counts_json(result.ensemble)}};
+  for (size_t m = 0; m < members.size(); ++m) {
+    nlohmann::json member = counts_json(result.members[m]);
+    member["model"] = members[m].label;
+    metrics["members"].push_back(member);
+  }
+  write_text(out + "/metrics.json", metrics.dump(2) + "\n");
+
+  std::ostringstream per_class, confusion;
+  per_class << "class,images,top1_accuracy\n";
+  for (size_t k = 0; k < result.confusion.size(); ++k) {
+    int64_t images = 0;
+    for (const int64_t n : result.confusion[k]) images += n;
+    const double accuracy = images ? double(result.confusion[k][k]) / double(images) : 0.0;
+    per_class << fmt::format("{},{},{:.6f}\n", k, images, accuracy);
+    for (size_t p = 0; p < result.confusion[k].size(); ++p)
+      confusion << (p ? "," : "") << result.confusion[k][p];
+    confusion << "\n";
+  }
+  write_text(out + "/per_class.csv", per_class.str());
+  write_text(out + "/confusion.csv", confusion.str());
+
+  std::ostringstream predictions;
+  predictions << "index,label,classes,probabilities\n";
+  for (size_t i = 0; i < result.predictions.size(); ++i) {
+    const Prediction& p = result.predictions[i];
+    predictions << i << ',' << p.label << ',' << fmt::format("{}", fmt::join(p.classes, " "))
+                << ',' << fmt::format("{:.6f}", fmt::join(p.probabilities, " ")) << '\n';
+  }
+  write_text(out + "/predictions.csv", predictions.str());
+}
+
+}  // namespace svertka::cli

@@ -1,0 +1,94 @@
+// svertka predict --model M --weights W [--labels synset_words.txt] [--crops center|10|...]
+//                 [--json] IMAGE...
+// The top-5 classes and their probabilities for each image file.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "data_options.h"
+#include "model_options.h"
+#include "svertka/error.h"
+#include "svertka/eval/evaluator.h"
+#include "svertka/eval/image_views.h"
+
+namespace svertka::cli {
+namespace {
+
+struct PredictArgs {
+  std::string model, weights, labels, crops = "center", mean = "channel";
+  std::vector<std::string> images;
+  std::vector<int64_t> scales;
+  bool json = false;
+  ImageDataArgs image;
+};
+
+void run_predict(const PredictArgs& args) {
+  const std::vector<std::string> names =
+      args.labels.empty() ? std::vector<std::string>{} : read_class_list(args.labels);
+  ImageList list;
+  // Without --labels: --num-classes, else ImageNet's 1000.
+  list.num_classes = !names.empty()               ? static_cast<int64_t>(names.size())
+                     : args.image.num_classes > 0 ? args.image.num_classes
+                                                  : 1000;
+  list.source = "the command line";
+  for (const std::string& path : args.images) list.entries.push_back({path, 0, "the command line"});
+  const int64_t crop = is_model_file(args.model) ? 224 : model_info(args.model).native_height;
+  const ImageBatchSource source(std::move(list),
+                                image_source_options(args.image, crop, false, args.mean));
+  const ImageViewSource views(source);
+
+  ModelOptions options{.num_classes = source.num_classes(), .channels = 3, .batch = 10};
+  options.height = options.width = source.sample_shape()[1];
+  ImportedModel model = resolve_model(args.model, options);
+  if (is_model_file(args.model)) model.spec = adapt_to_data(model.spec, model.logits, options);
+  Net net(model.spec, {.phase = Phase::kTest});
+  if (!args.weights.empty()) {
+    load_model_weights(args.weights, model.spec, net);
+  } else if (!model.weights.empty()) {
+    for (const NamedTensor& w : model.weights) net.param(w.name).value.copy_from(w.tensor);
+  } else {
+    throw ParamError("--weights is required: " + args.model + " holds no weights");
+  }
+  const EvaluationResult result = evaluate_ensemble(
+      {{args.model, model.spec, &net, model.logits}}, views,
+      {.policy = parse_crop_policy(args.crops), .scales = args.scales});
+
+  auto name = [&](int64_t k) { return k < int64_t(names.size()) ? names[size_t(k)] : ""; };
+  nlohmann::json all = nlohmann::json::array();
+  for (size_t i = 0; i < args.images.size(); ++i) {
+    const Prediction& p = result.predictions[i];
+    if (!args.json) fmt::print("{}\n", args.images[i]);
+    nlohmann::json top = nlohmann::json::array();
+    for (size_t r = 0; r < p.classes.size(); ++r) {
+      if (args.json) {
+        top.push_back({{"class", p.classes[r]}, {"name", name(p.classes[r])},
+                       {"probability", p.probabilities[r]}});
+      } else {
+        fmt::print("  {:>5}  {:.4f}  {}\n", p.classes[r], p.probabilities[r], name(p.classes[r]));
+      }
+    }
+    if (args.json) all.push_back({{"image", args.images[i]}, {"top5", top}});
+  }
+  if (args.json) fmt::print("{}\n", all.dump(2));
+}
+
+}  // namespace
+
+void add_predict_command(CLI::App& app) {
+  auto args = std::make_shared<PredictArgs>();
+  CLI::App* cmd = app.add_subcommand("predict", "Top-5 classes of image files");
+  cmd->add_option("--model", args->model, "Model name, or a .prototxt or .onnx file")->required();
+  cmd->add_option("--weights", args->weights, "Weights (.safetensors or .caffemodel)");
+  cmd->add_option("--labels", args->labels, "Class names, one per line (synset_words.txt)");
+  cmd->add_option("--crops", args->crops, "center, 10, dense or 144 (as in eval)")
+      ->capture_default_str();
+  cmd->add_option("--scales", args->scales, "Shorter sides S, comma-separated")->delimiter(',');
+  cmd->add_option("--mean", args->mean, "channel or none")->capture_default_str();
+  cmd->add_flag("--json", args->json, "Machine-readable output");
+  cmd->add_option("images", args->images, "Image files (JPEG, PNG)")->required();
+  add_image_data_options(cmd, args->image, /*training=*/false);
+  cmd->callback([args] { run_predict(*args); });
+}
+
+}  // namespace svertka::cli

@@ -1,0 +1,108 @@
+#include "svertka/eval/image_views.h"
+
+#include <map>
+#include <opencv2/imgproc.hpp>
+
+#include "svertka/data/image_decode.h"
+#include "svertka/error.h"
+
+namespace svertka {
+namespace {
+
+cv::Mat decode(const ImageEntry& entry, int64_t scale) {
+  try {
+    return decode_image(read_file_bytes(entry.path), entry.path, scale, scale);
+  } catch (const DataError& e) {
+    throw DataError(std::string(e.what()) + " (listed at " + entry.origin + ")");
+  }
+}
+
+// GoogLeNet's whole square brought to the crop size.
+cv::Mat resize_square(const cv::Mat& square, int64_t crop) {
+  if (square.rows == crop) return square;
+  cv::Mat out;
+  cv::resize(square, out, cv::Size(int(crop), int(crop)), 0, 0,
+             square.rows > crop ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return out;
+}
+
+// The whole image (3,H,W), minus the channel means, scaled, mirrored if asked.
+void normalize_whole(const cv::Mat& image, const ImageTransformOptions& t, bool flip, float* dst) {
+  const int64_t height = image.rows, width = image.cols;
+  for (int c = 0; c < 3; ++c) {
+    const int bgr = t.order == ChannelOrder::kBgr ? c : 2 - c;
+    const float mean = t.channel_mean[size_t(2 - bgr)];
+    for (int64_t y = 0; y < height; ++y) {
+      const uint8_t* row = image.ptr<uint8_t>(int(y)) + bgr;
+      float* out = dst + (c * height + y) * width;
+      for (int64_t x = 0; x < width; ++x)
+        out[x] = (float(row[(flip ? width - 1 - x : x) * 3]) - mean) * t.scale;
+    }
+  }
+}
+
+}  // namespace
+
+int64_t ImageViewSource::scale_of(const View& view) const {
+  return view.scale > 0 ? view.scale : source_.options().transform.scale_min;
+}
+
+Shape ImageViewSource::whole_shape(int64_t index, const View& view) const {
+  const ImageEntry& entry = source_.list().entries.at(size_t(index));
+  const std::vector<uint8_t> bytes = read_file_bytes(entry.path);
+  const std::optional<ImageSize> size = peek_image_size(bytes);
+  const cv::Mat image = size ? cv::Mat() : decode(entry, 0);
+  const int64_t h = size ? size->height : image.rows, w = size ? size->width : image.cols;
+  const auto resized = resized_size(source_.options().transform, h, w, scale_of(view));
+  return Shape{3, resized[0], resized[1]};
+}
+
+void ImageViewSource::fill(std::span<const SampleView> items, Tensor& images,
+                           Tensor& labels) const {
+  const ImageTransformOptions& t = source_.options().transform;
+  const int64_t crop = t.crop, batch = static_cast<int64_t>(items.size());
+  if (labels.shape() != Shape{batch} || images.rank() != 4 || images.dim(0) != batch)
+    throw ShapeError("image views: tensors " + images.shape().str() + " and " +
+                     labels.shape().str() + " do not hold " + std::to_string(batch) + " views");
+  std::map<std::pair<int64_t, int64_t>, cv::Mat> resized;  // (index, S) -> image
+  const int64_t per_view = images.numel() / batch;
+  for (int64_t b = 0; b < batch; ++b) {
+    const SampleView& item = items[size_t(b)];
+    const ImageEntry& entry = source_.list().entries.at(size_t(item.index));
+    const View& v = item.view;
+    const int64_t scale = scale_of(v);
+    cv::Mat& image = resized[{item.index, scale}];
+    if (image.empty()) {
+      image = resize_image(decode(entry, scale), t, scale);
+    }
+    float* dst = images.data() + b * per_view;
+    labels[b] = float(entry.label);
+    if (v.whole_image) {
+      if (per_view != 3 * int64_t(image.rows) * image.cols)
+        throw ShapeError("image views: " + entry.path + " is " + std::to_string(image.rows) + "x" +
+                         std::to_string(image.cols) + " at scale " + std::to_string(scale) +
+                         ", the tensor holds " + images.shape().str());
+      normalize_whole(image, t, v.flip, dst);
+      continue;
+    }
+    cv::Mat region = image;
+    if (v.square >= 0) {  // GoogLeNet: left, centre, right (or top, centre, bottom) squares
+      const int side = std::min(image.rows, image.cols);
+      const int free = std::max(image.rows, image.cols) - side;
+      const int offset = v.square == 0 ? 0 : v.square == 1 ? free / 2 : free;
+      region = image.rows > image.cols ? image(cv::Rect(0, offset, side, side))
+                                       : image(cv::Rect(offset, 0, side, side));
+      if (v.whole_square) region = resize_square(region, crop);
+    }
+    if (region.rows < crop || region.cols < crop)
+      throw ShapeError("image views: a " + std::to_string(crop) + "x" + std::to_string(crop) +
+                       " crop is larger than " + entry.path + " at scale " +
+                       std::to_string(scale) + " (" + std::to_string(region.rows) + "x" +
+                       std::to_string(region.cols) + ")");
+    const cv::Mat contiguous = region.isContinuous() ? region : region.clone();
+    crop_normalize(contiguous, t, crop_offset(v.crop_y, contiguous.rows, crop),
+                   crop_offset(v.crop_x, contiguous.cols, crop), v.flip, {0, 0, 0}, dst);
+  }
+}
+
+}  // namespace svertka
