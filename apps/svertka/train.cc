@@ -8,11 +8,17 @@
 // validation), on image folders (PATH/train/<class>/*.jpg, PATH/val/...) or on list files, the
 // images decoded and augmented by worker threads while the net computes. Ctrl-C saves a checkpoint
 // and exits; --resume continues exactly.
+//
+// Under `mpirun -np N` every rank trains on its shard of each global batch (N x --batch) and the
+// gradients are averaged (docs/DISTRIBUTED.md); rank 0 prints, checkpoints and writes metrics. An
+// error on one rank ends the whole run (MPI_Abort) after printing which rank failed and why.
 #include <fmt/format.h>
 #include <omp.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
+#include <thread>
 
 #include "commands.h"
 #include "data_options.h"
@@ -45,7 +51,27 @@ struct TrainArgs {
   int threads = 0;
   ImageDataArgs image;
   std::string solver;
+  double mpi_timeout = 600;
+  double bucket_mb = 8;
+  std::string debug_fault;  // "kill:RANK:ITER" or "hang:RANK:ITER" (tests of failure handling)
 };
+
+// --debug-fault: the rank dies (SIGKILL, as a crash would) or stops answering after an update.
+std::function<void(int64_t)> fault_injection(const std::string& spec, int rank) {
+  if (spec.empty()) return {};
+  const auto first = spec.find(':'), second = spec.find(':', first + 1);
+  const std::string kind = spec.substr(0, first);
+  if (second == std::string::npos || (kind != "kill" && kind != "hang"))
+    throw ParamError("--debug-fault wants kill:RANK:ITER or hang:RANK:ITER, not '" + spec + "'");
+  const int fault_rank = std::stoi(spec.substr(first + 1, second - first - 1));
+  const int64_t iteration = std::stoll(spec.substr(second + 1));
+  return [=](int64_t done) {
+    if (rank != fault_rank || done != iteration) return;
+    std::fflush(stdout);
+    if (kind == "kill") std::raise(SIGKILL);
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  };
+}
 
 // The training and validation sets: IDX, or images (folders or lists).
 struct TrainData {
@@ -69,8 +95,7 @@ TrainData load_train_data(const TrainArgs& args) {
   // A net file has no native size: its crop comes from --crop (or the default 224).
   const int64_t crop =
       is_model_file(args.config.model) ? 224 : model_info(args.config.model).native_height;
-  const ImageSourceOptions options =
-      image_source_options(args.image, crop, args.mirror, args.mean);
+  const ImageSourceOptions options = image_source_options(args.image, crop, args.mirror, args.mean);
   auto train_list = find_image_list(args.image, args.data, /*train=*/true, false);
   if (!train_list)
     throw NotFoundError("no training images: '" + args.data +
@@ -97,7 +122,7 @@ void use_model_file(TrainConfig& c) {
   };
 }
 
-void apply_solver(TrainArgs& args, int64_t train_size) {
+void apply_solver(TrainArgs& args, int64_t train_size, bool verbose) {
   const CaffeSolver solver = load_caffe_solver(args.solver);
   TrainConfig& c = args.config;
   c.model = solver.net;
@@ -115,17 +140,25 @@ void apply_solver(TrainArgs& args, int64_t train_size) {
     throw ParamError(args.solver + ": lr_policy \"poly\" needs max_iter (" +
                      std::to_string(solver.max_iter) + ") to be a whole number of epochs of " +
                      std::to_string(per_epoch) + " iterations at this batch size");
-  fmt::print("solver {}: net {}, base_lr {}, max_iter {}, snapshot {}, test_interval {}\n",
-             args.solver, solver.net, solver.schedule.base_lr, solver.max_iter, solver.snapshot,
-             solver.test_interval);
+  if (verbose)
+    fmt::print("solver {}: net {}, base_lr {}, max_iter {}, snapshot {}, test_interval {}\n",
+               args.solver, solver.net, solver.schedule.base_lr, solver.max_iter, solver.snapshot,
+               solver.test_interval);
 }
 
-void run_train(TrainArgs& args) {
+void train_on(TrainArgs& args, Communicator& comm) {
   TrainConfig& c = args.config;
+  const bool rank0 = comm.rank() == 0;
+  c.communicator = &comm;
+  c.bucket_bytes = static_cast<int64_t>(args.bucket_mb * (1 << 20));
+  c.after_update = fault_injection(args.debug_fault, comm.rank());
   if (args.threads > 0) omp_set_num_threads(args.threads);
+  if (rank0 && comm.size() > 1)
+    fmt::print("data parallel over MPI: {} ranks x batch {} = global batch {}\n", comm.size(),
+               c.batch, comm.size() * c.batch);
 
   const TrainData data = load_train_data(args);
-  if (data.train_images) {
+  if (data.train_images && rank0) {
     c.data_workers = resolved_workers(args.image);
     c.prefetch = args.image.prefetch;
     fmt::print("{} training images of {} classes from {}, {} validation images; {} data workers\n",
@@ -133,7 +166,7 @@ void run_train(TrainArgs& args) {
                data.validation ? data.validation->size() : 0, c.data_workers);
   }
   if (!args.solver.empty()) {
-    apply_solver(args, data.train->size());
+    apply_solver(args, data.train->size() / comm.size(), rank0);
   } else {
     if (c.model.empty()) throw ParamError("train needs --model or --solver");
     c.schedule.kind = parse_schedule_kind(args.schedule);
@@ -141,7 +174,7 @@ void run_train(TrainArgs& args) {
     c.schedule.gamma = args.gamma;
     c.schedule.milestones = args.milestones;
     c.schedule.power = args.power;
-    const int64_t updates = data.train->size() / (c.batch * c.iter_size) * c.epochs;
+    const int64_t updates = data.train->size() / (c.batch * c.iter_size * comm.size()) * c.epochs;
     c.schedule.step_size = args.step_size > 0 ? args.step_size : std::max<int64_t>(1, updates / 3);
   }
   if (is_model_file(c.model)) use_model_file(c);
@@ -162,10 +195,10 @@ void run_train(TrainArgs& args) {
   };
   c.on_epoch = [&](const EpochMetrics& m) {
     bar.finish();
-    const std::string val =
-        data.validation ? fmt::format("  val top-1/top-5 error {:.2f}% / {:.2f}%",
-                                      100 * m.val_top1_error, 100 * m.val_top5_error)
-                        : std::string("  (no validation set)");
+    const std::string val = data.validation
+                                ? fmt::format("  val top-1/top-5 error {:.2f}% / {:.2f}%",
+                                              100 * m.val_top1_error, 100 * m.val_top5_error)
+                                : std::string("  (no validation set)");
     fmt::print(
         "epoch {:>3}  iter {:>7}  loss {:.4f}  lr {:.3g}  train top-1/top-5 error {:.2f}% / {:.2f}%"
         "{}  {:.0f}s\n",
@@ -174,6 +207,7 @@ void run_train(TrainArgs& args) {
     std::fflush(stdout);
   };
   const TrainResult result = train(c, *data.train, data.validation.get());
+  if (!rank0) return;
   bar.finish();
   if (data.train_images) report_skipped("training", data.train_images->bad_images());
   if (data.validation_images) report_skipped("validation", data.validation_images->bad_images());
@@ -192,6 +226,21 @@ void run_train(TrainArgs& args) {
                100 * result.last.val_top5_error);
   }
   if (!c.out_dir.empty()) fmt::print("weights: {}/weights.safetensors\n", c.out_dir);
+}
+
+void run_train(TrainArgs& args) {
+  const std::unique_ptr<Communicator> comm =
+      make_communicator({.timeout_seconds = args.mpi_timeout});
+  if (comm->size() == 1) return train_on(args, *comm);
+  try {
+    train_on(args, *comm);
+  } catch (const std::exception& e) {
+    // The other ranks would wait for this one in their next collective: end them all now.
+    std::fprintf(stderr, "svertka (%s): %s; aborting every rank\n", comm->describe().c_str(),
+                 e.what());
+    std::fflush(stderr);
+    comm->abort(1);
+  }
 }
 
 }  // namespace
@@ -238,7 +287,25 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--out", c.out_dir, "Run directory (checkpoint, weights, metrics)")
       ->capture_default_str();
   cmd->add_flag("--resume", c.resume, "Continue from RUN_DIR/checkpoint.safetensors");
+  cmd->add_option("--snapshot", c.snapshot_interval,
+                  "Also checkpoint every this many updates (0: after each epoch only)");
   add_image_data_options(cmd, args->image, /*training=*/true);
+  const std::string mpi =
+      built_with_mpi() ? "Data parallel (mpirun -np N)" : "Data parallel (this build has no MPI)";
+  cmd->add_option("--check-replicas", c.check_replicas_every,
+                  "Every this many updates, fail unless all ranks hold bitwise equal weights")
+      ->group(mpi);
+  cmd->add_option("--bucket-mb", args->bucket_mb, "Gradient bucket size of one allreduce, MiB")
+      ->capture_default_str()
+      ->group(mpi);
+  cmd->add_option("--mpi-timeout", args->mpi_timeout,
+                  "Seconds to wait for the other ranks before failing (a rank died or hangs)")
+      ->capture_default_str()
+      ->group(mpi);
+  cmd->add_option("--debug-fault", args->debug_fault,
+                  "kill:RANK:ITER or hang:RANK:ITER: that rank dies or hangs after update ITER "
+                  "(tests of failure handling)")
+      ->group(mpi);
   cmd->callback([args] { run_train(*args); });
 }
 

@@ -7,6 +7,7 @@
 // learnable parameter and a weighted loss run backward.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -55,6 +56,10 @@ class Net {
   float forward();
   // Computes parameter gradients (overwritten) for the last forward().
   void backward();
+  // The same, calling after_layer(i) after each layer i in reverse order (layers that do not run
+  // backward included), once the gradients of layer_params(i) are final: a data-parallel trainer
+  // starts averaging them there while the layers below still run.
+  void backward(const std::function<void(int layer)>& after_layer);
 
   // One layer at a time, for per-layer timing (`svertka bench`): forward() is forward_layer(i) for
   // every i in order; backward() zeroes unwritten gradients (begin_backward) then runs
@@ -65,6 +70,8 @@ class Net {
   void forward_layer(int i);
   void begin_backward();
   void backward_layer(int i);
+  // Indices into params() of layer i's parameters.
+  const std::vector<int>& layer_params(int i) const;
 
   // The current value of a blob (after in-place layers, the last version of that name).
   const Tensor& blob(const std::string& name) const;

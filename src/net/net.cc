@@ -211,6 +211,18 @@ void Net::backward() {
   for (int i = num_layers(); i-- > 0;) backward_layer(i);
 }
 
+void Net::backward(const std::function<void(int)>& after_layer) {
+  begin_backward();
+  for (int i = num_layers(); i-- > 0;) {
+    backward_layer(i);
+    after_layer(i);
+  }
+}
+
+const std::vector<int>& Net::layer_params(int i) const {
+  return layers_.at(static_cast<size_t>(i))->param_indices;
+}
+
 void Net::begin_backward() {
   for (Blob& blob : blobs_)
     if (blob.needs_grad && blob.grad_writers.empty()) blob.grad.zero();

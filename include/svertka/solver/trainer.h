@@ -8,6 +8,7 @@
 #include <string>
 
 #include "svertka/data/batch_source.h"
+#include "svertka/dist/communicator.h"
 #include "svertka/eval/metrics.h"
 #include "svertka/net.h"
 #include "svertka/solver/checkpoint.h"
@@ -51,13 +52,25 @@ struct TrainConfig {
   bool validate = true;
   // Threads filling batches ahead of the network (data/pipeline.h); 0: fill synchronously.
   int data_workers = 0;
-  int prefetch = 4;  // batches filled ahead, at most
+  int prefetch = 4;               // batches filled ahead, at most
   int64_t snapshot_interval = 0;  // also checkpoint every this many updates (Caffe's snapshot)
   int64_t test_interval = 0;      // also validate every this many updates (Caffe's test_interval)
   const std::atomic<bool>* stop_requested = nullptr;  // set from a signal handler: save and stop
   std::function<void(const TrainProgress&)> on_progress;
   std::function<void(const EpochMetrics&)> on_epoch;
   std::function<void(int64_t iteration, const TopKCounts&)> on_test;  // after each test_interval
+
+  // Data parallelism: with a communicator of N > 1 ranks, `batch` is each rank's batch (an update
+  // uses N * batch * iter_size samples), rank r reads its shard of every global batch
+  // (dist/shard.h), gradients are averaged across ranks in buckets of bucket_bytes during backward,
+  // each rank validates a part of the validation set and the counts are summed. Only rank 0 writes
+  // to out_dir and calls on_progress, on_epoch and on_test. Null: this process alone.
+  Communicator* communicator = nullptr;
+  int64_t bucket_bytes = 8 << 20;
+  // Every this many updates, DataError unless the weights are bitwise equal on all ranks (0:
+  // never).
+  int64_t check_replicas_every = 0;
+  std::function<void(int64_t iteration)> after_update;  // on every rank, after each update
 };
 
 struct TrainResult {
