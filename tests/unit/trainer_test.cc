@@ -8,6 +8,7 @@
 #include <random>
 
 #include "op_test_helpers.h"
+#include "synthetic_idx.h"
 #include "svertka/io/safetensors.h"
 
 namespace svertka::testing {
@@ -15,20 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Random 28x28 "images" whose class is drawn into their brightness, so a net can learn something.
-IdxDataset synthetic_idx(int64_t count, uint64_t seed) {
-  IdxDataset d;
-  d.images.count = count, d.images.rows = 28, d.images.cols = 28;
-  std::mt19937_64 rng(seed);
-  for (int64_t i = 0; i < count; ++i) {
-    const auto label = static_cast<uint8_t>(rng() % 10);
-    d.labels.push_back(label);
-    for (int p = 0; p < 28 * 28; ++p)
-      d.images.pixels.push_back(
-          static_cast<uint8_t>((rng() % 128) + (p % 28 < 14 ? label * 12 : 0)));
-  }
-  return d;
-}
 
 class TrainerTest : public ::testing::Test {
  protected:

@@ -1,4 +1,4 @@
-// A small learnable IDX dataset for the MPI tests: 28x28 "images" whose class is drawn into their
+// A small learnable IDX dataset for the trainer and MPI tests: 28x28 "images" whose class is drawn into their
 // brightness, in memory or written as an IDX folder the CLI can read.
 #pragma once
 
