@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "data_options.h"
+#include "localize.h"
 #include "model_options.h"
 #include "progress.h"
 #include "svertka/solver/trainer.h"
@@ -20,9 +21,13 @@ struct EvalArgs {
   int64_t batch = 256;
   std::string mean = "channel";
   ImageDataArgs image;
+  LocalizeArgs localize;
 };
 
 void run_eval(const EvalArgs& args) {
+  if (args.localize.localize())
+    return run_localize_eval(args.model, args.weights, args.batch, args.mean, args.image,
+                             args.localize);
   std::unique_ptr<BatchSource> test;
   const ImageBatchSource* images = nullptr;
   int workers = 0;
@@ -84,6 +89,7 @@ void add_eval_command(CLI::App& app) {
                   "Mean subtracted, as in training: channel, pixel or none (images)")
       ->capture_default_str();
   add_image_data_options(cmd, args->image, /*training=*/false);
+  add_localize_options(cmd, args->localize, /*training=*/false);
   cmd->callback([args] { run_eval(*args); });
 }
 

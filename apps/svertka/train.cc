@@ -16,8 +16,10 @@
 
 #include "commands.h"
 #include "data_options.h"
+#include "localize.h"
 #include "model_options.h"
 #include "progress.h"
+#include "svertka/data/class_subset.h"
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"
 #include "svertka/solver/trainer.h"
@@ -45,6 +47,8 @@ struct TrainArgs {
   int threads = 0;
   ImageDataArgs image;
   std::string solver;
+  LocalizeArgs localize;
+  std::string classes;
 };
 
 // The training and validation sets: IDX, or images (folders or lists).
@@ -63,6 +67,11 @@ TrainData load_train_data(const TrainArgs& args) {
                                       parse_mean_subtraction(args.mean));
       d.train = std::move(split.train);
       d.validation = std::move(split.test);
+      if (!args.classes.empty()) {
+        const std::vector<int64_t> classes = parse_class_subset(args.classes);
+        d.train = std::make_unique<ClassSubsetSource>(std::move(d.train), classes);
+        d.validation = std::make_unique<ClassSubsetSource>(std::move(d.validation), classes);
+      }
       return d;
     }
   }
@@ -123,6 +132,9 @@ void apply_solver(TrainArgs& args, int64_t train_size) {
 void run_train(TrainArgs& args) {
   TrainConfig& c = args.config;
   if (args.threads > 0) omp_set_num_threads(args.threads);
+  if (args.localize.localize())
+    return run_localize_train({c, args.image, args.localize, args.mean, args.schedule, args.lr,
+                               args.gamma, args.step_size, args.mirror});
 
   const TrainData data = load_train_data(args);
   if (data.train_images) {
@@ -239,6 +251,9 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--resume", c.resume, "Continue from RUN_DIR/checkpoint.safetensors");
   add_image_data_options(cmd, args->image, /*training=*/true);
+  add_localize_options(cmd, args->localize, /*training=*/true);
+  cmd->add_option("--class-subset", args->classes,
+                  "IDX: train and validate on these classes only, relabelled 0..k-1 (e.g. 0-4)");
   cmd->callback([args] { run_train(*args); });
 }
 
