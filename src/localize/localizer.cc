@@ -115,7 +115,8 @@ LocalizeResult train_localizer(const LocalizeConfig& config, const BoxBatchSourc
   std::unique_ptr<Net> test_net;
   if (validation_data) {
     test_net = std::make_unique<Net>(
-        spec, NetOptions{.phase = Phase::kTest, .backend = c.backend, .keep_blobs = {"bbox"}});
+        spec,
+        NetOptions{.phase = Phase::kTest, .backend = c.backend, .keep_blobs = {"bbox", logits}});
     test_net->share_params_from(net);
   }
   SgdSolver solver(net.params(), c.sgd);

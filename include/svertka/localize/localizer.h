@@ -43,6 +43,8 @@ LocalizeResult train_localizer(const LocalizeConfig& config, const BoxBatchSourc
                                const BoxBatchSource* validation_data);
 
 // Localisation metrics of a net with a box head over the whole dataset (plain evaluation view).
+// A test-phase net must keep both "bbox" and `logits` (NetOptions::keep_blobs): otherwise the
+// buffer planner may reuse the scores' memory for later blobs before they are read here.
 LocalizationCounts evaluate_localizer(
     Net& net, const BoxBatchSource& data, const std::string& logits,
     const std::function<void(int64_t done, int64_t total)>& progress = {});
