@@ -118,5 +118,41 @@ TEST(Localize, BoxHeadNeedsTheLogitsLayer) {
   EXPECT_EQ(net.blob("bbox").shape(), (Shape{4, 8}));
 }
 
+// Per-class training sets the other classes' targets to the predictions after the forward pass,
+// which zeroes their gradient only if the Euclidean loss's backward re-reads its inputs: pinned on
+// both backends (oneDNN has no EuclideanLoss and falls back to the reference kernel).
+TEST(Localize, PerClassTargetsOverwrittenAfterForwardGiveGradientOnlyToTheTrueClass) {
+  for (const Backend backend : {Backend::kCpuRef, Backend::kCpuDnnl}) {
+    const int64_t batch = 4, classes = 3;
+    const NetSpec spec = add_box_head(small_localizer({.num_classes = classes, .batch = batch}),
+                                      "scores", classes, {.per_class = true});
+    Net net(spec, {.phase = Phase::kTrain, .backend = backend, .keep_blobs = {"bbox"}});
+    net.init_params(3);
+    Tensor& images = net.input("data");
+    std::mt19937 rng(5);
+    std::normal_distribution<float> normal;
+    for (int64_t i = 0; i < images.numel(); ++i) images.data()[i] = normal(rng);
+    const std::vector<int64_t> labels{0, 2, 1, 2};
+    for (int64_t i = 0; i < batch; ++i) net.input("label")[i] = float(labels[size_t(i)]);
+    Tensor& targets = net.input("bbox_target");
+    targets.zero();
+    net.forward();
+    const Tensor& predictions = net.blob("bbox");
+    std::copy_n(predictions.data(), predictions.numel(), targets.data());
+    for (int64_t i = 0; i < batch; ++i)
+      for (int64_t j = 0; j < 4; ++j) targets[i * 4 * classes + 4 * labels[size_t(i)] + j] = 0.5f;
+    net.backward();
+    const Tensor& grad = net.blob_grad("bbox");
+    for (int64_t i = 0; i < batch; ++i)
+      for (int64_t k = 0; k < 4 * classes; ++k) {
+        const int64_t at = i * 4 * classes + k;
+        if (k / 4 == labels[size_t(i)])
+          EXPECT_NE(grad[at], 0.0f) << "sample " << i << " output " << k;
+        else
+          EXPECT_EQ(grad[at], 0.0f) << "sample " << i << " output " << k;
+      }
+  }
+}
+
 }  // namespace
 }  // namespace svertka
