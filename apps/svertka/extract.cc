@@ -1,5 +1,5 @@
 // svertka extract --model M --weights W --layer fc7 (--data PATH | --val-list FILE) --out FILE
-//                 [--split train|test] [--classes 5-9] [--model-classes K] [--batch B]
+//                 [--split train|test] [--class-subset 5-9] [--model-classes K] [--batch B]
 // The activations of a blob for every image of a dataset, with the labels, streamed to FILE
 // (.safetensors, or .npy with FILE.labels.npy beside it), for `svertka svm` or NumPy.
 #include <fmt/format.h>
@@ -87,7 +87,8 @@ void add_extract_command(CLI::App& app) {
   cmd->add_option("--out", args->out, "Feature file: .safetensors or .npy")->required();
   cmd->add_option("--split", args->split, "IDX / image root split: train or test (val)")
       ->capture_default_str();
-  cmd->add_option("--classes", args->classes, "Only these classes, relabelled 0..k-1 (e.g. 5-9)");
+  cmd->add_option("--class-subset", args->classes,
+                  "Only these classes, relabelled 0..k-1 (e.g. 5-9); --classes is the class list");
   cmd->add_option("--model-classes", args->model_classes,
                   "Classes of the model's classifier (default: the dataset's)");
   cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
