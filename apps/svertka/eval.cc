@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "data_options.h"
 #include "eval_report.h"
+#include "localize.h"
 #include "model_options.h"
 #include "progress.h"
 #include "svertka/error.h"
@@ -29,6 +30,7 @@ struct EvalArgs {
   int64_t pad = 2;
   std::string mean = "channel";
   ImageDataArgs image;
+  LocalizeArgs localize;
 };
 
 // One network per weights file, each with its model (one model for all, or one per weights).
@@ -64,6 +66,9 @@ LoadedMembers load_members(const EvalArgs& args, const ModelOptions& options) {
 }
 
 void run_eval(const EvalArgs& args) {
+  if (args.localize.localize())
+    return run_localize_eval(args.models.at(0), args.weights.empty() ? "" : args.weights.at(0),
+                             args.batch, args.mean, args.image, args.localize);
   std::unique_ptr<BatchSource> test;
   std::unique_ptr<ViewSource> views;
   const ImageBatchSource* images = nullptr;
@@ -133,6 +138,7 @@ void add_eval_command(CLI::App& app) {
                   "Mean subtracted, as in training: channel, pixel or none (images)")
       ->capture_default_str();
   add_image_data_options(cmd, args->image, /*training=*/false);
+  add_localize_options(cmd, args->localize, /*training=*/false);
   cmd->callback([args] { run_eval(*args); });
 }
 

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   svertka::cli::add_mean_command(app);
   svertka::cli::add_bench_data_command(app);
   svertka::cli::add_convert_command(app);
+  svertka::cli::add_extract_command(app);
+  svertka::cli::add_svm_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

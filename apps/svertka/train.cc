@@ -22,8 +22,10 @@
 
 #include "commands.h"
 #include "data_options.h"
+#include "localize.h"
 #include "model_options.h"
 #include "progress.h"
+#include "svertka/data/class_subset.h"
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"
 #include "svertka/solver/trainer.h"
@@ -54,6 +56,8 @@ struct TrainArgs {
   double mpi_timeout = 600;
   double bucket_mb = 8;
   std::string debug_fault;  // "kill:RANK:ITER" or "hang:RANK:ITER" (tests of failure handling)
+  LocalizeArgs localize;
+  std::string classes;
 };
 
 // --debug-fault: the rank dies (SIGKILL, as a crash would) or stops answering after an update.
@@ -89,6 +93,11 @@ TrainData load_train_data(const TrainArgs& args) {
                                       parse_mean_subtraction(args.mean));
       d.train = std::move(split.train);
       d.validation = std::move(split.test);
+      if (!args.classes.empty()) {
+        const std::vector<int64_t> classes = parse_class_subset(args.classes);
+        d.train = std::make_unique<ClassSubsetSource>(std::move(d.train), classes);
+        d.validation = std::make_unique<ClassSubsetSource>(std::move(d.validation), classes);
+      }
       return d;
     }
   }
@@ -156,6 +165,9 @@ void train_on(TrainArgs& args, Communicator& comm) {
   if (rank0 && comm.size() > 1)
     fmt::print("data parallel over MPI: {} ranks x batch {} = global batch {}\n", comm.size(),
                c.batch, comm.size() * c.batch);
+  if (args.localize.localize())
+    return run_localize_train({c, args.image, args.localize, args.mean, args.schedule, args.lr,
+                               args.gamma, args.step_size, args.mirror});
 
   const TrainData data = load_train_data(args);
   if (data.train_images && rank0) {
@@ -306,6 +318,9 @@ void add_train_command(CLI::App& app) {
                   "kill:RANK:ITER or hang:RANK:ITER: that rank dies or hangs after update ITER "
                   "(tests of failure handling)")
       ->group(mpi);
+  add_localize_options(cmd, args->localize, /*training=*/true);
+  cmd->add_option("--class-subset", args->classes,
+                  "IDX: train and validate on these classes only, relabelled 0..k-1 (e.g. 0-4)");
   cmd->callback([args] { run_train(*args); });
 }
 

@@ -1,0 +1,100 @@
+// svertka extract --model M --weights W --layer fc7 (--data PATH | --val-list FILE) --out FILE
+//                 [--split train|test] [--class-subset 5-9] [--model-classes K] [--batch B]
+// The activations of a blob for every image of a dataset, with the labels, streamed to FILE
+// (.safetensors, or .npy with FILE.labels.npy beside it), for `svertka svm` or NumPy.
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "commands.h"
+#include "data_options.h"
+#include "model_options.h"
+#include "progress.h"
+#include "svertka/data/class_subset.h"
+#include "svertka/error.h"
+#include "svertka/solver/trainer.h"
+#include "svertka/transfer/extract.h"
+
+namespace svertka::cli {
+namespace {
+
+struct ExtractArgs {
+  std::string model, weights, layer, data, out, split = "test", classes, mean = "channel";
+  int64_t batch = 256, model_classes = 0;
+  ImageDataArgs image;
+};
+
+void run_extract(const ExtractArgs& args) {
+  if (args.split != "train" && args.split != "test")
+    throw ParamError("--split expects train or test, got '" + args.split + "'");
+  const bool train = args.split == "train";
+  std::unique_ptr<BatchSource> data;
+  if (args.image.val_list.empty() && is_idx_folder(args.data)) {
+    IdxSplit split = load_idx_split(args.data, {}, parse_mean_subtraction(args.mean));
+    data = std::move(train ? split.train : split.test);
+  } else {
+    ImageDataArgs image = args.image;
+    if (train) image.train_list = image.val_list;
+    auto list = find_image_list(image, args.data, train, /*whole_if_flat=*/true);
+    if (!list) throw ParamError("extract needs --data or --val-list");
+    const int64_t crop = is_model_file(args.model) ? 224 : model_info(args.model).native_height;
+    data = std::make_unique<ImageBatchSource>(
+        std::move(*list), image_source_options(args.image, crop, false, args.mean));
+  }
+  if (!args.classes.empty())
+    data = std::make_unique<ClassSubsetSource>(std::move(data), parse_class_subset(args.classes));
+  ModelOptions options = model_options_for(*data, args.batch);
+  if (args.model_classes > 0) options.num_classes = args.model_classes;
+  ImportedModel model = resolve_model(args.model, options);
+  if (is_model_file(args.model)) model.spec = adapt_to_data(model.spec, model.logits, options);
+  Net net(model.spec, {.phase = Phase::kTest, .keep_blobs = {args.layer}});
+  if (!args.weights.empty()) {
+    load_model_weights(args.weights, model.spec, net);
+  } else if (!model.weights.empty()) {
+    for (const NamedTensor& w : model.weights) net.param(w.name).value.copy_from(w.tensor);
+  } else {
+    throw ParamError("--weights is required: " + args.model + " holds no weights");
+  }
+  if (!net.has_blob(args.layer))
+    throw NotFoundError("model '" + args.model + "' has no blob '" + args.layer + "'");
+  const Tensor& blob = net.blob(args.layer);
+  const int64_t dim = blob.numel() / blob.dim(0);
+  FeatureWriter out(args.out, data->size(), dim,
+                    {{"model", args.model}, {"layer", args.layer}, {"weights", args.weights}});
+  ProgressBar bar("extract");
+  const auto start = std::chrono::steady_clock::now();
+  extract_features(net, *data, args.layer, out, [&](int64_t done, int64_t total) {
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    bar.update(double(done) / double(total), double(done) / s, "img", "",
+               s / double(done) * double(total - done));
+  });
+  out.finish();
+  bar.finish();
+  fmt::print("{} samples x {} features of '{}' ({} classes) -> {}\n", data->size(), dim,
+             args.layer, data->num_classes(), args.out);
+}
+
+}  // namespace
+
+void add_extract_command(CLI::App& app) {
+  auto args = std::make_shared<ExtractArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("extract", "Activations of a blob for a whole dataset, to a feature file");
+  cmd->add_option("--model", args->model, "Model name, or a .prototxt or .onnx file")->required();
+  cmd->add_option("--weights", args->weights, "Weights: .safetensors or .caffemodel");
+  cmd->add_option("--layer", args->layer, "Blob to extract (e.g. fc7, fc4)")->required();
+  cmd->add_option("--data", args->data, "IDX folder or image root");
+  cmd->add_option("--out", args->out, "Feature file: .safetensors or .npy")->required();
+  cmd->add_option("--split", args->split, "IDX / image root split: train or test (val)")
+      ->capture_default_str();
+  cmd->add_option("--class-subset", args->classes,
+                  "Only these classes, relabelled 0..k-1 (e.g. 5-9); --classes is the class list");
+  cmd->add_option("--model-classes", args->model_classes,
+                  "Classes of the model's classifier (default: the dataset's)");
+  cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
+  cmd->add_option("--mean", args->mean, "Mean subtracted, as in training")->capture_default_str();
+  add_image_data_options(cmd, args->image, /*training=*/false);
+  cmd->callback([args] { run_extract(*args); });
+}
+
+}  // namespace svertka::cli
