@@ -50,15 +50,9 @@ LoadedMembers load_members(const EvalArgs& args, const ModelOptions& options) {
     ImportedModel model = resolve_model(model_name, options);
     if (is_model_file(model_name)) model.spec = adapt_to_data(model.spec, model.logits, options);
     auto net = std::make_unique<Net>(model.spec, NetOptions{.phase = Phase::kTest});
-    std::string label = model_name;
-    if (!args.weights.empty()) {
-      load_model_weights(args.weights[i], model.spec, *net);
-      label = args.weights[i];
-    } else if (!model.weights.empty()) {
-      for (const NamedTensor& w : model.weights) net->param(w.name).value.copy_from(w.tensor);
-    } else {
-      throw ParamError("--weights is required: " + model_name + " holds no weights");
-    }
+    const std::string weights = args.weights.empty() ? "" : args.weights[i];
+    load_trained_weights(weights, model, model_name, *net);
+    const std::string label = weights.empty() ? model_name : weights;
     loaded.members.push_back({label, model.spec, net.get(), model.logits});
     loaded.nets.push_back(std::move(net));
   }
@@ -80,7 +74,7 @@ void run_eval(const EvalArgs& args) {
   } else {
     auto list = find_image_list(args.image, args.data, /*train=*/false, /*whole_if_flat=*/true);
     if (!list) throw ParamError("eval needs --data or --val-list");
-    const int64_t crop = is_model_file(first_model) ? 224 : model_info(first_model).native_height;
+    const int64_t crop = default_crop(first_model);
     auto source = std::make_unique<ImageBatchSource>(
         std::move(*list), image_source_options(args.image, crop, false, args.mean));
     images = source.get();

@@ -37,7 +37,7 @@ void run_extract(const ExtractArgs& args) {
     if (train) image.train_list = image.val_list;
     auto list = find_image_list(image, args.data, train, /*whole_if_flat=*/true);
     if (!list) throw ParamError("extract needs --data or --val-list");
-    const int64_t crop = is_model_file(args.model) ? 224 : model_info(args.model).native_height;
+    const int64_t crop = default_crop(args.model);
     data = std::make_unique<ImageBatchSource>(
         std::move(*list), image_source_options(args.image, crop, false, args.mean));
   }
@@ -48,13 +48,7 @@ void run_extract(const ExtractArgs& args) {
   ImportedModel model = resolve_model(args.model, options);
   if (is_model_file(args.model)) model.spec = adapt_to_data(model.spec, model.logits, options);
   Net net(model.spec, {.phase = Phase::kTest, .keep_blobs = {args.layer}});
-  if (!args.weights.empty()) {
-    load_model_weights(args.weights, model.spec, net);
-  } else if (!model.weights.empty()) {
-    for (const NamedTensor& w : model.weights) net.param(w.name).value.copy_from(w.tensor);
-  } else {
-    throw ParamError("--weights is required: " + args.model + " holds no weights");
-  }
+  load_trained_weights(args.weights, model, args.model, net);
   if (!net.has_blob(args.layer))
     throw NotFoundError("model '" + args.model + "' has no blob '" + args.layer + "'");
   const Tensor& blob = net.blob(args.layer);

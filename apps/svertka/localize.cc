@@ -29,10 +29,6 @@ std::unique_ptr<BoxBatchSource> box_source(const std::string& list, const std::s
                                           image_source_options(image, crop, mirror, mean));
 }
 
-int64_t default_crop(const std::string& model) {
-  return is_model_file(model) ? 224 : model_info(model).native_height;
-}
-
 void print_counts(const std::string& what, const LocalizationCounts& c) {
   fmt::print(
       "{}{} images: localisation error top-1 {:.2f}%  top-5 {:.2f}%  mean IoU {:.3f}\n", what,

@@ -96,4 +96,16 @@ void load_model_weights(const std::string& path, const NetSpec& spec, Net& net) 
     net.param(w.name).value.copy_from(w.tensor);
 }
 
+int64_t default_crop(const std::string& model) {
+  return is_model_file(model) ? 224 : model_info(model).native_height;
+}
+
+void load_trained_weights(const std::string& path, const ImportedModel& model,
+                          const std::string& model_name, Net& net) {
+  if (!path.empty()) return load_model_weights(path, model.spec, net);
+  if (model.weights.empty())
+    throw ParamError("--weights is required: " + model_name + " holds no weights");
+  for (const NamedTensor& w : model.weights) net.param(w.name).value.copy_from(w.tensor);
+}
+
 }  // namespace svertka::cli

@@ -32,4 +32,13 @@ NetSpec adapt_to_data(NetSpec spec, const std::string& logits, const ModelOption
 // checkpoint).
 void load_model_weights(const std::string& path, const NetSpec& spec, Net& net);
 
+// The crop an image dataset gives `model`: its native size, or 224 for a net file (--crop
+// overrides either).
+int64_t default_crop(const std::string& model);
+
+// The trained weights of `model_name` into `net`: from `path` when given, else the ones the model
+// file holds (ONNX); ParamError when there are none.
+void load_trained_weights(const std::string& path, const ImportedModel& model,
+                          const std::string& model_name, Net& net);
+
 }  // namespace svertka::cli

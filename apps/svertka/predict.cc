@@ -33,7 +33,7 @@ void run_predict(const PredictArgs& args) {
                                                   : 1000;
   list.source = "the command line";
   for (const std::string& path : args.images) list.entries.push_back({path, 0, "the command line"});
-  const int64_t crop = is_model_file(args.model) ? 224 : model_info(args.model).native_height;
+  const int64_t crop = default_crop(args.model);
   const ImageBatchSource source(std::move(list),
                                 image_source_options(args.image, crop, false, args.mean));
   const ImageViewSource views(source);
@@ -43,13 +43,7 @@ void run_predict(const PredictArgs& args) {
   ImportedModel model = resolve_model(args.model, options);
   if (is_model_file(args.model)) model.spec = adapt_to_data(model.spec, model.logits, options);
   Net net(model.spec, {.phase = Phase::kTest});
-  if (!args.weights.empty()) {
-    load_model_weights(args.weights, model.spec, net);
-  } else if (!model.weights.empty()) {
-    for (const NamedTensor& w : model.weights) net.param(w.name).value.copy_from(w.tensor);
-  } else {
-    throw ParamError("--weights is required: " + args.model + " holds no weights");
-  }
+  load_trained_weights(args.weights, model, args.model, net);
   const EvaluationResult result = evaluate_ensemble(
       {{args.model, model.spec, &net, model.logits}}, views,
       {.policy = parse_crop_policy(args.crops), .scales = args.scales});

@@ -101,9 +101,7 @@ TrainData load_train_data(const TrainArgs& args) {
       return d;
     }
   }
-  // A net file has no native size: its crop comes from --crop (or the default 224).
-  const int64_t crop =
-      is_model_file(args.config.model) ? 224 : model_info(args.config.model).native_height;
+  const int64_t crop = default_crop(args.config.model);
   const ImageSourceOptions options = image_source_options(args.image, crop, args.mirror, args.mean);
   auto train_list = find_image_list(args.image, args.data, /*train=*/true, false);
   if (!train_list)
