@@ -73,12 +73,16 @@ class Net {
   // Indices into params() of layer i's parameters.
   const std::vector<int>& layer_params(int i) const;
 
-  // The current value of a blob (after in-place layers, the last version of that name).
+  // The current value of a blob (after in-place layers, the last version of that name), plain.
+  // A blob the net keeps channel-blocked is converted into a copy at the call, so read it again
+  // after the next forward rather than keep the reference.
   const Tensor& blob(const std::string& name) const;
   bool has_blob(const std::string& name) const;
   // The gradient of a blob from the last backward(); NotFoundError if it has none. Gradient buffers
   // are reused during backward, so only blobs named in NetOptions::keep_blobs keep theirs.
   const Tensor& blob_grad(const std::string& name) const;
+  // The layout the net keeps a blob (and its gradient) in between layers; see blob_layout.h.
+  BlobLayout blob_layout(const std::string& name) const;
 
   std::vector<Parameter>& params() { return params_; }
   const std::vector<Parameter>& params() const { return params_; }
@@ -108,7 +112,9 @@ class Net {
 
  private:
   void compile(const NetSpec& spec);
+  void choose_layouts();
   void plan_memory();
+  int latest(const std::string& name) const;  // index into blobs_; NotFoundError if unknown
 
   std::string name_;
   NetOptions options_;
@@ -120,6 +126,7 @@ class Net {
   std::vector<LayerInfo> layer_infos_;
   std::vector<Tensor> accumulation_scratch_;  // per bottom position
   int64_t activation_bytes_ = 0, unplanned_activation_bytes_ = 0;
+  mutable std::map<std::pair<int, bool>, Tensor> plain_copies_;  // (blob, gradient?) -> copy
 };
 
 }  // namespace svertka

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "svertka/blob_layout.h"
 #include "svertka/tensor.h"
 
 namespace svertka {
@@ -53,6 +54,13 @@ class BasicKernel {
   virtual ~BasicKernel() = default;
   virtual void forward(const ForwardArgs<T>& args) = 0;
   virtual void backward(const BackwardArgs<T>& args) = 0;
+
+  // Which blob layouts this kernel handles (see blob_layout.h); the Net asks before the first call.
+  virtual LayoutSupport layout_support() const { return LayoutSupport::kPlainOnly; }
+  // The layouts of the inputs and outputs, given once before the first call where one is not
+  // plain, and only as layout_support() allows.
+  virtual void set_layouts(const std::vector<BlobLayout>& /*inputs*/,
+                           const std::vector<BlobLayout>& /*outputs*/) {}
 };
 using Kernel = BasicKernel<float>;
 

@@ -54,6 +54,7 @@ namespace {
 
 Net::Net(const NetSpec& spec, const NetOptions& options) : name_(spec.name), options_(options) {
   compile(spec);
+  choose_layouts();
   plan_memory();
 }
 
@@ -253,11 +254,20 @@ bool Net::layer_runs_backward(int i) const {
   return layers_.at(static_cast<size_t>(i))->runs_backward;
 }
 
-const Tensor& Net::blob(const std::string& name) const {
+int Net::latest(const std::string& name) const {
   auto it = latest_version_.find(name);
   if (it == latest_version_.end())
     throw NotFoundError("net '" + name_ + "' has no blob '" + name + "'");
-  return blobs_[static_cast<size_t>(it->second)].data;
+  return it->second;
+}
+
+const Tensor& Net::blob(const std::string& name) const {
+  const int v = latest(name);
+  const Blob& blob = blobs_[static_cast<size_t>(v)];
+  if (blob.layout == BlobLayout::kPlain) return blob.data;
+  Tensor& copy = plain_copies_[{v, false}];
+  copy_to_plain(blob.data, copy);
+  return copy;
 }
 
 bool Net::has_blob(const std::string& name) const {
@@ -268,7 +278,15 @@ const Tensor& Net::blob_grad(const std::string& name) const {
   auto it = latest_version_.find(name);
   if (it == latest_version_.end() || !blobs_[static_cast<size_t>(it->second)].grad.defined())
     throw NotFoundError("net '" + name_ + "' computes no gradient for blob '" + name + "'");
-  return blobs_[static_cast<size_t>(it->second)].grad;
+  const Blob& blob = blobs_[static_cast<size_t>(it->second)];
+  if (blob.layout == BlobLayout::kPlain) return blob.grad;
+  Tensor& copy = plain_copies_[{it->second, true}];
+  copy_to_plain(blob.grad, copy);
+  return copy;
+}
+
+BlobLayout Net::blob_layout(const std::string& name) const {
+  return blobs_[static_cast<size_t>(latest(name))].layout;
 }
 
 Parameter& Net::param(const std::string& name) {

@@ -16,6 +16,7 @@ struct Net::Blob {
   // writes, the others accumulate.
   std::vector<std::pair<int, int>> grad_writers;
   bool needs_grad = false;  // a running layer reads it as a top gradient
+  BlobLayout layout = BlobLayout::kPlain;  // of data and grad alike
   Tensor data, grad;
 };
 

@@ -2,22 +2,41 @@
 
 namespace svertka::cpu_dnnl {
 
-Concat::Concat(const ConcatOp& op, const std::vector<Shape>& inputs) {
-  const ConcatGeometry g = op.geometry(inputs);
-  const auto y_desc = plain_desc(dims{g.outer, g.total, g.inner});
+Concat::Concat(const ConcatOp& op, const std::vector<Shape>& inputs)
+    : geometry_(op.geometry(inputs)), x_shapes_(inputs), y_shape_(op.output_shapes(inputs)[0]) {
+  const ConcatGeometry& g = geometry_;
+  const int64_t block = native_channel_block();
+  blockable_ = y_shape_.rank() == 4 && g.axis == 1;
+  for (size_t i = 0; i < g.sizes.size(); ++i)
+    blockable_ = blockable_ && g.sizes[i] % block == 0 && g.offsets[i] % block == 0;
   std::vector<dnnl::memory::desc> x_descs;
-  for (size_t i = 0; i < g.sizes.size(); ++i) {
-    const auto x_desc = plain_desc(dims{g.outer, g.sizes[i], g.inner});
-    const auto block_desc =
-        y_desc.submemory_desc({g.outer, g.sizes[i], g.inner}, {0, g.offsets[i], 0});
-    x_descs.push_back(x_desc);
-    x_.push_back(unbound_memory(x_desc));
-    dx_.push_back(unbound_memory(x_desc));
+  for (int64_t size : g.sizes) x_descs.push_back(plain_desc(dims{g.outer, size, g.inner}));
+  build(x_descs, plain_desc(dims{g.outer, g.total, g.inner}));
+}
+
+void Concat::build(const std::vector<dnnl::memory::desc>& x_descs,
+                   const dnnl::memory::desc& y_desc) {
+  x_.clear(), dx_.clear(), dy_block_.clear(), split_.clear();
+  for (size_t i = 0; i < x_descs.size(); ++i) {
+    dims block_dims = y_desc.dims(), offsets(block_dims.size(), 0);
+    block_dims[1] = geometry_.sizes[i];
+    offsets[1] = geometry_.offsets[i];
+    const auto block_desc = y_desc.submemory_desc(block_dims, offsets);
+    x_.push_back(unbound_memory(x_descs[i]));
+    dx_.push_back(unbound_memory(x_descs[i]));
     dy_block_.push_back(unbound_memory(block_desc));
-    split_.emplace_back(dnnl::reorder::primitive_desc(engine(), block_desc, engine(), x_desc));
+    split_.emplace_back(dnnl::reorder::primitive_desc(engine(), block_desc, engine(), x_descs[i]));
   }
   forward_ = dnnl::concat(dnnl::concat::primitive_desc(y_desc, 1, x_descs, engine()));
   y_ = unbound_memory(y_desc);
+}
+
+void Concat::set_layouts(const std::vector<BlobLayout>& inputs,
+                         const std::vector<BlobLayout>& outputs) {
+  std::vector<dnnl::memory::desc> x_descs;
+  for (size_t i = 0; i < x_shapes_.size(); ++i)
+    x_descs.push_back(blob_desc(x_shapes_[i], inputs.at(i)));
+  build(x_descs, blob_desc(y_shape_, outputs.at(0)));
 }
 
 void Concat::forward(const ForwardArgs<float>& args) {

@@ -17,6 +17,8 @@ bool prefers_winograd(const ConvParams& p, const ConvGeometry& g) {
 
 Conv::Conv(const ConvOp& op, const std::vector<Shape>& inputs) : bias_(op.params().bias) {
   const ConvGeometry g = op.geometry(inputs.at(0));
+  x_shape_ = inputs.at(0);
+  y_shape_ = op.output_shapes(inputs)[0];
   w_shape_ = op.param_shapes(inputs)[0];
   g_o_ = g.o;
   const auto x_desc = plain_desc(dims{g.n, g.c, g.h, g.w});
@@ -52,43 +54,51 @@ Conv::Conv(const ConvOp& op, const std::vector<Shape>& inputs) : bias_(op.params
         shared_scratchpad(), engine(), hint);
   };
 
-  dnnl::convolution_forward::primitive_desc forward_pd;
-  dnnl::convolution_backward_data::primitive_desc backward_data_pd;
-  dnnl::convolution_backward_weights::primitive_desc backward_weights_pd;
   winograd_ = prefers_winograd(op.params(), g);
   if (winograd_) {
     try {
       const auto algorithm = dnnl::algorithm::convolution_winograd;
-      forward_pd = make_forward(algorithm);
-      backward_data_pd = make_backward_data(algorithm, forward_pd);
-      backward_weights_pd = make_backward_weights(algorithm, forward_pd);
+      forward_pd_ = make_forward(algorithm);
+      backward_data_pd_ = make_backward_data(algorithm, forward_pd_);
+      backward_weights_pd_ = make_backward_weights(algorithm, forward_pd_);
     } catch (const dnnl::error&) {
       winograd_ = false;  // this CPU or shape has no Winograd implementation
     }
   }
   if (!winograd_) {
     const auto algorithm = dnnl::algorithm::convolution_direct;
-    forward_pd = make_forward(algorithm);
-    backward_data_pd = make_backward_data(algorithm, forward_pd);
-    backward_weights_pd = make_backward_weights(algorithm, forward_pd);
+    forward_pd_ = make_forward(algorithm);
+    backward_data_pd_ = make_backward_data(algorithm, forward_pd_);
+    backward_weights_pd_ = make_backward_weights(algorithm, forward_pd_);
   }
 
-  forward_ = dnnl::convolution_forward(forward_pd);
-  backward_data_ = dnnl::convolution_backward_data(backward_data_pd);
-  backward_weights_ = dnnl::convolution_backward_weights(backward_weights_pd);
+  forward_ = dnnl::convolution_forward(forward_pd_);
+  backward_data_ = dnnl::convolution_backward_data(backward_data_pd_);
+  backward_weights_ = dnnl::convolution_backward_weights(backward_weights_pd_);
   using enum ScratchSlot;
-  x_ = LayoutBridge(x_desc, forward_pd.src_desc(), kSource);
-  w_ = LayoutBridge(w_desc, forward_pd.weights_desc(), kWeights);
-  y_ = LayoutBridge(y_desc, forward_pd.dst_desc(), kDestination);
-  dy_data_ = LayoutBridge(y_desc, backward_data_pd.diff_dst_desc(), kDestination);
-  w_data_ = LayoutBridge(w_desc, backward_data_pd.weights_desc(), kWeights);
-  dx_ = LayoutBridge(x_desc, backward_data_pd.diff_src_desc(), kSource);
-  // The weights pass runs after dx and w of the data pass are done with their slots.
-  x_weights_ = LayoutBridge(x_desc, backward_weights_pd.src_desc(), kSource);
-  dy_weights_ = LayoutBridge(y_desc, backward_weights_pd.diff_dst_desc(), kDestination);
-  dw_ = LayoutBridge(w_desc, backward_weights_pd.diff_weights_desc(), kWeights);
-  weights_pass_reuses_dy_ = backward_weights_pd.diff_dst_desc() == backward_data_pd.diff_dst_desc();
+  w_ = LayoutBridge(w_desc, forward_pd_.weights_desc(), kWeights);
+  w_data_ = LayoutBridge(w_desc, backward_data_pd_.weights_desc(), kWeights);
+  dw_ = LayoutBridge(w_desc, backward_weights_pd_.diff_weights_desc(), kWeights);
+  connect(x_desc, y_desc);
   if (bias_) b_ = unbound_memory(b_desc), db_ = unbound_memory(b_desc);
+}
+
+void Conv::connect(const dnnl::memory::desc& x_held, const dnnl::memory::desc& y_held) {
+  using enum ScratchSlot;
+  x_ = LayoutBridge(x_held, forward_pd_.src_desc(), kSource);
+  y_ = LayoutBridge(y_held, forward_pd_.dst_desc(), kDestination);
+  dy_data_ = LayoutBridge(y_held, backward_data_pd_.diff_dst_desc(), kDestination);
+  dx_ = LayoutBridge(x_held, backward_data_pd_.diff_src_desc(), kSource);
+  // The weights pass runs after dx and w of the data pass are done with their slots.
+  x_weights_ = LayoutBridge(x_held, backward_weights_pd_.src_desc(), kSource);
+  dy_weights_ = LayoutBridge(y_held, backward_weights_pd_.diff_dst_desc(), kDestination);
+  weights_pass_reuses_dy_ =
+      backward_weights_pd_.diff_dst_desc() == backward_data_pd_.diff_dst_desc();
+}
+
+void Conv::set_layouts(const std::vector<BlobLayout>& inputs,
+                       const std::vector<BlobLayout>& outputs) {
+  connect(blob_desc(x_shape_, inputs.at(0)), blob_desc(y_shape_, outputs.at(0)));
 }
 
 void Conv::forward(const ForwardArgs<float>& args) {
@@ -100,7 +110,7 @@ void Conv::forward(const ForwardArgs<float>& args) {
     arguments[DNNL_ARG_BIAS] = b_;
   }
   execute(forward_, arguments);
-  y_.to_plain();
+  y_.to_held();
 }
 
 // Conversions live in shared scratch, so backward converts x and w again rather than keep a
@@ -113,7 +123,7 @@ void Conv::backward(const BackwardArgs<float>& args) {
         {{DNNL_ARG_DIFF_DST, dy_data_.to_wanted(*args.output_grads[0])},
          {DNNL_ARG_WEIGHTS, w_data_.to_wanted(*args.params[0])},
          {DNNL_ARG_DIFF_SRC, dx_.output(*args.input_grads[0])}});
-    dx_.to_plain();
+    dx_.to_held();
   }
   Tensor* dw = args.param_grads.empty() ? nullptr : args.param_grads[0];
   Tensor* db = bias_ && args.param_grads.size() > 1 ? args.param_grads[1] : nullptr;
@@ -132,7 +142,7 @@ void Conv::backward(const BackwardArgs<float>& args) {
     arguments[DNNL_ARG_DIFF_BIAS] = db_;
   }
   execute(backward_weights_, arguments);
-  dw_.to_plain();
+  dw_.to_held();
 }
 
 }  // namespace svertka::cpu_dnnl

@@ -1,7 +1,8 @@
 // oneDNN convolution: primitives for forward, backward-data and backward-weights, created once
 // per input shape, direct or Winograd (ConvAlgorithm). They pick their own memory layouts (oneDNN's
-// blocked nChw16c and blocked weights run its fastest kernels); tensors are converted at the
-// kernel's edges by LayoutBridges into scratch shared by all layers.
+// blocked nChw16c and blocked weights run its fastest kernels); tensors held in another layout are
+// converted at the kernel's edges by LayoutBridges into scratch shared by all layers. The net keeps
+// most activations blocked (blob_layout.h), so mostly only the weights are converted.
 #pragma once
 
 #include "backends/cpu_dnnl/dnnl_common.h"
@@ -17,8 +18,17 @@ class Conv final : public Kernel {
   bool uses_winograd() const { return winograd_; }
   void forward(const ForwardArgs<float>& args) override;
   void backward(const BackwardArgs<float>& args) override;
+  LayoutSupport layout_support() const override { return LayoutSupport::kAny; }
+  void set_layouts(const std::vector<BlobLayout>& inputs,
+                   const std::vector<BlobLayout>& outputs) override;
 
  private:
+  // Bridges from x and y as held (and their gradients alike) to what the primitives want.
+  void connect(const dnnl::memory::desc& x_held, const dnnl::memory::desc& y_held);
+
+  dnnl::convolution_forward::primitive_desc forward_pd_;
+  dnnl::convolution_backward_data::primitive_desc backward_data_pd_;
+  dnnl::convolution_backward_weights::primitive_desc backward_weights_pd_;
   bool bias_;
   bool winograd_ = false;
   dnnl::convolution_forward forward_;
@@ -29,7 +39,7 @@ class Conv final : public Kernel {
   LayoutBridge x_weights_, dy_weights_, dw_;  // backward weights
   bool weights_pass_reuses_dy_ = false;
   dnnl::memory b_, db_;
-  Shape w_shape_;
+  Shape x_shape_, y_shape_, w_shape_;
   int64_t g_o_ = 0;
   Tensor scratch_dw_, scratch_db_;  // for a gradient the caller did not ask for
 };

@@ -24,6 +24,19 @@ dnnl::memory::desc plain_desc(const Shape& shape) {
   return plain_desc(shape.dims());
 }
 
+int native_channel_block() {
+  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  static const int block = (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core ? 16 : 8;
+  return block;
+}
+
+dnnl::memory::desc blob_desc(const Shape& shape, BlobLayout layout) {
+  if (layout == BlobLayout::kPlain) return plain_desc(shape);
+  if (shape.rank() != 4) throw BackendError("a channel-blocked blob must be 4-D, not " + shape.str());
+  const tag blocked = native_channel_block() == 16 ? tag::nChw16c : tag::nChw8c;
+  return dnnl::memory::desc(shape.dims(), dnnl::memory::data_type::f32, blocked);
+}
+
 dnnl::memory unbound_memory(const dnnl::memory::desc& desc) {
   return dnnl::memory(desc, engine(), DNNL_MEMORY_NONE);
 }
@@ -40,13 +53,13 @@ void* scratch_buffer(ScratchSlot slot, size_t bytes) {
   return buffer.data();
 }
 
-LayoutBridge::LayoutBridge(const dnnl::memory::desc& plain, const dnnl::memory::desc& wanted,
+LayoutBridge::LayoutBridge(const dnnl::memory::desc& held, const dnnl::memory::desc& wanted,
                            ScratchSlot slot)
-    : converts_(plain != wanted), slot_(slot), plain_(unbound_memory(plain)) {
+    : converts_(held != wanted), slot_(slot), held_(unbound_memory(held)) {
   if (!converts_) return;
   wanted_ = unbound_memory(wanted);
-  into_wanted_ = dnnl::reorder(plain_, wanted_);
-  into_plain_ = dnnl::reorder(wanted_, plain_);
+  into_wanted_ = dnnl::reorder(held_, wanted_);
+  into_held_ = dnnl::reorder(wanted_, held_);
 }
 
 void LayoutBridge::bind_scratch() {
@@ -54,22 +67,22 @@ void LayoutBridge::bind_scratch() {
 }
 
 const dnnl::memory& LayoutBridge::to_wanted(const Tensor& tensor) {
-  bind(plain_, tensor);
-  if (!converts_) return plain_;
+  bind(held_, tensor);
+  if (!converts_) return held_;
   bind_scratch();
-  execute(into_wanted_, {{DNNL_ARG_FROM, plain_}, {DNNL_ARG_TO, wanted_}});
+  execute(into_wanted_, {{DNNL_ARG_FROM, held_}, {DNNL_ARG_TO, wanted_}});
   return wanted_;
 }
 
 const dnnl::memory& LayoutBridge::output(Tensor& tensor) {
-  bind(plain_, tensor);
-  if (!converts_) return plain_;
+  bind(held_, tensor);
+  if (!converts_) return held_;
   bind_scratch();
   return wanted_;
 }
 
-void LayoutBridge::to_plain() {
-  if (converts_) execute(into_plain_, {{DNNL_ARG_FROM, wanted_}, {DNNL_ARG_TO, plain_}});
+void LayoutBridge::to_held() {
+  if (converts_) execute(into_held_, {{DNNL_ARG_FROM, wanted_}, {DNNL_ARG_TO, held_}});
 }
 
 dnnl::primitive_attr shared_scratchpad() {

@@ -5,6 +5,7 @@
 #include <dnnl.hpp>
 #include <unordered_map>
 
+#include "svertka/blob_layout.h"
 #include "svertka/tensor.h"
 
 namespace svertka::cpu_dnnl {
@@ -18,6 +19,12 @@ dnnl::stream& stream();
 // A plain row-major f32 descriptor for these dims (nchw for 4-D, nc for 2-D, x for 1-D, ...).
 dnnl::memory::desc plain_desc(const dims& d);
 dnnl::memory::desc plain_desc(const Shape& shape);
+
+// How a blob of `shape` in `layout` lies in memory (blob_layout.h): plain_desc, or nChw16c /
+// nChw8c for kChannelBlocked.
+dnnl::memory::desc blob_desc(const Shape& shape, BlobLayout layout);
+// The channel block oneDNN's fastest kernels use on this CPU: 16 with AVX-512, else 8.
+int native_channel_block();
 
 // A memory object over desc with no buffer yet; bind() points it at a tensor before each execute.
 dnnl::memory unbound_memory(const dnnl::memory::desc& desc);
@@ -39,31 +46,32 @@ inline Tensor& scratch_for(Tensor& tensor, const Shape& shape) {
 enum class ScratchSlot { kSource, kWeights, kDestination, kExtra, kScratchpad };
 void* scratch_buffer(ScratchSlot slot, size_t bytes);
 
-// A tensor as a primitive wants it. The tensor is plain (NCHW); a primitive created with "any"
-// layouts may want oneDNN's blocked one instead, and then the bridge converts into a scratch
-// buffer in that layout on the way in (to_wanted) or out of it (to_plain). With equal layouts both
-// are no-ops and the primitive works on the tensor itself.
+// A tensor as a primitive wants it. The tensor's layout (`held`: plain, or blocked where the Net
+// keeps it so) may differ from the one the primitive wants (a primitive created with "any" layouts
+// picks oneDNN's blocked one); then the bridge converts into a scratch buffer in the wanted layout
+// on the way in (to_wanted) or out of it (to_held). With equal layouts both are no-ops and the
+// primitive works on the tensor itself.
 class LayoutBridge {
  public:
   LayoutBridge() = default;
-  LayoutBridge(const dnnl::memory::desc& plain, const dnnl::memory::desc& wanted, ScratchSlot slot);
+  LayoutBridge(const dnnl::memory::desc& held, const dnnl::memory::desc& wanted, ScratchSlot slot);
 
   bool converts() const { return converts_; }
   // Binds `tensor` and returns the memory the primitive should read, converted if needed.
   const dnnl::memory& to_wanted(const Tensor& tensor);
-  // Binds `tensor` and returns the memory the primitive should write; call to_plain() afterwards.
+  // Binds `tensor` and returns the memory the primitive should write; call to_held() afterwards.
   const dnnl::memory& output(Tensor& tensor);
-  void to_plain();
+  void to_held();
   // The memory in the wanted layout as last filled, within the same kernel call.
-  const dnnl::memory& wanted() const { return converts_ ? wanted_ : plain_; }
+  const dnnl::memory& wanted() const { return converts_ ? wanted_ : held_; }
 
  private:
   void bind_scratch();
 
   bool converts_ = false;
   ScratchSlot slot_ = ScratchSlot::kExtra;
-  dnnl::memory plain_, wanted_;
-  dnnl::reorder into_wanted_, into_plain_;
+  dnnl::memory held_, wanted_;
+  dnnl::reorder into_wanted_, into_held_;
 };
 
 // Attributes for primitives whose working memory (oneDNN's "scratchpad") comes from the shared

@@ -1,7 +1,8 @@
-// oneDNN local response normalisation across channels. Inference runs on the plain NCHW tensors.
-// Training runs in oneDNN's blocked nChw16c layout, converting at the edges: oneDNN 2.6 has no
-// optimised NCHW backward (its reference one is ~10x slower than blocked backward plus the
-// conversions). The forward's workspace and blocked input are kept for backward.
+// oneDNN local response normalisation across channels. Training runs in the channel-blocked
+// layout: oneDNN 2.6 has no optimised NCHW backward (its reference one is ~10x slower than blocked
+// backward plus conversions). Inference runs in the layout x is held in. Tensors held in another
+// layout are converted at the edges; the net keeps LRN's neighbours blocked where it can
+// (blob_layout.h). The forward's workspace is kept for backward.
 #pragma once
 
 #include <string>
@@ -16,16 +17,23 @@ class Lrn final : public Kernel {
   Lrn(const LrnOp& op, const std::vector<Shape>& inputs);
   void forward(const ForwardArgs<float>& args) override;
   void backward(const BackwardArgs<float>& args) override;
+  LayoutSupport layout_support() const override { return LayoutSupport::kAny; }
+  void set_layouts(const std::vector<BlobLayout>& inputs,
+                   const std::vector<BlobLayout>& outputs) override;
 
  private:
+  void build(BlobLayout x_held, BlobLayout y_held);
+
   std::string label_;
+  LrnParams params_;
+  Shape shape_;
   bool uses_workspace_ = false;
-  bool forwarded_ = false;  // the workspace and the blocked input are valid
+  bool forwarded_ = false;  // the workspace is valid
   dnnl::lrn_forward inference_, forward_;
   dnnl::lrn_backward backward_;
-  dnnl::memory x_, y_, dx_, dy_;  // plain, bound to the tensors
-  dnnl::memory x_blocked_, y_blocked_, dx_blocked_, dy_blocked_, workspace_;  // owned
-  dnnl::reorder to_blocked_, to_plain_;
+  LayoutBridge x_test_, y_test_;  // inference
+  LayoutBridge x_, y_, dy_, dx_;  // training
+  dnnl::memory workspace_;
 };
 
 }  // namespace svertka::cpu_dnnl

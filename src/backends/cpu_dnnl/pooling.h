@@ -1,5 +1,6 @@
-// oneDNN pooling: forward and backward primitives created once per input shape. Max pooling keeps
-// the forward's workspace (the argmax) for backward.
+// oneDNN pooling: forward and backward primitives created once per input shape, on plain tensors,
+// or on channel-blocked ones where the net keeps either side blocked (the other side is then
+// converted at the edge). Max pooling keeps the forward's workspace (the argmax) for backward.
 #pragma once
 
 #include <memory>
@@ -16,16 +17,28 @@ class Pool final : public Kernel {
   Pool(const PoolOp& op, const std::vector<Shape>& inputs);
   void forward(const ForwardArgs<float>& args) override;
   void backward(const BackwardArgs<float>& args) override;
+  LayoutSupport layout_support() const override {
+    return fallback_ ? LayoutSupport::kPlainOnly : LayoutSupport::kAny;
+  }
+  void set_layouts(const std::vector<BlobLayout>& inputs,
+                   const std::vector<BlobLayout>& outputs) override;
 
  private:
+  // Primitives working in `work` layout on x and y held in the given layouts.
+  void build(BlobLayout work, BlobLayout x_held, BlobLayout y_held);
+
   // Set for the geometries oneDNN cannot express (see the constructor); then it does all the work.
   std::unique_ptr<cpu_ref::Pool<float>> fallback_;
   std::string label_;
   bool max_ = true;
+  dnnl::algorithm algorithm_;
+  Shape x_shape_, y_shape_;
+  dims strides_, kernel_, pad_l_, pad_r_;
   bool has_workspace_ = false;  // max pooling: valid after the first forward
   dnnl::pooling_forward forward_;
   dnnl::pooling_backward backward_;
-  dnnl::memory x_, y_, dx_, dy_, workspace_;
+  LayoutBridge x_, y_, dx_, dy_;
+  dnnl::memory workspace_;
 };
 
 }  // namespace svertka::cpu_dnnl

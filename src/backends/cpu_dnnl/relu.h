@@ -1,5 +1,6 @@
 // oneDNN ReLU: eltwise_relu_use_dst_for_bwd, whose backward reads y rather than x, so both passes
-// run in place. The tensor is described as 1-D (numel): elementwise, any rank is the same buffer.
+// run in place. The tensor is described as 1-D (numel): elementwise, any rank and layout is the
+// same buffer, so x and y only need to share a layout.
 #pragma once
 
 #include "backends/cpu_dnnl/dnnl_common.h"
@@ -12,6 +13,7 @@ class Relu final : public Kernel {
   Relu(const ReluOp& op, const std::vector<Shape>& inputs);
   void forward(const ForwardArgs<float>& args) override;
   void backward(const BackwardArgs<float>& args) override;
+  LayoutSupport layout_support() const override { return LayoutSupport::kSameAsInput; }
 
  private:
   dnnl::eltwise_forward forward_;
