@@ -272,6 +272,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--iter-size", c.iter_size, "Batches accumulated per update")
       ->capture_default_str();
   cmd->add_option("--max-iter", c.max_iterations, "Stop after this many updates (0: all epochs)");
+  cmd->add_option("--time-limit", c.time_limit_seconds,
+                  "Stop after the update that ends this many seconds into training (0: none)");
   cmd->add_option("--lr", args->lr, "Base learning rate")->capture_default_str();
   cmd->add_option("--schedule", args->schedule, "fixed | step | multistep | poly | plateau")
       ->capture_default_str();

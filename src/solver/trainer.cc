@@ -296,6 +296,12 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
                             done * double(samples_per_update) / std::max(elapsed, 1e-9), loss, lr,
                             elapsed / std::max(done, 1.0) * double(planned - state.iteration)});
       }
+      if (config.time_limit_seconds > 0) {  // rank 0's clock decides for every rank
+        const bool late = rank0 && seconds_since(start) >= config.time_limit_seconds;
+        double out_of_time[1] = {late ? 1.0 : 0.0};
+        if (ranks > 1) comm.sum(out_of_time);
+        if (out_of_time[0] > 0) planned = state.iteration;  // ends this epoch and the run
+      }
     }
     const bool epoch_complete = state.epoch_position + samples_per_update > train_data.size();
     EpochMetrics m;

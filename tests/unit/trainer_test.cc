@@ -95,6 +95,17 @@ TEST_F(TrainerTest, InterruptSavesACheckpointAndResumeMatchesAnUninterruptedRun)
   expect_bitwise_equal(weights(config("whole", 0).out_dir), weights(resumed.out_dir));
 }
 
+TEST_F(TrainerTest, TimeLimitStopsAfterTheUpdateThatReachesItAndSaves) {
+  omp_set_num_threads(1);
+  TrainConfig c = config("timed", 0);  // 3 epochs of 8 updates planned
+  c.time_limit_seconds = 1e-9;         // already reached when the first update ends
+  const TrainResult result = train(c, *train_, val_.get());
+  EXPECT_FALSE(result.interrupted);
+  EXPECT_EQ(result.state.iteration, 1);
+  EXPECT_EQ(result.last.iteration, 1);
+  EXPECT_TRUE(fs::exists(c.out_dir + "/weights.safetensors"));
+}
+
 TEST_F(TrainerTest, ReferenceBackendLossesDoNotDependOnThreadCount) {
   std::vector<double> losses[2];
   for (int threads : {1, 2}) {

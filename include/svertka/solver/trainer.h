@@ -43,6 +43,10 @@ struct TrainConfig {
   int64_t batch = 64;
   int64_t iter_size = 1;       // batches whose gradients are averaged into one update
   int64_t max_iterations = 0;  // stop after this many updates in total (0: all epochs)
+  // Stop after the first update that ends this many seconds after training started (validation
+  // included), then validate and save as at an epoch's end; 0: no limit. For comparisons at equal
+  // wall time.
+  double time_limit_seconds = 0;
   LrScheduleOptions schedule;
   SgdOptions sgd;
   uint64_t seed = 1;
