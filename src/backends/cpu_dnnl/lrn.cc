@@ -46,6 +46,15 @@ void Lrn::set_layouts(const std::vector<BlobLayout>& inputs,
 }
 
 void Lrn::forward(const ForwardArgs<float>& args) {
+  // oneDNN 2.6's blocked inference kernel runs at half the speed of its blocked training one.
+  if (args.phase == Phase::kTest && !x_.converts()) {
+    std::unordered_map<int, dnnl::memory> arguments{{DNNL_ARG_SRC, x_.to_wanted(*args.inputs[0])},
+                                                    {DNNL_ARG_DST, y_.output(*args.outputs[0])}};
+    if (uses_workspace_) arguments[DNNL_ARG_WORKSPACE] = workspace_;
+    execute(forward_, arguments);
+    y_.to_held();
+    return;
+  }
   if (args.phase == Phase::kTest) {
     execute(inference_, {{DNNL_ARG_SRC, x_test_.to_wanted(*args.inputs[0])},
                          {DNNL_ARG_DST, y_test_.output(*args.outputs[0])}});

@@ -1,6 +1,7 @@
 // oneDNN local response normalisation across channels. Training runs in the channel-blocked
 // layout: oneDNN 2.6 has no optimised NCHW backward (its reference one is ~10x slower than blocked
-// backward plus conversions). Inference runs in the layout x is held in. Tensors held in another
+// backward plus conversions). Inference runs in the layout x is held in (blocked: with the training
+// primitive, twice as fast as the inference one in oneDNN 2.6). Tensors held in another
 // layout are converted at the edges; the net keeps LRN's neighbours blocked where it can
 // (blob_layout.h). The forward's workspace is kept for backward.
 #pragma once
