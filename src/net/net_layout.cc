@@ -13,7 +13,8 @@ class Groups {
   explicit Groups(size_t n) : parent_(n) { std::iota(parent_.begin(), parent_.end(), 0); }
   int find(int v) {
     while (parent_[static_cast<size_t>(v)] != v)
-      v = parent_[static_cast<size_t>(v)] = parent_[static_cast<size_t>(parent_[static_cast<size_t>(v)])];
+      v = parent_[static_cast<size_t>(v)] =
+          parent_[static_cast<size_t>(parent_[static_cast<size_t>(v)])];
     return v;
   }
   void unite(int a, int b) { parent_[static_cast<size_t>(find(a))] = find(b); }

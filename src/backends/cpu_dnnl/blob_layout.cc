@@ -11,7 +11,8 @@ int channel_block(Backend backend) {
 
 void copy_to_plain(const Tensor& blocked, Tensor& plain) {
   if (!plain.defined() || plain.shape() != blocked.shape()) plain = Tensor(blocked.shape());
-  auto from = cpu_dnnl::unbound_memory(cpu_dnnl::blob_desc(blocked.shape(), BlobLayout::kChannelBlocked));
+  auto from =
+      cpu_dnnl::unbound_memory(cpu_dnnl::blob_desc(blocked.shape(), BlobLayout::kChannelBlocked));
   auto to = cpu_dnnl::unbound_memory(cpu_dnnl::plain_desc(plain.shape()));
   cpu_dnnl::bind(from, blocked);
   cpu_dnnl::bind(to, plain);

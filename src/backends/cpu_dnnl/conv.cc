@@ -8,9 +8,12 @@ namespace svertka::cpu_dnnl {
 bool prefers_winograd(const ConvParams& p, const ConvGeometry& g) {
   const bool applicable = g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.groups == 1;
   switch (p.algorithm) {
-    case ConvAlgorithm::kDirect: return false;
-    case ConvAlgorithm::kWinograd: return applicable;
-    case ConvAlgorithm::kAuto: return applicable && g.c >= 16 && g.o >= 16;
+    case ConvAlgorithm::kDirect:
+      return false;
+    case ConvAlgorithm::kWinograd:
+      return applicable;
+    case ConvAlgorithm::kAuto:
+      return applicable && g.c >= 16 && g.o >= 16;
   }
   return false;
 }
@@ -118,11 +121,9 @@ void Conv::forward(const ForwardArgs<float>& args) {
 void Conv::backward(const BackwardArgs<float>& args) {
   const bool data_pass = args.input_grads[0] != nullptr;
   if (data_pass) {
-    execute(
-        backward_data_,
-        {{DNNL_ARG_DIFF_DST, dy_data_.to_wanted(*args.output_grads[0])},
-         {DNNL_ARG_WEIGHTS, w_data_.to_wanted(*args.params[0])},
-         {DNNL_ARG_DIFF_SRC, dx_.output(*args.input_grads[0])}});
+    execute(backward_data_, {{DNNL_ARG_DIFF_DST, dy_data_.to_wanted(*args.output_grads[0])},
+                             {DNNL_ARG_WEIGHTS, w_data_.to_wanted(*args.params[0])},
+                             {DNNL_ARG_DIFF_SRC, dx_.output(*args.input_grads[0])}});
     dx_.to_held();
   }
   Tensor* dw = args.param_grads.empty() ? nullptr : args.param_grads[0];

@@ -32,7 +32,8 @@ int native_channel_block() {
 
 dnnl::memory::desc blob_desc(const Shape& shape, BlobLayout layout) {
   if (layout == BlobLayout::kPlain) return plain_desc(shape);
-  if (shape.rank() != 4) throw BackendError("a channel-blocked blob must be 4-D, not " + shape.str());
+  if (shape.rank() != 4)
+    throw BackendError("a channel-blocked blob must be 4-D, not " + shape.str());
   const tag blocked = native_channel_block() == 16 ? tag::nChw16c : tag::nChw8c;
   return dnnl::memory::desc(shape.dims(), dnnl::memory::data_type::f32, blocked);
 }
@@ -100,9 +101,8 @@ void execute(const dnnl::primitive& primitive,
     primitive.execute(stream(), arguments);
   } else {
     auto with_scratchpad = arguments;
-    with_scratchpad[DNNL_ARG_SCRATCHPAD] =
-        dnnl::memory(dnnl::memory::desc(*scratchpad), engine(),
-                     scratch_buffer(ScratchSlot::kScratchpad, bytes));
+    with_scratchpad[DNNL_ARG_SCRATCHPAD] = dnnl::memory(
+        dnnl::memory::desc(*scratchpad), engine(), scratch_buffer(ScratchSlot::kScratchpad, bytes));
     primitive.execute(stream(), with_scratchpad);
   }
   stream().wait();
