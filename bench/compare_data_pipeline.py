@@ -126,10 +126,18 @@ def cpu_name():
 
 
 def write_section(path, text):
+    """Replaces the section from SECTION up to the next "## " heading (or appends it); the
+    sections after it stay."""
     old = open(path).read() if os.path.exists(path) else ""
-    head = old.split(SECTION)[0].rstrip() + "\n\n" if SECTION in old else old.rstrip() + "\n\n"
+    if SECTION in old:
+        head, rest = old.split(SECTION, 1)
+        tail = rest[rest.index("\n## ") + 1:] if "\n## " in rest else ""
+    else:
+        head, tail = old, ""
+    head = head.rstrip() + "\n\n" if head.strip() else ""
+    body = text.rstrip() + "\n"
     with open(path + ".tmp", "w") as f:
-        f.write(head + text)
+        f.write(head + body + ("\n" + tail if tail else ""))
     os.replace(path + ".tmp", path)
 
 

@@ -31,6 +31,7 @@ void run_bench_data(BenchDataArgs& args) {
   const int64_t batch = std::min(args.batch, source.size());
   Tensor images(Shape{batch, 3, source.sample_shape()[1], source.sample_shape()[2]});
   Tensor labels(Shape{batch});
+  BatchBuffers buffers;  // as the trainer: each epoch's pipeline reuses the last one's batches
   int64_t done = 0;
   const auto start = std::chrono::steady_clock::now();
   for (int epoch = 0; epoch < args.epochs; ++epoch) {
@@ -39,7 +40,8 @@ void run_bench_data(BenchDataArgs& args) {
                             .prefetch = args.image.prefetch,
                             .augment = true,
                             .seed = args.seed,
-                            .epoch = uint64_t(epoch)});
+                            .epoch = uint64_t(epoch),
+                            .buffers = &buffers});
     for (int64_t b = 0; b < pipeline.batches(); ++b) {
       pipeline.next(images, labels);
       done += batch;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 
+#include "data/jpeg_decode.h"
 #include "svertka/error.h"
 
 namespace svertka {
@@ -63,6 +64,26 @@ bool has_jpeg_end(const std::vector<uint8_t>& b) {
   return false;
 }
 
+// PNGs, and the JPEGs decode_jpeg_bgr leaves to OpenCV; `factor` > 1 only for JPEGs.
+cv::Mat decode_with_opencv(const std::vector<uint8_t>& bytes, const std::string& path, int factor) {
+  const int flags = factor == 8   ? cv::IMREAD_REDUCED_COLOR_8
+                    : factor == 4 ? cv::IMREAD_REDUCED_COLOR_4
+                    : factor == 2 ? cv::IMREAD_REDUCED_COLOR_2
+                                  : cv::IMREAD_COLOR;
+  cv::Mat image;
+  try {
+    // The buffer is only read; OpenCV's signature wants a non-const Mat header.
+    const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
+                         const_cast<uint8_t*>(bytes.data()));
+    image = cv::imdecode(buffer, flags);
+  } catch (const cv::Exception& e) {
+    throw DataError("cannot decode image '" + path + "': " + e.what());
+  }
+  if (image.empty() || image.type() != CV_8UC3)
+    throw DataError("cannot decode image '" + path + "': the data is corrupt");
+  return image;
+}
+
 }  // namespace
 
 std::optional<ImageSize> peek_image_size(const std::vector<uint8_t>& bytes) {
@@ -93,35 +114,19 @@ int reduction_factor(ImageSize size, int64_t min_height, int64_t min_width) {
 cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& path,
                      int64_t min_height, int64_t min_width) {
   if (bytes.empty()) throw DataError("cannot decode image '" + path + "': the file is empty");
-  int flags = cv::IMREAD_COLOR;
+  int factor = 1;
   if (is_jpeg(bytes)) {
     if (!has_jpeg_end(bytes))
       throw DataError("cannot decode image '" + path +
                       "': the JPEG has no end-of-image marker (the file is truncated)");
     const auto size = peek_image_size(bytes);
-    if (size && (min_height > 0 || min_width > 0)) {
-      switch (reduction_factor(*size, min_height, min_width)) {
-        case 8: flags = cv::IMREAD_REDUCED_COLOR_8; break;
-        case 4: flags = cv::IMREAD_REDUCED_COLOR_4; break;
-        case 2: flags = cv::IMREAD_REDUCED_COLOR_2; break;
-        default: break;
-      }
-    }
+    if (size && (min_height > 0 || min_width > 0))
+      factor = reduction_factor(*size, min_height, min_width);
+    if (std::optional<cv::Mat> image = decode_jpeg_bgr(bytes, path, factor)) return *image;
   } else if (!is_png(bytes)) {
     throw DataError("cannot decode image '" + path + "': not a JPEG or PNG file");
   }
-  cv::Mat image;
-  try {
-    // The buffer is only read; OpenCV's signature wants a non-const Mat header.
-    const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
-                         const_cast<uint8_t*>(bytes.data()));
-    image = cv::imdecode(buffer, flags);
-  } catch (const cv::Exception& e) {
-    throw DataError("cannot decode image '" + path + "': " + e.what());
-  }
-  if (image.empty() || image.type() != CV_8UC3)
-    throw DataError("cannot decode image '" + path + "': the data is corrupt");
-  return image;
+  return decode_with_opencv(bytes, path, factor);
 }
 
 }  // namespace svertka

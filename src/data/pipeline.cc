@@ -10,7 +10,11 @@ namespace svertka {
 
 BatchPipeline::BatchPipeline(const BatchSource& source, std::vector<int64_t> indices,
                              int64_t batch, PipelineOptions options)
-    : source_(source), indices_(std::move(indices)), batch_(batch), options_(options) {
+    : source_(source),
+      indices_(std::move(indices)),
+      batch_(batch),
+      options_(options),
+      buffers_(options.buffers ? *options.buffers : own_buffers_) {
   if (batch <= 0 || options.prefetch <= 0 || options.workers < 0)
     throw ParamError("data pipeline: batch (" + std::to_string(batch) + ") and prefetch (" +
                      std::to_string(options.prefetch) + ") must be positive and workers (" +
@@ -26,6 +30,7 @@ BatchPipeline::~BatchPipeline() {
   }
   consumed_.notify_all();
   for (std::thread& t : threads_) t.join();
+  for (auto& [b, slot] : ready_) buffers_.give_back(std::move(slot.batch));
 }
 
 std::span<const int64_t> BatchPipeline::batch_indices(int64_t b) const {
@@ -38,7 +43,6 @@ void BatchPipeline::work() {
   const Shape sample = source_.sample_shape();
   const Shape images_shape{batch_, sample[0], sample[1], sample[2]}, labels_shape{batch_};
   for (;;) {
-    Slot slot;
     int64_t b = 0;
     {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -48,15 +52,11 @@ void BatchPipeline::work() {
       });
       if (stopping_) return;
       b = next_to_fill_++;
-      if (!free_.empty()) {
-        slot = std::move(free_.back());
-        free_.pop_back();
-      }
     }
-    if (!slot.images.defined()) slot = Slot{Tensor(images_shape), Tensor(labels_shape), nullptr};
+    Slot slot{buffers_.take(images_shape, labels_shape), nullptr};
     try {
-      source_.fill(batch_indices(b), options_.augment, options_.seed, options_.epoch, slot.images,
-                   slot.labels);
+      source_.fill(batch_indices(b), options_.augment, options_.seed, options_.epoch,
+                   slot.batch.images, slot.batch.labels);
     } catch (...) {
       slot.error = std::current_exception();
     }
@@ -87,16 +87,14 @@ void BatchPipeline::next(Tensor& images, Tensor& labels) {
     consumed_.notify_all();
     std::rethrow_exception(slot.error);
   }
-  if (images.shape() != slot.images.shape() || labels.shape() != slot.labels.shape())
+  const BatchBuffers::Batch& batch = slot.batch;
+  if (images.shape() != batch.images.shape() || labels.shape() != batch.labels.shape())
     throw ShapeError("data pipeline: tensors are " + images.shape().str() + " and " +
-                     labels.shape().str() + ", the batches " + slot.images.shape().str() +
-                     " and " + slot.labels.shape().str());
-  images.copy_from(slot.images);
-  labels.copy_from(slot.labels);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    free_.push_back(std::move(slot));
-  }
+                     labels.shape().str() + ", the batches " + batch.images.shape().str() +
+                     " and " + batch.labels.shape().str());
+  images.copy_from(batch.images);
+  labels.copy_from(batch.labels);
+  buffers_.give_back(std::move(slot.batch));
   consumed_.notify_all();
 }
 

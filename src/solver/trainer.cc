@@ -209,6 +209,7 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
   const int64_t start_iteration = state.iteration;
   Tensor& images = net.input("data");
   Tensor& labels = net.input("label");
+  BatchBuffers batch_buffers;  // each epoch's pipeline reuses the last one's prefetch batches
   while (state.iteration < planned && state.epoch < config.epochs) {
     const std::vector<int64_t> order =
         epoch_order(train_data.size(), config.seed, static_cast<uint64_t>(state.epoch));
@@ -223,7 +224,8 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
                             .prefetch = config.prefetch,
                             .augment = true,
                             .seed = config.seed,
-                            .epoch = static_cast<uint64_t>(state.epoch)});
+                            .epoch = static_cast<uint64_t>(state.epoch),
+                            .buffers = &batch_buffers});
     EpochTotals totals;
     while (state.epoch_position + samples_per_update <= train_data.size() &&
            state.iteration < planned) {

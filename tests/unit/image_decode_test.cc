@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "data/jpeg_decode.h"
 #include "image_test_helpers.h"
 #include "svertka/error.h"
 
@@ -46,6 +51,50 @@ const std::vector<uint8_t> kCmykJpeg = {
     0x2b, 0xf7, 0xf2, 0xbf, 0xbf, 0xca, 0x2b, 0xf8, 0x03, 0xa2, 0xbf, 0xff,
     0xd9
 };
+
+// A photo-like image: the position pattern plus noise, so that every DCT coefficient matters.
+cv::Mat noisy_image(int height, int width, int seed) {
+  cv::Mat image = pattern_image(height, width, seed), noise(height, width, CV_8UC3);
+  cv::theRNG().state = uint64_t(seed);
+  cv::randu(noise, 0, 64);
+  return image + noise;
+}
+
+cv::Mat opencv_decode(const std::vector<uint8_t>& bytes, int flags) {
+  return cv::imdecode(cv::Mat(1, int(bytes.size()), CV_8UC1, const_cast<uint8_t*>(bytes.data())),
+                      flags);
+}
+
+// `bytes` with an EXIF block (APP1) right after the start marker: a TIFF header in `order` ("II"
+// little-endian or "MM" big-endian) and one directory entry, the orientation tag.
+std::vector<uint8_t> with_exif_orientation(std::vector<uint8_t> bytes, char order,
+                                           int orientation) {
+  std::vector<uint8_t> tiff = {uint8_t(order), uint8_t(order)};
+  auto put = [&](uint32_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i)
+      tiff.push_back(uint8_t(value >> 8 * (order == 'I' ? i : bytes - 1 - i)));
+  };
+  put(42, 2), put(8, 4);  // the directory starts at offset 8
+  put(1, 2);              // one entry: tag, type SHORT, count 1, value (padded to 4 bytes)
+  put(0x0112, 2), put(3, 2), put(1, 4), put(uint32_t(orientation), 2), put(0, 2);
+  put(0, 4);  // no next directory
+  std::vector<uint8_t> app1 = {0xFF, 0xE1, 0, 0, 'E', 'x', 'i', 'f', 0, 0};
+  app1.insert(app1.end(), tiff.begin(), tiff.end());
+  app1[2] = uint8_t((app1.size() - 2) >> 8), app1[3] = uint8_t(app1.size() - 2);
+  bytes.insert(bytes.begin() + 2, app1.begin(), app1.end());
+  return bytes;
+}
+
+void expect_error_naming(const std::function<void()>& decode, const std::string& path,
+                         const std::string& reason = "") {
+  try {
+    decode();
+    ADD_FAILURE() << path << " decoded";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
+  }
+}
 
 TEST(ImageDecode, PeeksJpegAndPngSizesWithoutDecoding) {
   const cv::Mat image = pattern_image(37, 53, 1);
@@ -98,6 +147,55 @@ TEST(ImageDecode, CmykJpegBecomesBgr) {
   EXPECT_GT(yellow[2], 200);
 }
 
+TEST(ImageDecode, CmykJpegIsLeftToOpenCv) {
+  EXPECT_FALSE(decode_jpeg_bgr(kCmykJpeg, "cmyk.jpg", 1).has_value());
+  EXPECT_EQ(cv::norm(decode_image(kCmykJpeg, "cmyk.jpg"),
+                     opencv_decode(kCmykJpeg, cv::IMREAD_COLOR), cv::NORM_INF),
+            0);
+}
+
+// The same libjpeg with the same settings underneath: not close, identical.
+TEST(ImageDecode, JpegGivesOpenCvsPixelsAtEveryReduction) {
+  const cv::Mat colour = noisy_image(601, 1103, 3);
+  cv::Mat grey;
+  cv::cvtColor(colour, grey, cv::COLOR_BGR2GRAY);
+  const std::vector<std::pair<int, int>> reductions = {{0, cv::IMREAD_COLOR},
+                                                       {300, cv::IMREAD_REDUCED_COLOR_2},
+                                                       {150, cv::IMREAD_REDUCED_COLOR_4},
+                                                       {75, cv::IMREAD_REDUCED_COLOR_8}};
+  for (const cv::Mat& image : {colour, grey}) {
+    for (const bool progressive : {false, true}) {
+      std::vector<uint8_t> bytes;
+      ASSERT_TRUE(cv::imencode(".jpg", image, bytes, {cv::IMWRITE_JPEG_PROGRESSIVE, progressive}));
+      for (const auto& [target, flags] : reductions) {
+        const std::string what = std::to_string(image.channels()) + " channels, progressive " +
+                                 std::to_string(progressive) + ", target " + std::to_string(target);
+        ASSERT_TRUE(decode_jpeg_bgr(bytes, "x.jpg", 1).has_value()) << what;
+        const cv::Mat ours = decode_image(bytes, "x.jpg", target, target);
+        const cv::Mat theirs = opencv_decode(bytes, flags);
+        ASSERT_EQ(ours.size(), theirs.size()) << what;
+        ASSERT_EQ(ours.type(), theirs.type()) << what;
+        EXPECT_EQ(cv::norm(ours, theirs, cv::NORM_INF), 0) << what;
+      }
+    }
+  }
+}
+
+// OpenCV turns the image as its EXIF orientation says; such JPEGs are left to it.
+TEST(ImageDecode, ExifTurnedJpegComesOutTurnedLikeOpenCvs) {
+  const std::vector<uint8_t> plain = encode(".jpg", noisy_image(40, 64, 2));
+  for (const char order : {'I', 'M'}) {
+    const std::vector<uint8_t> turned = with_exif_orientation(plain, order, 6);
+    EXPECT_FALSE(decode_jpeg_bgr(turned, "turned.jpg", 1).has_value()) << order;
+    const cv::Mat out = decode_image(turned, "turned.jpg");
+    EXPECT_EQ(out.rows, 64) << order;
+    EXPECT_EQ(out.cols, 40) << order;
+    EXPECT_EQ(cv::norm(out, opencv_decode(turned, cv::IMREAD_COLOR), cv::NORM_INF), 0) << order;
+    // Upright (1) needs no turning and stays on the direct path.
+    EXPECT_TRUE(decode_jpeg_bgr(with_exif_orientation(plain, order, 1), "up.jpg", 1).has_value());
+  }
+}
+
 TEST(ImageDecode, ReductionFactorKeepsAtLeastTheTarget) {
   EXPECT_EQ(reduction_factor({375, 500}, 256, 256), 1);
   EXPECT_EQ(reduction_factor({512, 700}, 256, 256), 2);
@@ -133,12 +231,33 @@ TEST(ImageDecode, TruncatedJpegFailsNamingThePath) {
   }
 }
 
+// libjpeg only warns about these and decodes garbage or grey (OpenCV's imdecode returns it).
+TEST(ImageDecode, CorruptJpegDataFailsNamingThePath) {
+  const std::vector<uint8_t> good = encode(".jpg", noisy_image(64, 96, 4));
+  std::vector<uint8_t> scrambled = good;  // a run of 0xFF mid-scan: fill bytes, then a bad marker
+  std::fill(scrambled.end() - 200, scrambled.end() - 180, 0xFF);
+  ASSERT_FALSE(opencv_decode(scrambled, cv::IMREAD_COLOR).empty());
+  expect_error_naming([&] { decode_image(scrambled, "/data/scrambled.jpg"); },
+                      "/data/scrambled.jpg", "Corrupt JPEG data");
+  std::vector<uint8_t> padded = good;  // junk after the JFIF segment (start, FF E0, length)
+  ASSERT_EQ(good[3], 0xE0);
+  padded.insert(padded.begin() + 4 + (good[4] << 8 | good[5]), {0x12, 0x34, 0x56});
+  ASSERT_FALSE(opencv_decode(padded, cv::IMREAD_COLOR).empty());
+  expect_error_naming([&] { decode_image(padded, "/data/padded.jpg"); }, "/data/padded.jpg",
+                      "extraneous bytes");
+  // A header cut before the frame: libjpeg's error, not a crash or an exit.
+  std::vector<uint8_t> headless(good.begin(), good.begin() + 30);
+  headless.insert(headless.end(), {0xFF, 0xD9});
+  expect_error_naming([&] { decode_image(headless, "/data/headless.jpg"); }, "/data/headless.jpg");
+}
+
 TEST(ImageDecode, GarbageAndEmptyAndMissingFilesFailNamingThePath) {
-  EXPECT_THROW(decode_image({}, "empty.jpg"), DataError);
-  EXPECT_THROW(decode_image({'h', 'e', 'l', 'l', 'o'}, "text.jpg"), DataError);
+  expect_error_naming([] { decode_image({}, "/data/empty.jpg"); }, "/data/empty.jpg", "empty");
+  expect_error_naming([] { decode_image({'h', 'e', 'l', 'l', 'o'}, "/data/text.jpg"); },
+                      "/data/text.jpg");
   std::vector<uint8_t> png = encode(".png", pattern_image(16, 16, 1));
   png.resize(40);  // header intact, data cut
-  EXPECT_THROW(decode_image(png, "cut.png"), DataError);
+  expect_error_naming([&] { decode_image(png, "/data/cut.png"); }, "/data/cut.png");
   try {
     read_file_bytes("/nonexistent/svertka/x.jpg");
     FAIL();

@@ -43,13 +43,18 @@ class ImagePipelineTest : public ::testing::Test {
   }
 
   // Every batch of two epochs, concatenated.
-  static std::vector<float> run(const BatchSource& source, int workers, int prefetch = 2) {
+  static std::vector<float> run(const BatchSource& source, int workers, int prefetch = 2,
+                                BatchBuffers* buffers = nullptr) {
     std::vector<float> all;
     const Shape s = source.sample_shape();
     Tensor images(Shape{5, s[0], s[1], s[2]}), labels(Shape{5});
     for (uint64_t epoch = 0; epoch < 2; ++epoch) {
       BatchPipeline pipeline(source, epoch_order(source.size(), 3, epoch), 5,
-                             {.workers = workers, .prefetch = prefetch, .seed = 3, .epoch = epoch});
+                             {.workers = workers,
+                              .prefetch = prefetch,
+                              .seed = 3,
+                              .epoch = epoch,
+                              .buffers = buffers});
       EXPECT_EQ(pipeline.batches(), source.size() / 5);
       for (int64_t b = 0; b < pipeline.batches(); ++b) {
         pipeline.next(images, labels);
@@ -80,6 +85,17 @@ TEST_F(ImagePipelineTest, BatchesAreIdenticalForAnyNumberOfWorkers) {
   BatchPipeline pipeline(source, epoch_order(source.size(), 3, 0), 5, {.seed = 4});
   pipeline.next(images, labels);
   EXPECT_NE(std::memcmp(images.data(), reference.data(), images.bytes()), 0);
+}
+
+TEST_F(ImagePipelineTest, SuccessivePipelinesReuseTheirBatchBuffers) {
+  const ImageBatchSource source(list_image_folder(dir_.path()), options());
+  const std::vector<float> reference = run(source, 0);
+  BatchBuffers buffers;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(run(source, 2, 3, &buffers), reference);
+  // Six pipelines of 4 batches: each handed its batches on to the next, so no more were made than
+  // one pipeline has in use at once (at most all 4); without reuse each would have added its own.
+  EXPECT_GE(buffers.free_count(), 1u);
+  EXPECT_LE(buffers.free_count(), 4u);
 }
 
 TEST_F(ImagePipelineTest, IdxBatchesThroughWorkersEqualTheSynchronousOnes) {

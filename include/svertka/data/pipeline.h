@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "svertka/data/batch_buffers.h"
 #include "svertka/data/batch_source.h"
 
 namespace svertka {
@@ -21,6 +22,9 @@ struct PipelineOptions {
   int prefetch = 4;     // batches filled ahead of the consumer, at most (>= 1)
   bool augment = true;  // training transforms (else evaluation ones)
   uint64_t seed = 1, epoch = 0;
+  // Where the prefetch batches come from and go back to when the pipeline ends, for the next
+  // pipeline (the next epoch's) to reuse; null: the pipeline's own. Must outlive the pipeline.
+  BatchBuffers* buffers = nullptr;
 };
 
 class BatchPipeline {
@@ -40,7 +44,7 @@ class BatchPipeline {
 
  private:
   struct Slot {
-    Tensor images, labels;
+    BatchBuffers::Batch batch;
     std::exception_ptr error;
   };
   void work();
@@ -50,13 +54,14 @@ class BatchPipeline {
   std::vector<int64_t> indices_;
   int64_t batch_, batches_;
   PipelineOptions options_;
+  BatchBuffers own_buffers_;
+  BatchBuffers& buffers_;
 
   std::mutex mutex_;
   std::condition_variable produced_, consumed_;
   int64_t next_to_fill_ = 0, next_to_take_ = 0;
   bool stopping_ = false;
   std::map<int64_t, Slot> ready_;
-  std::vector<Slot> free_;  // buffers of taken batches, reused
   std::vector<std::thread> threads_;
 };
 
