@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Transfer learning as in the VGG paper, on Fashion-MNIST (Debian's dataset-fashion-mnist):
 #   1. train alexnet_small on classes 0-4 only;
-#   2. extract its penultimate activations (fc4, 512-d after ReLU) for classes 5-9 of the training
+#   2. extract its penultimate activations (fc4, 1024-d after ReLU) for classes 5-9 of the training
 #      and test splits, and train one-vs-rest linear SVMs on them (C by cross-validation);
 #   3. train alexnet_small from scratch on classes 5-9 for the same wall time as steps 1 and 2
 #      together (`--time-limit`), so the comparison is at equal time; both times are printed.
