@@ -7,20 +7,18 @@
 namespace svertka {
 namespace {
 
-// Union-find over blob versions.
+// Union-find over blob versions, with path halving.
 class Groups {
  public:
   explicit Groups(size_t n) : parent_(n) { std::iota(parent_.begin(), parent_.end(), 0); }
-  int find(int v) {
-    while (parent_[static_cast<size_t>(v)] != v)
-      v = parent_[static_cast<size_t>(v)] =
-          parent_[static_cast<size_t>(parent_[static_cast<size_t>(v)])];
+  size_t find(size_t v) {
+    while (parent_[v] != v) v = parent_[v] = parent_[parent_[v]];
     return v;
   }
-  void unite(int a, int b) { parent_[static_cast<size_t>(find(a))] = find(b); }
+  void unite(size_t a, size_t b) { parent_[find(a)] = find(b); }
 
  private:
-  std::vector<int> parent_;
+  std::vector<size_t> parent_;
 };
 
 }  // namespace
@@ -36,24 +34,24 @@ void Net::choose_layouts() {
   };
   Groups groups(blobs_.size());
   for (size_t v = 0; v < blobs_.size(); ++v)
-    if (blobs_[v].alias_of >= 0) groups.unite(static_cast<int>(v), blobs_[v].alias_of);
+    if (blobs_[v].alias_of >= 0) groups.unite(v, static_cast<size_t>(blobs_[v].alias_of));
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Layer& layer = *layers_[i];
     if (support(static_cast<int>(i)) == LayoutSupport::kSameAsInput && !layer.bottoms.empty() &&
         !layer.tops.empty())
-      groups.unite(layer.bottoms[0], layer.tops[0]);
+      groups.unite(static_cast<size_t>(layer.bottoms[0]), static_cast<size_t>(layer.tops[0]));
   }
-  std::set<int> plain_groups;
+  std::set<size_t> plain_groups;
   for (size_t v = 0; v < blobs_.size(); ++v) {
     const Blob& blob = blobs_[v];
     bool blocked = blob.producer >= 0 && blob.shape.rank() == 4 && blob.shape[1] % block == 0 &&
                    support(blob.producer) != LayoutSupport::kPlainOnly;
     for (int consumer : blob.consumers)
       blocked = blocked && support(consumer) != LayoutSupport::kPlainOnly;
-    if (!blocked) plain_groups.insert(groups.find(static_cast<int>(v)));
+    if (!blocked) plain_groups.insert(groups.find(v));
   }
   for (size_t v = 0; v < blobs_.size(); ++v)
-    if (!plain_groups.count(groups.find(static_cast<int>(v))))
+    if (!plain_groups.count(groups.find(v)))
       blobs_[v].layout = BlobLayout::kChannelBlocked;
 
   for (auto& layer : layers_) {
