@@ -48,12 +48,11 @@ int64_t ImageViewSource::scale_of(const View& view) const {
 }
 
 Shape ImageViewSource::whole_shape(int64_t index, const View& view) const {
-  const ImageEntry& entry = source_.list().entries.at(size_t(index));
-  const std::vector<uint8_t> bytes = read_file_bytes(entry.path);
-  const std::optional<ImageSize> size = peek_image_size(bytes);
-  const cv::Mat image = size ? cv::Mat() : decode(entry, 0);
-  const int64_t h = size ? size->height : image.rows, w = size ? size->width : image.cols;
-  const auto resized = resized_size(source_.options().transform, h, w, scale_of(view));
+  // Decoded rather than read from the header: an EXIF orientation may turn the image. One decode
+  // is small beside a dense pass over the whole image.
+  const cv::Mat image = decode(source_.list().entries.at(size_t(index)), 0);
+  const auto resized =
+      resized_size(source_.options().transform, image.rows, image.cols, scale_of(view));
   return Shape{3, resized[0], resized[1]};
 }
 
@@ -96,9 +95,9 @@ void ImageViewSource::fill(std::span<const SampleView> items, Tensor& images,
     }
     if (region.rows < crop || region.cols < crop)
       throw ShapeError("image views: a " + std::to_string(crop) + "x" + std::to_string(crop) +
-                       " crop is larger than " + entry.path + " at scale " +
-                       std::to_string(scale) + " (" + std::to_string(region.rows) + "x" +
-                       std::to_string(region.cols) + ")");
+                       " crop is larger than " + entry.path + " at scale " + std::to_string(scale) +
+                       " (" + std::to_string(region.rows) + "x" + std::to_string(region.cols) +
+                       ")");
     const cv::Mat contiguous = region.isContinuous() ? region : region.clone();
     crop_normalize(contiguous, t, crop_offset(v.crop_y, contiguous.rows, crop),
                    crop_offset(v.crop_x, contiguous.cols, crop), v.flip, {0, 0, 0}, dst);
