@@ -113,9 +113,13 @@ RecipeEntry read_entry(const std::string& path, std::string_view section, const 
   const std::string where = origin(path, key.source());
   const RecipeKey* known = find_key(section, key.str());
   if (!known) {
-    std::string hint;
+    std::string sections;
     for (const RecipeKey& k : recipe_keys())
-      if (k.key == key.str()) hint = fmt::format(" (it belongs in [{}])", k.section);
+      if (k.key == key.str())
+        sections +=
+            (sections.empty() ? "" : " or ") +
+            (k.section.empty() ? std::string("the top level") : fmt::format("[{}]", k.section));
+    std::string hint = sections.empty() ? "" : " (it belongs in " + sections + ")";
     if (hint.empty())
       hint = section.empty() ? fmt::format("; known: model and the sections {}", known_sections())
                              : fmt::format("; known: {}", known_keys(section));

@@ -262,7 +262,9 @@ void train_runs(const TrainArgs& args, Communicator& comm, std::vector<std::stri
           fmt::format("{}{}/weights.safetensors", weights.empty() ? "" : ",", run.config.out_dir);
     }
   }
-  if (!rank0 || args.config.out_dir.empty() || args.localize.localize()) return;
+  // A Caffe solver's net is not an option eval would be given.
+  if (!rank0 || args.config.out_dir.empty() || args.localize.localize() || !args.solver.empty())
+    return;
   eval_args.insert(eval_args.begin(), {"svertka", "eval"});
   eval_args.insert(eval_args.end(), {"--weights", weights});
   fmt::print("{}: {}\n", args.seeds.size() > 1 ? "evaluate the ensemble with" : "evaluate with",
