@@ -27,7 +27,8 @@ std::string known_layers(const Net& net) {
 
 InitFromReport init_params_from(Net& net, const SafetensorsContents& source,
                                 const std::vector<std::string>& layers) {
-  const std::set<std::string> named(layers.begin(), layers.end());
+  std::set<std::string> named(layers.begin(), layers.end());
+  named.erase("");
   for (const std::string& layer : named) {
     const bool present = std::any_of(net.params().begin(), net.params().end(),
                                      [&](const Parameter& p) { return layer_of(p.name) == layer; });

@@ -21,12 +21,13 @@ struct InitFromReport {
   std::vector<Skipped> skipped;  // left at their initial values, and why
 };
 
-// Copies parameters of `source` into `net`, bitwise. With `layers` empty: every parameter that
-// `source` holds under the same name with the same shape; the others are skipped with the reason
-// (absent, or both shapes). With `layers`: the parameters of exactly those layers; ParamError if a
-// named layer has no parameters in `net`, or one of them is absent from `source` or differs in
-// shape; every other parameter is skipped as not named. Tensors of `source` that are not
-// parameters of `net` (a checkpoint's momentum, a replaced classifier) are ignored.
+// Copies parameters of `source` into `net`, bitwise (empty names in `layers` are ignored). With
+// `layers` empty: every parameter that `source` holds under the same name with the same shape; the
+// others are skipped with the reason (absent, or both shapes). With `layers`: the parameters of
+// exactly those layers; ParamError if a named layer has no parameters in `net`, or one of them is
+// absent from `source` or differs in shape; every other parameter is skipped as not named. Tensors
+// of `source` that are not parameters of `net` (a checkpoint's momentum, a replaced classifier) are
+// ignored.
 InitFromReport init_params_from(Net& net, const SafetensorsContents& source,
                                 const std::vector<std::string>& layers = {});
 
