@@ -5,7 +5,7 @@ BUILD ?= build
 BUILD_DEPS := g++ cmake make pkg-config libdnnl-dev libgtest-dev libgmock-dev libbenchmark-dev \
               libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev \
               libopencv-dev libjpeg62-turbo-dev libprotobuf-dev protobuf-compiler \
-              libopenmpi-dev openmpi-bin liblinear-dev libtinyxml2-dev
+              libopenmpi-dev openmpi-bin liblinear-dev libtinyxml2-dev libtomlplusplus-dev
 DEMO_DEPS := dataset-fashion-mnist
 GOLDEN_DEPS := python3-torch python3-torchvision python3-numpy python3-onnx
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "option_checks.h"
 #include "svertka/data/idx.h"
 #include "svertka/error.h"
 
@@ -29,24 +30,50 @@ void add_image_data_options(CLI::App* cmd, ImageDataArgs& args, bool training) {
   cmd->add_option("--classes", args.classes,
                   "Class list for image folders (synset_words.txt: first word = folder name)");
   cmd->add_option("--num-classes", args.num_classes,
-                  "Classes (default: the class folders, or the largest label + 1)");
+                  "Classes (default: the class folders, or the largest label + 1)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--stats", args.stats, "Means and colour eigenpairs from `svertka mean`");
   cmd->add_option("--resize", args.resize, "shorter (side to S, keep aspect) or warp (SxS)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(parses_with(parse_resize_mode, "MODE"));
   cmd->add_option("--scale", args.scale, "S: resize target (smallest S when jittering)")
-      ->capture_default_str();
-  cmd->add_option("--crop", args.crop, "Crop size (default: the model's input size)");
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--crop", args.crop, "Crop size (default: the model's input size)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--channel-order", args.order, "bgr (Caffe models) or rgb (PyTorch)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::IsMember({"bgr", "rgb"}));
   cmd->add_option("--pixel-scale", args.pixel_scale, "Factor applied after mean subtraction")
       ->capture_default_str();
-  cmd->add_option("--workers", args.workers, "Threads decoding images (default: one per core)");
+  cmd->add_option("--workers", args.workers, "Threads decoding images (default: one per core)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--skip-bad", args.skip_bad, "Skip images that cannot be decoded; list them");
   if (!training) return;
-  cmd->add_option("--scale-max", args.scale_max, "Largest S: scale jitter S in [scale, scale-max]");
+  cmd->add_option("--scale-max", args.scale_max, "Largest S: scale jitter S in [scale, scale-max]")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--pca-colour", args.pca, "AlexNet PCA colour augmentation std (0.1; 0: off)")
-      ->capture_default_str();
-  cmd->add_option("--prefetch", args.prefetch, "Batches decoded ahead")->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--crop-area", args.crop_area,
+                  "GoogLeNet's sampling: random patches of MIN,MAX of the image area (0.08,1), "
+                  "resized to the crop, instead of resizing to S and cropping")
+      ->delimiter(',')
+      ->expected(2)
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--crop-aspect", args.crop_aspect,
+                  "Aspect ratios MIN,MAX (width / height) of those patches")
+      ->delimiter(',')
+      ->expected(2)
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--colour-jitter", args.colour_jitter,
+                  "Photometric distortions: brightness, contrast, saturation x U[1-s, 1+s] (0.4; "
+                  "0: off)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--prefetch", args.prefetch, "Batches decoded ahead")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
 }
 
 bool is_idx_folder(const std::string& folder) {
@@ -79,6 +106,16 @@ ImageSourceOptions image_source_options(const ImageDataArgs& args, int64_t defau
   t.crop = args.crop > 0 ? args.crop : default_crop;
   t.mirror = mirror;
   t.pca_std = args.pca;
+  t.colour_jitter = args.colour_jitter;
+  if (!args.crop_area.empty()) {
+    if (args.crop_area.size() != 2 || args.crop_aspect.size() != 2)
+      throw ParamError("--crop-area and --crop-aspect expect MIN,MAX");
+    t.area_crop = {.enabled = true,
+                   .area_min = args.crop_area[0],
+                   .area_max = args.crop_area[1],
+                   .aspect_min = args.crop_aspect[0],
+                   .aspect_max = args.crop_aspect[1]};
+  }
   t.scale = args.pixel_scale;
   if (args.order == "bgr") {
     t.order = ChannelOrder::kBgr;

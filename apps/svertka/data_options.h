@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "svertka/data/image_source.h"
 #include "svertka/data/image_stats.h"
@@ -22,6 +23,9 @@ struct ImageDataArgs {
   int64_t scale = 256, scale_max = 0;  // scale_max 0: no jitter
   int64_t crop = 0;                    // 0: the model's input size (224 without a model)
   float pca = 0;
+  std::vector<double> crop_area;  // GoogLeNet's sampling: area fractions {min, max}; empty: off
+  std::vector<double> crop_aspect{3.0 / 4.0, 4.0 / 3.0};  // its aspect ratios (width / height)
+  float colour_jitter = 0;
   std::string order = "bgr";
   float pixel_scale = 1;
   int workers = 0;  // 0: one per core

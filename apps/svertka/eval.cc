@@ -1,5 +1,7 @@
 // svertka eval --model M[,M2...] --weights W[,W2...] (--data PATH | --val-list FILE [--root DIR])
 //              [--crops center|10|dense|144] [--scales 256,384,512] [--out DIR] [--batch B]
+// svertka eval --recipe RECIPE.toml --weights W[,W2...] [options]: the recipe's model, data and
+//              [eval] protocol, options given here overriding them.
 // Top-1 and top-5 error on the t10k-* (test) files of an IDX folder, on PATH/val/<class>/*.jpg
 // (or PATH itself as an image folder) or on a list file, with the papers' test-time views; several
 // weights (and models) form an ensemble that averages their softmax. --out writes the metrics,
@@ -10,10 +12,12 @@
 
 #include "commands.h"
 #include "data_options.h"
+#include "eval_options.h"
 #include "eval_report.h"
 #include "localize.h"
 #include "model_options.h"
 #include "progress.h"
+#include "recipe.h"
 #include "svertka/error.h"
 #include "svertka/eval/idx_views.h"
 #include "svertka/eval/image_views.h"
@@ -21,17 +25,6 @@
 
 namespace svertka::cli {
 namespace {
-
-struct EvalArgs {
-  std::vector<std::string> models, weights;
-  std::string data, crops = "center", out;
-  std::vector<int64_t> scales;
-  int64_t batch = 250;
-  int64_t pad = 2;
-  std::string mean = "channel";
-  ImageDataArgs image;
-  LocalizeArgs localize;
-};
 
 // One network per weights file, each with its model (one model for all, or one per weights).
 struct LoadedMembers {
@@ -60,6 +53,7 @@ LoadedMembers load_members(const EvalArgs& args, const ModelOptions& options) {
 }
 
 void run_eval(const EvalArgs& args) {
+  if (args.models.empty()) throw ParamError("eval needs --model (or a --recipe naming one)");
   if (args.localize.localize())
     return run_localize_eval(args.models.at(0), args.weights.empty() ? "" : args.weights.at(0),
                              args.batch, args.mean, args.image, args.localize);
@@ -104,36 +98,11 @@ void add_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* cmd = app.add_subcommand(
       "eval", "Top-1/top-5 error of trained weights (or an ensemble) on a test set");
-  cmd->add_option("--model", args->models,
-                  "Model name, or a .prototxt or .onnx file; a comma-separated list gives each "
-                  "weights file its own model")
-      ->required()
-      ->delimiter(',');
-  cmd->add_option("--weights", args->weights,
-                  "Weights: .safetensors (weights or checkpoint) or .caffemodel (optional for "
-                  ".onnx); several, comma-separated, are an ensemble averaging their softmax")
-      ->delimiter(',');
-  cmd->add_option("--data", args->data,
-                  "IDX folder (t10k-* files) or image root (val/ folder, or the folder itself)");
-  cmd->add_option("--crops", args->crops,
-                  "Views per image: center, 10 (corners + centre, mirrored), dense (whole image "
-                  "through the net made fully convolutional, and its mirror), 144 (GoogLeNet)")
-      ->capture_default_str();
-  cmd->add_option("--scales", args->scales,
-                  "Shorter sides S to evaluate at, comma-separated (images; default --scale)")
-      ->delimiter(',');
-  cmd->add_option("--pad", args->pad, "IDX: the training shift, for the 10 views' corners")
-      ->capture_default_str();
-  cmd->add_option("--out", args->out,
-                  "Folder for metrics.json, per_class.csv, confusion.csv and predictions.csv");
-  cmd->add_option("--batch", args->batch, "Batch size (views per forward pass)")
-      ->capture_default_str();
-  cmd->add_option("--mean", args->mean,
-                  "Mean subtracted, as in training: channel, pixel or none (images)")
-      ->capture_default_str();
-  add_image_data_options(cmd, args->image, /*training=*/false);
-  add_localize_options(cmd, args->localize, /*training=*/false);
-  cmd->callback([args] { run_eval(*args); });
+  add_eval_options(cmd, *args);
+  cmd->callback([args, cmd] {
+    if (!args->recipe.empty()) apply_recipe(load_recipe(args->recipe), *cmd, kRecipeEval);
+    run_eval(*args);
+  });
 }
 
 }  // namespace svertka::cli

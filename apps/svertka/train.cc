@@ -1,13 +1,17 @@
 // svertka train --model M|NET.prototxt (--data PATH | --train-list FILE [--val-list FILE]
 //               [--root DIR]) [--epochs --batch --lr --schedule --momentum --weight-decay --seed
 //               --out RUN_DIR --resume ...]
+// svertka train --recipe RECIPE.toml [options]: the recipe (recipe.h, docs/RECIPES.md) gives the
+//               defaults of every option; options given here override it.
 // svertka train --solver SOLVER.prototxt --data PATH [--batch --epochs ...]: the Caffe solver gives
 //               the net, learning rate policy, momentum, weight decay, max_iter, snapshot and
 //               test_interval; the data options stay ours.
 // Trains on an IDX (MNIST / Fashion-MNIST) folder (train-* files for training, t10k-* for
 // validation), on image folders (PATH/train/<class>/*.jpg, PATH/val/...) or on list files, the
 // images decoded and augmented by worker threads while the net computes. Ctrl-C saves a checkpoint
-// and exits; --resume continues exactly.
+// and exits; --resume continues exactly. --init-from starts from another run's weights (VGG's
+// deeper nets from a trained A, fine-tuning); --seeds 1,2,3 trains one model per seed into
+// RUN_DIR/seed<N> and prints the eval command of their ensemble.
 //
 // Under `mpirun -np N` every rank trains on its shard of each global batch (N x --batch) and the
 // gradients are averaged (docs/DISTRIBUTED.md); rank 0 prints, checkpoints and writes metrics. An
@@ -25,10 +29,12 @@
 #include "localize.h"
 #include "model_options.h"
 #include "progress.h"
+#include "recipe.h"
 #include "svertka/data/class_subset.h"
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"
 #include "svertka/solver/trainer.h"
+#include "train_options.h"
 
 namespace svertka::cli {
 namespace {
@@ -37,28 +43,6 @@ std::atomic<bool> interrupt_requested{false};
 extern "C" void on_interrupt(int) {
   interrupt_requested = true;
 }
-
-struct TrainArgs {
-  TrainConfig config;
-  std::string data;
-  std::string schedule = "step";
-  double lr = 0.01;
-  double gamma = 0.1;
-  int64_t step_size = 0;  // iterations; 0: a third of the run
-  std::vector<int64_t> milestones;
-  double power = 1.0;
-  std::string mean = "channel";
-  int64_t pad = 2;
-  bool mirror = true;
-  int threads = 0;
-  ImageDataArgs image;
-  std::string solver;
-  double mpi_timeout = 600;
-  double bucket_mb = 8;
-  std::string debug_fault;  // "kill:RANK:ITER" or "hang:RANK:ITER" (tests of failure handling)
-  LocalizeArgs localize;
-  std::string classes;
-};
 
 // --debug-fault: the rank dies (SIGKILL, as a crash would) or stops answering after an update.
 std::function<void(int64_t)> fault_injection(const std::string& spec, int rank) {
@@ -153,7 +137,18 @@ void apply_solver(TrainArgs& args, int64_t train_size, bool verbose) {
                solver.test_interval);
 }
 
-void train_on(TrainArgs& args, Communicator& comm) {
+// What --init-from copied, and what it left at the fillers' values and why.
+void print_init_report(const InitFromReport& report) {
+  fmt::print("initialised from {}: {} tensors copied, {} left at their initial values\n",
+             report.source, report.copied.size(), report.skipped.size());
+  for (const std::string& name : report.copied) fmt::print("  copied   {}\n", name);
+  for (const InitFromReport::Skipped& s : report.skipped)
+    fmt::print("  initial  {} ({})\n", s.name, s.reason);
+  std::fflush(stdout);
+}
+
+// Returns false when interrupted (Ctrl-C).
+bool train_on(TrainArgs& args, Communicator& comm) {
   TrainConfig& c = args.config;
   const bool rank0 = comm.rank() == 0;
   c.communicator = &comm;
@@ -163,9 +158,11 @@ void train_on(TrainArgs& args, Communicator& comm) {
   if (rank0 && comm.size() > 1)
     fmt::print("data parallel over MPI: {} ranks x batch {} = global batch {}\n", comm.size(),
                c.batch, comm.size() * c.batch);
-  if (args.localize.localize())
-    return run_localize_train({c, args.image, args.localize, args.mean, args.schedule, args.lr,
-                               args.gamma, args.step_size, args.mirror});
+  if (args.localize.localize()) {
+    run_localize_train({c, args.image, args.localize, args.mean, args.schedule, args.lr, args.gamma,
+                        args.step_size, args.mirror});
+    return true;
+  }
 
   const TrainData data = load_train_data(args);
   if (data.train_images && rank0) {
@@ -184,10 +181,16 @@ void train_on(TrainArgs& args, Communicator& comm) {
     c.schedule.gamma = args.gamma;
     c.schedule.milestones = args.milestones;
     c.schedule.power = args.power;
-    const int64_t updates = data.train->size() / (c.batch * c.iter_size * comm.size()) * c.epochs;
-    c.schedule.step_size = args.step_size > 0 ? args.step_size : std::max<int64_t>(1, updates / 3);
+    c.schedule.patience = args.patience;
+    c.schedule.max_drops = args.max_drops;
+    const int64_t per_epoch = data.train->size() / (c.batch * c.iter_size * comm.size());
+    int64_t step_size = args.step_size;
+    if (step_size == 0)
+      step_size = args.step_epochs > 0 ? args.step_epochs * per_epoch : per_epoch * c.epochs / 3;
+    c.schedule.step_size = std::max<int64_t>(1, step_size);
   }
   if (is_model_file(c.model)) use_model_file(c);
+  c.on_init_from = [](const InitFromReport& report) { print_init_report(report); };
   c.on_test = [](int64_t iteration, const TopKCounts& counts) {
     fmt::print("\ntest at iteration {}: top-1 error {:.2f}%  top-5 error {:.2f}%\n", iteration,
                100 * counts.top1_error(), 100 * counts.top5_error());
@@ -217,7 +220,7 @@ void train_on(TrainArgs& args, Communicator& comm) {
     std::fflush(stdout);
   };
   const TrainResult result = train(c, *data.train, data.validation.get());
-  if (!rank0) return;
+  if (!rank0) return !result.interrupted;
   bar.finish();
   if (data.train_images) report_skipped("training", data.train_images->bad_images());
   if (data.validation_images) report_skipped("validation", data.validation_images->bad_images());
@@ -226,7 +229,7 @@ void train_on(TrainArgs& args, Communicator& comm) {
         "interrupted at iteration {}; checkpoint saved in {}/checkpoint.safetensors "
         "(continue with --resume)\n",
         result.state.iteration, c.out_dir);
-    return;
+    return false;
   }
   if (!data.validation) {
     fmt::print("final: no validation set (give --val-list or a val/ folder)\n");
@@ -236,14 +239,44 @@ void train_on(TrainArgs& args, Communicator& comm) {
                100 * result.last.val_top5_error);
   }
   if (!c.out_dir.empty()) fmt::print("weights: {}/weights.safetensors\n", c.out_dir);
+  return true;
 }
 
-void run_train(TrainArgs& args) {
+// One run, or one per --seeds into OUT/seed<N>, one after another; then the eval command
+// (`eval_args`: the recipe and the options shared with eval) of what was trained.
+void train_runs(const TrainArgs& args, Communicator& comm, std::vector<std::string> eval_args) {
+  const bool rank0 = comm.rank() == 0;
+  std::string weights;
+  if (args.seeds.empty()) {
+    TrainArgs run = args;
+    if (!train_on(run, comm)) return;
+    weights = args.config.out_dir + "/weights.safetensors";
+  } else {
+    for (const uint64_t seed : args.seeds) {
+      TrainArgs run = args;
+      run.config.seed = seed;
+      run.config.out_dir = fmt::format("{}/seed{}", args.config.out_dir, seed);
+      if (rank0) fmt::print("== seed {} of {}: {}\n", seed, args.seeds.size(), run.config.out_dir);
+      if (!train_on(run, comm)) return;
+      weights +=
+          fmt::format("{}{}/weights.safetensors", weights.empty() ? "" : ",", run.config.out_dir);
+    }
+  }
+  // A Caffe solver's net is not an option eval would be given.
+  if (!rank0 || args.config.out_dir.empty() || args.localize.localize() || !args.solver.empty())
+    return;
+  eval_args.insert(eval_args.begin(), {"svertka", "eval"});
+  eval_args.insert(eval_args.end(), {"--weights", weights});
+  fmt::print("{}: {}\n", args.seeds.size() > 1 ? "evaluate the ensemble with" : "evaluate with",
+             shell_command(eval_args));
+}
+
+void run_train(const TrainArgs& args, std::vector<std::string> eval_args) {
   const std::unique_ptr<Communicator> comm =
       make_communicator({.timeout_seconds = args.mpi_timeout});
-  if (comm->size() == 1) return train_on(args, *comm);
+  if (comm->size() == 1) return train_runs(args, *comm, std::move(eval_args));
   try {
-    train_on(args, *comm);
+    train_runs(args, *comm, std::move(eval_args));
   } catch (const std::exception& e) {
     // The other ranks would wait for this one in their next collective: end them all now.
     std::fprintf(stderr, "svertka (%s): %s; aborting every rank\n", comm->describe().c_str(),
@@ -257,71 +290,18 @@ void run_train(TrainArgs& args) {
 
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
-  TrainConfig& c = args->config;
-  c.out_dir = "runs/latest";
   CLI::App* cmd =
       app.add_subcommand("train", "Train a model on an IDX folder, image folders or image lists");
-  cmd->add_option("--model", c.model, "Model name (alexnet_small, lenet, ...) or a .prototxt net");
-  cmd->add_option("--solver", args->solver,
-                  "Caffe solver .prototxt: its net, lr policy, momentum, weight decay, max_iter, "
-                  "snapshot and test_interval replace the corresponding options");
-  cmd->add_option("--data", args->data,
-                  "IDX folder (train-*/t10k-* files) or image root (train/ and val/ folders)");
-  cmd->add_option("--epochs", c.epochs, "Epochs")->capture_default_str();
-  cmd->add_option("--batch", c.batch, "Batch size")->capture_default_str();
-  cmd->add_option("--iter-size", c.iter_size, "Batches accumulated per update")
-      ->capture_default_str();
-  cmd->add_option("--max-iter", c.max_iterations, "Stop after this many updates (0: all epochs)");
-  cmd->add_option("--time-limit", c.time_limit_seconds,
-                  "Stop after the update that ends this many seconds into training (0: none)");
-  cmd->add_option("--lr", args->lr, "Base learning rate")->capture_default_str();
-  cmd->add_option("--schedule", args->schedule, "fixed | step | multistep | poly | plateau")
-      ->capture_default_str();
-  cmd->add_option("--gamma", args->gamma, "Factor of each drop (step, multistep, plateau)")
-      ->capture_default_str();
-  cmd->add_option("--step-size", args->step_size,
-                  "Iterations between drops (step; default: a third of the run)");
-  cmd->add_option("--milestones", args->milestones, "Iterations of the drops (multistep)")
-      ->delimiter(',');
-  cmd->add_option("--power", args->power, "Exponent (poly)")->capture_default_str();
-  cmd->add_option("--momentum", c.sgd.momentum, "Momentum")->capture_default_str();
-  cmd->add_flag("--nesterov", c.sgd.nesterov, "Nesterov momentum");
-  cmd->add_option("--weight-decay", c.sgd.weight_decay, "L2 weight decay")->capture_default_str();
-  cmd->add_option("--seed", c.seed, "Seed of initialisation, order, augmentation and dropout")
-      ->capture_default_str();
-  cmd->add_option("--mean", args->mean,
-                  "Mean subtracted: channel (mean pixel), pixel (mean image) or none (images)")
-      ->capture_default_str();
-  cmd->add_option("--pad", args->pad, "IDX: random shifts up to this many pixels (0: none)")
-      ->capture_default_str();
-  cmd->add_option("--mirror", args->mirror, "Random horizontal flips")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
-  cmd->add_option("--out", c.out_dir, "Run directory (checkpoint, weights, metrics)")
-      ->capture_default_str();
-  cmd->add_flag("--resume", c.resume, "Continue from RUN_DIR/checkpoint.safetensors");
-  cmd->add_option("--snapshot", c.snapshot_interval,
-                  "Also checkpoint every this many updates (0: after each epoch only)");
-  add_image_data_options(cmd, args->image, /*training=*/true);
-  const std::string mpi =
-      built_with_mpi() ? "Data parallel (mpirun -np N)" : "Data parallel (this build has no MPI)";
-  cmd->add_option("--check-replicas", c.check_replicas_every,
-                  "Every this many updates, fail unless all ranks hold bitwise equal weights")
-      ->group(mpi);
-  cmd->add_option("--bucket-mb", args->bucket_mb, "Gradient bucket size of one allreduce, MiB")
-      ->capture_default_str()
-      ->group(mpi);
-  cmd->add_option("--mpi-timeout", args->mpi_timeout,
-                  "Seconds to wait for the other ranks before failing (a rank died or hangs)")
-      ->capture_default_str()
-      ->group(mpi);
-  cmd->add_option("--debug-fault", args->debug_fault,
-                  "kill:RANK:ITER or hang:RANK:ITER: that rank dies or hangs after update ITER "
-                  "(tests of failure handling)")
-      ->group(mpi);
-  add_localize_options(cmd, args->localize, /*training=*/true);
-  cmd->add_option("--class-subset", args->classes,
-                  "IDX: train and validate on these classes only, relabelled 0..k-1 (e.g. 0-4)");
-  cmd->callback([args] { run_train(*args); });
+  add_train_options(cmd, *args);
+  cmd->callback([args, cmd] {
+    // Read before the recipe fills in the rest: what the printed eval command must repeat.
+    std::vector<std::string> eval_args = shared_command_line(*cmd, kRecipeTrain, kRecipeEval);
+    if (!args->recipe.empty()) {
+      apply_recipe(load_recipe(args->recipe), *cmd, kRecipeTrain);
+      eval_args.insert(eval_args.begin(), {"--recipe", args->recipe});
+    }
+    run_train(*args, std::move(eval_args));
+  });
 }
 
 }  // namespace svertka::cli

@@ -15,4 +15,15 @@ inline uint64_t mix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 
+// A stream of hashes of one key (key + k * golden gamma, k = 1, 2, ...): SplitMix64.
+class SplitMix64 {
+ public:
+  explicit SplitMix64(uint64_t key) : state_(key) {}
+  uint64_t next() { return mix64(state_ += kGoldenGamma); }
+  double uniform() { return double(next() >> 11) * 0x1.0p-53; }  // [0, 1)
+
+ private:
+  uint64_t state_;
+};
+
 }  // namespace svertka

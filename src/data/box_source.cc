@@ -10,6 +10,10 @@ namespace svertka {
 BoxBatchSource::BoxBatchSource(BoxList list, ImageSourceOptions options)
     : list_(std::move(list)), options_(std::move(options)) {
   check_transform_options(options_.transform);
+  if (options_.transform.area_crop.enabled)
+    throw ParamError("box dataset '" + list_.images.source +
+                     "': GoogLeNet's area crops are not supported with boxes (the boxes would "
+                     "not follow the patch)");
   if (list_.images.entries.empty())
     throw DataError("box dataset '" + list_.images.source + "' is empty");
   if (list_.boxes.size() != list_.images.entries.size())

@@ -27,8 +27,11 @@ int64_t ImageBatchSource::load_sample(int64_t index, bool augment, uint64_t seed
     try {
       const std::vector<uint8_t> bytes = read_file_bytes(entry.path);
       // Decoding at 1/k is enough when the result still covers the resize target: S on the
-      // shorter side, or SxS when warping.
-      const cv::Mat image = decode_image(bytes, entry.path, draw.scale, draw.scale);
+      // shorter side, or SxS when warping; with area crops, the smallest patch still covers the
+      // crop.
+      const int64_t side =
+          draw.area_crop_key ? area_crop_min_side(t.area_crop, t.crop) : draw.scale;
+      const cv::Mat image = decode_image(bytes, entry.path, side, side);
       transform_image(image, t, draw, dst);
       return entry.label;
     } catch (const DataError& e) {

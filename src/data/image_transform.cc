@@ -49,6 +49,23 @@ int64_t mapped_offset(int64_t offset, int64_t size, int64_t mean_size, int64_t c
       std::lround(double(offset) * double(mean_size - crop) / double(size - crop)));
 }
 
+// Area averaging where bilinear would alias (shrinking 2x or more: a PNG, or a JPEG too small to be
+// decoded reduced), bilinear otherwise: several times faster, and what libjpeg's DCT scaling
+// leaves is always less than 2x.
+cv::Mat resize_to(const cv::Mat& bgr, int64_t height, int64_t width) {
+  if (height == bgr.rows && width == bgr.cols) return bgr;
+  const bool big_shrink = 2 * height <= bgr.rows && 2 * width <= bgr.cols;
+  cv::Mat resized;
+  cv::resize(bgr, resized, cv::Size(int(width), int(height)), 0, 0,
+             big_shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return resized;
+}
+
+cv::Mat resize_patch(const cv::Mat& bgr, const CropBox& box, int64_t crop) {
+  const cv::Mat patch = bgr(cv::Rect(int(box.x), int(box.y), int(box.width), int(box.height)));
+  return resize_to(patch, crop, crop);
+}
+
 }  // namespace
 
 void check_transform_options(const ImageTransformOptions& o) {
@@ -64,6 +81,10 @@ void check_transform_options(const ImageTransformOptions& o) {
                      ")");
   if (!(o.pca_std >= 0))
     throw ParamError("image transform: the PCA colour standard deviation must be >= 0");
+  if (!(o.colour_jitter >= 0 && o.colour_jitter <= 1))
+    throw ParamError("image transform: the colour jitter strength " +
+                     std::to_string(o.colour_jitter) + " is outside [0, 1]");
+  if (o.area_crop.enabled) check_area_crop_options(o.area_crop);
   if (o.mean_image.defined()) {
     const Shape& s = o.mean_image.shape();
     if (s.rank() != 3 || s[0] != 3 || s[1] < o.crop || s[2] < o.crop)
@@ -90,6 +111,13 @@ SampleDraw draw_sample(const ImageTransformOptions& options, bool augment, uint6
     const double z = rng.normal();
     a = static_cast<float>(z * options.pca_std);
   }
+  // Drawn after the older choices, which they leave unchanged.
+  const uint64_t area_crop_key = rng.next();
+  const std::array<double, 3> jitter{rng.uniform(), rng.uniform(), rng.uniform()};
+  const uint64_t permutation = rng.below(6);
+  if (options.area_crop.enabled) d.area_crop_key = area_crop_key;
+  if (options.colour_jitter > 0)
+    d.jitter = colour_jitter_draw(options.colour_jitter, jitter, permutation);
   return d;
 }
 
@@ -163,24 +191,26 @@ void crop_normalize(const cv::Mat& resized, const ImageTransformOptions& options
 
 cv::Mat resize_image(const cv::Mat& bgr, const ImageTransformOptions& options, int64_t scale) {
   const auto [height, width] = resized_size(options, bgr.rows, bgr.cols, scale);
-  if (height == bgr.rows && width == bgr.cols) return bgr;
-  // Area averaging where bilinear would alias (shrinking 2x or more: a PNG, or a JPEG too small
-  // to be decoded reduced), bilinear otherwise: several times faster, and what libjpeg's DCT
-  // scaling leaves is always less than 2x.
-  const bool big_shrink = 2 * height <= bgr.rows && 2 * width <= bgr.cols;
-  cv::Mat resized;
-  cv::resize(bgr, resized, cv::Size(int(width), int(height)), 0, 0,
-             big_shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
-  return resized;
+  return resize_to(bgr, height, width);
 }
 
 void transform_image(const cv::Mat& bgr, const ImageTransformOptions& options,
                      const SampleDraw& draw, float* dst) {
-  const cv::Mat resized = resize_image(bgr, options, draw.scale);
+  cv::Mat image;
+  int64_t y0 = 0, x0 = 0;
+  if (draw.area_crop_key) {
+    image = resize_patch(
+        bgr, sample_area_crop(options.area_crop, bgr.rows, bgr.cols, *draw.area_crop_key),
+        options.crop);
+  } else {
+    image = resize_image(bgr, options, draw.scale);
+    y0 = crop_offset(draw.crop_y, image.rows, options.crop);
+    x0 = crop_offset(draw.crop_x, image.cols, options.crop);
+  }
+  if (draw.jitter) image = colour_jitter(image, *draw.jitter);
   const std::array<float, 3> shift =
       options.pca_std > 0 ? pca_shift(options.pca, draw.alpha) : std::array<float, 3>{};
-  crop_normalize(resized, options, crop_offset(draw.crop_y, resized.rows, options.crop),
-                 crop_offset(draw.crop_x, resized.cols, options.crop), draw.flip, shift, dst);
+  crop_normalize(image, options, y0, x0, draw.flip, shift, dst);
 }
 
 }  // namespace svertka

@@ -10,6 +10,7 @@
 #include "svertka/dist/gradient_averager.h"
 #include "svertka/dist/shard.h"
 #include "svertka/error.h"
+#include "svertka/io/safetensors.h"
 #include "svertka/zoo.h"
 
 namespace svertka {
@@ -186,6 +187,11 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
     if (state.seed != config.seed)
       throw ParamError(checkpoint_path + " was trained with seed " + std::to_string(state.seed) +
                        ", not " + std::to_string(config.seed) + "; resume with the same seed");
+  }
+  if (!config.init_from.empty() && !config.resume && rank0) {
+    const InitFromReport report = init_params_from(
+        net, load_safetensors(resolve_weights_path(config.init_from)), config.init_layers);
+    if (config.on_init_from) config.on_init_from(report);
   }
   if (ranks > 1) share_from_rank0(comm, net, solver, state);
   schedule.restore(state.schedule);

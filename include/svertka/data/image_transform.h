@@ -2,11 +2,15 @@
 //   resize   the shorter side to S keeping the aspect ratio (VGG, torchvision), or warp to SxS
 //            (AlexNet / Caffe); S drawn uniformly from [scale_min, scale_max] when training (VGG's
 //            scale jittering), scale_min when evaluating
-//   crop     crop x crop at a random offset when training, the centre when evaluating
+//   crop     crop x crop at a random offset when training, the centre when evaluating; or, when
+//            training with area_crop, GoogLeNet's sampling (area_crop.h) in place of resize and
+//            crop: a patch of 8%-100% of the area, aspect ratio in [3/4, 4/3], resized to the crop
 //   flip     horizontally with probability 1/2 when training and `mirror` is on
 //   colour   AlexNet's PCA colour augmentation: every pixel's RGB gets
 //            [p1 p2 p3] [a1 l1, a2 l2, a3 l3]^T, a_i ~ N(0, pca_std) drawn per sample, with the
 //            eigenpairs (p_i, l_i) of the dataset's RGB covariance
+//   jitter   GoogLeNet's photometric distortions (colour_jitter.h) when training, on the resized
+//            image (the patch, with area_crop)
 //   mean     minus a per-channel mean, or minus a mean image (3,Hm,Wm) cropped at the same offset
 //   scale    times a factor; out = (pixel + colour - mean) * scale
 // Every random draw comes from (seed, epoch, sample index): the same whatever the thread count.
@@ -14,10 +18,12 @@
 
 #include <array>
 #include <cstdint>
+#include <opencv2/core/mat.hpp>
+#include <optional>
 #include <vector>
 
-#include <opencv2/core/mat.hpp>
-
+#include "svertka/data/area_crop.h"
+#include "svertka/data/colour_jitter.h"
 #include "svertka/tensor.h"
 
 namespace svertka {
@@ -44,10 +50,13 @@ struct ImageTransformOptions {
   Tensor mean_image;                    // (3,Hm,Wm) R,G,B planes in 0..255 units, or undefined
   float scale = 1;
   ChannelOrder order = ChannelOrder::kBgr;
+  AreaCropOptions area_crop;  // enabled: GoogLeNet's sampling when training (S is for evaluation)
+  float colour_jitter = 0;    // strength s of the photometric distortions, in [0, 1]; 0: off
 };
 
 // Throws ParamError for sizes that are not positive, scale_max < scale_min, a crop larger than
-// scale_min, a negative pca_std, or a mean image that is not (3,Hm,Wm) with Hm, Wm >= crop.
+// scale_min, a negative pca_std, a colour_jitter outside [0, 1], invalid area-crop ranges, or a
+// mean image that is not (3,Hm,Wm) with Hm, Wm >= crop.
 void check_transform_options(const ImageTransformOptions& options);
 
 // A sample's random choices. Crop offsets are fractions: offset = floor(u * (size - crop + 1)).
@@ -56,6 +65,8 @@ struct SampleDraw {
   double crop_y = 0.5, crop_x = 0.5;
   bool flip = false;
   std::array<float, 3> alpha{};  // a_i
+  std::optional<uint64_t> area_crop_key;   // set: the patch sample_area_crop draws from it
+  std::optional<ColourJitterDraw> jitter;  // set: the photometric distortions
 };
 
 // Training (`augment`): every choice from a hash of (seed, epoch, index). Otherwise (validation):
@@ -80,6 +91,7 @@ cv::Mat resize_image(const cv::Mat& bgr, const ImageTransformOptions& options, i
 
 // Resizes a BGR uint8 image for the draw (area interpolation when shrinking, bilinear when
 // enlarging), then crops, flips, colours, subtracts the mean and scales into dst (3,crop,crop).
+// With an area-crop draw the patch is cut from `bgr` and resized to crop x crop instead.
 void transform_image(const cv::Mat& bgr, const ImageTransformOptions& options,
                      const SampleDraw& draw, float* dst);
 

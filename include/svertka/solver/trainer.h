@@ -12,6 +12,7 @@
 #include "svertka/eval/metrics.h"
 #include "svertka/net.h"
 #include "svertka/solver/checkpoint.h"
+#include "svertka/solver/init_from.h"
 #include "svertka/solver/lr_schedule.h"
 #include "svertka/solver/sgd.h"
 #include "svertka/zoo.h"
@@ -53,6 +54,12 @@ struct TrainConfig {
   Backend backend = Backend::kCpuDnnl;
   std::string out_dir;  // checkpoint.safetensors, weights.safetensors, metrics.jsonl
   bool resume = false;
+  // After the fillers and unless resuming: parameters copied from this weights file or run
+  // directory (init_from.h), those of the layers named in init_layers or else every one whose
+  // name and shape match; on_init_from receives what was copied and what was not.
+  std::string init_from;
+  std::vector<std::string> init_layers;
+  std::function<void(const InitFromReport&)> on_init_from;
   bool validate = true;
   // Threads filling batches ahead of the network (data/pipeline.h); 0: fill synchronously.
   int data_workers = 0;

@@ -1,0 +1,28 @@
+// The options of `svertka eval`, typed: what the command line and a recipe (recipe.h) set.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "data_options.h"
+#include "localize.h"
+
+namespace svertka::cli {
+
+struct EvalArgs {
+  std::string recipe;  // TOML file giving defaults to the options below
+  std::vector<std::string> models, weights;
+  std::string data, crops = "center", out;
+  std::vector<int64_t> scales;
+  int64_t batch = 250;
+  int64_t pad = 2;
+  std::string mean = "channel";
+  ImageDataArgs image;
+  LocalizeArgs localize;
+};
+
+// Registers every option of `svertka eval` on `cmd`, bound to `args`, with its checks.
+void add_eval_options(CLI::App* cmd, EvalArgs& args);
+
+}  // namespace svertka::cli
