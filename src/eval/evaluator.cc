@@ -99,7 +99,9 @@ EvaluationResult evaluate_ensemble(const std::vector<EnsembleMember>& members,
   const std::vector<View> views = views_for(options.policy, options.scales);
   const auto num_views = static_cast<int64_t>(views.size());
   const bool dense = options.policy == CropPolicy::kDense;
-  const int64_t batch = dense ? 1 : batch_of(members.front().spec);
+  // Whole images of different sizes go through the dense nets one at a time.
+  const bool one_at_a_time = dense && !data.uniform_whole_shape();
+  const int64_t batch = one_at_a_time ? 1 : batch_of(members.front().spec);
   const int64_t chunk = std::max<int64_t>(1, batch / num_views);  // samples per round
 
   EvaluationResult result;
@@ -120,12 +122,11 @@ EvaluationResult evaluate_ensemble(const std::vector<EnsembleMember>& members,
     for (size_t first = 0; first < items.size(); first += size_t(batch)) {
       const size_t real = std::min(items.size() - first, size_t(batch));
       std::vector<SampleView> piece(items.begin() + long(first), items.begin() + long(first + real));
-      if (dense) {  // one whole image per round, whose size may differ from the last
+      if (!one_at_a_time) piece.resize(size_t(batch), piece.back());  // pad the last round
+      if (dense) {  // the whole image's size may differ from the last round's
         const Shape shape = data.whole_shape(piece[0].index, piece[0].view);
-        if (images.shape() != Shape{1, shape[0], shape[1], shape[2]})
-          images = Tensor(Shape{1, shape[0], shape[1], shape[2]});
-      } else {
-        piece.resize(size_t(batch), piece.back());  // pad the last round
+        if (images.shape() != Shape{batch, shape[0], shape[1], shape[2]})
+          images = Tensor(Shape{batch, shape[0], shape[1], shape[2]});
       }
       data.fill(piece, images, labels);
       for (size_t m = 0; m < members.size(); ++m) {

@@ -139,6 +139,44 @@ TEST(Evaluation, AnEnsembleOfAModelWithItselfIsTheModel) {
   }
 }
 
+// The same views, but claiming whole images of varying sizes: dense evaluation one at a time.
+class OneAtATime final : public ViewSource {
+ public:
+  explicit OneAtATime(const ViewSource& views) : views_(views) {}
+  int64_t size() const override { return views_.size(); }
+  int64_t num_classes() const override { return views_.num_classes(); }
+  Shape crop_shape() const override { return views_.crop_shape(); }
+  Shape whole_shape(int64_t index, const View& view) const override {
+    return views_.whole_shape(index, view);
+  }
+  void fill(std::span<const SampleView> items, Tensor& images, Tensor& labels) const override {
+    views_.fill(items, images, labels);
+  }
+
+ private:
+  const ViewSource& views_;
+};
+
+TEST(Evaluation, DenseInBatchesEqualsDenseOneImageAtATime) {
+  const IdxBatchSource images = random_images(9, 5);  // two batches of 4 and a padded one
+  const IdxViewSource views(images, 2);
+  ASSERT_TRUE(views.uniform_whole_shape());
+  const NetSpec spec = small_net(4);
+  const auto weights = trained_like(spec, 6);
+  const EnsembleMember member{"a", spec, weights.get(), model_info("alexnet_small").logits};
+  const EvaluationResult batched =
+      evaluate_ensemble({member}, views, {.policy = CropPolicy::kDense});
+  const EvaluationResult single =
+      evaluate_ensemble({member}, OneAtATime(views), {.policy = CropPolicy::kDense});
+  ASSERT_EQ(batched.predictions.size(), 9u);
+  for (size_t i = 0; i < single.predictions.size(); ++i) {
+    EXPECT_EQ(batched.predictions[i].classes, single.predictions[i].classes);
+    for (size_t r = 0; r < single.predictions[i].classes.size(); ++r)
+      EXPECT_NEAR(batched.predictions[i].probabilities[r], single.predictions[i].probabilities[r],
+                  1e-5);
+  }
+}
+
 TEST(Evaluation, BadInputsGiveClearErrors) {
   const IdxBatchSource images = random_images(3, 3);
   const IdxViewSource views(images, 2);

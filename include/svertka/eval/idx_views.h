@@ -17,6 +17,7 @@ class IdxViewSource final : public ViewSource {
   int64_t num_classes() const override { return source_.num_classes(); }
   Shape crop_shape() const override { return source_.sample_shape(); }
   Shape whole_shape(int64_t, const View&) const override { return source_.sample_shape(); }
+  bool uniform_whole_shape() const override { return true; }
   // ParamError for views IDX images cannot give: a rescale or GoogLeNet's squares.
   void fill(std::span<const SampleView> items, Tensor& images, Tensor& labels) const override;
 

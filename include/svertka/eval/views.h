@@ -49,6 +49,8 @@ class ViewSource {
   virtual Shape crop_shape() const = 0;
   // (C, H, W) of a whole_image view of sample `index` (dense evaluation; sizes may differ).
   virtual Shape whole_shape(int64_t index, const View& view) const = 0;
+  // Whether every whole_image view has one shape, so dense evaluation can run in batches.
+  virtual bool uniform_whole_shape() const { return false; }
   // images (B, C, h, w) and labels (B) for the B items; all whole_image views or none.
   // ShapeError if a crop does not fit the (rescaled) image.
   virtual void fill(std::span<const SampleView> items, Tensor& images, Tensor& labels) const = 0;
