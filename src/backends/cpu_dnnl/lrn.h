@@ -1,7 +1,7 @@
 // oneDNN local response normalisation across channels. Training runs in the channel-blocked
 // layout: oneDNN 2.6 has no optimised NCHW backward (its reference one is ~10x slower than blocked
-// backward plus conversions). Inference runs in the layout x is held in (blocked: with the training
-// primitive, twice as fast as the inference one in oneDNN 2.6). Tensors held in another
+// backward plus conversions). Inference on plain x runs plain; on blocked x it uses the training
+// primitive, twice as fast as the blocked inference one in oneDNN 2.6. Tensors held in another
 // layout are converted at the edges; the net keeps LRN's neighbours blocked where it can
 // (blob_layout.h). The forward's workspace is kept for backward.
 #pragma once
@@ -32,7 +32,8 @@ class Lrn final : public Kernel {
   bool forwarded_ = false;  // the workspace is valid
   dnnl::lrn_forward inference_, forward_;
   dnnl::lrn_backward backward_;
-  LayoutBridge x_test_, y_test_;  // inference
+  dnnl::memory x_plain_;          // inference on plain x
+  LayoutBridge y_test_;           // its output
   LayoutBridge x_, y_, dy_, dx_;  // training
   dnnl::memory workspace_;
 };
