@@ -1,6 +1,12 @@
 # The two commands: `make demo` and `make test`. Each installs what is missing, builds, and runs.
 JOBS ?= $(shell nproc)
 BUILD ?= build
+# NATIVE=1 builds for this processor only (-march=native); WERROR=1 makes warnings errors (CI).
+NATIVE ?= 0
+WERROR ?= 0
+CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=Release \
+               -DSVERTKA_NATIVE=$(if $(filter 1,$(NATIVE)),ON,OFF) \
+               -DSVERTKA_WERROR=$(if $(filter 1,$(WERROR)),ON,OFF)
 
 BUILD_DEPS := g++ cmake make pkg-config libdnnl-dev libgtest-dev libgmock-dev libbenchmark-dev \
               libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev \
@@ -17,7 +23,7 @@ deps:
 	@scripts/install-deps.sh $(BUILD_DEPS)
 
 build: deps
-	@mkdir -p $(BUILD) && cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSVERTKA_WERROR=ON > $(BUILD)/configure.log 2>&1 \
+	@mkdir -p $(BUILD) && cmake -S . -B $(BUILD) $(CMAKE_FLAGS) > $(BUILD)/configure.log 2>&1 \
 	  || (cat $(BUILD)/configure.log; exit 1)
 	@cmake --build $(BUILD) -j $(JOBS)
 
