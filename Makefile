@@ -13,7 +13,8 @@ BUILD_DEPS := g++ cmake make pkg-config libdnnl-dev libgtest-dev libgmock-dev li
               libopencv-dev libjpeg62-turbo-dev libprotobuf-dev protobuf-compiler \
               libopenmpi-dev openmpi-bin liblinear-dev libtinyxml2-dev libtomlplusplus-dev
 DEMO_DEPS := dataset-fashion-mnist
-GOLDEN_DEPS := python3-torch python3-torchvision python3-numpy python3-onnx
+# PyTorch with an optimised BLAS: with the reference one its fully connected layers crawl.
+GOLDEN_DEPS := python3-torch python3-torchvision python3-numpy python3-onnx libopenblas0-pthread
 
 .PHONY: all deps build test demo bench golden golden-onnx clean
 
@@ -44,6 +45,7 @@ golden: build
 # torchvision vgg11/alexnet exported to ONNX (tools/onnx_golden.py), compared with svertka's logits.
 golden-onnx: build
 	@scripts/install-deps.sh $(GOLDEN_DEPS)
+	/usr/bin/python3 bench/torch_env.py
 	/usr/bin/python3 tools/onnx_golden.py --out $(BUILD)/onnx-golden
 	SVERTKA_ONNX_GOLDEN_DIR=$(abspath $(BUILD))/onnx-golden $(BUILD)/tests/onnx_interop_test --gtest_filter=OnnxTorchvision.*
 

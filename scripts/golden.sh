@@ -26,6 +26,8 @@ if ! "$python" -c 'import torch, torchvision' 2>/dev/null; then
   exit 1
 fi
 
+# Installs an optimised BLAS if missing and prints which BLAS and oneDNN ISA PyTorch uses.
+"$python" "$root/bench/torch_env.py"
 mkdir -p "$out"
 echo "golden.sh: writing full-size fixtures into $out"
 "$python" "$root/tools/golden.py" --full --out "$out"

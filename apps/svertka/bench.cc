@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "model_options.h"
+#include "svertka/build_info.h"
 #include "svertka/builder.h"
 #include "svertka/error.h"
 #include "svertka/net.h"
@@ -180,7 +181,8 @@ void run_bench(const BenchArgs& args) {
   const int64_t rss = peak_rss_bytes();
   const int threads = omp_get_max_threads();
 
-  fmt::print("\n{} {} {}, batch {}, {} thread(s), median of {} iteration(s) after {} warm-up\n",
+  fmt::print("\n{}\n", machine_summary());
+  fmt::print("{} {} {}, batch {}, {} thread(s), median of {} iteration(s) after {} warm-up\n",
              args.model, args.train ? "train" : "test", input_shape.str(), args.batch, threads,
              args.iters, args.warmup);
   if (args.train)
@@ -203,6 +205,9 @@ void run_bench(const BenchArgs& args) {
   j["batch"] = args.batch;
   j["classes"] = args.classes;
   j["threads"] = threads;
+  j["cpu"] = cpu_model();
+  j["onednn_isa"] = dnnl_cpu_isa();
+  j["build"] = build_target();
   j["iters"] = args.iters;
   j["warmup"] = args.warmup;
   j["forward_ms"] = r.forward_ms;

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "data_options.h"
+#include "svertka/build_info.h"
 #include "svertka/data/pipeline.h"
 
 namespace svertka::cli {
@@ -26,7 +27,8 @@ struct BenchDataArgs {
 void run_bench_data(BenchDataArgs& args) {
   const auto list = find_image_list(args.image, args.data, /*train=*/true, /*whole_if_flat=*/true);
   if (!list) throw ParamError("bench-data needs --data or --train-list");
-  const ImageBatchSource source(*list, image_source_options(args.image, 224, args.mirror, args.mean));
+  const ImageBatchSource source(*list,
+                                image_source_options(args.image, 224, args.mirror, args.mean));
   const int workers = resolved_workers(args.image);
   const int64_t batch = std::min(args.batch, source.size());
   Tensor images(Shape{batch, 3, source.sample_shape()[1], source.sample_shape()[2]});
@@ -50,9 +52,11 @@ void run_bench_data(BenchDataArgs& args) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report_skipped("bench-data", source.bad_images());
-  fmt::print("bench-data: {} images ({} epochs of {}, batch {}) in {:.3f} s with {} workers: "
-             "{:.1f} images/s\n",
-             done, args.epochs, source.size(), batch, seconds, workers, double(done) / seconds);
+  fmt::print("bench-data: {}\n", machine_summary());
+  fmt::print(
+      "bench-data: {} images ({} epochs of {}, batch {}) in {:.3f} s with {} workers: "
+      "{:.1f} images/s\n",
+      done, args.epochs, source.size(), batch, seconds, workers, double(done) / seconds);
 }
 
 }  // namespace

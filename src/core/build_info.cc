@@ -1,0 +1,29 @@
+#include "svertka/build_info.h"
+
+#include <fstream>
+
+namespace svertka {
+
+std::string build_target() {
+#ifdef SVERTKA_NATIVE_BUILD
+  return "native (-march=native)";
+#else
+  return "portable x86-64";
+#endif
+}
+
+std::string cpu_model() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    if (line.rfind("model name", 0) != 0) continue;
+    const size_t colon = line.find(':');
+    if (colon != std::string::npos && colon + 2 <= line.size()) return line.substr(colon + 2);
+  }
+  return "unknown";
+}
+
+std::string machine_summary() {
+  return cpu_model() + "; oneDNN ISA " + dnnl_cpu_isa() + "; svertka built " + build_target();
+}
+
+}  // namespace svertka
