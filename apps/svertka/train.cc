@@ -206,12 +206,12 @@ bool train_on(TrainArgs& args, Communicator& comm) {
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   c.stop_requested = &interrupt_requested;
-  ProgressBar bar("train");
+  ProgressBar bar("train", "img");
   c.on_progress = [&](const TrainProgress& p) {
+    const int64_t images = c.batch * c.iter_size * comm.size();  // per update
     bar.update(
-        double(p.iteration) / double(p.iterations), p.images_per_second, "img",
-        fmt::format("epoch {}/{} loss {:.4f} lr {:.2g}", p.epoch + 1, p.epochs, p.loss, p.lr),
-        p.eta_seconds);
+        p.iteration * images, p.iterations * images,
+        fmt::format("epoch {}/{} loss {:.4f} lr {:.2g}", p.epoch + 1, p.epochs, p.loss, p.lr));
   };
   c.on_epoch = [&](const EpochMetrics& m) {
     bar.finish();
