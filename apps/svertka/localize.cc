@@ -103,7 +103,7 @@ void run_localize_eval(const std::string& model, const std::string& weights, int
   const std::string logits = model_info(model).logits;
   const NetSpec spec = add_box_head(build_model(model, options), logits, options.num_classes,
                                     {.per_class = localize.per_class});
-  Net net(spec, {.phase = Phase::kTest, .keep_blobs = {"bbox", logits}});
+  Net net(spec, {.phase = Phase::kTest, .keep_blobs = {kBoxBlob, logits}});
   load_weights(weights, net);
   ProgressBar bar("eval", "img");
   const LocalizationCounts counts = evaluate_localizer(
