@@ -13,8 +13,8 @@ NetSpec alexnet(const ModelOptions& o) {
   const LrnParams lrn{.local_size = 5, .alpha = 1e-4, .beta = 0.75, .k = 1.0};
   NetBuilder b("alexnet");
   b.default_fillers(Filler::gaussian(0.01), Filler::constant(0));
-  auto x = b.input("data", Shape{o.batch, o.channels, or_native(o.height, 227), or_native(o.width, 227)});
-  b.input("label", Shape{o.batch});
+  auto x = b.input(kDataBlob, Shape{o.batch, o.channels, or_native(o.height, 227), or_native(o.width, 227)});
+  b.input(kLabelBlob, Shape{o.batch});
   x = b.conv("conv1", x, Conv(o.reduced(96), 11).stride(4));               // (N,3,227,227) -> (N,96,55,55)
   x = b.relu("relu1", x);
   x = b.lrn("norm1", x, lrn);

@@ -51,15 +51,15 @@ class GoogLeNetBuilder {
     y = b_.relu(scope + "/relu_fc", y);
     y = b_.dropout(scope + "/drop_fc", y, 0.7);
     y = b_.fc(scope + "/classifier", y, Fc(o_.num_classes).bias_constant(0));
-    b_.softmax_loss(scope + "/loss", y, "label", 0.3f);
+    b_.softmax_loss(scope + "/loss", y, kLabelBlob, 0.3f);
     b_.only_in(std::nullopt);
   }
 
   NetSpec build() {
     const LrnParams lrn{.local_size = 5, .alpha = 1e-4, .beta = 0.75, .k = 1.0};
-    auto x = b_.input("data", Shape{o_.batch, o_.channels, or_native(o_.height, 224),
+    auto x = b_.input(kDataBlob, Shape{o_.batch, o_.channels, or_native(o_.height, 224),
                                      or_native(o_.width, 224)});
-    b_.input("label", Shape{o_.batch});
+    b_.input(kLabelBlob, Shape{o_.batch});
     x = conv_relu("conv1", "7x7_s2", x, Conv(o_.reduced(64), 7).stride(2).pad(3));  // -> (N,64,112,112)
     x = b_.pool("pool1/3x3_s2", x, Pool::max(3, 2));                           // -> (N,64,56,56)
     x = b_.lrn("pool1/norm1", x, lrn);

@@ -10,8 +10,8 @@ namespace svertka {
 NetSpec lenet(const ModelOptions& o) {
   NetBuilder b("lenet");
   b.default_fillers(Filler::xavier(), Filler::constant(0));
-  auto x = b.input("data", Shape{o.batch, o.channels, or_native(o.height, 28), or_native(o.width, 28)});
-  b.input("label", Shape{o.batch});
+  auto x = b.input(kDataBlob, Shape{o.batch, o.channels, or_native(o.height, 28), or_native(o.width, 28)});
+  b.input(kLabelBlob, Shape{o.batch});
   x = b.conv("conv1", x, Conv(o.reduced(20), 5));  // (N,1,28,28) -> (N,20,24,24)
   x = b.pool("pool1", x, Pool::max(2, 2));         // -> (N,20,12,12)
   x = b.conv("conv2", x, Conv(o.reduced(50), 5));  // -> (N,50,8,8)
@@ -31,8 +31,8 @@ NetSpec alexnet_small(const ModelOptions& o) {
   const LrnParams lrn{.local_size = 5, .alpha = 1e-4, .beta = 0.75, .k = 1.0};
   NetBuilder b("alexnet_small");
   b.default_fillers(Filler::xavier(), Filler::constant(0));
-  auto x = b.input("data", Shape{o.batch, o.channels, or_native(o.height, 28), or_native(o.width, 28)});
-  b.input("label", Shape{o.batch});
+  auto x = b.input(kDataBlob, Shape{o.batch, o.channels, or_native(o.height, 28), or_native(o.width, 28)});
+  b.input(kLabelBlob, Shape{o.batch});
   x = b.conv("conv1", x, Conv(o.reduced(48), 5).pad(2));  // (N,1,28,28) -> (N,48,28,28)
   x = b.relu("relu1", x);
   x = b.lrn("norm1", x, lrn);

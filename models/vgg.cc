@@ -28,8 +28,8 @@ NetSpec vgg(int depth, const ModelOptions& o) {
     throw NotFoundError("VGG has configurations 11, 13, 16 and 19, not " + std::to_string(depth));
   NetBuilder b("vgg" + std::to_string(depth));
   b.default_fillers(Filler::gaussian(0.01), Filler::constant(0));
-  auto x = b.input("data", Shape{o.batch, o.channels, or_native(o.height, 224), or_native(o.width, 224)});
-  b.input("label", Shape{o.batch});
+  auto x = b.input(kDataBlob, Shape{o.batch, o.channels, or_native(o.height, 224), or_native(o.width, 224)});
+  b.input(kLabelBlob, Shape{o.batch});
   const int64_t widths[] = {64, 128, 256, 512, 512};
   // 224 -> 112 -> 56 -> 28 -> 14 -> 7 spatially, one halving per block.
   for (int block = 0; block < 5; ++block) {

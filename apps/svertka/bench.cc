@@ -77,10 +77,10 @@ ModelOptions model_options(const BenchArgs& args) {
 void fill_inputs(Net& net, int64_t classes) {
   std::mt19937_64 rng(42);
   std::normal_distribution<float> pixel;
-  Tensor& data = net.input("data");
+  Tensor& data = net.input(kDataBlob);
   for (int64_t i = 0; i < data.numel(); ++i) data[i] = pixel(rng);
   std::uniform_int_distribution<int64_t> label(0, classes - 1);
-  Tensor& labels = net.input("label");
+  Tensor& labels = net.input(kLabelBlob);
   for (int64_t i = 0; i < labels.numel(); ++i) labels[i] = static_cast<float>(label(rng));
 }
 
@@ -153,7 +153,7 @@ void run_bench(const BenchArgs& args) {
   Net net(spec, options);
   net.init_params(1);
   fill_inputs(net, args.classes);
-  const Shape& input_shape = net.input("data").shape();
+  const Shape& input_shape = net.input(kDataBlob).shape();
 
   const BenchResult r = time_net(net, args);
 

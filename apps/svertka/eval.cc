@@ -8,8 +8,6 @@
 // per-class accuracy, the confusion matrix and every image's top 5.
 #include <fmt/format.h>
 
-#include <chrono>
-
 #include "commands.h"
 #include "data_options.h"
 #include "eval_options.h"
@@ -77,14 +75,9 @@ void run_eval(const EvalArgs& args) {
   }
   const LoadedMembers loaded = load_members(args, model_options_for(*test, args.batch));
 
-  ProgressBar bar("eval");
-  const auto start = std::chrono::steady_clock::now();
+  ProgressBar bar("eval", "img");
   EvaluationOptions options{.policy = policy, .scales = args.scales};
-  options.progress = [&](int64_t done, int64_t total) {
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    bar.update(double(done) / double(total), double(done) / s, "img", "",
-               s / double(done) * double(total - done));
-  };
+  options.progress = [&](int64_t done, int64_t total) { bar.update(done, total); };
   const EvaluationResult result = evaluate_ensemble(loaded.members, *views, options);
   bar.finish();
   if (images) report_skipped("eval", images->bad_images());

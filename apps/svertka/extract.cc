@@ -4,8 +4,6 @@
 // (.safetensors, or .npy with FILE.labels.npy beside it), for `svertka svm` or NumPy.
 #include <fmt/format.h>
 
-#include <chrono>
-
 #include "commands.h"
 #include "data_options.h"
 #include "model_options.h"
@@ -55,13 +53,9 @@ void run_extract(const ExtractArgs& args) {
   const int64_t dim = blob.numel() / blob.dim(0);
   FeatureWriter out(args.out, data->size(), dim,
                     {{"model", args.model}, {"layer", args.layer}, {"weights", args.weights}});
-  ProgressBar bar("extract");
-  const auto start = std::chrono::steady_clock::now();
-  extract_features(net, *data, args.layer, out, [&](int64_t done, int64_t total) {
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    bar.update(double(done) / double(total), double(done) / s, "img", "",
-               s / double(done) * double(total - done));
-  });
+  ProgressBar bar("extract", "img");
+  extract_features(net, *data, args.layer, out,
+                   [&](int64_t done, int64_t total) { bar.update(done, total); });
   out.finish();
   bar.finish();
   fmt::print("{} samples x {} features of '{}' ({} classes) -> {}\n", data->size(), dim,

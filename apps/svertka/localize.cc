@@ -70,11 +70,10 @@ void run_localize_train(LocalizeTrainArgs args) {
   c.schedule.gamma = args.gamma;
   const int64_t updates = train->size() / c.batch * c.epochs;
   c.schedule.step_size = args.step_size > 0 ? args.step_size : std::max<int64_t>(1, updates / 3);
-  ProgressBar bar("localize");
+  ProgressBar bar("localize", "img");
   c.on_progress = [&](const TrainProgress& p) {
-    bar.update(double(p.iteration) / double(p.iterations), p.images_per_second, "img",
-               fmt::format("epoch {}/{} box loss {:.4f}", p.epoch + 1, p.epochs, p.loss),
-               p.eta_seconds);
+    bar.update(p.iteration * c.batch, p.iterations * c.batch,
+               fmt::format("epoch {}/{} box loss {:.4f}", p.epoch + 1, p.epochs, p.loss));
   };
   LocalizeConfig config{.train = c,
                         .head = {.per_class = args.localize.per_class,
@@ -104,14 +103,11 @@ void run_localize_eval(const std::string& model, const std::string& weights, int
   const std::string logits = model_info(model).logits;
   const NetSpec spec = add_box_head(build_model(model, options), logits, options.num_classes,
                                     {.per_class = localize.per_class});
-  Net net(spec, {.phase = Phase::kTest, .keep_blobs = {"bbox", logits}});
+  Net net(spec, {.phase = Phase::kTest, .keep_blobs = {kBoxBlob, logits}});
   load_weights(weights, net);
-  ProgressBar bar("eval");
+  ProgressBar bar("eval", "img");
   const LocalizationCounts counts = evaluate_localizer(
-      net, *data, logits,
-      [&](int64_t done, int64_t total) {
-        bar.update(double(done) / double(total), 0, "img", "", 0);
-      });
+      net, *data, logits, [&](int64_t done, int64_t total) { bar.update(done, total); });
   bar.finish();
   print_counts("", counts);
 }

@@ -1,10 +1,9 @@
 // svertka: train, evaluate and inspect the classic ImageNet CNNs.
-// The library throws typed errors; only here are they printed and turned into exit codes.
-#include <cstdio>
+// The library throws typed errors; run_cli() prints them and turns them into exit codes.
 #include <opencv2/core/utility.hpp>
 
 #include "commands.h"
-#include "svertka/error.h"
+#include "run_cli.h"
 
 int main(int argc, char** argv) {
   CLI::App app("svertka: AlexNet, VGG and GoogLeNet on oneDNN", "svertka");
@@ -23,16 +22,5 @@ int main(int argc, char** argv) {
   svertka::cli::add_convert_command(app);
   svertka::cli::add_extract_command(app);
   svertka::cli::add_svm_command(app);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  } catch (const svertka::NotFoundError& e) {
-    std::fprintf(stderr, "svertka: %s\n", e.what());
-    return 2;
-  } catch (const svertka::Error& e) {
-    std::fprintf(stderr, "svertka: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  return svertka::cli::run_cli(app, argc, argv);
 }

@@ -4,8 +4,6 @@
 // and eval read with --stats. DIR is an image folder, or a root whose train/ folder is used.
 #include <fmt/format.h>
 
-#include <chrono>
-
 #include "commands.h"
 #include "data_options.h"
 #include "progress.h"
@@ -30,15 +28,9 @@ void run_mean(const MeanArgs& args) {
                             .workers = resolved_workers({.workers = args.workers}),
                             .skip_bad = args.skip_bad};
   fmt::print("{} images from {}, {} workers\n", list->size(), list->source, options.workers);
-  ProgressBar bar("mean");
-  const auto start = std::chrono::steady_clock::now();
-  const ImageStatsResult result =
-      compute_image_stats(*list, options, [&](int64_t done, int64_t total) {
-        const double s =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        bar.update(double(done) / double(std::max<int64_t>(total, 1)), double(done) / s, "img",
-                   "", done > 0 ? s / double(done) * double(total - done) : 0);
-      });
+  ProgressBar bar("mean", "img");
+  const ImageStatsResult result = compute_image_stats(
+      *list, options, [&](int64_t done, int64_t total) { bar.update(done, total); });
   bar.finish();
   const ImageStats& st = result.stats;
   save_image_stats(args.out, st,

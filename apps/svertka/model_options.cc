@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "ops/accuracy.h"
+#include "svertka/blob_names.h"
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"
 #include "svertka/io/onnx.h"
@@ -59,7 +60,7 @@ NetSpec adapt_to_data(NetSpec spec, const std::string& logits, const ModelOption
   std::vector<InputSpec*> images;
   bool has_label = false;
   for (InputSpec& input : spec.inputs) {
-    if (input.name == "label")
+    if (input.name == kLabelBlob)
       has_label = true;
     else
       images.push_back(&input);
@@ -67,11 +68,11 @@ NetSpec adapt_to_data(NetSpec spec, const std::string& logits, const ModelOption
   if (images.size() != 1)
     throw ParamError("net '" + spec.name + "' has " + std::to_string(images.size()) +
                      " image inputs; svertka feeds exactly one");
-  if (images[0]->name != "data") rename_blob(spec, images[0]->name, "data");
+  if (images[0]->name != kDataBlob) rename_blob(spec, images[0]->name, kDataBlob);
   images[0]->shape = Shape{options.batch, options.channels, options.height, options.width};
-  if (!has_label) spec.inputs.push_back({"label", Shape{options.batch}});
+  if (!has_label) spec.inputs.push_back({kLabelBlob, Shape{options.batch}});
   for (const auto& [name, k] :
-       {std::pair<std::string, int64_t>{"accuracy_top1", 1}, {"accuracy_top5", 5}}) {
+       {std::pair<std::string, int64_t>{kAccuracyTop1, 1}, {kAccuracyTop5, 5}}) {
     bool present = false;
     for (const LayerSpec& layer : spec.layers)
       for (const std::string& top : layer.tops) present = present || top == name;
@@ -83,7 +84,7 @@ NetSpec adapt_to_data(NetSpec spec, const std::string& logits, const ModelOption
     LayerSpec layer;
     layer.name = name;
     layer.op = op;
-    layer.bottoms = {logits, "label"};
+    layer.bottoms = {logits, kLabelBlob};
     layer.tops = {name};
     spec.layers.push_back(std::move(layer));
   }

@@ -16,19 +16,36 @@ std::string format_duration(double seconds) {
   return fmt::format("{}s", s);
 }
 
-void ProgressBar::update(double fraction, double rate, const std::string& unit,
-                         const std::string& details, double eta_seconds, bool force) {
-  const auto now = std::chrono::steady_clock::now();
-  if (!force && drawn_ && now - last_draw_ < std::chrono::milliseconds(250)) return;
-  last_draw_ = now;
-  drawn_ = true;
+std::string progress_line(const std::string& label, const std::string& unit, int64_t done,
+                          int64_t total, int64_t timed_units, double timed_seconds,
+                          const std::string& details) {
   constexpr int kWidth = 24;
-  fraction = std::clamp(fraction, 0.0, 1.0);
+  const double fraction = total > 0 ? std::clamp(double(done) / double(total), 0.0, 1.0) : 1.0;
   const int filled = static_cast<int>(fraction * kWidth);
   const std::string bar = std::string(static_cast<size_t>(filled), '#') +
                           std::string(static_cast<size_t>(kWidth - filled), '.');
-  fmt::print(stderr, "\r{} [{}] {:5.1f}% {:.0f} {}/s {} ETA {}\033[K", label_, bar, 100 * fraction,
-             rate, unit, details, format_duration(eta_seconds));
+  const bool timed = timed_units > 0 && timed_seconds > 0;
+  const double rate = timed ? double(timed_units) / timed_seconds : 0;
+  const std::string rate_text = timed ? fmt::format("{:.0f}", rate) : "?";
+  const double eta = timed ? double(std::max<int64_t>(total - done, 0)) / rate : NAN;
+  return fmt::format("{} [{}] {:5.1f}% {} {}/s{}{} ETA {}", label, bar, 100 * fraction, rate_text,
+                     unit, details.empty() ? "" : " ", details, format_duration(eta));
+}
+
+void ProgressBar::update(int64_t done, int64_t total, const std::string& details) {
+  const auto now = Clock::now();
+  if (!started_) {
+    started_ = true;
+    start_ = now;
+    start_done_ = done;
+  }
+  const bool last = done >= total;
+  if (!last && drawn_ && now - last_draw_ < std::chrono::milliseconds(250)) return;
+  last_draw_ = now;
+  drawn_ = true;
+  const double seconds = std::chrono::duration<double>(now - start_).count();
+  fmt::print(stderr, "\r{}\033[K",
+             progress_line(label_, unit_, done, total, done - start_done_, seconds, details));
   std::fflush(stderr);
 }
 

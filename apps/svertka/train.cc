@@ -20,6 +20,7 @@
 #include <omp.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -49,10 +50,16 @@ std::function<void(int64_t)> fault_injection(const std::string& spec, int rank) 
   if (spec.empty()) return {};
   const auto first = spec.find(':'), second = spec.find(':', first + 1);
   const std::string kind = spec.substr(0, first);
-  if (second == std::string::npos || (kind != "kill" && kind != "hang"))
+  const auto parse = [&](size_t begin, size_t end, auto& value) {  // the whole of spec[begin, end)
+    const char* last = spec.data() + std::min(end, spec.size());
+    const auto [stop, error] = std::from_chars(spec.data() + begin, last, value);
+    return error == std::errc() && stop == last && begin < end;
+  };
+  int fault_rank = 0;
+  int64_t iteration = 0;
+  if (second == std::string::npos || (kind != "kill" && kind != "hang") ||
+      !parse(first + 1, second, fault_rank) || !parse(second + 1, spec.size(), iteration))
     throw ParamError("--debug-fault wants kill:RANK:ITER or hang:RANK:ITER, not '" + spec + "'");
-  const int fault_rank = std::stoi(spec.substr(first + 1, second - first - 1));
-  const int64_t iteration = std::stoll(spec.substr(second + 1));
   return [=](int64_t done) {
     if (rank != fault_rank || done != iteration) return;
     std::fflush(stdout);
@@ -199,12 +206,12 @@ bool train_on(TrainArgs& args, Communicator& comm) {
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   c.stop_requested = &interrupt_requested;
-  ProgressBar bar("train");
+  ProgressBar bar("train", "img");
   c.on_progress = [&](const TrainProgress& p) {
+    const int64_t images = c.batch * c.iter_size * comm.size();  // per update
     bar.update(
-        double(p.iteration) / double(p.iterations), p.images_per_second, "img",
-        fmt::format("epoch {}/{} loss {:.4f} lr {:.2g}", p.epoch + 1, p.epochs, p.loss, p.lr),
-        p.eta_seconds);
+        p.iteration * images, p.iterations * images,
+        fmt::format("epoch {}/{} loss {:.4f} lr {:.2g}", p.epoch + 1, p.epochs, p.loss, p.lr));
   };
   c.on_epoch = [&](const EpochMetrics& m) {
     bar.finish();

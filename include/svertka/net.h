@@ -1,7 +1,8 @@
 // Net: a NetSpec compiled for one phase and backend — blobs allocated, kernels made, memory
 // planned.
 //
-// Layers run in spec order (each bottom must come from an input or an earlier layer, as in Caffe).
+// Layers run in spec order (each bottom must come from an input or an earlier layer, as in Caffe;
+// shapes come from infer_shapes(), whose errors the constructor throws).
 // A layer whose top names its bottom runs in place when its op allows it and nothing else reads the
 // bottom. A blob read by several layers receives the sum of their gradients. Only layers between a
 // learnable parameter and a weighted loss run backward.
@@ -40,9 +41,12 @@ struct LayerInfo {
 };
 
 // Shapes, parameter counts and multiply-adds of every layer active in `phase`, inferred without
-// allocating anything (a VGG-16 summary costs no memory).
+// allocating anything (a VGG-16 summary costs no memory), with infer_shapes() and its errors.
 std::vector<LayerInfo> describe_layers(const NetSpec& spec, Phase phase);
 
+// A kernel that fails (oneDNN refusing to create or run a primitive, memory running out) throws
+// BackendError naming the net, the layer, its op type and the backend, from the constructor,
+// forward() or backward().
 class Net {
  public:
   Net(const NetSpec& spec, const NetOptions& options = {});
@@ -75,11 +79,13 @@ class Net {
 
   // The current value of a blob (after in-place layers, the last version of that name), plain.
   // A blob the net keeps channel-blocked is converted into a copy at the call, so read it again
-  // after the next forward rather than keep the reference.
+  // after the next forward rather than keep the reference. In TEST, a blob whose buffer a later
+  // blob reuses throws NotFoundError (name it in NetOptions::keep_blobs); outputs, which no layer
+  // reads, and every blob of a TRAIN net are always readable.
   const Tensor& blob(const std::string& name) const;
   bool has_blob(const std::string& name) const;
-  // The gradient of a blob from the last backward(); NotFoundError if it has none. Gradient buffers
-  // are reused during backward, so only blobs named in NetOptions::keep_blobs keep theirs.
+  // The gradient of a blob from the last backward(); NotFoundError if it has none, or if its buffer
+  // was reused later in backward (only blobs named in NetOptions::keep_blobs surely keep theirs).
   const Tensor& blob_grad(const std::string& name) const;
   // The layout the net keeps a blob (and its gradient) in between layers; see blob_layout.h.
   BlobLayout blob_layout(const std::string& name) const;

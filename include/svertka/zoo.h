@@ -1,12 +1,14 @@
 // The model zoo: the papers' networks, one file per architecture in models/.
 // Every model has inputs "data" (N,C,H,W) and "label" (N), its class scores in the blob named by
-// ModelInfo::logits, a "loss" (softmax cross-entropy) and "accuracy_top1" / "accuracy_top5".
+// ModelInfo::logits, a "loss" (softmax cross-entropy) and "accuracy_top1" / "accuracy_top5"
+// (the constants of blob_names.h).
 #pragma once
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "svertka/blob_names.h"
 #include "svertka/net_spec.h"
 
 namespace svertka {

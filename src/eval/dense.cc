@@ -6,23 +6,12 @@
 
 #include "ops/conv.h"
 #include "ops/inner_product.h"
+#include "svertka/blob_names.h"
 #include "svertka/error.h"
+#include "svertka/infer_shapes.h"
 
 namespace svertka {
 namespace {
-
-// Shapes of every blob of `spec` in TEST, at the spec's own input size.
-std::map<std::string, Shape> blob_shapes(const NetSpec& spec) {
-  std::map<std::string, Shape> shapes;
-  for (const InputSpec& input : spec.inputs) shapes[input.name] = input.shape;
-  const std::vector<LayerInfo> layers = describe_layers(spec, Phase::kTest);
-  for (const LayerInfo& info : layers)
-    for (const LayerSpec& layer : spec.layers)
-      if (layer.name == info.name)
-        for (size_t t = 0; t < layer.tops.size() && t < info.output_shapes.size(); ++t)
-          shapes[layer.tops[t]] = info.output_shapes[t];
-  return shapes;
-}
 
 bool needs_labels(const LayerSpec& layer) {
   return layer.op->is_loss() || layer.op->type() == "Accuracy";
@@ -31,12 +20,13 @@ bool needs_labels(const LayerSpec& layer) {
 }  // namespace
 
 NetSpec fully_convolutional(const NetSpec& spec, const Shape& input) {
-  const std::map<std::string, Shape> shapes = blob_shapes(spec);
+  // Shapes of every blob of `spec` in TEST, at the spec's own input size.
+  const std::map<std::string, Shape> shapes = infer_shapes(spec, Phase::kTest).blobs;
   NetSpec dense;
   dense.name = spec.name + "_dense";
   std::set<std::string> available;
   for (const InputSpec& in : spec.inputs) {
-    if (in.name == "label") continue;
+    if (in.name == kLabelBlob) continue;
     if (in.shape.rank() != 4 || input.rank() != 4 || in.shape[1] != input[1] ||
         input[2] < in.shape[2] || input[3] < in.shape[3])
       throw ShapeError("dense evaluation of '" + spec.name + "': input " + input.str() +

@@ -6,6 +6,7 @@
 #include <memory>
 #include <numeric>
 
+#include "svertka/blob_names.h"
 #include "svertka/error.h"
 #include "svertka/eval/dense.h"
 
@@ -30,7 +31,7 @@ void add_softmax(const Tensor& logits, int64_t row, float* sum) {
 
 int64_t batch_of(const NetSpec& spec) {
   for (const InputSpec& input : spec.inputs)
-    if (input.name != "label") return input.shape[0];
+    if (input.name != kLabelBlob) return input.shape[0];
   throw ParamError("net '" + spec.name + "' has no image input");
 }
 
@@ -89,11 +90,12 @@ EvaluationResult evaluate_ensemble(const std::vector<EnsembleMember>& members,
     if (logits.dim(1) != classes)
       throw ParamError("ensemble member '" + m.label + "' scores " + std::to_string(logits.dim(1)) +
                        " classes, the data has " + std::to_string(classes));
-    if (nets.back()->crop().input("data").shape() != nets.front()->crop().input("data").shape())
+    if (nets.back()->crop().input(kDataBlob).shape() !=
+        nets.front()->crop().input(kDataBlob).shape())
       throw ParamError("ensemble member '" + m.label + "' takes input " +
-                       nets.back()->crop().input("data").shape().str() + ", '" +
+                       nets.back()->crop().input(kDataBlob).shape().str() + ", '" +
                        members.front().label + "' " +
-                       nets.front()->crop().input("data").shape().str() +
+                       nets.front()->crop().input(kDataBlob).shape().str() +
                        ": members must share the input size and batch");
   }
   const std::vector<View> views = views_for(options.policy, options.scales);
@@ -131,7 +133,7 @@ EvaluationResult evaluate_ensemble(const std::vector<EnsembleMember>& members,
       data.fill(piece, images, labels);
       for (size_t m = 0; m < members.size(); ++m) {
         Net& net = dense ? nets[m]->dense(images.shape()) : nets[m]->crop();
-        net.input("data").copy_from(images);
+        net.input(kDataBlob).copy_from(images);
         net.forward();
         const Tensor& logits = net.blob(members[m].logits);
         for (size_t i = 0; i < real; ++i) {

@@ -132,7 +132,9 @@ class Importer {
     const std::string& type = layer.type();
     if (type == "Input") {
       const auto& shapes = layer.input_param().shape();
-      if (shapes.empty()) fail(layer, "input_param has no shape");
+      if (shapes.empty() || (shapes.size() != 1 && shapes.size() != layer.top_size()))
+        fail(layer, "input_param has " + std::to_string(shapes.size()) + " shapes for " +
+                        std::to_string(layer.top_size()) + " tops (give one, or one per top)");
       for (int i = 0; i < layer.top_size(); ++i)
         add_input(layer.top(i), blob_shape(shapes.size() == 1 ? shapes[0] : shapes.at(i)),
                   preferred);

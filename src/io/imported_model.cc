@@ -1,27 +1,19 @@
 #include "svertka/io/imported_model.h"
 
 #include "svertka/error.h"
+#include "svertka/infer_shapes.h"
 
 namespace svertka {
 
 std::map<std::string, Shape> infer_param_shapes(const NetSpec& spec) {
-  std::map<std::string, Shape> blobs, params;
-  for (const InputSpec& input : spec.inputs) blobs[input.name] = input.shape;
-  for (const LayerSpec& layer : spec.layers) {
-    std::vector<Shape> bottoms;
-    for (const std::string& bottom : layer.bottoms) {
-      const auto it = blobs.find(bottom);
-      if (it == blobs.end())
-        throw NotFoundError("layer '" + layer.name + "' reads blob '" + bottom +
-                            "', which no input or earlier layer produces");
-      bottoms.push_back(it->second);
-    }
-    const std::vector<Shape> tops = layer.op->output_shapes(bottoms);
-    for (size_t i = 0; i < layer.tops.size() && i < tops.size(); ++i)
-      blobs[layer.tops[i]] = tops[i];
-    const std::vector<Shape> shapes = layer.op->param_shapes(bottoms);
+  std::map<std::string, Shape> params;
+  const NetShapes inferred = infer_shapes(spec, std::nullopt);
+  for (const LayerShapes& shapes : inferred.layers) {
+    const LayerSpec& layer = spec.layers[shapes.index];
+    const std::vector<Shape> param_shapes = layer.op->param_shapes(shapes.bottoms);
     const std::vector<std::string> names = layer.op->param_names();
-    for (size_t i = 0; i < shapes.size(); ++i) params[layer.name + "." + names.at(i)] = shapes[i];
+    for (size_t i = 0; i < param_shapes.size(); ++i)
+      params[layer.name + "." + names.at(i)] = param_shapes[i];
   }
   return params;
 }

@@ -13,6 +13,7 @@
 #include "ops/relu.h"
 #include "ops/softmax.h"
 #include "svertka/error.h"
+#include "svertka/infer_shapes.h"
 #include "svertka/io/onnx.h"
 
 namespace svertka {
@@ -72,6 +73,7 @@ class Exporter {
     opset->set_version(kOpset);
     graph_ = model.mutable_graph();
     graph_->set_name(spec_.name);
+    shape_ = infer_shapes(spec_, Phase::kTest).blobs;
 
     std::set<std::string> read;
     for (const LayerSpec& layer : spec_.layers)
@@ -80,13 +82,17 @@ class Exporter {
       if (!read.count(input.name)) continue;  // labels
       set_value_info(*graph_->add_input(), input.name, input.shape);
       value_[input.name] = input.name;
-      shape_[input.name] = input.shape;
       names_.insert(input.name);
     }
     std::set<std::string> consumed;
     for (const LayerSpec& layer : spec_.layers) {
       if (!exported(layer)) continue;
-      for (const std::string& b : layer.bottoms) consumed.insert(value_.at(b));
+      for (const std::string& b : layer.bottoms) {
+        if (!value_.count(b))
+          throw ParamError("layer '" + layer.name + "' reads '" + b +
+                           "', the output of a layer that ONNX export leaves out (loss, accuracy)");
+        consumed.insert(value_.at(b));
+      }
       add_layer(layer);
     }
     for (const auto& [blob, value] : value_)
@@ -195,18 +201,14 @@ class Exporter {
     } else {
       throw ParamError("layer '" + layer.name + "' (" + std::string(type) + ") has no ONNX export");
     }
-    const std::vector<Shape> out = layer.op->output_shapes(in_shapes);
-    for (size_t i = 0; i < layer.tops.size(); ++i) {
-      n->add_output(define(layer.tops[i], layer.name));
-      shape_[layer.tops[i]] = out.at(i);
-    }
+    for (const std::string& top : layer.tops) n->add_output(define(top, layer.name));
   }
 
   const NetSpec& spec_;
   std::map<std::string, const Tensor*> weights_;
   onnx::GraphProto* graph_ = nullptr;
   std::map<std::string, std::string> value_;  // blob -> its current SSA value name
-  std::map<std::string, Shape> shape_;
+  std::map<std::string, Shape> shape_;        // every blob of the TEST net, from infer_shapes
   std::set<std::string> names_;
 };
 

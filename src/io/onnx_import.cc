@@ -68,6 +68,15 @@ class Importer {
     const auto* a = attr(node, name);
     return a ? std::vector<int64_t>(a->ints().begin(), a->ints().end()) : fallback;
   }
+  // The same, holding exactly `count` values (2-D: kernel_shape and strides 2, pads 4).
+  std::vector<int64_t> attr_ints(const onnx::NodeProto& node, const std::string& name,
+                                 std::vector<int64_t> fallback, size_t count) const {
+    std::vector<int64_t> values = attr_ints(node, name, std::move(fallback));
+    if (values.size() != count)
+      fail(node, name + " has " + std::to_string(values.size()) + " value(s), expected " +
+                     std::to_string(count) + " for a 2-D op");
+    return values;
+  }
   void check_auto_pad(const onnx::NodeProto& node) const {
     const auto* a = attr(node, "auto_pad");
     if (a && a->s() != "NOTSET") fail(node, "auto_pad " + a->s() + " is unsupported (use pads)");
@@ -148,6 +157,7 @@ class Importer {
       Constant fill =
           value ? onnx_io::read_tensor(value->t(), file_) : Constant{{1}, {0.f}, {}, true};
       c.is_float = fill.is_float;
+      if (fill.numel() != 1) fail(node, "the value attribute must hold one element");
       if (c.is_float)
         c.floats.assign(size_t(c.numel()), fill.floats.at(0));
       else
@@ -175,6 +185,11 @@ class Importer {
     const std::string& op = node.op_type();
     if (!node.domain().empty() && node.domain() != "ai.onnx")
       fail(node, "custom op domain '" + node.domain() + "'");
+    const int inputs_needed = op == "Constant" ? 0 : op == "Reshape" ? 2 : 1;
+    if (node.input_size() < inputs_needed || node.output_size() < 1)
+      fail(node, "has " + std::to_string(node.input_size()) + " input(s) and " +
+                     std::to_string(node.output_size()) + " output(s), expected at least " +
+                     std::to_string(inputs_needed) + " and 1");
     if (op == "Constant" || op == "ConstantOfShape" || (op == "Reshape" && constant(node.input(0))))
       return fold(node);
     if (op == "Identity") {
@@ -206,9 +221,9 @@ class Importer {
       if (w.dims.size() != 4) fail(node, "only 2-D convolutions are supported");
       ConvParams p;
       p.out_channels = w.dims[0];
-      const auto kernel = attr_ints(node, "kernel_shape", {w.dims[2], w.dims[3]});
-      const auto strides = attr_ints(node, "strides", {1, 1});
-      const auto pads = attr_ints(node, "pads", {0, 0, 0, 0});
+      const auto kernel = attr_ints(node, "kernel_shape", {w.dims[2], w.dims[3]}, 2);
+      const auto strides = attr_ints(node, "strides", {1, 1}, 2);
+      const auto pads = attr_ints(node, "pads", {0, 0, 0, 0}, 4);
       p.kernel_h = kernel.at(0), p.kernel_w = kernel.at(1);
       p.stride_h = strides.at(0), p.stride_w = strides.at(1);
       p.pad_h = pads.at(0), p.pad_w = pads.at(1), p.pad_bottom = pads.at(2),
@@ -239,8 +254,8 @@ class Importer {
       p.method = op == "MaxPool" ? PoolMethod::kMax : PoolMethod::kAverage;
       const auto kernel = attr_ints(node, "kernel_shape", {});
       if (kernel.size() != 2) fail(node, "only 2-D pooling is supported");
-      const auto strides = attr_ints(node, "strides", {1, 1});
-      const auto pads = attr_ints(node, "pads", {0, 0, 0, 0});
+      const auto strides = attr_ints(node, "strides", {1, 1}, 2);
+      const auto pads = attr_ints(node, "pads", {0, 0, 0, 0}, 4);
       p.kernel_h = kernel[0], p.kernel_w = kernel[1];
       p.stride_h = strides.at(0), p.stride_w = strides.at(1);
       p.pad_h = pads.at(0), p.pad_w = pads.at(1), p.pad_bottom = pads.at(2),
@@ -260,8 +275,11 @@ class Importer {
     if (op == "Dropout") {
       DropoutParams p;
       p.ratio = attr_float(node, "ratio", 0.5f);
-      if (node.input_size() > 1 && !node.input(1).empty())
-        p.ratio = need_constant(node, 1).floats.at(0);
+      if (node.input_size() > 1 && !node.input(1).empty()) {
+        const Constant& ratio = need_constant(node, 1);
+        if (ratio.numel() != 1) fail(node, "the ratio input must hold one element");
+        p.ratio = ratio.floats[0];
+      }
       p.seed = ++dropout_count_;
       return add(node, index, std::make_shared<DropoutOp>(p), {blob(node, 0)});
     }

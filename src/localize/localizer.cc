@@ -6,6 +6,7 @@
 
 #include "ops/euclidean_loss.h"
 #include "ops/inner_product.h"
+#include "svertka/blob_names.h"
 #include "svertka/error.h"
 #include "svertka/solver/checkpoint.h"
 
@@ -53,21 +54,21 @@ NetSpec add_box_head(NetSpec spec, const std::string& logits, int64_t num_classe
   const std::string features = classifier->bottoms.front();
   const int64_t batch = spec.inputs.front().shape[0];
   const int64_t outputs = options.per_class ? 4 * num_classes : 4;
-  spec.inputs.push_back({"bbox_target", Shape{batch, outputs}});
+  spec.inputs.push_back({kBoxTargetBlob, Shape{batch, outputs}});
 
   InnerProductParams fc;
   fc.out_features = outputs;
   LayerSpec head;
-  head.name = "bbox";
+  head.name = kBoxBlob;
   head.op = std::make_shared<InnerProductOp>(fc);
   head.bottoms = {features};
-  head.tops = {"bbox"};
+  head.tops = {kBoxBlob};
   head.params = {{Filler::gaussian(0.001), 1, 1}, {Filler::constant(0), 2, 0}};
   LayerSpec loss;
-  loss.name = "bbox_loss";
+  loss.name = kBoxLossBlob;
   loss.op = std::make_shared<EuclideanLossOp>();
-  loss.bottoms = {"bbox", "bbox_target"};
-  loss.tops = {"bbox_loss"};
+  loss.bottoms = {kBoxBlob, kBoxTargetBlob};
+  loss.tops = {kBoxLossBlob};
   loss.loss_weight = options.loss_weight;
   spec.layers.push_back(std::move(head));
   spec.layers.push_back(std::move(loss));
@@ -77,9 +78,9 @@ NetSpec add_box_head(NetSpec spec, const std::string& logits, int64_t num_classe
 LocalizationCounts evaluate_localizer(Net& net, const BoxBatchSource& data,
                                       const std::string& logits,
                                       const std::function<void(int64_t, int64_t)>& progress) {
-  Tensor& images = net.input("data");
-  Tensor& labels = net.input("label");
-  Tensor& targets = net.input("bbox_target");
+  Tensor& images = net.input(kDataBlob);
+  Tensor& labels = net.input(kLabelBlob);
+  Tensor& targets = net.input(kBoxTargetBlob);
   const int64_t batch = images.dim(0), total = data.size();
   const double crop = double(data.sample_shape()[1]);
   Tensor unit(Shape{batch, 4});
@@ -92,7 +93,7 @@ LocalizationCounts evaluate_localizer(Net& net, const BoxBatchSource& data,
     data.fill_boxes(indices, /*augment=*/false, 0, 0, images, labels, unit, &truth);
     place_targets(unit, labels, nullptr, targets);
     net.forward();
-    counts += count_localization(net.blob(logits), net.blob("bbox"), labels, truth, count, crop);
+    counts += count_localization(net.blob(logits), net.blob(kBoxBlob), labels, truth, count, crop);
     if (progress) progress(begin + count, total);
   }
   return counts;
@@ -110,13 +111,13 @@ LocalizeResult train_localizer(const LocalizeConfig& config, const BoxBatchSourc
   const std::string logits = c.build_net ? c.logits : model_info(c.model).logits;
   const NetSpec spec = add_box_head(c.build_net ? c.build_net(options) : build_model(c.model, options),
                                     logits, options.num_classes, config.head);
-  Net net(spec, {.phase = Phase::kTrain, .backend = c.backend, .keep_blobs = {"bbox"}});
+  Net net(spec, {.phase = Phase::kTrain, .backend = c.backend, .keep_blobs = {kBoxBlob}});
   net.init_params(c.seed);
   std::unique_ptr<Net> test_net;
   if (validation_data) {
     test_net = std::make_unique<Net>(
         spec,
-        NetOptions{.phase = Phase::kTest, .backend = c.backend, .keep_blobs = {"bbox", logits}});
+        NetOptions{.phase = Phase::kTest, .backend = c.backend, .keep_blobs = {kBoxBlob, logits}});
     test_net->share_params_from(net);
   }
   SgdSolver solver(net.params(), c.sgd);
@@ -125,9 +126,9 @@ LocalizeResult train_localizer(const LocalizeConfig& config, const BoxBatchSourc
     schedule_options.max_iter = per_epoch * c.epochs;
   LrSchedule schedule(schedule_options);
 
-  Tensor& images = net.input("data");
-  Tensor& labels = net.input("label");
-  Tensor& targets = net.input("bbox_target");
+  Tensor& images = net.input(kDataBlob);
+  Tensor& labels = net.input(kLabelBlob);
+  Tensor& targets = net.input(kBoxTargetBlob);
   Tensor unit(Shape{c.batch, 4});
   const int64_t planned = per_epoch * c.epochs;
   const auto start = std::chrono::steady_clock::now();
@@ -146,7 +147,7 @@ LocalizeResult train_localizer(const LocalizeConfig& config, const BoxBatchSourc
       if (!std::isfinite(loss))
         throw DataError("localisation training diverged at iteration " +
                         std::to_string(iteration) + ": the loss is " + std::to_string(loss));
-      const Tensor& predictions = net.blob("bbox");
+      const Tensor& predictions = net.blob(kBoxBlob);
       if (config.head.per_class) place_targets(unit, labels, &predictions, targets);
       const double bl = box_loss(predictions, unit, labels);
       loss_sum += bl;

@@ -12,12 +12,14 @@ int64_t BufferPlan::total_elements() const {
 BufferPlan plan_buffers(const std::vector<BufferRequest>& requests, bool share) {
   BufferPlan plan;
   plan.slot_of_request.assign(requests.size(), -1);
+  plan.next_occupant.assign(requests.size(), -1);
   std::vector<size_t> order(requests.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return requests[a].first_step < requests[b].first_step;
   });
   std::vector<int> busy_until;  // per slot: last step of its current occupant
+  std::vector<int> occupant;    // per slot: the request occupying it
   for (size_t r : order) {
     const BufferRequest& request = requests[r];
     int chosen = -1;
@@ -41,10 +43,14 @@ BufferPlan plan_buffers(const std::vector<BufferRequest>& requests, bool share) 
       chosen = static_cast<int>(plan.slot_elements.size());
       plan.slot_elements.push_back(0);
       busy_until.push_back(0);
+      occupant.push_back(-1);
     }
     auto slot = static_cast<size_t>(chosen);
     plan.slot_elements[slot] = std::max(plan.slot_elements[slot], request.elements);
     busy_until[slot] = request.last_step;
+    if (occupant[slot] >= 0)
+      plan.next_occupant[static_cast<size_t>(occupant[slot])] = static_cast<int>(r);
+    occupant[slot] = static_cast<int>(r);
     plan.slot_of_request[r] = chosen;
   }
   return plan;

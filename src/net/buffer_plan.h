@@ -13,6 +13,8 @@ struct BufferRequest {
 
 struct BufferPlan {
   std::vector<int> slot_of_request;
+  // Per request: the request that takes its slot after it (so overwrites it), or -1 if none does.
+  std::vector<int> next_occupant;
   std::vector<int64_t> slot_elements;
   int64_t total_elements() const;
 };

@@ -7,50 +7,12 @@
 #include "svertka/kernel_registry.h"
 
 namespace svertka {
-namespace {
 
-// Explains a bottom that no earlier layer produces: a cycle, a wrong order, or a typo.
-[[noreturn]] void fail_unresolved_bottom(const NetSpec& spec, size_t layer_index,
-                                         const std::string& bottom) {
-  const std::string where =
-      "net '" + spec.name + "', layer '" + spec.layers[layer_index].name + "'";
-  // Producers of each name, ignoring in-place self-edges.
-  std::multimap<std::string, size_t> producers;
-  for (size_t i = 0; i < spec.layers.size(); ++i)
-    for (const auto& top : spec.layers[i].tops)
-      if (std::find(spec.layers[i].bottoms.begin(), spec.layers[i].bottoms.end(), top) ==
-          spec.layers[i].bottoms.end())
-        producers.emplace(top, i);
-  if (producers.count(bottom) == 0)
-    throw ShapeError(where + ": bottom '" + bottom +
-                     "' is neither a net input nor the top of any layer");
-  // Depth-first search from the producer of `bottom` back through its bottoms to this layer.
-  std::vector<size_t> path;
-  std::set<size_t> visited;
-  std::function<bool(size_t)> reaches = [&](size_t layer) -> bool {
-    path.push_back(layer);
-    if (layer == layer_index) return true;
-    if (visited.insert(layer).second)
-      for (const auto& b : spec.layers[layer].bottoms)
-        for (auto [it, end] = producers.equal_range(b); it != end; ++it)
-          if (reaches(it->second)) return true;
-    path.pop_back();
-    return false;
-  };
-  for (auto [it, end] = producers.equal_range(bottom); it != end; ++it) {
-    path.clear();
-    if (reaches(it->second)) {
-      std::string cycle = spec.layers[layer_index].name;
-      for (auto p = path.rbegin(); p != path.rend(); ++p) cycle += " <- " + spec.layers[*p].name;
-      throw ShapeError(where + ": the graph has a cycle: " + cycle);
-    }
-  }
-  throw ShapeError(where + ": bottom '" + bottom + "' is produced only by a later layer ('" +
-                   spec.layers[producers.find(bottom)->second].name +
-                   "'); list layers in dependency order");
+std::string kernel_failure(const std::string& net, const LayerSpec& layer, Backend backend,
+                           std::string_view action, const char* what) {
+  return "net '" + net + "', layer '" + layer.name + "' (" + std::string(layer.op->type()) +
+         ") on " + std::string(backend_name(backend)) + ", " + std::string(action) + ": " + what;
 }
-
-}  // namespace
 
 Net::Net(const NetSpec& spec, const NetOptions& options) : name_(spec.name), options_(options) {
   compile(spec);
@@ -71,30 +33,23 @@ void Net::compile(const NetSpec& spec) {
     blobs_.push_back(std::move(blob));
   }
   std::set<std::string> layer_names;
-  for (size_t spec_index = 0; spec_index < spec.layers.size(); ++spec_index) {
-    const LayerSpec& ls = spec.layers[spec_index];
-    if (ls.only_in && *ls.only_in != options_.phase) continue;
+  const NetShapes inferred = infer_shapes(spec, options_.phase);
+  for (const LayerShapes& shapes : inferred.layers) {
+    const LayerSpec& ls = spec.layers[shapes.index];
     const std::string where = "net '" + name_ + "', layer '" + ls.name + "'";
-    if (!ls.op) throw ParamError(where + ": has no op");
     if (!layer_names.insert(ls.name).second) throw ParamError(where + ": the name is used twice");
     const int index = static_cast<int>(layers_.size());
     auto layer = std::make_unique<Layer>();
     layer->spec = ls;
     const Op& op = *ls.op;
 
-    std::vector<Shape> bottom_shapes;
+    const std::vector<Shape>& bottom_shapes = shapes.bottoms;
+    const std::vector<Shape>& top_shapes = shapes.tops;
     for (const auto& bottom : ls.bottoms) {
-      auto it = latest_version_.find(bottom);
-      if (it == latest_version_.end()) fail_unresolved_bottom(spec, spec_index, bottom);
-      layer->bottoms.push_back(it->second);
-      blobs_[static_cast<size_t>(it->second)].consumers.push_back(index);
-      bottom_shapes.push_back(blobs_[static_cast<size_t>(it->second)].shape);
+      const int version = latest_version_.find(bottom)->second;  // infer_shapes found every bottom
+      layer->bottoms.push_back(version);
+      blobs_[static_cast<size_t>(version)].consumers.push_back(index);
     }
-    const std::vector<Shape> top_shapes = op.output_shapes(bottom_shapes);
-    if (top_shapes.size() != ls.tops.size())
-      throw ParamError(where + ": " + std::string(op.type()) + " produces " +
-                       std::to_string(top_shapes.size()) + " top(s), the spec names " +
-                       std::to_string(ls.tops.size()));
 
     const auto param_shapes = op.param_shapes(bottom_shapes);
     const auto param_names = op.param_names();
@@ -127,11 +82,11 @@ void Net::compile(const NetSpec& spec) {
     }
 
     layer->loss_weight = ls.loss_weight.value_or(op.is_loss() ? 1.0f : 0.0f);
-    layer->kernel = KernelRegistry::instance().make(op, options_.backend, bottom_shapes);
+    layer->kernel = in_layer(name_, ls, options_.backend, "making its kernel", [&] {
+      return KernelRegistry::instance().make(op, options_.backend, bottom_shapes);
+    });
 
-    LayerInfo info{ls.name, std::string(op.type()), top_shapes, 0, op.forward_macs(bottom_shapes)};
-    for (const Shape& s : param_shapes) info.params += s.numel();
-    layer_infos_.push_back(std::move(info));
+    layer_infos_.push_back(describe_layer(ls, shapes));
     layers_.push_back(std::move(layer));
   }
 
@@ -204,7 +159,8 @@ float Net::forward() {
 void Net::forward_layer(int i) {
   Layer& layer = *layers_.at(static_cast<size_t>(i));
   layer.forward_args.step = step_;
-  layer.kernel->forward(layer.forward_args);
+  in_layer(name_, layer.spec, options_.backend, "forward",
+           [&] { layer.kernel->forward(layer.forward_args); });
 }
 
 void Net::backward() {
@@ -233,7 +189,8 @@ void Net::backward_layer(int i) {
   Layer& layer = *layers_.at(static_cast<size_t>(i));
   if (!layer.runs_backward) return;
   layer.backward_args.step = step_;
-  layer.kernel->backward(layer.backward_args);
+  in_layer(name_, layer.spec, options_.backend, "backward",
+           [&] { layer.kernel->backward(layer.backward_args); });
   for (size_t b = 0; b < layer.bottoms.size(); ++b) {
     if (!layer.accumulates_bottom_grad[b]) continue;
     Tensor& sum = blobs_[static_cast<size_t>(layer.bottoms[b])].grad;
@@ -264,6 +221,12 @@ int Net::latest(const std::string& name) const {
 const Tensor& Net::blob(const std::string& name) const {
   const int v = latest(name);
   const Blob& blob = blobs_[static_cast<size_t>(v)];
+  if (blob.data_reused_by >= 0)
+    throw NotFoundError("net '" + name_ + "' does not keep blob '" + name +
+                        "': its buffer is reused for '" +
+                        blobs_[static_cast<size_t>(blob.data_reused_by)].name +
+                        "', which a later layer writes; name it in NetOptions::keep_blobs to "
+                        "read it after forward()");
   if (blob.layout == BlobLayout::kPlain) return blob.data;
   Tensor& copy = plain_copies_[{v, false}];
   copy_to_plain(blob.data, copy);
@@ -279,6 +242,12 @@ const Tensor& Net::blob_grad(const std::string& name) const {
   if (it == latest_version_.end() || !blobs_[static_cast<size_t>(it->second)].grad.defined())
     throw NotFoundError("net '" + name_ + "' computes no gradient for blob '" + name + "'");
   const Blob& blob = blobs_[static_cast<size_t>(it->second)];
+  if (blob.grad_reused_by >= 0)
+    throw NotFoundError("net '" + name_ + "' does not keep the gradient of blob '" + name +
+                        "': its buffer is reused for the gradient of '" +
+                        blobs_[static_cast<size_t>(blob.grad_reused_by)].name +
+                        "' later in backward; name it in NetOptions::keep_blobs to read it after "
+                        "backward()");
   if (blob.layout == BlobLayout::kPlain) return blob.grad;
   Tensor& copy = plain_copies_[{it->second, true}];
   copy_to_plain(blob.grad, copy);

@@ -1,9 +1,40 @@
 // Net's compiled form, shared by the compiler (net.cc) and the memory planner (net_memory.cc).
 #pragma once
 
+#include <exception>
+#include <string>
+#include <string_view>
+
+#include "svertka/error.h"
+#include "svertka/infer_shapes.h"
 #include "svertka/net.h"
 
 namespace svertka {
+
+// One row of describe_layers() / Net::layer_infos() from the layer's inferred shapes.
+LayerInfo describe_layer(const LayerSpec& layer, const LayerShapes& shapes);
+
+// "net 'N', layer 'conv1' (Convolution) on cpu_dnnl, <action>: <what>".
+std::string kernel_failure(const std::string& net, const LayerSpec& layer, Backend backend,
+                           std::string_view action, const char* what);
+
+// Runs `work` (making, configuring or running one layer's kernel). A failure that is not one of
+// svertka's own errors (dnnl::error for a primitive oneDNN cannot create or run, std::bad_alloc)
+// becomes a BackendError naming the net, the layer, its op type and the backend, and a backend's
+// own BackendError gains that context; every other svertka error passes unchanged.
+template <class Work>
+decltype(auto) in_layer(const std::string& net, const LayerSpec& layer, Backend backend,
+                        std::string_view action, Work&& work) {
+  try {
+    return work();
+  } catch (const BackendError& e) {
+    throw BackendError(kernel_failure(net, layer, backend, action, e.what()));
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw BackendError(kernel_failure(net, layer, backend, action, e.what()));
+  }
+}
 
 struct Net::Blob {
   std::string name;
@@ -18,6 +49,9 @@ struct Net::Blob {
   bool needs_grad = false;  // a running layer reads it as a top gradient
   BlobLayout layout = BlobLayout::kPlain;  // of data and grad alike
   Tensor data, grad;
+  // The blob (an index into blobs_) whose buffer sharing overwrites this one's data or gradient
+  // after its last reader, or -1: blob() and blob_grad() refuse to return a stale buffer.
+  int data_reused_by = -1, grad_reused_by = -1;
 };
 
 struct Net::Layer {

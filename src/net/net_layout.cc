@@ -61,7 +61,9 @@ void Net::choose_layouts() {
     for (int t : layer->tops) outputs.push_back(blobs_[static_cast<size_t>(t)].layout);
     for (BlobLayout l : inputs) any_blocked |= l != BlobLayout::kPlain;
     for (BlobLayout l : outputs) any_blocked |= l != BlobLayout::kPlain;
-    if (any_blocked) layer->kernel->set_layouts(inputs, outputs);
+    if (any_blocked)
+      in_layer(name_, layer->spec, options_.backend, "setting its layouts",
+               [&] { layer->kernel->set_layouts(inputs, outputs); });
   }
 }
 

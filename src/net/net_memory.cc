@@ -79,10 +79,14 @@ void Net::plan_memory() {
   for (size_t k = 0; k < data_roots.size(); ++k) {
     Blob& root = blobs_[static_cast<size_t>(data_roots[k])];
     root.data = data_slots[static_cast<size_t>(data_plan.slot_of_request[k])].view(root.shape);
+    if (const int next = data_plan.next_occupant[k]; next >= 0)
+      root.data_reused_by = data_roots[static_cast<size_t>(next)];
   }
   for (size_t k = 0; k < grad_roots.size(); ++k) {
     Blob& root = blobs_[static_cast<size_t>(grad_roots[k])];
     root.grad = grad_slots[static_cast<size_t>(grad_plan.slot_of_request[k])].view(root.shape);
+    if (const int next = grad_plan.next_occupant[k]; next >= 0)
+      root.grad_reused_by = grad_roots[static_cast<size_t>(next)];
   }
   for (size_t v = 0; v < blobs_.size(); ++v) {
     Blob& blob = blobs_[v];
@@ -94,6 +98,7 @@ void Net::plan_memory() {
     } else if (&blob != &root) {
       blob.data = root.data.view(blob.shape);
       if (root.grad.defined()) blob.grad = root.grad.view(blob.shape);
+      blob.data_reused_by = root.data_reused_by, blob.grad_reused_by = root.grad_reused_by;
     }
   }
 

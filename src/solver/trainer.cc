@@ -85,8 +85,8 @@ uint64_t weights_hash(const Net& net) {
 TopKCounts evaluate_range(Net& net, const BatchSource& data, const std::string& logits,
                           int64_t begin_sample, int64_t end_sample,
                           const std::function<void(int64_t, int64_t)>& progress, int workers) {
-  Tensor& images = net.input("data");
-  Tensor& labels = net.input("label");
+  Tensor& images = net.input(kDataBlob);
+  Tensor& labels = net.input(kLabelBlob);
   const int64_t batch = images.dim(0), total = end_sample - begin_sample;
   TopKCounts counts;
   if (total <= 0) return counts;
@@ -213,8 +213,8 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
   TrainResult result;
   const auto start = Clock::now();
   const int64_t start_iteration = state.iteration;
-  Tensor& images = net.input("data");
-  Tensor& labels = net.input("label");
+  Tensor& images = net.input(kDataBlob);
+  Tensor& labels = net.input(kLabelBlob);
   BatchBuffers batch_buffers;  // each epoch's pipeline reuses the last one's prefetch batches
   while (state.iteration < planned && state.epoch < config.epochs) {
     const std::vector<int64_t> order =
@@ -276,8 +276,8 @@ TrainResult train(const TrainConfig& config, const BatchSource& train_data,
             if (last_part && averager) averager->ready(k);
           }
         });
-        totals.top1 += net.blob("accuracy_top1")[0];
-        totals.top5 += net.blob("accuracy_top5")[0];
+        totals.top1 += net.blob(kAccuracyTop1)[0];
+        totals.top5 += net.blob(kAccuracyTop5)[0];
         state.epoch_position += config.batch * ranks;
       }
       if (averager) averager->finish();

@@ -1,5 +1,6 @@
 #include "svertka/transfer/extract.h"
 
+#include "svertka/blob_names.h"
 #include "svertka/error.h"
 
 namespace svertka {
@@ -13,10 +14,10 @@ void extract_features(Net& net, const BatchSource& data, const std::string& blob
                       FeatureWriter& out,
                       const std::function<void(int64_t, int64_t)>& progress) {
   if (!net.has_blob(blob)) throw NotFoundError("net '" + net.name() + "' has no blob '" + blob + "'");
-  Tensor& images = net.input("data");
+  Tensor& images = net.input(kDataBlob);
   // The samples' own labels go to the file; the net's accuracy layers see class 0, since the data
   // may have more classes than the net was trained on.
-  net.input("label").fill(0);
+  net.input(kLabelBlob).fill(0);
   const int64_t batch = images.dim(0), total = data.size();
   Tensor labels(Shape{batch});
   std::vector<int64_t> indices(static_cast<size_t>(batch));

@@ -98,6 +98,60 @@ TEST(Net, InferenceSharesActivationBuffersAndKeepsRequestedBlobs) {
   EXPECT_LE(max_relative_error(keep.blob("fc4"), plain.blob("fc4")), 1e-6);
 }
 
+TEST(Net, ABlobWhoseBufferWasReusedIsAnErrorUnlessKept) {
+  const NetSpec spec = build_model("alexnet_small", {.num_classes = 10, .channels = 1, .batch = 2});
+  Net shared(spec, {.phase = Phase::kTest});
+  shared.init_params(1);
+  fill_uniform(shared.input("data"), 2);
+  shared.forward();
+  // conv1's buffer holds a later activation by now: say so instead of returning it.
+  SVERTKA_EXPECT_THROW_WITH(shared.blob("conv1"), NotFoundError, "blob 'conv1'", "reused for",
+                            "keep_blobs");
+  EXPECT_NO_THROW(shared.blob("fc5"));            // the logits: read by the last layers
+  EXPECT_NO_THROW(shared.blob("accuracy_top1"));  // an output: nothing reuses it
+  Net kept(spec, {.phase = Phase::kTest, .keep_blobs = {"conv1"}});
+  Net train(spec, {.phase = Phase::kTrain});  // keeps every activation for backward
+  for (Net* net : {&kept, &train}) {
+    net->init_params(1);
+    net->input("data").copy_from(shared.input("data"));
+    net->forward();
+  }
+  EXPECT_LE(max_relative_error(kept.blob("conv1"), train.blob("conv1")), 1e-6);
+}
+
+TEST(Net, AGradientWhoseBufferWasReusedIsAnErrorUnlessKept) {
+  const NetSpec spec = build_model("lenet", {.num_classes = 10, .channels = 1, .batch = 2});
+  Net shared(spec, {.phase = Phase::kTrain, .backend = Backend::kCpuRef});
+  Net kept(spec, {.phase = Phase::kTrain, .backend = Backend::kCpuRef, .keep_blobs = {"ip1"}});
+  for (Net* net : {&shared, &kept}) {
+    net->init_params(4);
+    fill_uniform(net->input("data"), 5);
+    net->input("label").zero();
+    net->forward();
+    net->backward();
+  }
+  SVERTKA_EXPECT_THROW_WITH(shared.blob_grad("ip1"), NotFoundError, "gradient of blob 'ip1'",
+                            "later in backward", "keep_blobs");
+  const Tensor& grad = kept.blob_grad("ip1");
+  double norm = 0;
+  for (int64_t i = 0; i < grad.numel(); ++i) norm += std::abs(grad[i]);
+  EXPECT_GT(norm, 0);
+}
+
+TEST(Net, AKernelOneDnnCannotMakeIsABackendErrorNamingTheLayer) {
+  // oneDNN has no inner product over zero input features (dnnl::error, which used to escape).
+  NetBuilder empty("empty");
+  empty.fc("fc", empty.input("data", Shape{2, 0}), Fc(3));
+  SVERTKA_EXPECT_THROW_WITH(Net(empty.build(), {.backend = Backend::kCpuDnnl}), BackendError,
+                            "net 'empty', layer 'fc' (InnerProduct) on cpu_dnnl",
+                            "making its kernel", "inner product");
+  // Max pooling's workspace for 2^48 outputs (256 TiB) fits no address space.
+  NetBuilder huge("huge");
+  huge.pool("pool", huge.input("data", Shape{int64_t(1) << 24, 16, 2048, 2048}), Pool::max(2, 2));
+  SVERTKA_EXPECT_THROW_WITH(Net(huge.build(), {.phase = Phase::kTest}), BackendError,
+                            "net 'huge', layer 'pool' (Pooling) on cpu_dnnl", "making its kernel");
+}
+
 TEST(Net, TrainingAndInferenceGiveTheSameLogitsWithoutDropout) {
   NetSpec spec = build_model("lenet", {.num_classes = 10, .channels = 1, .batch = 3});
   Net train(spec, {.phase = Phase::kTrain});

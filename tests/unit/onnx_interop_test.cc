@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "onnx.pb.h"
 #include "svertka/error.h"
@@ -177,6 +178,73 @@ TEST(OnnxImport, HandBuiltGraphWithAsymmetricPadsAndConstants) {
     const std::string what = e.what();
     EXPECT_NE(what.find(path), std::string::npos) << what;
     EXPECT_NE(what.find("Sigmoid"), std::string::npos) << what;
+  }
+}
+
+// Malformed nodes were std::out_of_range (pads.at(3)) or protobuf reads past the end: now each is
+// an IoError naming the file, the node and what is wrong.
+TEST(OnnxImport, MalformedNodesAreIoErrorsNamingTheNode) {
+  struct Case {
+    std::string what;
+    std::function<void(onnx::GraphProto&)> add_nodes;
+    std::vector<std::string> said;
+  };
+  auto node = [](onnx::GraphProto& g, const std::string& op, std::vector<std::string> in,
+                 std::vector<std::string> out) {
+    onnx::NodeProto* n = g.add_node();
+    n->set_op_type(op);
+    n->set_name(op + "_node");
+    for (const auto& i : in) n->add_input(i);
+    for (const auto& o : out) n->add_output(o);
+    return n;
+  };
+  const Case cases[] = {
+      {"conv pads with one value",
+       [&](onnx::GraphProto& g) {
+         *node(g, "Conv", {"x", "w"}, {"c"})->add_attribute() = ints("pads", {1});
+       },
+       {"node 'Conv_node' (Conv)", "pads has 1 value(s), expected 4"}},
+      {"pool strides with one value",
+       [&](onnx::GraphProto& g) {
+         onnx::NodeProto* pool = node(g, "MaxPool", {"x"}, {"p"});
+         *pool->add_attribute() = ints("kernel_shape", {2, 2});
+         *pool->add_attribute() = ints("strides", {2});
+       },
+       {"node 'MaxPool_node' (MaxPool)", "strides has 1 value(s), expected 2"}},
+      {"relu without an input",
+       [&](onnx::GraphProto& g) { node(g, "Relu", {}, {"r"}); },
+       {"node 'Relu_node' (Relu)", "0 input(s) and 1 output(s)"}},
+      {"reshape without its shape",
+       [&](onnx::GraphProto& g) { node(g, "Reshape", {"x"}, {"r"}); },
+       {"node 'Reshape_node' (Reshape)", "1 input(s)"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    onnx::ModelProto model;
+    model.set_ir_version(6);
+    model.add_opset_import()->set_version(11);
+    onnx::GraphProto& g = *model.mutable_graph();
+    auto* type = g.add_input();
+    type->set_name("x");
+    auto* tensor = type->mutable_type()->mutable_tensor_type();
+    tensor->set_elem_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : {1, 2, 4, 4}) tensor->mutable_shape()->add_dim()->set_dim_value(d);
+    onnx::TensorProto* w = g.add_initializer();
+    w->set_name("w");
+    w->set_data_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : {3, 2, 1, 1}) w->add_dims(d);
+    for (int i = 0; i < 6; ++i) w->add_float_data(1);
+    c.add_nodes(g);
+    const std::string path = temp_path("malformed.onnx").string();
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << model.SerializeAsString();
+    try {
+      load_onnx(path);
+      ADD_FAILURE() << "no error";
+    } catch (const IoError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(path), std::string::npos) << what;
+      for (const std::string& part : c.said) EXPECT_NE(what.find(part), std::string::npos) << what;
+    }
   }
 }
 

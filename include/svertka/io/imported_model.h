@@ -20,8 +20,8 @@ struct ImportedModel {
 };
 
 // The shapes of every learnable parameter, "<layer>.<param>" -> shape, inferred from the input
-// shapes through every layer in order whatever its phase (auxiliary heads included). Throws the
-// op's ShapeError or ParamError naming the layer.
+// shapes through every layer in order whatever its phase (auxiliary heads included), with
+// infer_shapes() and its errors.
 std::map<std::string, Shape> infer_param_shapes(const NetSpec& spec);
 
 // The blob holding the class scores, by the rule of ImportedModel::logits.
