@@ -106,7 +106,7 @@ namespace {
 // The input a net reads images from: the one that is not "label", as adapt_to_data picks it.
 const InputSpec& image_input(const NetSpec& spec, const std::string& model) {
   for (const InputSpec& input : spec.inputs)
-    if (input.name != "label") return input;
+    if (input.name != kLabelBlob) return input;
   throw ParamError("net '" + model + "' has no image input");
 }
 
