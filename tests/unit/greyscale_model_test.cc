@@ -163,7 +163,12 @@ std::string lenet_deploy(const TempDir& dir) {
 // predict --json: each image's top 5 as (class, probability).
 std::vector<std::vector<std::pair<int64_t, double>>> predict(const std::vector<std::string>& args) {
   ::testing::internal::CaptureStdout();
-  run_cli(args);
+  try {
+    run_cli(args);
+  } catch (...) {
+    ::testing::internal::GetCapturedStdout();  // gtest's own output must reach the terminal
+    throw;
+  }
   std::fflush(stdout);
   const std::string printed = ::testing::internal::GetCapturedStdout();
   const nlohmann::json json = nlohmann::json::parse(printed.substr(printed.find('[')));
