@@ -31,7 +31,8 @@ void run_bench_data(BenchDataArgs& args) {
                                 image_source_options(args.image, 224, args.mirror, args.mean));
   const int workers = resolved_workers(args.image);
   const int64_t batch = std::min(args.batch, source.size());
-  Tensor images(Shape{batch, 3, source.sample_shape()[1], source.sample_shape()[2]});
+  const Shape sample = source.sample_shape();  // (C,crop,crop)
+  Tensor images(Shape{batch, sample[0], sample[1], sample[2]});
   Tensor labels(Shape{batch});
   BatchBuffers buffers;  // as the trainer: each epoch's pipeline reuses the last one's batches
   int64_t done = 0;

@@ -41,6 +41,9 @@ void add_image_data_options(CLI::App* cmd, ImageDataArgs& args, bool training) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--crop", args.crop, "Crop size (default: the model's input size)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--channels", args.channels,
+                  "Image channels: 1 (greyscale) or 3 (colour) (default: the model's input)")
+      ->check(CLI::IsMember({1, 3}));
   cmd->add_option("--channel-order", args.order, "bgr (Caffe models) or rgb (PyTorch)")
       ->capture_default_str()
       ->check(CLI::IsMember({"bgr", "rgb"}));
@@ -97,9 +100,10 @@ ResizeMode parse_resize_mode(const std::string& text) {
 }
 
 ImageSourceOptions image_source_options(const ImageDataArgs& args, int64_t default_crop,
-                                        bool mirror, const std::string& mean) {
+                                        bool mirror, const std::string& mean, int64_t channels) {
   ImageSourceOptions o;
   ImageTransformOptions& t = o.transform;
+  t.channels = args.channels > 0 ? args.channels : channels;
   t.resize = parse_resize_mode(args.resize);
   t.scale_min = args.scale;
   t.scale_max = args.scale_max > 0 ? args.scale_max : args.scale;
@@ -138,6 +142,10 @@ ImageSourceOptions image_source_options(const ImageDataArgs& args, int64_t defau
     t.channel_mean = {};
   } else if (mean != "channel" && mean != "pixel") {
     throw ParamError("--mean expects channel, pixel or none, got '" + mean + "'");
+  }
+  if (t.channels == 1) {
+    t.channel_mean = {grey_mean(t.channel_mean), 0, 0};
+    if (t.mean_image.defined()) t.mean_image = grey_mean_image(t.mean_image);
   }
   o.skip_bad = args.skip_bad;
   return o;

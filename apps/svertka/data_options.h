@@ -22,6 +22,7 @@ struct ImageDataArgs {
   std::string resize = "shorter";
   int64_t scale = 256, scale_max = 0;  // scale_max 0: no jitter
   int64_t crop = 0;                    // 0: the model's input size (224 without a model)
+  int64_t channels = 0;                // 0: the model's (model_input); else 1 or 3
   float pca = 0;
   std::vector<double> crop_area;  // GoogLeNet's sampling: area fractions {min, max}; empty: off
   std::vector<double> crop_aspect{3.0 / 4.0, 4.0 / 3.0};  // its aspect ratios (width / height)
@@ -44,10 +45,12 @@ int resolved_workers(const ImageDataArgs& args);
 ResizeMode parse_resize_mode(const std::string& text);
 
 // The transform and dataset options from the arguments; `mirror` and `mean` ("channel", "pixel"
-// or "none") come from the command's own options. Means and colour eigenpairs come from --stats
-// (a `svertka mean` file) when given, else ImageNet's published values (pixel needs --stats).
+// or "none") come from the command's own options, `channels` (1 or 3) from the model unless
+// --channels is given. Means and colour eigenpairs come from --stats (a `svertka mean` file) when
+// given, else ImageNet's published values (pixel needs --stats); with 1 channel the means are
+// their luma (grey_mean).
 ImageSourceOptions image_source_options(const ImageDataArgs& args, int64_t default_crop,
-                                        bool mirror, const std::string& mean);
+                                        bool mirror, const std::string& mean, int64_t channels = 3);
 
 // The images of a split: --train-list / --val-list, else DATA/train or DATA/val, else (when
 // `whole_if_flat`) DATA itself as one image folder. Null when the split has none.

@@ -66,9 +66,10 @@ void run_eval(const EvalArgs& args) {
   } else {
     auto list = find_image_list(args.image, args.data, /*train=*/false, /*whole_if_flat=*/true);
     if (!list) throw ParamError("eval needs --data or --val-list");
-    const int64_t crop = default_crop(first_model);
+    const ModelInput input = model_input(first_model, args.weights.empty() ? "" : args.weights[0]);
     auto source = std::make_unique<ImageBatchSource>(
-        std::move(*list), image_source_options(args.image, crop, false, args.mean));
+        std::move(*list),
+        image_source_options(args.image, input.crop, false, args.mean, input.channels));
     images = source.get();
     views = std::make_unique<ImageViewSource>(*source);
     test = std::move(source);

@@ -35,9 +35,10 @@ void run_extract(const ExtractArgs& args) {
     if (train) image.train_list = image.val_list;
     auto list = find_image_list(image, args.data, train, /*whole_if_flat=*/true);
     if (!list) throw ParamError("extract needs --data or --val-list");
-    const int64_t crop = default_crop(args.model);
+    const ModelInput input = model_input(args.model, args.weights);
     data = std::make_unique<ImageBatchSource>(
-        std::move(*list), image_source_options(args.image, crop, false, args.mean));
+        std::move(*list),
+        image_source_options(args.image, input.crop, false, args.mean, input.channels));
   }
   if (!args.classes.empty())
     data = std::make_unique<ClassSubsetSource>(std::move(data), parse_class_subset(args.classes));

@@ -13,8 +13,8 @@ namespace {
 
 // A box list (--train-list / --val-list: "path label x1 y1 x2 y2") or an XML annotation folder.
 std::unique_ptr<BoxBatchSource> box_source(const std::string& list, const std::string& xml,
-                                           const ImageDataArgs& image, int64_t crop, bool mirror,
-                                           const std::string& mean) {
+                                           const ImageDataArgs& image, const ModelInput& input,
+                                           bool mirror, const std::string& mean) {
   BoxList boxes;
   if (!xml.empty()) {
     boxes = read_voc_folder(xml, image.root,
@@ -25,8 +25,8 @@ std::unique_ptr<BoxBatchSource> box_source(const std::string& list, const std::s
   } else {
     return nullptr;
   }
-  return std::make_unique<BoxBatchSource>(std::move(boxes),
-                                          image_source_options(image, crop, mirror, mean));
+  return std::make_unique<BoxBatchSource>(
+      std::move(boxes), image_source_options(image, input.crop, mirror, mean, input.channels));
 }
 
 void print_counts(const std::string& what, const LocalizationCounts& c) {
@@ -56,12 +56,12 @@ void run_localize_train(LocalizeTrainArgs args) {
   TrainConfig& c = args.config;
   if (c.model.empty() || is_model_file(c.model))
     throw ParamError("train --task localize needs a zoo model (--model)");
-  const int64_t crop = default_crop(c.model);
-  auto train = box_source(args.image.train_list, args.localize.train_xml, args.image, crop,
+  const ModelInput input = model_input(c.model);
+  auto train = box_source(args.image.train_list, args.localize.train_xml, args.image, input,
                           args.mirror, args.mean);
   if (!train) throw ParamError("train --task localize needs --train-list (boxes) or --train-xml");
-  auto val = box_source(args.image.val_list, args.localize.val_xml, args.image, crop, false,
-                        args.mean);
+  auto val =
+      box_source(args.image.val_list, args.localize.val_xml, args.image, input, false, args.mean);
   fmt::print("{} training images of {} classes, {} validation images; {} regression\n",
              train->size(), train->num_classes(), val ? val->size() : 0,
              args.localize.per_class ? "per-class" : "single-class");
@@ -97,7 +97,8 @@ void run_localize_eval(const std::string& model, const std::string& weights, int
                        const LocalizeArgs& localize) {
   if (is_model_file(model)) throw ParamError("eval --task localize needs a zoo model (--model)");
   if (weights.empty()) throw ParamError("eval --task localize needs --weights");
-  auto data = box_source(image.val_list, localize.val_xml, image, default_crop(model), false, mean);
+  auto data =
+      box_source(image.val_list, localize.val_xml, image, model_input(model, weights), false, mean);
   if (!data) throw ParamError("eval --task localize needs --val-list (boxes) or --val-xml");
   const ModelOptions options = model_options_for(*data, batch);
   const std::string logits = model_info(model).logits;

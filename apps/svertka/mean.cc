@@ -1,7 +1,9 @@
 // svertka mean (--data DIR | --list FILE [--root DIR]) --out FILE [--size S] [--resize warp|shorter]
 // Streams a dataset once and writes its mean image (SxS), per-channel means and the eigenvalues
 // and eigenvectors of its RGB covariance (for --pca-colour) to a safetensors file, which train
-// and eval read with --stats. DIR is an image folder, or a root whose train/ folder is used.
+// and eval read with --stats. DIR is an image folder, or a root whose train/ folder is used. The
+// statistics are of colour (greyscale images count as three equal channels); a greyscale model
+// subtracts their luma (grey_mean in image_stats.h).
 #include <fmt/format.h>
 
 #include "commands.h"
@@ -37,8 +39,9 @@ void run_mean(const MeanArgs& args) {
                    {{"resize", args.resize}, {"size", std::to_string(args.size)},
                     {"source", list->source}});
   fmt::print("{} images averaged; mean image 3x{}x{}\n", st.images, args.size, args.size);
-  fmt::print("channel means (R, G, B): {:.3f} {:.3f} {:.3f}\n", st.channel_mean[0],
-             st.channel_mean[1], st.channel_mean[2]);
+  fmt::print("channel means (R, G, B): {:.3f} {:.3f} {:.3f}; grey (greyscale models): {:.3f}\n",
+             st.channel_mean[0], st.channel_mean[1], st.channel_mean[2],
+             grey_mean(st.channel_mean));
   for (size_t i = 0; i < 3; ++i)
     fmt::print("eigenvalue {:.6f}  eigenvector (R, G, B) {:+.4f} {:+.4f} {:+.4f}\n",
                st.pca.eigenvalues[i], st.pca.eigenvectors[0][i], st.pca.eigenvectors[1][i],

@@ -32,8 +32,21 @@ NetSpec adapt_to_data(NetSpec spec, const std::string& logits, const ModelOption
 // checkpoint).
 void load_model_weights(const std::string& path, const NetSpec& spec, Net& net);
 
-// The crop an image dataset gives `model`: its native size, or 224 for a net file (--crop
-// overrides either).
+// The images a --model takes.
+struct ModelInput {
+  int64_t channels = 3;  // 1 (greyscale) or 3 (colour): what images are decoded to
+  int64_t crop = 224;    // the crop an image dataset gives it (--crop overrides)
+};
+
+// `model`'s input: a zoo model's native size, a net file's image input (its height when square,
+// else 224). Channels: those `weights` (.safetensors weights or checkpoint, when given) were
+// trained with, read from the shape of the first layer's weight on the image input; else a net
+// file's image input; else 3. ShapeError naming the model for channels other than 1 or 3;
+// `phase` picks a train_val net's data layers.
+ModelInput model_input(const std::string& model, const std::string& weights = "",
+                       Phase phase = Phase::kTest);
+
+// model_input(model).crop.
 int64_t default_crop(const std::string& model);
 
 // The trained weights of `model_name` into `net`: from `path` when given, else the ones the model

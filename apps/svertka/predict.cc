@@ -33,12 +33,13 @@ void run_predict(const PredictArgs& args) {
                                                   : 1000;
   list.source = "the command line";
   for (const std::string& path : args.images) list.entries.push_back({path, 0, "the command line"});
-  const int64_t crop = default_crop(args.model);
-  const ImageBatchSource source(std::move(list),
-                                image_source_options(args.image, crop, false, args.mean));
+  const ModelInput input = model_input(args.model, args.weights);
+  const ImageBatchSource source(std::move(list), image_source_options(args.image, input.crop, false,
+                                                                      args.mean, input.channels));
   const ImageViewSource views(source);
 
-  ModelOptions options{.num_classes = source.num_classes(), .channels = 3, .batch = 10};
+  ModelOptions options{
+      .num_classes = source.num_classes(), .channels = source.sample_shape()[0], .batch = 10};
   options.height = options.width = source.sample_shape()[1];
   ImportedModel model = resolve_model(args.model, options);
   if (is_model_file(args.model)) model.spec = adapt_to_data(model.spec, model.logits, options);

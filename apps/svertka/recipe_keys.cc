@@ -29,6 +29,7 @@ const std::vector<RecipeKey>& recipe_keys() {
       {"data", "resize", T::kString, both},
       {"data", "scale", T::kInteger, both},
       {"data", "crop", T::kInteger, both},
+      {"data", "channels", T::kInteger, both},
       {"data", "channel_order", T::kString, both},
       {"data", "pixel_scale", T::kNumber, both},
       // SGD and its schedule.

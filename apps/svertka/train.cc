@@ -92,8 +92,9 @@ TrainData load_train_data(const TrainArgs& args) {
       return d;
     }
   }
-  const int64_t crop = default_crop(args.config.model);
-  const ImageSourceOptions options = image_source_options(args.image, crop, args.mirror, args.mean);
+  const ModelInput input = model_input(args.config.model, "", Phase::kTrain);
+  const ImageSourceOptions options =
+      image_source_options(args.image, input.crop, args.mirror, args.mean, input.channels);
   auto train_list = find_image_list(args.image, args.data, /*train=*/true, false);
   if (!train_list)
     throw NotFoundError("no training images: '" + args.data +

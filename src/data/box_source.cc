@@ -32,7 +32,7 @@ void BoxBatchSource::fill_boxes(std::span<const int64_t> indices, bool augment, 
                                 uint64_t epoch, Tensor& images, Tensor& labels, Tensor& targets,
                                 std::vector<std::vector<Box>>* truth) const {
   const int64_t batch = int64_t(indices.size()), c = crop();
-  const Shape images_shape{batch, 3, c, c}, labels_shape{batch}, targets_shape{batch, 4};
+  const Shape images_shape{batch, channels(), c, c}, labels_shape{batch}, targets_shape{batch, 4};
   if (images.shape() != images_shape || labels.shape() != labels_shape ||
       targets.shape() != targets_shape)
     throw ShapeError("box batch: tensors are " + images.shape().str() + ", " +
@@ -53,8 +53,9 @@ void BoxBatchSource::fill_boxes(std::span<const int64_t> indices, bool augment, 
       const ImageTransformOptions& t = options_.transform;
       const SampleDraw draw = draw_sample(t, augment, seed, epoch, index);
       // Full size: the boxes are in the original image's pixels.
-      const cv::Mat image = decode_image(read_file_bytes(entry.path), entry.path, 0, 0);
-      transform_image(image, t, draw, images.data() + b * 3 * c * c);
+      const cv::Mat image =
+          decode_image(read_file_bytes(entry.path), entry.path, 0, 0, int(t.channels));
+      transform_image(image, t, draw, images.data() + b * channels() * c * c);
       labels[b] = float(entry.label);
       const std::vector<Box>& boxes = list_.boxes[size_t(index)];
       for (size_t k = 0; k < boxes.size(); ++k) {

@@ -64,12 +64,22 @@ bool has_jpeg_end(const std::vector<uint8_t>& b) {
   return false;
 }
 
-// PNGs, and the JPEGs decode_jpeg_bgr leaves to OpenCV; `factor` > 1 only for JPEGs.
-cv::Mat decode_with_opencv(const std::vector<uint8_t>& bytes, const std::string& path, int factor) {
-  const int flags = factor == 8   ? cv::IMREAD_REDUCED_COLOR_8
-                    : factor == 4 ? cv::IMREAD_REDUCED_COLOR_4
-                    : factor == 2 ? cv::IMREAD_REDUCED_COLOR_2
-                                  : cv::IMREAD_COLOR;
+int opencv_flags(int factor, int channels) {
+  if (channels == 1)
+    return factor == 8   ? cv::IMREAD_REDUCED_GRAYSCALE_8
+           : factor == 4 ? cv::IMREAD_REDUCED_GRAYSCALE_4
+           : factor == 2 ? cv::IMREAD_REDUCED_GRAYSCALE_2
+                         : cv::IMREAD_GRAYSCALE;
+  return factor == 8   ? cv::IMREAD_REDUCED_COLOR_8
+         : factor == 4 ? cv::IMREAD_REDUCED_COLOR_4
+         : factor == 2 ? cv::IMREAD_REDUCED_COLOR_2
+                       : cv::IMREAD_COLOR;
+}
+
+// PNGs, and the JPEGs decode_jpeg leaves to OpenCV; `factor` > 1 only for JPEGs.
+cv::Mat decode_with_opencv(const std::vector<uint8_t>& bytes, const std::string& path, int factor,
+                           int channels) {
+  const int flags = opencv_flags(factor, channels);
   cv::Mat image;
   try {
     // The buffer is only read; OpenCV's signature wants a non-const Mat header.
@@ -79,7 +89,7 @@ cv::Mat decode_with_opencv(const std::vector<uint8_t>& bytes, const std::string&
   } catch (const cv::Exception& e) {
     throw DataError("cannot decode image '" + path + "': " + e.what());
   }
-  if (image.empty() || image.type() != CV_8UC3)
+  if (image.empty() || image.type() != (channels == 1 ? CV_8UC1 : CV_8UC3))
     throw DataError("cannot decode image '" + path + "': the data is corrupt");
   return image;
 }
@@ -111,8 +121,11 @@ int reduction_factor(ImageSize size, int64_t min_height, int64_t min_width) {
   return 1;
 }
 
-cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& path,
-                     int64_t min_height, int64_t min_width) {
+cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& path, int64_t min_height,
+                     int64_t min_width, int channels) {
+  if (channels != 1 && channels != 3)
+    throw ParamError("cannot decode image '" + path + "' to " + std::to_string(channels) +
+                     " channels: only 1 (grey) or 3 (BGR)");
   if (bytes.empty()) throw DataError("cannot decode image '" + path + "': the file is empty");
   int factor = 1;
   if (is_jpeg(bytes)) {
@@ -122,11 +135,11 @@ cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& path,
     const auto size = peek_image_size(bytes);
     if (size && (min_height > 0 || min_width > 0))
       factor = reduction_factor(*size, min_height, min_width);
-    if (std::optional<cv::Mat> image = decode_jpeg_bgr(bytes, path, factor)) return *image;
+    if (std::optional<cv::Mat> image = decode_jpeg(bytes, path, factor, channels)) return *image;
   } else if (!is_png(bytes)) {
     throw DataError("cannot decode image '" + path + "': not a JPEG or PNG file");
   }
-  return decode_with_opencv(bytes, path, factor);
+  return decode_with_opencv(bytes, path, factor, channels);
 }
 
 }  // namespace svertka

@@ -31,7 +31,7 @@ int64_t ImageBatchSource::load_sample(int64_t index, bool augment, uint64_t seed
       // crop.
       const int64_t side =
           draw.area_crop_key ? area_crop_min_side(t.area_crop, t.crop) : draw.scale;
-      const cv::Mat image = decode_image(bytes, entry.path, side, side);
+      const cv::Mat image = decode_image(bytes, entry.path, side, side, int(t.channels));
       transform_image(image, t, draw, dst);
       return entry.label;
     } catch (const DataError& e) {
@@ -46,7 +46,7 @@ int64_t ImageBatchSource::load_sample(int64_t index, bool augment, uint64_t seed
 void ImageBatchSource::fill(std::span<const int64_t> indices, bool augment, uint64_t seed,
                             uint64_t epoch, Tensor& images, Tensor& labels) const {
   const int64_t batch = static_cast<int64_t>(indices.size()), c = crop();
-  const Shape images_shape{batch, 3, c, c}, labels_shape{batch};
+  const Shape images_shape{batch, channels(), c, c}, labels_shape{batch};
   if (images.shape() != images_shape || labels.shape() != labels_shape)
     throw ShapeError("image batch: tensors are " + images.shape().str() + " and " +
                      labels.shape().str() + ", expected " + images_shape.str() + " and " +
@@ -61,7 +61,7 @@ void ImageBatchSource::fill(std::span<const int64_t> indices, bool augment, uint
   for (int64_t b = 0; b < batch; ++b) {
     try {
       labels[b] = float(load_sample(indices[size_t(b)], augment, seed, epoch,
-                                    images.data() + b * 3 * c * c));
+                                    images.data() + b * channels() * c * c));
     } catch (...) {
       errors[size_t(b)] = std::current_exception();
     }

@@ -66,9 +66,73 @@ cv::Mat resize_patch(const cv::Mat& bgr, const CropBox& box, int64_t crop) {
   return resize_to(patch, crop, crop);
 }
 
+// The planes of dst (kChannels,crop,crop) from the crop at (y0, x0) of an image of kChannels
+// interleaved channels (BGR, or grey).
+template <int kChannels>
+void normalize_planes(const cv::Mat& resized, const ImageTransformOptions& options, int64_t y0,
+                      int64_t x0, bool flip, const std::array<float, 3>& shift_rgb, float* dst) {
+  const int64_t crop = options.crop, plane = crop * crop;
+  const int64_t height = resized.rows, width = resized.cols;
+  const float scale = options.scale;
+  const bool mean_image = options.mean_image.defined();
+  int64_t my = 0, mx = 0, mean_width = 0, mean_plane = 0;
+  if (mean_image) {
+    const Shape& s = options.mean_image.shape();
+    my = mapped_offset(y0, height, s[1], crop);
+    mx = mapped_offset(x0, width, s[2], crop);
+    mean_width = s[2], mean_plane = s[1] * s[2];
+  }
+  for (int c = 0; c < kChannels; ++c) {
+    // The image's channel read into plane c, and its index among R, G, B (grey: 0).
+    const int bgr = kChannels == 1 || options.order == ChannelOrder::kBgr ? c : 2 - c;
+    const int rgb = kChannels == 1 ? 0 : 2 - bgr;
+    float* out = dst + c * plane;
+    const float offset = shift_rgb[size_t(rgb)] - options.channel_mean[size_t(rgb)];
+    for (int64_t y = 0; y < crop; ++y) {
+      const uint8_t* row = resized.ptr<uint8_t>(static_cast<int>(y0 + y)) + x0 * kChannels + bgr;
+      float* out_row = out + y * crop;
+      if (mean_image) {
+        // The mean is taken at the same source pixel as the data, then flipped with it (Caffe).
+        const float* mean_row =
+            options.mean_image.data() + rgb * mean_plane + (my + y) * mean_width + mx;
+        for (int64_t x = 0; x < crop; ++x) {
+          const int64_t sx = flip ? crop - 1 - x : x;
+          out_row[x] = (float(row[sx * kChannels]) + shift_rgb[size_t(rgb)] - mean_row[sx]) * scale;
+        }
+      } else if (flip) {
+        for (int64_t x = 0; x < crop; ++x)
+          out_row[x] = (float(row[(crop - 1 - x) * kChannels]) + offset) * scale;
+      } else {
+        for (int64_t x = 0; x < crop; ++x)
+          out_row[x] = (float(row[x * kChannels]) + offset) * scale;
+      }
+    }
+  }
+}
+
+// The options a greyscale transform cannot honour.
+void check_grey_options(const ImageTransformOptions& o) {
+  const std::string grey = "image transform: the images have 1 channel (a greyscale model); ";
+  if (o.pca_std > 0)
+    throw ParamError(grey + "PCA colour noise (standard deviation " + std::to_string(o.pca_std) +
+                     ") needs 3 channels");
+  if (o.colour_jitter > 0)
+    throw ParamError(grey + "colour jitter (strength " + std::to_string(o.colour_jitter) +
+                     ") needs 3 channels");
+  if (o.order != ChannelOrder::kBgr)
+    throw ParamError(grey + "the RGB channel order needs 3 channels");
+  if (o.channel_mean[1] != 0 || o.channel_mean[2] != 0)
+    throw ParamError(grey + "the mean is one value, channel_mean[0]; channel_mean[1] and [2] are " +
+                     std::to_string(o.channel_mean[1]) + " and " +
+                     std::to_string(o.channel_mean[2]));
+}
+
 }  // namespace
 
 void check_transform_options(const ImageTransformOptions& o) {
+  if (o.channels != 1 && o.channels != 3)
+    throw ParamError("image transform: " + std::to_string(o.channels) +
+                     " channels; images are decoded to 1 (grey) or 3 (BGR)");
   if (o.scale_min <= 0 || o.crop <= 0)
     throw ParamError("image transform: scale (" + std::to_string(o.scale_min) + ") and crop (" +
                      std::to_string(o.crop) + ") must be positive");
@@ -85,11 +149,12 @@ void check_transform_options(const ImageTransformOptions& o) {
     throw ParamError("image transform: the colour jitter strength " +
                      std::to_string(o.colour_jitter) + " is outside [0, 1]");
   if (o.area_crop.enabled) check_area_crop_options(o.area_crop);
+  if (o.channels == 1) check_grey_options(o);
   if (o.mean_image.defined()) {
     const Shape& s = o.mean_image.shape();
-    if (s.rank() != 3 || s[0] != 3 || s[1] < o.crop || s[2] < o.crop)
-      throw ShapeError("image transform: the mean image is " + s.str() +
-                       ", expected (3,H,W) with H and W at least the crop " +
+    if (s.rank() != 3 || s[0] != o.channels || s[1] < o.crop || s[2] < o.crop)
+      throw ShapeError("image transform: the mean image is " + s.str() + ", expected (" +
+                       std::to_string(o.channels) + ",H,W) with H and W at least the crop " +
                        std::to_string(o.crop));
   }
 }
@@ -147,46 +212,20 @@ std::array<float, 3> pca_shift(const ColourPca& pca, const std::array<float, 3>&
 
 void crop_normalize(const cv::Mat& resized, const ImageTransformOptions& options, int64_t y0,
                     int64_t x0, bool flip, const std::array<float, 3>& shift_rgb, float* dst) {
-  const int64_t crop = options.crop, plane = crop * crop;
+  const int64_t crop = options.crop;
   const int64_t height = resized.rows, width = resized.cols;
-  if (resized.type() != CV_8UC3 || y0 < 0 || x0 < 0 || y0 + crop > height || x0 + crop > width)
+  const bool grey = options.channels == 1;
+  if (resized.type() != (grey ? CV_8UC1 : CV_8UC3) || y0 < 0 || x0 < 0 || y0 + crop > height ||
+      x0 + crop > width)
     throw ShapeError("crop_normalize: a " + std::to_string(crop) + "x" + std::to_string(crop) +
                      " crop at (" + std::to_string(y0) + ", " + std::to_string(x0) +
                      ") does not fit a " + std::to_string(height) + "x" + std::to_string(width) +
-                     " BGR image");
-  const float scale = options.scale;
-  const bool mean_image = options.mean_image.defined();
-  int64_t my = 0, mx = 0, mean_width = 0, mean_plane = 0;
-  if (mean_image) {
-    const Shape& s = options.mean_image.shape();
-    my = mapped_offset(y0, height, s[1], crop);
-    mx = mapped_offset(x0, width, s[2], crop);
-    mean_width = s[2], mean_plane = s[1] * s[2];
-  }
-  for (int c = 0; c < 3; ++c) {
-    const int bgr = options.order == ChannelOrder::kBgr ? c : 2 - c;
-    const int rgb = 2 - bgr;
-    float* out = dst + c * plane;
-    const float offset = shift_rgb[size_t(rgb)] - options.channel_mean[size_t(rgb)];
-    for (int64_t y = 0; y < crop; ++y) {
-      const uint8_t* row = resized.ptr<uint8_t>(static_cast<int>(y0 + y)) + x0 * 3 + bgr;
-      float* out_row = out + y * crop;
-      if (mean_image) {
-        // The mean is taken at the same source pixel as the data, then flipped with it (Caffe).
-        const float* mean_row = options.mean_image.data() + rgb * mean_plane +
-                                (my + y) * mean_width + mx;
-        for (int64_t x = 0; x < crop; ++x) {
-          const int64_t sx = flip ? crop - 1 - x : x;
-          out_row[x] = (float(row[sx * 3]) + shift_rgb[size_t(rgb)] - mean_row[sx]) * scale;
-        }
-      } else if (flip) {
-        for (int64_t x = 0; x < crop; ++x)
-          out_row[x] = (float(row[(crop - 1 - x) * 3]) + offset) * scale;
-      } else {
-        for (int64_t x = 0; x < crop; ++x) out_row[x] = (float(row[x * 3]) + offset) * scale;
-      }
-    }
-  }
+                     " image of " + std::to_string(resized.channels()) + " channel(s), expected " +
+                     (grey ? "grey" : "BGR"));
+  if (grey)
+    normalize_planes<1>(resized, options, y0, x0, flip, shift_rgb, dst);
+  else
+    normalize_planes<3>(resized, options, y0, x0, flip, shift_rgb, dst);
 }
 
 cv::Mat resize_image(const cv::Mat& bgr, const ImageTransformOptions& options, int64_t scale) {

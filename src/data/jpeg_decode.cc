@@ -50,14 +50,15 @@ struct Decompressor {
   Decompressor& operator=(const Decompressor&) = delete;
 };
 
-// Reads the header and sets up a BGR decode at 1/factor; false if libjpeg failed.
-bool read_header(Decompressor& d, const std::vector<uint8_t>& bytes, int factor) {
+// Reads the header and sets up a decode at 1/factor into BGR (3 channels) or grey (1); false if
+// libjpeg failed.
+bool read_header(Decompressor& d, const std::vector<uint8_t>& bytes, int factor, int channels) {
   if (setjmp(d.error.jump)) return false;
   jpeg_create_decompress(&d.info);
   jpeg_mem_src(&d.info, bytes.data(), static_cast<unsigned long>(bytes.size()));
   jpeg_save_markers(&d.info, JPEG_APP0 + 1, 0xFFFF);  // EXIF
   jpeg_read_header(&d.info, TRUE);
-  d.info.out_color_space = JCS_EXT_BGR;
+  d.info.out_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_EXT_BGR;
   d.info.scale_num = 1;
   d.info.scale_denom = static_cast<unsigned>(factor);
   jpeg_calc_output_dimensions(&d.info);
@@ -116,16 +117,20 @@ DataError failure(Decompressor& d, const std::string& path) {
 
 }  // namespace
 
-std::optional<cv::Mat> decode_jpeg_bgr(const std::vector<uint8_t>& bytes, const std::string& path,
-                                       int factor) {
+std::optional<cv::Mat> decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& path,
+                                   int factor, int channels) {
+  if (channels != 1 && channels != 3)
+    throw ParamError("cannot decode image '" + path + "' to " + std::to_string(channels) +
+                     " channels: only 1 (grey) or 3 (BGR)");
   Decompressor d;
-  if (!read_header(d, bytes, factor)) throw failure(d, path);
+  if (!read_header(d, bytes, factor, channels)) throw failure(d, path);
   const J_COLOR_SPACE space = d.info.jpeg_color_space;
   const int orientation = exif_orientation(d.info);
   if ((space != JCS_GRAYSCALE && space != JCS_YCbCr && space != JCS_RGB) ||
       (orientation >= 2 && orientation <= 8))
     return std::nullopt;
-  cv::Mat image(int(d.info.output_height), int(d.info.output_width), CV_8UC3);
+  cv::Mat image(int(d.info.output_height), int(d.info.output_width),
+                channels == 1 ? CV_8UC1 : CV_8UC3);
   if (!read_pixels(d, image.data, image.step)) throw failure(d, path);
   return image;
 }

@@ -1,5 +1,5 @@
-// JPEG decoding with libjpeg-turbo directly, straight into BGR: OpenCV 4.6 asks libjpeg for RGB
-// and swaps every pixel with a scalar loop, a third of the data pipeline's time.
+// JPEG decoding with libjpeg-turbo directly, straight into BGR or grey: OpenCV 4.6 asks libjpeg for
+// RGB and swaps every pixel with a scalar loop, a third of the data pipeline's time.
 #pragma once
 
 #include <cstdint>
@@ -10,13 +10,19 @@
 
 namespace svertka {
 
-// `bytes` decoded at 1/`factor` (1, 2, 4 or 8, by libjpeg's DCT scaling) into BGR (H,W,3) uint8,
-// greyscale as three equal channels: the pixels OpenCV's imdecode gives. nullopt for a JPEG left to
-// OpenCV: colour spaces libjpeg cannot turn into BGR (CMYK, YCCK) and EXIF orientations other than
-// upright (OpenCV turns the image). DataError naming `path` for anything libjpeg cannot decode,
-// and for its warnings about corrupt data, after which it would carry on with grey or garbled
-// pixels.
-std::optional<cv::Mat> decode_jpeg_bgr(const std::vector<uint8_t>& bytes, const std::string& path,
-                                       int factor);
+// `bytes` decoded at 1/`factor` (1, 2, 4 or 8, by libjpeg's DCT scaling) into `channels` (1 or 3)
+// uint8 channels: BGR (H,W,3), greyscale as three equal channels; or grey (H,W,1), colour as its
+// luma (libjpeg's Y, 0.299 R + 0.587 G + 0.114 B). The pixels OpenCV's imdecode gives with
+// IMREAD_COLOR or IMREAD_GRAYSCALE. nullopt for a JPEG left to OpenCV: colour spaces libjpeg cannot
+// turn into BGR or grey (CMYK, YCCK) and EXIF orientations other than upright (OpenCV turns the
+// image). DataError naming `path` for anything libjpeg cannot decode, and for its warnings about
+// corrupt data, after which it would carry on with grey or garbled pixels.
+std::optional<cv::Mat> decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& path,
+                                   int factor, int channels);
+
+inline std::optional<cv::Mat> decode_jpeg_bgr(const std::vector<uint8_t>& bytes,
+                                              const std::string& path, int factor) {
+  return decode_jpeg(bytes, path, factor, 3);
+}
 
 }  // namespace svertka

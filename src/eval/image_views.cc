@@ -9,9 +9,9 @@
 namespace svertka {
 namespace {
 
-cv::Mat decode(const ImageEntry& entry, int64_t scale) {
+cv::Mat decode(const ImageEntry& entry, int64_t scale, int64_t channels) {
   try {
-    return decode_image(read_file_bytes(entry.path), entry.path, scale, scale);
+    return decode_image(read_file_bytes(entry.path), entry.path, scale, scale, int(channels));
   } catch (const DataError& e) {
     throw DataError(std::string(e.what()) + " (listed at " + entry.origin + ")");
   }
@@ -26,17 +26,18 @@ cv::Mat resize_square(const cv::Mat& square, int64_t crop) {
   return out;
 }
 
-// The whole image (3,H,W), minus the channel means, scaled, mirrored if asked.
+// The whole image (C,H,W), minus the channel means, scaled, mirrored if asked.
 void normalize_whole(const cv::Mat& image, const ImageTransformOptions& t, bool flip, float* dst) {
-  const int64_t height = image.rows, width = image.cols;
-  for (int c = 0; c < 3; ++c) {
-    const int bgr = t.order == ChannelOrder::kBgr ? c : 2 - c;
-    const float mean = t.channel_mean[size_t(2 - bgr)];
+  const int64_t height = image.rows, width = image.cols, channels = t.channels;
+  for (int c = 0; c < channels; ++c) {
+    // The image's channel (BGR, or the grey one) read into plane c, and its mean.
+    const int bgr = channels == 1 || t.order == ChannelOrder::kBgr ? c : 2 - c;
+    const float mean = t.channel_mean[size_t(channels == 1 ? 0 : 2 - bgr)];
     for (int64_t y = 0; y < height; ++y) {
       const uint8_t* row = image.ptr<uint8_t>(int(y)) + bgr;
       float* out = dst + (c * height + y) * width;
       for (int64_t x = 0; x < width; ++x)
-        out[x] = (float(row[(flip ? width - 1 - x : x) * 3]) - mean) * t.scale;
+        out[x] = (float(row[(flip ? width - 1 - x : x) * channels]) - mean) * t.scale;
     }
   }
 }
@@ -50,10 +51,10 @@ int64_t ImageViewSource::scale_of(const View& view) const {
 Shape ImageViewSource::whole_shape(int64_t index, const View& view) const {
   // Decoded rather than read from the header: an EXIF orientation may turn the image. One decode
   // is small beside a dense pass over the whole image.
-  const cv::Mat image = decode(source_.list().entries.at(size_t(index)), 0);
-  const auto resized =
-      resized_size(source_.options().transform, image.rows, image.cols, scale_of(view));
-  return Shape{3, resized[0], resized[1]};
+  const ImageTransformOptions& t = source_.options().transform;
+  const cv::Mat image = decode(source_.list().entries.at(size_t(index)), 0, t.channels);
+  const auto resized = resized_size(t, image.rows, image.cols, scale_of(view));
+  return Shape{t.channels, resized[0], resized[1]};
 }
 
 void ImageViewSource::fill(std::span<const SampleView> items, Tensor& images,
@@ -72,12 +73,12 @@ void ImageViewSource::fill(std::span<const SampleView> items, Tensor& images,
     const int64_t scale = scale_of(v);
     cv::Mat& image = resized[{item.index, scale}];
     if (image.empty()) {
-      image = resize_image(decode(entry, scale), t, scale);
+      image = resize_image(decode(entry, scale, t.channels), t, scale);
     }
     float* dst = images.data() + b * per_view;
     labels[b] = float(entry.label);
     if (v.whole_image) {
-      if (per_view != 3 * int64_t(image.rows) * image.cols)
+      if (per_view != t.channels * int64_t(image.rows) * image.cols)
         throw ShapeError("image views: " + entry.path + " is " + std::to_string(image.rows) + "x" +
                          std::to_string(image.cols) + " at scale " + std::to_string(scale) +
                          ", the tensor holds " + images.shape().str());

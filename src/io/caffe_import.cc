@@ -158,23 +158,27 @@ class Importer {
       }
       return;
     }
-    // Data / ImageData: images of the crop (or resize) size, 3 channels, and a label per image.
-    int64_t batch = 0, height = 0, width = 0;
+    // Data / ImageData: images of the crop (or resize) size and a label per image. Caffe gives a
+    // Data layer the channels of its database's images; the file tells them only by
+    // transform_param.force_gray, so colour is assumed otherwise. ImageData: is_color.
+    int64_t batch = 0, channels = 3, height = 0, width = 0;
     const int64_t crop = layer.transform_param().crop_size();
     if (type == "Data") {
       batch = layer.data_param().batch_size();
       height = width = crop ? crop : layer.data_param().crop_size();
+      if (layer.transform_param().force_gray()) channels = 1;
     } else {
       const auto& p = layer.image_data_param();
       batch = p.batch_size();
       height = crop ? crop : p.new_height();
       width = crop ? crop : p.new_width();
+      if (!p.is_color()) channels = 1;
     }
     if (batch <= 0 || height <= 0 || width <= 0)
       fail(layer,
            "cannot tell the image size: set transform_param.crop_size (or new_height and "
            "new_width)");
-    add_input(layer.top(0), Shape{batch, 3, height, width}, preferred);
+    add_input(layer.top(0), Shape{batch, channels, height, width}, preferred);
     if (layer.top_size() > 1) add_input(layer.top(1), Shape{batch}, preferred);
   }
 

@@ -165,6 +165,53 @@ void check_layout(const std::string& path, const std::vector<Entry>& sorted, uin
                    " bytes but the tensors cover only " + std::to_string(covered));
 }
 
+// The validated header: its tensors sorted by their place in the data section, and where that
+// section starts.
+struct Header {
+  std::vector<Entry> entries;
+  std::map<std::string, std::string> metadata;
+  uint64_t data_start = 0;
+};
+
+Header read_header(const InputFile& file, const std::string& path) {
+  if (file.size() < kPrefixBytes)
+    fail(path, "the file has " + std::to_string(file.size()) +
+                   " bytes, fewer than the 8-byte header length it must start with");
+  unsigned char prefix[kPrefixBytes];
+  file.read(0, prefix, kPrefixBytes);
+  uint64_t header_size = 0;
+  for (int i = kPrefixBytes - 1; i >= 0; --i) header_size = header_size << 8 | prefix[i];
+  if (header_size > file.size() - kPrefixBytes)
+    fail(path, "the header length in bytes 0-7 is " + std::to_string(header_size) + " but only " +
+                   std::to_string(file.size() - kPrefixBytes) + " bytes follow");
+
+  std::string text(header_size, '\0');
+  file.read(kPrefixBytes, text.data(), header_size);
+  Json header;
+  try {
+    header = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    fail(path, "the header (bytes " + range(kPrefixBytes, kPrefixBytes + header_size) +
+                   ") is not valid JSON: " + e.what());
+  }
+  if (!header.is_object()) fail(path, "the header must be a JSON object, got " + header.dump());
+
+  Header result;
+  std::vector<Entry>& entries = result.entries;
+  for (const auto& [key, value] : header.items()) {
+    if (key == kMetadataKey)
+      result.metadata = parse_metadata(path, value);
+    else
+      entries.push_back(parse_entry(path, key, value));
+  }
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  result.data_start = kPrefixBytes + header_size;
+  check_layout(path, entries, file.size() - result.data_start);
+  return result;
+}
+
 }  // namespace
 
 void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
@@ -209,49 +256,23 @@ void save_safetensors(const std::string& path, const std::vector<NamedTensor>& t
 
 SafetensorsContents load_safetensors(const std::string& path) {
   InputFile file(path);
-  if (file.size() < kPrefixBytes)
-    fail(path, "the file has " + std::to_string(file.size()) +
-                   " bytes, fewer than the 8-byte header length it must start with");
-  unsigned char prefix[kPrefixBytes];
-  file.read(0, prefix, kPrefixBytes);
-  uint64_t header_size = 0;
-  for (int i = kPrefixBytes - 1; i >= 0; --i) header_size = header_size << 8 | prefix[i];
-  if (header_size > file.size() - kPrefixBytes)
-    fail(path, "the header length in bytes 0-7 is " + std::to_string(header_size) + " but only " +
-                   std::to_string(file.size() - kPrefixBytes) + " bytes follow");
-
-  std::string text(header_size, '\0');
-  file.read(kPrefixBytes, text.data(), header_size);
-  Json header;
-  try {
-    header = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    fail(path, "the header (bytes " + range(kPrefixBytes, kPrefixBytes + header_size) +
-                   ") is not valid JSON: " + e.what());
-  }
-  if (!header.is_object()) fail(path, "the header must be a JSON object, got " + header.dump());
-
+  Header header = read_header(file, path);
   SafetensorsContents contents;
   contents.path = path;
-  std::vector<Entry> entries;
-  for (const auto& [key, value] : header.items()) {
-    if (key == kMetadataKey)
-      contents.metadata = parse_metadata(path, value);
-    else
-      entries.push_back(parse_entry(path, key, value));
-  }
-  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-  });
-  const uint64_t data_start = kPrefixBytes + header_size;
-  check_layout(path, entries, file.size() - data_start);
-
-  for (Entry& e : entries) {
+  contents.metadata = std::move(header.metadata);
+  for (Entry& e : header.entries) {
     Tensor tensor(e.shape);
-    file.read(data_start + e.begin, tensor.data(), tensor.bytes());
+    file.read(header.data_start + e.begin, tensor.data(), tensor.bytes());
     contents.tensors.push_back({std::move(e.name), std::move(tensor)});
   }
   return contents;
+}
+
+std::map<std::string, Shape> read_safetensors_shapes(const std::string& path) {
+  InputFile file(path);
+  std::map<std::string, Shape> shapes;
+  for (Entry& e : read_header(file, path).entries) shapes[e.name] = std::move(e.shape);
+  return shapes;
 }
 
 const Tensor& SafetensorsContents::at(const std::string& name) const {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <opencv2/imgproc.hpp>
 #include <random>
 
 #include "image_test_helpers.h"
@@ -253,6 +254,60 @@ TEST(ImageViews, ACropLargerThanTheImageIsAClearError) {
   Tensor images(Shape{1, 3, 32, 32}), labels(Shape{1});
   SVERTKA_EXPECT_THROW_WITH(views.fill(std::span(&small, 1), images, labels), ShapeError,
                             "crop is larger than");
+}
+
+// Every view of a greyscale model's source (1 channel) is each plane of the colour source's same
+// view of the same grey files (decoded to three equal channels) when the means are equal: 10
+// crops, GoogLeNet's 144 and dense whole images.
+TEST(ImageViews, GreySourceViewsAreEachPlaneOfTheColourViews) {
+  TempDir dir;
+  const std::vector<std::pair<int, int>> sizes = {{40, 60}, {64, 48}, {48, 48}};
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    cv::Mat grey;
+    cv::cvtColor(pattern_image(sizes[i].first, sizes[i].second, int(i)), grey, cv::COLOR_BGR2GRAY);
+    write_image(dir / (std::to_string(i % 2) + "/" + std::to_string(i) + ".png"), grey);
+  }
+  ImageSourceOptions colour;
+  colour.transform.scale_min = colour.transform.scale_max = 40;
+  colour.transform.crop = 32;
+  colour.transform.channel_mean = {90, 90, 90};
+  colour.transform.scale = 0.5f;
+  ImageSourceOptions one = colour;
+  one.transform.channels = 1;
+  one.transform.channel_mean = {90, 0, 0};
+  const ImageBatchSource colour_source(list_image_folder(dir.path()), colour);
+  const ImageBatchSource grey_source(list_image_folder(dir.path()), one);
+  EXPECT_EQ(grey_source.sample_shape(), (Shape{1, 32, 32}));
+  const ImageViewSource colour_views(colour_source), grey_views(grey_source);
+  EXPECT_EQ(grey_views.crop_shape(), (Shape{1, 32, 32}));
+
+  auto expect_planes = [&](const std::vector<SampleView>& items, const Shape& view_shape) {
+    const int64_t n = int64_t(items.size()), plane = view_shape[1] * view_shape[2];
+    Tensor three(Shape{n, 3, view_shape[1], view_shape[2]}), labels3(Shape{n});
+    Tensor single(Shape{n, 1, view_shape[1], view_shape[2]}), labels1(Shape{n});
+    colour_views.fill(items, three, labels3);
+    grey_views.fill(items, single, labels1);
+    for (int64_t b = 0; b < n; ++b) {
+      ASSERT_EQ(labels1[b], labels3[b]);
+      for (int64_t c = 0; c < 3; ++c)
+        for (int64_t k = 0; k < plane; ++k)
+          ASSERT_EQ(three[(b * 3 + c) * plane + k], single[b * plane + k]) << b << " " << c;
+    }
+  };
+  for (const CropPolicy policy : {CropPolicy::kCenter, CropPolicy::kTen, CropPolicy::k144}) {
+    std::vector<SampleView> items;
+    for (int64_t i = 0; i < 3; ++i)
+      for (const View& v : views_for(policy, {40, 44})) items.push_back({i, v});
+    expect_planes(items, Shape{1, 32, 32});
+  }
+  for (int64_t i = 0; i < 3; ++i)
+    for (const bool flip : {false, true}) {
+      const View whole{.scale = 40, .flip = flip, .whole_image = true};
+      const Shape shape = grey_views.whole_shape(i, whole);
+      EXPECT_EQ(shape[0], 1);
+      EXPECT_EQ(colour_views.whole_shape(i, whole), (Shape{3, shape[1], shape[2]}));
+      expect_planes({{i, whole}}, shape);
+    }
 }
 
 }  // namespace

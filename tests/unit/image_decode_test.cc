@@ -8,6 +8,7 @@
 
 #include "data/jpeg_decode.h"
 #include "image_test_helpers.h"
+#include "op_test_helpers.h"
 #include "svertka/error.h"
 
 namespace svertka::testing {
@@ -194,6 +195,63 @@ TEST(ImageDecode, ExifTurnedJpegComesOutTurnedLikeOpenCvs) {
     // Upright (1) needs no turning and stays on the direct path.
     EXPECT_TRUE(decode_jpeg_bgr(with_exif_orientation(plain, order, 1), "up.jpg", 1).has_value());
   }
+}
+
+// A greyscale model's decode: OpenCV's IMREAD_GRAYSCALE pixels exactly (libjpeg's own luma for a
+// colour JPEG), on the direct libjpeg path, at every reduction.
+TEST(ImageDecode, GreyJpegGivesOpenCvsGreyscalePixelsAtEveryReduction) {
+  const cv::Mat colour = noisy_image(601, 1103, 6);
+  cv::Mat grey;
+  cv::cvtColor(colour, grey, cv::COLOR_BGR2GRAY);
+  const std::vector<std::pair<int, int>> reductions = {{0, cv::IMREAD_GRAYSCALE},
+                                                       {300, cv::IMREAD_REDUCED_GRAYSCALE_2},
+                                                       {150, cv::IMREAD_REDUCED_GRAYSCALE_4},
+                                                       {75, cv::IMREAD_REDUCED_GRAYSCALE_8}};
+  for (const cv::Mat& image : {colour, grey}) {
+    for (const bool progressive : {false, true}) {
+      std::vector<uint8_t> bytes;
+      ASSERT_TRUE(cv::imencode(".jpg", image, bytes, {cv::IMWRITE_JPEG_PROGRESSIVE, progressive}));
+      ASSERT_TRUE(decode_jpeg(bytes, "x.jpg", 1, 1).has_value());
+      for (const auto& [target, flags] : reductions) {
+        const std::string what = std::to_string(image.channels()) + " channels, progressive " +
+                                 std::to_string(progressive) + ", target " + std::to_string(target);
+        const cv::Mat ours = decode_image(bytes, "x.jpg", target, target, 1);
+        const cv::Mat theirs = opencv_decode(bytes, flags);
+        ASSERT_EQ(ours.type(), CV_8UC1) << what;
+        ASSERT_EQ(ours.size(), theirs.size()) << what;
+        ASSERT_EQ(theirs.type(), CV_8UC1) << what;
+        EXPECT_EQ(cv::norm(ours, theirs, cv::NORM_INF), 0) << what;
+      }
+    }
+  }
+}
+
+TEST(ImageDecode, GreyPngCmykAndTurnedJpegGiveOpenCvsGreyscalePixels) {
+  const cv::Mat colour = noisy_image(45, 70, 8);
+  cv::Mat grey;
+  cv::cvtColor(colour, grey, cv::COLOR_BGR2GRAY);
+  const std::vector<std::pair<std::string, std::vector<uint8_t>>> files = {
+      {"colour.png", encode(".png", colour)},
+      {"grey.png", encode(".png", grey)},
+      {"cmyk.jpg", kCmykJpeg},
+      {"turned.jpg", with_exif_orientation(encode(".jpg", colour), 'I', 6)}};
+  for (const auto& [name, bytes] : files) {
+    const cv::Mat ours = decode_image(bytes, name, 0, 0, 1);
+    const cv::Mat theirs = opencv_decode(bytes, cv::IMREAD_GRAYSCALE);
+    ASSERT_EQ(ours.type(), CV_8UC1) << name;
+    ASSERT_EQ(ours.size(), theirs.size()) << name;
+    EXPECT_EQ(cv::norm(ours, theirs, cv::NORM_INF), 0) << name;
+  }
+  // The grey PNG is lossless; the turned JPEG is turned.
+  EXPECT_EQ(cv::norm(decode_image(files[1].second, "grey.png", 0, 0, 1), grey, cv::NORM_INF), 0);
+  EXPECT_EQ(decode_image(files[3].second, "turned.jpg", 0, 0, 1).rows, 70);
+}
+
+TEST(ImageDecode, OnlyOneOrThreeChannels) {
+  const std::vector<uint8_t> bytes = encode(".png", pattern_image(8, 8, 1));
+  for (const int channels : {0, 2, 4})
+    SVERTKA_EXPECT_THROW_WITH(decode_image(bytes, "/data/x.png", 0, 0, channels), ParamError,
+                              "/data/x.png");
 }
 
 TEST(ImageDecode, ReductionFactorKeepsAtLeastTheTarget) {

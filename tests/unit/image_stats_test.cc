@@ -128,5 +128,28 @@ TEST(ImageStats, BadImagesFailOrAreSkippedAndListed) {
   EXPECT_NE(r.skipped[0].find("bad.jpg"), std::string::npos);
 }
 
+// A greyscale model's means: the luma of the colour ones, which is the grey level itself for a
+// grey image's three equal channels.
+TEST(ImageStats, GreyMeansAreTheLumaOfTheColourMeans) {
+  EXPECT_FLOAT_EQ(grey_mean({100, 50, 200}), 0.299f * 100 + 0.587f * 50 + 0.114f * 200);
+  EXPECT_FLOAT_EQ(grey_mean({77, 77, 77}), 77);
+  Tensor rgb(Shape{3, 1, 2});
+  const float values[] = {10, 20, 30, 40, 50, 60};  // R plane 10 20, G 30 40, B 50 60
+  std::copy(std::begin(values), std::end(values), rgb.data());
+  const Tensor grey = grey_mean_image(rgb);
+  ASSERT_EQ(grey.shape(), (Shape{1, 1, 2}));
+  EXPECT_FLOAT_EQ(grey[0], grey_mean({10, 30, 50}));
+  EXPECT_FLOAT_EQ(grey[1], grey_mean({20, 40, 60}));
+  EXPECT_THROW(grey_mean_image(Tensor(Shape{1, 4, 4})), ShapeError);
+  // Statistics of grey images: the grey mean image is the images' mean.
+  cv::Mat a(2, 2, CV_8UC3, cv::Scalar(30, 30, 30)), b(2, 2, CV_8UC3, cv::Scalar(90, 90, 90));
+  ImageStatsAccumulator sums(2, 2);
+  sums.add(a);
+  sums.add(b);
+  const ImageStats stats = finish_stats(sums);
+  EXPECT_FLOAT_EQ(grey_mean(stats.channel_mean), 60);
+  EXPECT_FLOAT_EQ(grey_mean_image(stats.mean_image)[3], 60);
+}
+
 }  // namespace
 }  // namespace svertka::testing

@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 #include <set>
 
+#include "op_test_helpers.h"
 #include "svertka/error.h"
 
 namespace svertka::testing {
@@ -212,6 +213,113 @@ TEST(ImageTransform, InvalidOptionsAreRejected) {
   o.mean_image = Tensor(Shape{3, 100, 100});
   EXPECT_THROW(check_transform_options(o), ShapeError);
   EXPECT_THROW(crop_normalize(positional(4, 4), raw(3), 2, 0, false, {}, nullptr), ShapeError);
+}
+
+// A grey image whose values name their position: 10y + x.
+cv::Mat positional_grey(int height, int width) {
+  cv::Mat image(height, width, CV_8UC1);
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) image.at<uint8_t>(y, x) = uint8_t(10 * y + x);
+  return image;
+}
+
+ImageTransformOptions grey(int64_t crop) {
+  ImageTransformOptions o = raw(crop);
+  o.channels = 1;
+  return o;
+}
+
+TEST(ImageTransform, GreyCropFlipMeanAndScaleGiveOnePlane) {
+  ImageTransformOptions o = grey(2);
+  o.channel_mean = {5, 0, 0};
+  o.scale = 0.5f;
+  check_transform_options(o);
+  std::vector<float> out(5, -99);  // one 2x2 plane and a guard that stays untouched
+  crop_normalize(positional_grey(4, 5), o, 1, 2, false, {}, out.data());
+  // Rows 1-2, columns 2-3: 12 13 / 22 23, minus 5, times 0.5.
+  EXPECT_EQ(out, (std::vector<float>{3.5f, 4, 8.5f, 9, -99}));
+  crop_normalize(positional_grey(4, 5), o, 1, 2, true, {}, out.data());
+  EXPECT_EQ(out, (std::vector<float>{4, 3.5f, 9, 8.5f, -99}));
+}
+
+TEST(ImageTransform, GreyMeanImageIsOnePlaneCroppedAndFlippedWithTheData) {
+  ImageTransformOptions o = grey(2);
+  o.mean_image = Tensor(Shape{1, 4, 5});
+  for (int y = 0; y < 4; ++y)
+    for (int x = 0; x < 5; ++x) o.mean_image[y * 5 + x] = float(10 * y + x + 1);
+  check_transform_options(o);
+  std::vector<float> out(4);
+  for (const bool flip : {false, true}) {
+    crop_normalize(positional_grey(4, 5), o, 2, 3, flip, {}, out.data());
+    EXPECT_EQ(out, (std::vector<float>{-1, -1, -1, -1})) << flip;
+  }
+}
+
+// Resize (area when shrinking) and centre crop of a grey image, against OpenCV by hand.
+TEST(ImageTransform, GreyEvaluationIsResizeAndCentreCrop) {
+  ImageTransformOptions o = grey(4);
+  o.scale_min = o.scale_max = 8;
+  o.channel_mean = {100, 0, 0};
+  const cv::Mat image = positional_grey(16, 24);
+  cv::Mat resized;
+  cv::resize(image, resized, cv::Size(12, 8), 0, 0, cv::INTER_AREA);
+  std::vector<float> out(16);
+  transform_image(image, o, draw_sample(o, false, 1, 2, 3), out.data());
+  for (int y = 0; y < 4; ++y)
+    for (int x = 0; x < 4; ++x)
+      EXPECT_EQ(at(out, 4, 0, y, x), float(resized.at<uint8_t>(2 + y, 4 + x)) - 100) << y << x;
+}
+
+// A grey image as three equal channels through the colour transform gives three copies of the
+// grey transform's plane, with the same draws (random crops, flips, scale jitter, area crops).
+TEST(ImageTransform, GreyTransformEqualsEachPlaneOfTheColourOneOnAGreyImage) {
+  cv::Mat grey_image = positional_grey(20, 26), colour_image;
+  cv::cvtColor(grey_image, colour_image, cv::COLOR_GRAY2BGR);
+  ImageTransformOptions colour;
+  colour.scale_min = 12, colour.scale_max = 18, colour.crop = 10;
+  colour.channel_mean = {7, 7, 7};
+  colour.scale = 0.25f;
+  for (const bool area : {false, true}) {
+    colour.area_crop.enabled = area;
+    ImageTransformOptions one = colour;
+    one.channels = 1;
+    one.channel_mean = {7, 0, 0};
+    for (int64_t index = 0; index < 8; ++index) {
+      const SampleDraw draw = draw_sample(colour, true, 3, 1, index);
+      std::vector<float> three(300), single(100);
+      transform_image(colour_image, colour, draw, three.data());
+      transform_image(grey_image, one, draw, single.data());
+      for (int c = 0; c < 3; ++c)
+        for (int k = 0; k < 100; ++k)
+          ASSERT_EQ(three[size_t(c * 100 + k)], single[size_t(k)]) << area << index << c << k;
+    }
+  }
+}
+
+TEST(ImageTransform, ColourOnlyOptionsAreErrorsWithOneChannel) {
+  ImageTransformOptions o = grey(8);
+  o.scale_min = o.scale_max = 8;
+  check_transform_options(o);
+  ImageTransformOptions bad = o;
+  bad.pca_std = 0.1f;
+  SVERTKA_EXPECT_THROW_WITH(check_transform_options(bad), ParamError, "1 channel", "PCA");
+  bad = o, bad.colour_jitter = 0.4f;
+  SVERTKA_EXPECT_THROW_WITH(check_transform_options(bad), ParamError, "1 channel", "jitter");
+  bad = o, bad.order = ChannelOrder::kRgb;
+  SVERTKA_EXPECT_THROW_WITH(check_transform_options(bad), ParamError, "1 channel", "RGB");
+  bad = o, bad.channel_mean = {123.68f, 116.78f, 103.94f};
+  SVERTKA_EXPECT_THROW_WITH(check_transform_options(bad), ParamError, "one value");
+  bad = o, bad.mean_image = Tensor(Shape{3, 8, 8});
+  SVERTKA_EXPECT_THROW_WITH(check_transform_options(bad), ShapeError, "(1,H,W)");
+  bad = o, bad.channels = 2;
+  SVERTKA_EXPECT_THROW_WITH(check_transform_options(bad), ParamError, "2 channels");
+  // An image of the wrong channel count for the options.
+  std::vector<float> out(64);
+  SVERTKA_EXPECT_THROW_WITH(crop_normalize(positional(8, 8), o, 0, 0, false, {}, out.data()),
+                            ShapeError, "3 channel(s), expected grey");
+  SVERTKA_EXPECT_THROW_WITH(
+      crop_normalize(positional_grey(8, 8), raw(8), 0, 0, false, {}, out.data()), ShapeError,
+      "1 channel(s), expected BGR");
 }
 
 }  // namespace

@@ -256,6 +256,24 @@ TEST(Safetensors, MissingFileIsIoErrorNamingPath) {
                             "No such file or directory");
 }
 
+TEST(Safetensors, ShapesComeFromTheHeaderAlone) {
+  ScratchDir dir;
+  const std::string path = dir.file("weights.safetensors");
+  save_safetensors(path,
+                   {{"conv1.weight", random_tensor<float>(Shape{20, 1, 5, 5}, 1)},
+                    {"conv1.bias", random_tensor<float>(Shape{20}, 2)}},
+                   {{"format", "pt"}});
+  EXPECT_EQ(read_safetensors_shapes(path),
+            (std::map<std::string, Shape>{{"conv1.bias", Shape{20}},
+                                          {"conv1.weight", Shape{20, 1, 5, 5}}}));
+  // The same checks of the header as a full load: a file cut inside the data fails.
+  fs::resize_file(path, fs::file_size(path) - 4);
+  SVERTKA_EXPECT_THROW_WITH(read_safetensors_shapes(path), IoError, path.c_str(),
+                            "the file holds only");
+  SVERTKA_EXPECT_THROW_WITH(read_safetensors_shapes(dir.file("missing.safetensors")), IoError,
+                            "missing.safetensors");
+}
+
 TEST(AtomicFile, ReplacesTheFileAndLeavesNoTemporary) {
   ScratchDir dir;
   const std::string path = dir.file("state.bin");

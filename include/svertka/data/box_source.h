@@ -14,7 +14,7 @@ class BoxBatchSource final : public BatchSource {
   BoxBatchSource(BoxList list, ImageSourceOptions options);
 
   int64_t size() const override { return list_.size(); }
-  Shape sample_shape() const override { return Shape{3, crop(), crop()}; }
+  Shape sample_shape() const override { return Shape{channels(), crop(), crop()}; }
   int64_t num_classes() const override { return list_.images.num_classes; }
   void fill(std::span<const int64_t> indices, bool augment, uint64_t seed, uint64_t epoch,
             Tensor& images, Tensor& labels) const override;
@@ -30,6 +30,7 @@ class BoxBatchSource final : public BatchSource {
 
  private:
   int64_t crop() const { return options_.transform.crop; }
+  int64_t channels() const { return options_.transform.channels; }
 
   BoxList list_;
   ImageSourceOptions options_;

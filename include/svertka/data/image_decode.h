@@ -1,8 +1,10 @@
-// Decoding JPEG and PNG files into 8-bit, 3-channel BGR images. JPEGs go to libjpeg-turbo directly;
-// PNGs, CMYK and YCCK JPEGs (which libjpeg cannot turn into BGR) and JPEGs whose EXIF orientation
-// asks for a turn go through OpenCV. Greyscale and CMYK come out as BGR too. A JPEG at least twice
-// the size it will be resized to is decoded at 1/2, 1/4 or 1/8 of its size by libjpeg's DCT
-// scaling, which is much faster.
+// Decoding JPEG and PNG files into 8-bit images of the channels a model takes: 3-channel BGR
+// (greyscale as three equal channels, CMYK converted) or 1-channel grey (colour as its luma,
+// 0.299 R + 0.587 G + 0.114 B: what OpenCV's IMREAD_GRAYSCALE gives). JPEGs go to libjpeg-turbo
+// directly; PNGs, CMYK and YCCK JPEGs (which libjpeg cannot turn into BGR or grey) and JPEGs whose
+// EXIF orientation asks for a turn go through OpenCV. A JPEG at least twice the size it will be
+// resized to is decoded at 1/2, 1/4 or 1/8 of its size by libjpeg's DCT scaling, which is much
+// faster.
 #pragma once
 
 #include <cstdint>
@@ -29,11 +31,13 @@ std::vector<uint8_t> read_file_bytes(const std::string& path);
 // `min_width`.
 int reduction_factor(ImageSize size, int64_t min_height, int64_t min_width);
 
-// Decodes `bytes` to BGR (H,W,3) uint8. A JPEG is decoded at the reduction factor for
-// (min_height, min_width) (0, 0: full size). DataError naming `path` if the bytes are not an image
-// that can be decoded, a JPEG is truncated (no end-of-image marker: libjpeg would fill the missing
-// part with grey and only warn) or libjpeg warns that its data is corrupt.
+// Decodes `bytes` to BGR (H,W,3) uint8, or grey (H,W,1) when `channels` is 1: the pixels of
+// OpenCV's imdecode with IMREAD_COLOR or IMREAD_GRAYSCALE (reduced: IMREAD_REDUCED_*). A JPEG is
+// decoded at the reduction factor for (min_height, min_width) (0, 0: full size). ParamError for
+// `channels` other than 1 or 3. DataError naming `path` if the bytes are not an image that can be
+// decoded, a JPEG is truncated (no end-of-image marker: libjpeg would fill the missing part with
+// grey and only warn) or libjpeg warns that its data is corrupt.
 cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& path,
-                     int64_t min_height = 0, int64_t min_width = 0);
+                     int64_t min_height = 0, int64_t min_width = 0, int channels = 3);
 
 }  // namespace svertka

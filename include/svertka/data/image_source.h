@@ -1,5 +1,7 @@
 // A BatchSource over image files (an image folder or a list file): each sample is read, decoded
-// (at reduced size where that is enough) and transformed (image_transform.h) when it is asked for.
+// (at reduced size where that is enough) to the transform's channels (BGR, or grey for a greyscale
+// model) and transformed (image_transform.h) when it is asked for. Samples are
+// (channels,crop,crop).
 #pragma once
 
 #include <mutex>
@@ -26,14 +28,14 @@ class ImageBatchSource final : public BatchSource {
   ImageBatchSource(ImageList list, ImageSourceOptions options);
 
   int64_t size() const override { return list_.size(); }
-  Shape sample_shape() const override { return Shape{3, crop(), crop()}; }
+  Shape sample_shape() const override { return Shape{channels(), crop(), crop()}; }
   int64_t num_classes() const override { return list_.num_classes; }
   // Parallel over samples (OpenMP). DataError naming the image's path and where it was listed for
   // an image that cannot be read or decoded, unless skip_bad.
   void fill(std::span<const int64_t> indices, bool augment, uint64_t seed, uint64_t epoch,
             Tensor& images, Tensor& labels) const override;
 
-  // One sample into dst (3,crop,crop); returns its label.
+  // One sample into dst (channels,crop,crop); returns its label.
   int64_t load_sample(int64_t index, bool augment, uint64_t seed, uint64_t epoch,
                       float* dst) const;
 
@@ -44,6 +46,7 @@ class ImageBatchSource final : public BatchSource {
 
  private:
   int64_t crop() const { return options_.transform.crop; }
+  int64_t channels() const { return options_.transform.channels; }
 
   ImageList list_;
   ImageSourceOptions options_;

@@ -1,6 +1,7 @@
 // Dataset statistics for mean subtraction and AlexNet's colour augmentation: the mean image, the
 // per-channel means and the eigenpairs of the RGB covariance, computed in one pass over images
-// already resized to a common size, and kept in a safetensors file of our own format.
+// already resized to a common size, and kept in a safetensors file of our own format. They are
+// always colour statistics; a greyscale model takes their luma (grey_mean, grey_mean_image).
 #pragma once
 
 #include <array>
@@ -55,6 +56,14 @@ struct ImageStats {
 };
 
 ImageStats finish_stats(const ImageStatsAccumulator& sums);
+
+// A greyscale model's means from colour ones: the luma 0.299 R + 0.587 G + 0.114 B, what a
+// 1-channel decode makes of a colour pixel, of the channel means, and plane by plane of a mean
+// image ((3,H,W) R, G, B -> (1,H,W); ShapeError for another shape). For greyscale images (three
+// equal channels) it is their mean; for colour images, the mean of their grey decodes up to
+// rounding (decoders round each pixel's luma).
+float grey_mean(const std::array<float, 3>& rgb);
+Tensor grey_mean_image(const Tensor& rgb_mean_image);
 
 // A safetensors file: mean_image (3,H,W), channel_mean (3), rgb_covariance (3,3),
 // rgb_eigenvalues (3), rgb_eigenvectors (3,3) (columns are the vectors); metadata format

@@ -1,4 +1,6 @@
-// The papers' training transforms for decoded (H,W,3) BGR images, producing (3,crop,crop) floats:
+// The papers' training transforms for decoded (H,W,3) BGR images, producing (3,crop,crop) floats,
+// or for a greyscale model's (H,W,1) grey images, producing (1,crop,crop) (`channels` 1: resize,
+// crop, flip, mean and scale as for colour; the colour steps are errors):
 //   resize   the shorter side to S keeping the aspect ratio (VGG, torchvision), or warp to SxS
 //            (AlexNet / Caffe); S drawn uniformly from [scale_min, scale_max] when training (VGG's
 //            scale jittering), scale_min when evaluating
@@ -11,7 +13,7 @@
 //            eigenpairs (p_i, l_i) of the dataset's RGB covariance
 //   jitter   GoogLeNet's photometric distortions (colour_jitter.h) when training, on the resized
 //            image (the patch, with area_crop)
-//   mean     minus a per-channel mean, or minus a mean image (3,Hm,Wm) cropped at the same offset
+//   mean     minus a per-channel mean, or minus a mean image (C,Hm,Wm) cropped at the same offset
 //   scale    times a factor; out = (pixel + colour - mean) * scale
 // Every random draw comes from (seed, epoch, sample index): the same whatever the thread count.
 #pragma once
@@ -40,23 +42,29 @@ struct ColourPca {
 };
 
 struct ImageTransformOptions {
+  // 3: BGR images in, planes in `order` out; 1: grey images in, one plane out (a greyscale model).
+  int64_t channels = 3;
   ResizeMode resize = ResizeMode::kShorterSide;
   int64_t scale_min = 256, scale_max = 256;  // S; scale_max > scale_min: jitter when training
   int64_t crop = 224;
   bool mirror = true;
   float pca_std = 0;  // standard deviation of a_i; AlexNet: 0.1; 0: off
   ColourPca pca;
-  std::array<float, 3> channel_mean{};  // R, G, B in 0..255 units; used when mean_image is empty
-  Tensor mean_image;                    // (3,Hm,Wm) R,G,B planes in 0..255 units, or undefined
+  // R, G, B in 0..255 units; with 1 channel the grey mean in [0] (the others 0). Used when
+  // mean_image is undefined.
+  std::array<float, 3> channel_mean{};
+  Tensor mean_image;  // (3,Hm,Wm) R,G,B planes (1 channel: (1,Hm,Wm) grey), 0..255, or undefined
   float scale = 1;
-  ChannelOrder order = ChannelOrder::kBgr;
+  ChannelOrder order = ChannelOrder::kBgr;  // only kBgr (the image's own plane) with 1 channel
   AreaCropOptions area_crop;  // enabled: GoogLeNet's sampling when training (S is for evaluation)
   float colour_jitter = 0;    // strength s of the photometric distortions, in [0, 1]; 0: off
 };
 
-// Throws ParamError for sizes that are not positive, scale_max < scale_min, a crop larger than
-// scale_min, a negative pca_std, a colour_jitter outside [0, 1], invalid area-crop ranges, or a
-// mean image that is not (3,Hm,Wm) with Hm, Wm >= crop.
+// Throws ParamError for channels other than 1 or 3, sizes that are not positive, scale_max <
+// scale_min, a crop larger than scale_min, a negative pca_std, a colour_jitter outside [0, 1],
+// invalid area-crop ranges, with 1 channel for PCA colour, colour jitter, the RGB order or a
+// non-zero channel_mean[1] or [2]; ShapeError for a mean image that is not (channels,Hm,Wm) with
+// Hm, Wm >= crop.
 void check_transform_options(const ImageTransformOptions& options);
 
 // A sample's random choices. Crop offsets are fractions: offset = floor(u * (size - crop + 1)).
@@ -89,15 +97,17 @@ std::array<float, 3> pca_shift(const ColourPca& pca, const std::array<float, 3>&
 // The image resized for S (resized_size), as transform_image does it.
 cv::Mat resize_image(const cv::Mat& bgr, const ImageTransformOptions& options, int64_t scale);
 
-// Resizes a BGR uint8 image for the draw (area interpolation when shrinking, bilinear when
-// enlarging), then crops, flips, colours, subtracts the mean and scales into dst (3,crop,crop).
-// With an area-crop draw the patch is cut from `bgr` and resized to crop x crop instead.
+// Resizes a uint8 image (BGR, or grey with 1 channel) for the draw (area interpolation when
+// shrinking, bilinear when enlarging), then crops, flips, colours, subtracts the mean and scales
+// into dst (channels,crop,crop). With an area-crop draw the patch is cut from `bgr` and resized to
+// crop x crop instead.
 void transform_image(const cv::Mat& bgr, const ImageTransformOptions& options,
                      const SampleDraw& draw, float* dst);
 
 // The last steps alone, on an image already resized: crop at (y0, x0), flip, colour, mean, scale.
 // The mean image is cropped at the offset mapped proportionally into it (the same offset when it
-// has the resized image's size, as Caffe's 256x256 mean with warped images).
+// has the resized image's size, as Caffe's 256x256 mean with warped images). ShapeError for a crop
+// that does not fit or an image without options.channels channels.
 void crop_normalize(const cv::Mat& resized, const ImageTransformOptions& options, int64_t y0,
                     int64_t x0, bool flip, const std::array<float, 3>& shift_rgb, float* dst);
 

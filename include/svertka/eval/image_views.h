@@ -1,7 +1,8 @@
-// Test-time views of image files: each sample decoded once per fill, resized so its shorter side
-// is the view's scale (or warped to SxS, as the source was configured), then cropped: a position
-// of the 10-crop, one of GoogLeNet's 144 (a square of side S, cropped or resized whole), or the
-// whole image for dense evaluation (which subtracts the channel means: a mean image has one size).
+// Test-time views of image files: each sample decoded once per fill (to the source's channels: BGR,
+// or grey for a greyscale model), resized so its shorter side is the view's scale (or warped to
+// SxS, as the source was configured), then cropped: a position of the 10-crop, one of GoogLeNet's
+// 144 (a square of side S, cropped or resized whole), or the whole image for dense evaluation
+// (which subtracts the channel means: a mean image has one size).
 #pragma once
 
 #include "svertka/data/image_source.h"

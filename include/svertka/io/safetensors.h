@@ -41,4 +41,8 @@ struct SafetensorsContents {
 // tensor covers.
 SafetensorsContents load_safetensors(const std::string& path);
 
+// The shape of every tensor in `path`, from the header alone (no tensor data is read: cheap for a
+// file of hundreds of megabytes); the same IoErrors as load_safetensors for a header it rejects.
+std::map<std::string, Shape> read_safetensors_shapes(const std::string& path);
+
 }  // namespace svertka
