@@ -2,6 +2,10 @@
 
 #include <string>
 
+#include "core/op_registry.h"
+#include "io/caffe_layers.h"
+#include "io/onnx_nodes.h"
+
 namespace svertka {
 
 std::vector<Shape> EuclideanLossOp::output_shapes(const std::vector<Shape>& inputs) const {
@@ -12,6 +16,28 @@ std::vector<Shape> EuclideanLossOp::output_shapes(const std::vector<Shape>& inpu
     fail_shape("inputs " + a.str() + " and " + b.str() +
                " must have the same element count and the same positive dim 0 (N)");
   return {Shape{1}};
+}
+
+// The registry entry (core/op_registry.h).
+
+namespace {
+
+std::vector<OpSample> samples() {
+  return {{std::make_shared<EuclideanLossOp>(), {Shape{3, 4}, Shape{3, 4}}},
+          {std::make_shared<EuclideanLossOp>(), {Shape{2, 3}, Shape{2, 3, 1, 1}}}};
+}
+
+}  // namespace
+
+const OpEntry& op_entry_euclidean_loss() {
+  static const OpEntry entry{
+      .type = EuclideanLossOp::kType,
+      .caffe = NoEquivalent{"not mapped yet"},
+      .onnx = NoEquivalent{"a training loss: ONNX export writes the inference graph"},
+      .catalog = NoEquivalent{"on the box outputs only: no layer shape worth benchmarking"},
+      .samples = samples,
+  };
+  return entry;
 }
 
 }  // namespace svertka
