@@ -3,9 +3,11 @@
 // our own subset of Caffe's caffe.proto with Caffe's field numbers (proto/caffe.proto).
 //
 // Supported layers: Input, DummyData, Data, ImageData (inputs: "data" and "label" shaped from the
-// batch size and crop/resize), Convolution, InnerProduct, ReLU, LRN (across channels), Pooling
-// (MAX, AVE), Dropout, Concat, Softmax, SoftmaxWithLoss, Accuracy. include/exclude rules on phase
-// become LayerSpec::only_in. Anything else throws IoError naming the file, the layer and its type.
+// batch size and crop/resize), and the layers of every op whose registry entry (src/ops/<op>.cc)
+// has a Caffe mapping: Convolution, InnerProduct, ReLU, LRN (across channels), Pooling (MAX, AVE),
+// Dropout, Concat, Softmax, SoftmaxWithLoss, EuclideanLoss, Accuracy and more. include/exclude
+// rules on phase become LayerSpec::only_in. Anything else throws IoError naming the file, the
+// layer and its type.
 #pragma once
 
 #include <cstdint>
