@@ -72,7 +72,11 @@ caffe::LayerParameter& LayerWriter::add_follower(const std::string& type, const 
 
 void LayerWriter::param(caffe::LayerParameter& layer, size_t index,
                         caffe::FillerParameter* filler) {
-  const ParamSpec spec = index < spec_.params.size() ? spec_.params[index] : ParamSpec{};
+  ParamSpec spec;
+  if (index < spec_.params.size())
+    spec = spec_.params[index];
+  else
+    spec.filler = spec_.op->default_filler(index);
   caffe::ParamSpec* p = layer.add_param();
   p->set_lr_mult(spec.lr_mult);
   p->set_decay_mult(spec.decay_mult);
