@@ -10,7 +10,7 @@ namespace svertka::testing {
 namespace {
 
 struct Workload {
-  std::unique_ptr<Op> op;
+  std::shared_ptr<Op> op;
   std::unique_ptr<Kernel> kernel;
   std::vector<Tensor> inputs, params, outputs, output_grads, input_grads, param_grads;
   ForwardArgs<float> forward;

@@ -4,9 +4,10 @@ VGG-16 and bvlc GoogLeNet (auxiliary heads included), with Caffe's shape rules.
 
 Usage: tools/make_shape_catalog.py > shapes/catalog.txt
 """
+import inspect
 import math
 
-LRN = "size=5 alpha=0.0001 beta=0.75 k=1"
+LRN = dict(size=5, alpha=0.0001, beta=0.75, k=1)
 
 
 def conv_out(size, kernel, stride, pad):
@@ -21,55 +22,67 @@ def pool_out(size, kernel, stride, pad):
     return out
 
 
+# The output shape (C, H, W) or (features,) of each kind for an input shape; the keyword arguments
+# are the row's key=value pairs, written in this order. In C++ each op reads and writes its kinds'
+# rows through its registry entry (src/ops/<op>.cc, CatalogMapping).
+def conv(shape, out, kernel, stride=1, pad=0, groups=1):
+    c, h, w = shape
+    return (out, conv_out(h, kernel, stride, pad), conv_out(w, kernel, stride, pad))
+
+
+def pool(shape, kernel, stride, pad=0):
+    c, h, w = shape
+    return (c, pool_out(h, kernel, stride, pad), pool_out(w, kernel, stride, pad))
+
+
+def lrn(shape, size, alpha, beta, k):
+    return shape
+
+
+def fc(shape, out):
+    return (out,)
+
+
+KINDS = {"conv": conv, "maxpool": pool, "avgpool": pool, "lrn": lrn, "fc": fc}
+OMITTED_DEFAULTS = {"groups"}  # keys left out of a row when they hold their default
+
+
 class Net:
     def __init__(self, name, batch):
         self.name, self.batch, self.lines, self.seen = name, batch, [], set()
 
-    def add(self, layer, kind, shape, params):
-        key = (kind, shape, params)
-        if key in self.seen:
-            return
-        self.seen.add(key)
-        dims = "x".join(str(d) for d in (self.batch,) + shape)
-        self.lines.append(f"{self.name:10s} {layer:28s} {kind:8s} {dims:18s} {params}")
-
-    def conv(self, layer, shape, out, kernel, stride=1, pad=0, groups=1):
-        params = f"out={out} kernel={kernel} stride={stride} pad={pad}"
-        if groups > 1:
-            params += f" groups={groups}"
-        self.add(layer, "conv", shape, params)
-        c, h, w = shape
-        return (out, conv_out(h, kernel, stride, pad), conv_out(w, kernel, stride, pad))
-
-    def pool(self, layer, kind, shape, kernel, stride, pad=0):
-        self.add(layer, kind, shape, f"kernel={kernel} stride={stride} pad={pad}")
-        c, h, w = shape
-        return (c, pool_out(h, kernel, stride, pad), pool_out(w, kernel, stride, pad))
-
-    def lrn(self, layer, shape):
-        self.add(layer, "lrn", shape, LRN)
-        return shape
-
-    def fc(self, layer, shape, out):
-        self.add(layer, "fc", shape, f"out={out}")
-        return (out,)
+    def add(self, kind, layer, shape, *args, **params):
+        """Records a distinct (kind, shape, params) row and returns the layer's output shape."""
+        rule = KINDS[kind]
+        bound = inspect.signature(rule).bind(shape, *args, **params)
+        bound.apply_defaults()
+        values = dict(list(bound.arguments.items())[1:])
+        defaults = {n: p.default for n, p in inspect.signature(rule).parameters.items()}
+        text = " ".join(f"{key}={value}" for key, value in values.items()
+                        if not (key in OMITTED_DEFAULTS and value == defaults[key]))
+        key = (kind, shape, text)
+        if key not in self.seen:
+            self.seen.add(key)
+            dims = "x".join(str(d) for d in (self.batch,) + shape)
+            self.lines.append(f"{self.name:10s} {layer:28s} {kind:8s} {dims:18s} {text}")
+        return rule(shape, *args, **params)
 
 
 def alexnet():
     n = Net("alexnet", 2)
-    s = n.conv("conv1", (3, 227, 227), 96, 11, stride=4)
-    s = n.lrn("norm1", s)
-    s = n.pool("pool1", "maxpool", s, 3, 2)
-    s = n.conv("conv2", s, 256, 5, pad=2, groups=2)
-    s = n.lrn("norm2", s)
-    s = n.pool("pool2", "maxpool", s, 3, 2)
-    s = n.conv("conv3", s, 384, 3, pad=1)
-    s = n.conv("conv4", s, 384, 3, pad=1, groups=2)
-    s = n.conv("conv5", s, 256, 3, pad=1, groups=2)
-    s = n.pool("pool5", "maxpool", s, 3, 2)
-    s = n.fc("fc6", s, 4096)
-    s = n.fc("fc7", s, 4096)
-    n.fc("fc8", s, 1000)
+    s = n.add("conv", "conv1", (3, 227, 227), 96, 11, stride=4)
+    s = n.add("lrn", "norm1", s, **LRN)
+    s = n.add("maxpool", "pool1", s, 3, 2)
+    s = n.add("conv", "conv2", s, 256, 5, pad=2, groups=2)
+    s = n.add("lrn", "norm2", s, **LRN)
+    s = n.add("maxpool", "pool2", s, 3, 2)
+    s = n.add("conv", "conv3", s, 384, 3, pad=1)
+    s = n.add("conv", "conv4", s, 384, 3, pad=1, groups=2)
+    s = n.add("conv", "conv5", s, 256, 3, pad=1, groups=2)
+    s = n.add("maxpool", "pool5", s, 3, 2)
+    s = n.add("fc", "fc6", s, 4096)
+    s = n.add("fc", "fc7", s, 4096)
+    n.add("fc", "fc8", s, 1000)
     return n
 
 
@@ -78,11 +91,11 @@ def vgg16():
     s = (3, 224, 224)
     for block, (width, depth) in enumerate([(64, 2), (128, 2), (256, 3), (512, 3), (512, 3)], 1):
         for i in range(1, depth + 1):
-            s = n.conv(f"conv{block}_{i}", s, width, 3, pad=1)
-        s = n.pool(f"pool{block}", "maxpool", s, 2, 2)
-    s = n.fc("fc6", s, 4096)
-    s = n.fc("fc7", s, 4096)
-    n.fc("fc8", s, 1000)
+            s = n.add("conv", f"conv{block}_{i}", s, width, 3, pad=1)
+        s = n.add("maxpool", f"pool{block}", s, 2, 2)
+    s = n.add("fc", "fc6", s, 4096)
+    s = n.add("fc", "fc7", s, 4096)
+    n.add("fc", "fc8", s, 1000)
     return n
 
 
@@ -102,36 +115,36 @@ def googlenet():
     def inception(name, s):
         c1, r3, c3, r5, c5, pp = INCEPTION[name]
         p = f"inception_{name}/"
-        n.conv(p + "1x1", s, c1, 1)
-        n.conv(p + "3x3", n.conv(p + "3x3_reduce", s, r3, 1), c3, 3, pad=1)
-        n.conv(p + "5x5", n.conv(p + "5x5_reduce", s, r5, 1), c5, 5, pad=2)
-        n.conv(p + "pool_proj", n.pool(p + "pool", "maxpool", s, 3, 1, pad=1), pp, 1)
+        n.add("conv", p + "1x1", s, c1, 1)
+        n.add("conv", p + "3x3", n.add("conv", p + "3x3_reduce", s, r3, 1), c3, 3, pad=1)
+        n.add("conv", p + "5x5", n.add("conv", p + "5x5_reduce", s, r5, 1), c5, 5, pad=2)
+        n.add("conv", p + "pool_proj", n.add("maxpool", p + "pool", s, 3, 1, pad=1), pp, 1)
         return (c1 + c3 + c5 + pp, s[1], s[2])
 
     def aux(name, s):
-        s = n.pool(f"{name}/ave_pool", "avgpool", s, 5, 3)
-        s = n.conv(f"{name}/conv", s, 128, 1)
-        s = n.fc(f"{name}/fc", s, 1024)
-        n.fc(f"{name}/classifier", s, 1000)
+        s = n.add("avgpool", f"{name}/ave_pool", s, 5, 3)
+        s = n.add("conv", f"{name}/conv", s, 128, 1)
+        s = n.add("fc", f"{name}/fc", s, 1024)
+        n.add("fc", f"{name}/classifier", s, 1000)
 
-    s = n.conv("conv1/7x7_s2", (3, 224, 224), 64, 7, stride=2, pad=3)
-    s = n.pool("pool1/3x3_s2", "maxpool", s, 3, 2)
-    s = n.lrn("pool1/norm1", s)
-    s = n.conv("conv2/3x3_reduce", s, 64, 1)
-    s = n.conv("conv2/3x3", s, 192, 3, pad=1)
-    s = n.lrn("conv2/norm2", s)
-    s = n.pool("pool2/3x3_s2", "maxpool", s, 3, 2)
+    s = n.add("conv", "conv1/7x7_s2", (3, 224, 224), 64, 7, stride=2, pad=3)
+    s = n.add("maxpool", "pool1/3x3_s2", s, 3, 2)
+    s = n.add("lrn", "pool1/norm1", s, **LRN)
+    s = n.add("conv", "conv2/3x3_reduce", s, 64, 1)
+    s = n.add("conv", "conv2/3x3", s, 192, 3, pad=1)
+    s = n.add("lrn", "conv2/norm2", s, **LRN)
+    s = n.add("maxpool", "pool2/3x3_s2", s, 3, 2)
     s = inception("3b", inception("3a", s))
-    s = n.pool("pool3/3x3_s2", "maxpool", s, 3, 2)
+    s = n.add("maxpool", "pool3/3x3_s2", s, 3, 2)
     s = inception("4a", s)
     aux("loss1", s)
     s = inception("4d", inception("4c", inception("4b", s)))
     aux("loss2", s)
     s = inception("4e", s)
-    s = n.pool("pool4/3x3_s2", "maxpool", s, 3, 2)
+    s = n.add("maxpool", "pool4/3x3_s2", s, 3, 2)
     s = inception("5b", inception("5a", s))
-    s = n.pool("pool5/7x7_s1", "avgpool", s, 7, 1)
-    n.fc("loss3/classifier", s, 1000)
+    s = n.add("avgpool", "pool5/7x7_s1", s, 7, 1)
+    n.add("fc", "loss3/classifier", s, 1000)
     return n
 
 

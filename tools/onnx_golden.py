@@ -5,6 +5,7 @@ torch.onnx.export, plus an input and PyTorch's logits, for tests/unit/onnx_inter
 Writes into OUT (default build/onnx-golden; not committed, ~800 MB):
   <model>.onnx                  the exported graph with its weights (opset 11)
   <model>_io.safetensors        input (1,3,224,224) and logits (1,1000), float32
+  models.txt                    the models written, one per line: the test compares each
 
 Usage (Debian's python3 with python3-torch, python3-torchvision, python3-onnx):
   tools/onnx_golden.py [--out DIR]       then: SVERTKA_ONNX_GOLDEN_DIR=DIR build/tests/onnx_interop_test
@@ -19,6 +20,7 @@ import torch
 import torchvision
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODELS = ["alexnet", "vgg11"]  # torchvision names; tests/unit/onnx_interop_test.cc reads models.txt
 
 
 def save_safetensors(path, tensors):
@@ -43,7 +45,7 @@ def main():
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(0)
-    for name in ["alexnet", "vgg11"]:
+    for name in MODELS:
         model = getattr(torchvision.models, name)(weights=None).eval()
         x = torch.rand(1, 3, 224, 224) * 2 - 1
         with torch.no_grad():
@@ -53,6 +55,8 @@ def main():
                           output_names=["logits"])
         save_safetensors(os.path.join(args.out, name + "_io.safetensors"), {"input": x, "logits": logits})
         print("wrote", onnx_path, "logits max |.|", float(logits.abs().max()))
+    with open(os.path.join(args.out, "models.txt"), "w") as f:
+        f.write("".join(name + "\n" for name in MODELS))
 
 
 if __name__ == "__main__":

@@ -101,7 +101,8 @@ class NetBuilder {
                   const std::vector<std::string>& bottoms, const std::vector<std::string>& tops,
                   std::vector<ParamSpec> params = {}, std::optional<float> loss_weight = {});
 
-  NetSpec build() const { return spec_; }
+  // The net so far, its Dropout layers seeded by number_dropout_layers.
+  NetSpec build() const;
 
  private:
   template <class Options>
@@ -110,7 +111,6 @@ class NetBuilder {
   NetSpec spec_;
   Filler default_weight_ = Filler::gaussian(0.01), default_bias_ = Filler::constant(0);
   std::optional<Phase> phase_;
-  uint64_t dropout_count_ = 0;
 };
 
 // Sets the algorithm hint of every Convolution layer in `spec` (zoo, Caffe or ONNX alike).

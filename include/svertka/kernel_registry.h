@@ -1,5 +1,7 @@
-// KernelRegistry: (op type, backend) -> kernel factory. Filled once, when first used, by each
-// backend's registration list (src/backends/*/registry.cc); read-only afterwards.
+// KernelRegistry: (op type, backend) -> kernel factory. Filled once, when first used, by the
+// registration function of every kernel file (src/backends/<backend>/<op>.cc defines
+// `void register_<backend>_<op>(KernelRegistry&)`, listed by CMake from the file names; see
+// docs/adding_an_op.md); read-only afterwards.
 #pragma once
 
 #include <functional>
@@ -29,6 +31,7 @@ class KernelRegistry {
       const Op& op, const std::vector<Shape>& inputs) const;
 
   bool has(std::string_view op_type, Backend backend) const;
+  bool has_reference_double(std::string_view op_type) const;
 
   // Registers KernelT<float> (and KernelT<double> for the reference backend) for OpT.
   // KernelT must be constructible from (const OpT&, const std::vector<Shape>& inputs).
@@ -45,6 +48,10 @@ class KernelRegistry {
 
  private:
   KernelRegistry();
+  // Runs one kernel file's registration function and checks that it registered a kernel for
+  // `op_type` on `backend`.
+  void add_listed(std::string_view backend, std::string_view op_type,
+                  void (*registration)(KernelRegistry&));
 
   template <class T, class OpT, class KernelT>
   static Factory<T> typed_factory() {
@@ -58,9 +65,5 @@ class KernelRegistry {
   std::map<std::pair<std::string, Backend>, Factory<float>> float_;
   std::map<std::string, Factory<double>> double_;
 };
-
-// Registration lists, one line per kernel, one function per backend.
-void register_cpu_ref_kernels(KernelRegistry& registry);
-void register_cpu_dnnl_kernels(KernelRegistry& registry);
 
 }  // namespace svertka

@@ -18,9 +18,13 @@
 
 namespace svertka {
 
+struct LayerShapes;  // infer_shapes.h
+
 struct Parameter {
   std::string name;  // "<layer>.<param>", e.g. "conv1.weight"
   Tensor value, grad;
+  // A state parameter (Op::param_is_state: BatchNorm's running statistics) always has
+  // lr_mult = decay_mult = 0: the solver leaves it to the forward pass.
   ParamSpec spec;
 };
 
@@ -118,8 +122,16 @@ class Net {
 
  private:
   void compile(const NetSpec& spec);
+  void compile_layer(const LayerSpec& layer, const LayerShapes& shapes);
+  void add_params(Layer& layer, const std::vector<Shape>& bottom_shapes);
+  void add_tops(Layer& layer, const std::vector<Shape>& top_shapes, const std::string& where);
+  void resolve_in_place();
+  void mark_backward();
   void choose_layouts();
   void plan_memory();
+  // Binds every kernel's arguments to the planned buffers; returns the elements of the gradient
+  // accumulation scratch it allocates.
+  int64_t bind_kernel_args();
   int latest(const std::string& name) const;  // index into blobs_; NotFoundError if unknown
 
   std::string name_;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "svertka/blob_layout.h"
+#include "svertka/filler.h"
 #include "svertka/tensor.h"
 
 namespace svertka {
@@ -32,6 +33,9 @@ struct ForwardArgs {
   std::vector<BasicTensor<T>*> outputs;       // pre-allocated with Op::output_shapes
   Phase phase = Phase::kTest;
   uint64_t step = 0;  // iteration counter: seeds per-step randomness such as dropout masks
+  // The state parameters among params (Op::param_is_state), in order, writable: a forward that
+  // uses batch statistics updates them (BatchNorm's running mean and variance).
+  std::vector<BasicTensor<T>*> state;
 };
 
 // Gradients are overwritten, not accumulated. A null entry in input_grads or param_grads means that
@@ -77,6 +81,12 @@ class Op {
   // Shapes of the learnable parameters (e.g. weight, bias) for these inputs; none by default.
   virtual std::vector<Shape> param_shapes(const std::vector<Shape>& /*inputs*/) const { return {}; }
   virtual std::vector<std::string> param_names() const { return {}; }  // "weight", "bias"
+  // Whether parameter i is state the forward pass keeps rather than a weight the solver learns
+  // (BatchNorm's running statistics). The net gives it lr_mult = decay_mult = 0, so it is neither
+  // updated nor decayed and gets no gradient, and passes it writable as ForwardArgs::state.
+  virtual bool param_is_state(size_t /*i*/) const { return false; }
+  // How parameter i starts when the layer's spec names no ParamSpec for it (BatchNorm's scale: 1).
+  virtual Filler default_filler(size_t /*i*/) const { return Filler::constant(0); }
 
   virtual bool is_loss() const { return false; }
   virtual bool has_backward() const { return true; }

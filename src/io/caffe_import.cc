@@ -1,19 +1,10 @@
-// Caffe prototxt -> NetSpec.
+// Caffe prototxt -> NetSpec: inputs and phase rules here, each op's layers by its registry entry.
 #include <map>
 #include <set>
 
+#include "core/op_registry.h"
 #include "io/caffe_layers.h"
 #include "io/proto_io.h"
-#include "ops/accuracy.h"
-#include "ops/concat.h"
-#include "ops/conv.h"
-#include "ops/dropout.h"
-#include "ops/inner_product.h"
-#include "ops/lrn.h"
-#include "ops/pooling.h"
-#include "ops/relu.h"
-#include "ops/softmax.h"
-#include "ops/softmax_loss.h"
 #include "svertka/builder.h"
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"
@@ -61,7 +52,14 @@ class Importer {
     legacy_inputs(net);
     std::vector<LayerParameter> layers(net.layer().begin(), net.layer().end());
     for (const auto& v1 : net.layers()) layers.push_back(caffe_io::upgrade_v1(v1, file_));
-    for (const LayerParameter& layer : layers) add_layer(layer, net.state());
+    std::vector<LayerParameter> active;  // in at least one phase
+    for (const LayerParameter& layer : layers)
+      if (included(layer, caffe::TRAIN, net.state()) || included(layer, caffe::TEST, net.state()))
+        active.push_back(layer);
+    for (size_t i = 0; i < active.size(); ++i) {
+      const LayerParameter* next = i + 1 < active.size() ? &active[i + 1] : nullptr;
+      if (add_layer(active[i], next, net.state())) ++i;
+    }
     NetSpec spec = builder_.build();
     for (const std::string& name : order_) spec.inputs.push_back(inputs_.at(name).spec);
     ImportedModel model{std::move(spec), {}, ""};
@@ -100,32 +98,6 @@ class Importer {
       }
       add_input(net.input(i), shape, true);
     }
-  }
-
-  std::vector<ParamSpec> params(const LayerParameter& layer, int count,
-                                const caffe::FillerParameter* weight,
-                                const caffe::FillerParameter* bias) const {
-    std::vector<ParamSpec> specs;
-    for (int i = 0; i < count; ++i) {
-      ParamSpec spec;
-      const caffe::FillerParameter* f = i == 0 ? weight : bias;
-      if (f) spec.filler = caffe_io::filler_from_caffe(*f, file_, layer);
-      if (i < layer.param_size()) {
-        spec.lr_mult = layer.param(i).lr_mult();
-        spec.decay_mult = layer.param(i).decay_mult();
-      }
-      specs.push_back(spec);
-    }
-    return specs;
-  }
-
-  void expect_tops(const LayerParameter& layer, int bottoms, int tops) const {
-    if (bottoms >= 0 && layer.bottom_size() != bottoms)
-      fail(layer, "expects " + std::to_string(bottoms) + " bottom(s), got " +
-                      std::to_string(layer.bottom_size()));
-    if (layer.top_size() != tops)
-      fail(layer,
-           "expects " + std::to_string(tops) + " top(s), got " + std::to_string(layer.top_size()));
   }
 
   void data_layer(const LayerParameter& layer, bool preferred) {
@@ -182,148 +154,38 @@ class Importer {
     if (layer.top_size() > 1) add_input(layer.top(1), Shape{batch}, preferred);
   }
 
-  void add_layer(const LayerParameter& layer, const caffe::NetState& state) {
+  // Adds the layer; returns whether its op also took `next` (a Scale after a BatchNorm).
+  bool add_layer(const LayerParameter& layer, const LayerParameter* next,
+                 const caffe::NetState& state) {
     const bool train = included(layer, caffe::TRAIN, state);
     const bool test = included(layer, caffe::TEST, state);
-    if (!train && !test) return;
     const std::string& type = layer.type();
     if (type == "Input" || type == "DummyData" || type == "Data" || type == "ImageData") {
-      const bool preferred = options_.phase == Phase::kTrain ? train : test;
-      return data_layer(layer, preferred);
+      data_layer(layer, options_.phase == Phase::kTrain ? train : test);
+      return false;
     }
     if (layer.propagate_down_size() > 0) fail(layer, "propagate_down is unsupported");
+    const CaffeMapping* caffe = mapping_of(type);
+    if (!caffe) fail(layer, "unsupported layer type");
     std::optional<Phase> only_in;
     if (!train) only_in = Phase::kTest;
     if (!test) only_in = Phase::kTrain;
     builder_.only_in(only_in);
-    const std::vector<std::string> bottoms(layer.bottom().begin(), layer.bottom().end());
-    const std::vector<std::string> tops(layer.top().begin(), layer.top().end());
-    std::optional<float> loss_weight;
-    if (layer.loss_weight_size() > 0) loss_weight = layer.loss_weight(0);
-    if (loss_weight && type != "SoftmaxWithLoss" && *loss_weight != 0)
-      fail(layer, "loss_weight on a layer that is not a loss is unsupported");
-    const std::string& name = layer.name();
-
-    if (type == "Convolution") {
-      expect_tops(layer, 1, 1);
-      const auto& p = layer.convolution_param();
-      for (uint32_t d : p.dilation())
-        if (d != 1) fail(layer, "dilation other than 1 is unsupported");
-      if (p.axis() != 1) fail(layer, "axis other than 1 is unsupported");
-      ConvParams c;
-      c.out_channels = p.num_output();
-      auto pick = [&](const auto& repeated, bool has_hw, int64_t h, int64_t w, int64_t fallback,
-                      int64_t& out_h, int64_t& out_w, const char* field) {
-        if (has_hw) {
-          out_h = h, out_w = w;
-        } else if (repeated.size() == 0) {
-          out_h = out_w = fallback;
-        } else if (repeated.size() <= 2) {
-          out_h = repeated.Get(0), out_w = repeated.Get(repeated.size() - 1);
-        } else {
-          fail(layer, std::string("more than 2 ") + field + " values (N-d convolution)");
-        }
-      };
-      pick(p.kernel_size(), p.has_kernel_h() || p.has_kernel_w(), p.kernel_h(), p.kernel_w(), 0,
-           c.kernel_h, c.kernel_w, "kernel_size");
-      pick(p.stride(), p.has_stride_h() || p.has_stride_w(), p.stride_h(), p.stride_w(), 1,
-           c.stride_h, c.stride_w, "stride");
-      pick(p.pad(), p.has_pad_h() || p.has_pad_w(), p.pad_h(), p.pad_w(), 0, c.pad_h, c.pad_w,
-           "pad");
-      c.groups = p.group();
-      c.bias = p.bias_term();
-      builder_.add(
-          name, std::make_shared<ConvOp>(c), bottoms, tops,
-          params(layer, c.bias ? 2 : 1, p.has_weight_filler() ? &p.weight_filler() : nullptr,
-                 p.has_bias_filler() ? &p.bias_filler() : nullptr));
-    } else if (type == "InnerProduct") {
-      expect_tops(layer, 1, 1);
-      const auto& p = layer.inner_product_param();
-      if (p.axis() != 1) fail(layer, "axis other than 1 is unsupported");
-      if (p.transpose()) fail(layer, "transpose: true is unsupported");
-      InnerProductParams f;
-      f.out_features = p.num_output();
-      f.bias = p.bias_term();
-      builder_.add(
-          name, std::make_shared<InnerProductOp>(f), bottoms, tops,
-          params(layer, f.bias ? 2 : 1, p.has_weight_filler() ? &p.weight_filler() : nullptr,
-                 p.has_bias_filler() ? &p.bias_filler() : nullptr));
-    } else if (type == "ReLU") {
-      expect_tops(layer, 1, 1);
-      builder_.add(name, std::make_shared<ReluOp>(ReluParams{layer.relu_param().negative_slope()}),
-                   bottoms, tops);
-    } else if (type == "LRN") {
-      expect_tops(layer, 1, 1);
-      const auto& p = layer.lrn_param();
-      if (p.norm_region() != caffe::LRNParameter::ACROSS_CHANNELS)
-        fail(layer, "norm_region WITHIN_CHANNEL is unsupported");
-      builder_.add(name,
-                   std::make_shared<LrnOp>(LrnParams{p.local_size(), p.alpha(), p.beta(), p.k()}),
-                   bottoms, tops);
-    } else if (type == "Pooling") {
-      expect_tops(layer, 1, 1);
-      builder_.add(name, std::make_shared<PoolOp>(pool_params(layer)), bottoms, tops);
-    } else if (type == "Dropout") {
-      expect_tops(layer, 1, 1);
-      DropoutParams d;
-      d.ratio = layer.dropout_param().dropout_ratio();
-      d.seed = ++dropout_count_;
-      builder_.add(name, std::make_shared<DropoutOp>(d), bottoms, tops);
-    } else if (type == "Concat") {
-      expect_tops(layer, -1, 1);
-      const auto& p = layer.concat_param();
-      const int axis = p.has_axis() ? p.axis() : int(p.concat_dim());
-      builder_.add(name, std::make_shared<ConcatOp>(ConcatParams{axis}), bottoms, tops);
-    } else if (type == "Softmax") {
-      expect_tops(layer, 1, 1);
-      builder_.add(name, std::make_shared<SoftmaxOp>(SoftmaxParams{layer.softmax_param().axis()}),
-                   bottoms, tops);
-    } else if (type == "SoftmaxWithLoss") {
-      expect_tops(layer, 2, 1);
-      const auto& p = layer.loss_param();
-      SoftmaxLossParams s;
-      if (p.has_ignore_label()) s.ignore_label = p.ignore_label();
-      if (s.ignore_label && (p.has_normalize() || p.normalization() != caffe::LossParameter::VALID))
-        fail(layer, "loss normalization other than VALID with an ignore_label is unsupported");
-      if (layer.softmax_param().axis() != 1)
-        fail(layer, "softmax axis other than 1 is unsupported");
-      builder_.add(name, std::make_shared<SoftmaxLossOp>(s), bottoms, tops, {}, loss_weight);
-    } else if (type == "Accuracy") {
-      expect_tops(layer, 2, 1);
-      const auto& p = layer.accuracy_param();
-      if (p.axis() != 1) fail(layer, "axis other than 1 is unsupported");
-      AccuracyParams a;
-      a.top_k = p.top_k();
-      if (p.has_ignore_label()) a.ignore_label = p.ignore_label();
-      builder_.add(name, std::make_shared<AccuracyOp>(a), bottoms, tops);
-    } else {
-      fail(layer, "unsupported layer type");
-    }
+    caffe_io::LayerReader reader(file_, layer, next, builder_);
+    caffe->read(reader);
+    if (!reader.took_next()) return false;
+    if (included(*next, caffe::TRAIN, state) != train ||
+        included(*next, caffe::TEST, state) != test)
+      fail(*next, "is read together with layer '" + layer.name() + "' and must be in its phases");
+    if (next->propagate_down_size() > 0) fail(*next, "propagate_down is unsupported");
+    return true;
   }
 
-  PoolParams pool_params(const LayerParameter& layer) const {
-    const auto& p = layer.pooling_param();
-    PoolParams q;
-    if (p.pool() == caffe::PoolingParameter::STOCHASTIC)
-      fail(layer, "pool: STOCHASTIC is unsupported");
-    q.method = p.pool() == caffe::PoolingParameter::MAX ? PoolMethod::kMax : PoolMethod::kAverage;
-    q.global_pooling = p.global_pooling();
-    q.ceil_mode = p.round_mode() == caffe::PoolingParameter::CEIL;
-    if (!q.global_pooling) {
-      if (p.has_kernel_h() || p.has_kernel_w())
-        q.kernel_h = p.kernel_h(), q.kernel_w = p.kernel_w();
-      else
-        q.kernel_h = q.kernel_w = p.kernel_size();
-    }
-    if (p.has_stride_h() || p.has_stride_w())
-      q.stride_h = p.stride_h(), q.stride_w = p.stride_w();
-    else
-      q.stride_h = q.stride_w = p.stride();
-    if (p.has_pad_h() || p.has_pad_w())
-      q.pad_h = p.pad_h(), q.pad_w = p.pad_w();
-    else
-      q.pad_h = q.pad_w = p.pad();
-    return q;
+  static const CaffeMapping* mapping_of(const std::string& type) {
+    for (const OpEntry* entry : op_entries())
+      if (const CaffeMapping* caffe = mapping(entry->caffe); caffe && caffe->layer_type == type)
+        return caffe;
+    return nullptr;
   }
 
   std::string file_;
@@ -331,7 +193,6 @@ class Importer {
   NetBuilder builder_;
   std::map<std::string, Input> inputs_;
   std::vector<std::string> order_;
-  uint64_t dropout_count_ = 0;
 };
 
 }  // namespace

@@ -1,5 +1,9 @@
 #include "io/caffe_layers.h"
 
+#include <algorithm>
+
+#include "core/op_registry.h"
+#include "svertka/builder.h"
 #include "svertka/error.h"
 
 namespace svertka::caffe_io {
@@ -11,37 +15,40 @@ std::string layer_error(const std::string& file, const caffe::LayerParameter& la
 
 namespace {
 
+// The types of the V1 enum that are inputs rather than ops.
+const std::map<std::string, std::string>& v1_data_layers() {
+  static const std::map<std::string, std::string> names{
+      {"DATA", "Data"}, {"DUMMY_DATA", "DummyData"}, {"IMAGE_DATA", "ImageData"}};
+  return names;
+}
+
+// The current type name of a V1 enum value, from the op registry; empty if no op has it.
 std::string v1_type_name(caffe::V1LayerParameter::LayerType type) {
-  using V1 = caffe::V1LayerParameter;
-  switch (type) {
-    case V1::ACCURACY:
-      return "Accuracy";
-    case V1::CONCAT:
-      return "Concat";
-    case V1::CONVOLUTION:
-      return "Convolution";
-    case V1::DATA:
-      return "Data";
-    case V1::DROPOUT:
-      return "Dropout";
-    case V1::DUMMY_DATA:
-      return "DummyData";
-    case V1::IMAGE_DATA:
-      return "ImageData";
-    case V1::INNER_PRODUCT:
-      return "InnerProduct";
-    case V1::LRN:
-      return "LRN";
-    case V1::POOLING:
-      return "Pooling";
-    case V1::RELU:
-      return "ReLU";
-    case V1::SOFTMAX:
-      return "Softmax";
-    case V1::SOFTMAX_LOSS:
-      return "SoftmaxWithLoss";
-    default:
-      return "";
+  const std::string name = caffe::V1LayerParameter::LayerType_Name(type);
+  if (const auto it = v1_data_layers().find(name); it != v1_data_layers().end()) return it->second;
+  for (const OpEntry* entry : op_entries()) {
+    const CaffeMapping* caffe = mapping(entry->caffe);
+    const auto* v1 = caffe ? std::get_if<std::string_view>(&caffe->v1_type) : nullptr;
+    if (v1 && *v1 == name) return std::string(caffe->layer_type);
+  }
+  return "";
+}
+
+// Every `<kind>_param` message V1 sets, into the field of that name (the same message type).
+void copy_type_params(const caffe::V1LayerParameter& v1, caffe::LayerParameter& layer) {
+  using google::protobuf::FieldDescriptor;
+  const auto* from = v1.GetReflection();
+  const auto* to = layer.GetReflection();
+  const auto* descriptor = v1.GetDescriptor();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const FieldDescriptor* field = descriptor->field(i);
+    const std::string& name = field->name();
+    if (field->is_repeated() || field->type() != FieldDescriptor::TYPE_MESSAGE ||
+        !name.ends_with("_param") || !from->HasField(v1, field))
+      continue;
+    const FieldDescriptor* target = layer.GetDescriptor()->FindFieldByName(name);
+    if (!target) throw Error("proto/caffe.proto: LayerParameter lacks V1's field " + name);
+    to->MutableMessage(&layer, target)->CopyFrom(from->GetMessage(v1, field));
   }
 }
 
@@ -66,20 +73,7 @@ caffe::LayerParameter upgrade_v1(const caffe::V1LayerParameter& v1, const std::s
     if (i < v1.blobs_lr_size()) spec->set_lr_mult(v1.blobs_lr(i));
     if (i < v1.weight_decay_size()) spec->set_decay_mult(v1.weight_decay(i));
   }
-  if (v1.has_accuracy_param()) *layer.mutable_accuracy_param() = v1.accuracy_param();
-  if (v1.has_concat_param()) *layer.mutable_concat_param() = v1.concat_param();
-  if (v1.has_convolution_param()) *layer.mutable_convolution_param() = v1.convolution_param();
-  if (v1.has_data_param()) *layer.mutable_data_param() = v1.data_param();
-  if (v1.has_dropout_param()) *layer.mutable_dropout_param() = v1.dropout_param();
-  if (v1.has_dummy_data_param()) *layer.mutable_dummy_data_param() = v1.dummy_data_param();
-  if (v1.has_image_data_param()) *layer.mutable_image_data_param() = v1.image_data_param();
-  if (v1.has_inner_product_param()) *layer.mutable_inner_product_param() = v1.inner_product_param();
-  if (v1.has_lrn_param()) *layer.mutable_lrn_param() = v1.lrn_param();
-  if (v1.has_pooling_param()) *layer.mutable_pooling_param() = v1.pooling_param();
-  if (v1.has_relu_param()) *layer.mutable_relu_param() = v1.relu_param();
-  if (v1.has_softmax_param()) *layer.mutable_softmax_param() = v1.softmax_param();
-  if (v1.has_transform_param()) *layer.mutable_transform_param() = v1.transform_param();
-  if (v1.has_loss_param()) *layer.mutable_loss_param() = v1.loss_param();
+  copy_type_params(v1, layer);
   return layer;
 }
 

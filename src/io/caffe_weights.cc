@@ -1,6 +1,7 @@
-// .caffemodel <-> named tensors.
+// .caffemodel -> named tensors: by layer name, or by the op's own blob mapping where it has one.
 #include <map>
 
+#include "core/op_registry.h"
 #include "io/caffe_layers.h"
 #include "io/proto_io.h"
 #include "svertka/error.h"
@@ -9,22 +10,24 @@
 namespace svertka {
 namespace {
 
-// The blob's values with the shape it declares (for messages only).
-Tensor read_blob(const caffe::BlobProto& blob, const Shape& ours, const std::string& where) {
-  Shape theirs;
-  if (blob.has_shape()) {
-    theirs = Shape(std::vector<int64_t>(blob.shape().dim().begin(), blob.shape().dim().end()));
-  } else {
-    theirs = Shape{blob.num(), blob.channels(), blob.height(), blob.width()};
+using Blobs = google::protobuf::RepeatedPtrField<caffe::BlobProto>;
+
+// The layer's blobs in param_names() order, found by the layer's name (current or V1 layers).
+void read_by_name(const std::string& path, const std::map<std::string, const Blobs*>& blobs,
+                  const LayerSpec& layer, const std::map<std::string, Shape>& shapes,
+                  std::vector<NamedTensor>& weights) {
+  const std::vector<std::string> names = layer.op->param_names();
+  const auto it = blobs.find(layer.name);
+  if (it == blobs.end() || it->second->size() < int(names.size()))
+    throw IoError(path + ": layer '" + layer.name + "' (" + std::string(layer.op->type()) +
+                  ") has " + std::to_string(it == blobs.end() ? 0 : it->second->size()) +
+                  " blobs, expected " + std::to_string(names.size()));
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string name = layer.name + "." + names[i];
+    weights.push_back({name, caffe_io::read_blob(it->second->Get(int(i)), shapes.at(name),
+                                                 path + ": blob " + std::to_string(i) +
+                                                     " of layer '" + layer.name + "'")});
   }
-  const int64_t count = blob.data_size() > 0 ? blob.data_size() : blob.double_data_size();
-  if (theirs.numel() != ours.numel() || count != ours.numel())
-    throw IoError(where + " holds " + theirs.str() + " (" + std::to_string(count) +
-                  " values), expected " + ours.str());
-  Tensor tensor(ours);
-  for (int64_t i = 0; i < count; ++i)
-    tensor[i] = blob.data_size() > 0 ? blob.data(int(i)) : float(blob.double_data(int(i)));
-  return tensor;
 }
 
 }  // namespace
@@ -32,7 +35,7 @@ Tensor read_blob(const caffe::BlobProto& blob, const Shape& ours, const std::str
 std::vector<NamedTensor> load_caffemodel(const std::string& path, const NetSpec& spec) {
   caffe::NetParameter net;
   proto_io::parse_binary(path, net);
-  std::map<std::string, const google::protobuf::RepeatedPtrField<caffe::BlobProto>*> blobs;
+  std::map<std::string, const Blobs*> blobs;
   for (const auto& layer : net.layer()) blobs[layer.name()] = &layer.blobs();
   for (const auto& layer : net.layers()) blobs[layer.name()] = &layer.blobs();
 
@@ -41,17 +44,19 @@ std::vector<NamedTensor> load_caffemodel(const std::string& path, const NetSpec&
   for (const LayerSpec& layer : spec.layers) {
     const std::vector<std::string> names = layer.op->param_names();
     if (names.empty()) continue;
-    const auto it = blobs.find(layer.name);
-    if (it == blobs.end() || it->second->size() < int(names.size()))
-      throw IoError(path + ": layer '" + layer.name + "' (" + std::string(layer.op->type()) +
-                    ") has " + std::to_string(it == blobs.end() ? 0 : it->second->size()) +
-                    " blobs, expected " + std::to_string(names.size()));
-    for (size_t i = 0; i < names.size(); ++i) {
-      const std::string name = layer.name + "." + names[i];
-      weights.push_back({name, read_blob(it->second->Get(int(i)), shapes.at(name),
-                                         path + ": blob " + std::to_string(i) + " of layer '" +
-                                             layer.name + "'")});
+    const OpEntry* entry = find_op_entry(layer.op->type());
+    const CaffeMapping* caffe = entry ? mapping(entry->caffe) : nullptr;
+    if (!caffe || !caffe->read_blobs) {
+      read_by_name(path, blobs, layer, shapes, weights);
+      continue;
     }
+    std::vector<Shape> param_shapes;
+    for (const std::string& name : names)
+      param_shapes.push_back(shapes.at(layer.name + "." + name));
+    caffe_io::BlobReader reader(path, net, layer, param_shapes);
+    caffe->read_blobs(reader);
+    for (size_t i = 0; i < names.size(); ++i)
+      weights.push_back({layer.name + "." + names[i], reader.take(i)});
   }
   return weights;
 }

@@ -1,17 +1,12 @@
-// NetSpec (+ weights) -> ONNX ModelProto (opset 11), the TEST-phase inference graph.
+// NetSpec (+ weights) -> ONNX ModelProto (opset 11), the TEST-phase inference graph: inputs,
+// outputs and SSA names here, each op's nodes by its registry entry.
 #include <map>
 #include <set>
 
-#include "io/onnx_tensor.h"
+#include "core/op_registry.h"
+#include "io/onnx_nodes.h"
 #include "io/proto_io.h"
-#include "ops/concat.h"
-#include "ops/conv.h"
-#include "ops/dropout.h"
-#include "ops/inner_product.h"
-#include "ops/lrn.h"
-#include "ops/pooling.h"
-#include "ops/relu.h"
-#include "ops/softmax.h"
+#include "ops/accuracy.h"
 #include "svertka/error.h"
 #include "svertka/infer_shapes.h"
 #include "svertka/io/onnx.h"
@@ -22,30 +17,6 @@ namespace {
 constexpr int64_t kOpset = 11;
 constexpr int64_t kIrVersion = 6;  // the IR version of opset 11
 
-template <class OpType>
-const OpType& as(const LayerSpec& layer) {
-  return dynamic_cast<const OpType&>(*layer.op);
-}
-
-void set_ints(onnx::NodeProto& node, const std::string& name, const std::vector<int64_t>& values) {
-  auto* a = node.add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::INTS);
-  for (int64_t v : values) a->add_ints(v);
-}
-void set_int(onnx::NodeProto& node, const std::string& name, int64_t value) {
-  auto* a = node.add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::INT);
-  a->set_i(value);
-}
-void set_float(onnx::NodeProto& node, const std::string& name, double value) {
-  auto* a = node.add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::FLOAT);
-  a->set_f(float(value));
-}
-
 void set_value_info(onnx::ValueInfoProto& info, const std::string& name, const Shape& shape) {
   info.set_name(name);
   auto* tensor = info.mutable_type()->mutable_tensor_type();
@@ -55,13 +26,22 @@ void set_value_info(onnx::ValueInfoProto& info, const std::string& name, const S
 
 bool exported(const LayerSpec& layer) {
   if (layer.only_in == Phase::kTrain) return false;
-  return !layer.op->is_loss() && layer.op->type() != "Accuracy";
+  return !layer.op->is_loss() && layer.op->type() != AccuracyOp::kType;
+}
+
+const OnnxMapping& mapping_of(const LayerSpec& layer) {
+  const std::string type(layer.op->type());
+  const OpEntry* entry = find_op_entry(type);
+  if (!entry) throw NotFoundError("layer '" + layer.name + "': no op '" + type + "' is registered");
+  if (const OnnxMapping* onnx = mapping(entry->onnx)) return *onnx;
+  throw ParamError("layer '" + layer.name + "' (" + type + ") has no ONNX export: " +
+                   std::string(std::get<NoEquivalent>(entry->onnx).reason));
 }
 
 class Exporter {
  public:
   Exporter(const NetSpec& spec, const std::vector<NamedTensor>& weights) : spec_(spec) {
-    for (const NamedTensor& w : weights) weights_[w.name] = &w.tensor;
+    for (const NamedTensor& w : weights) graph_.weights[w.name] = &w.tensor;
   }
 
   onnx::ModelProto run() {
@@ -71,33 +51,35 @@ class Exporter {
     auto* opset = model.add_opset_import();
     opset->set_domain("");
     opset->set_version(kOpset);
-    graph_ = model.mutable_graph();
-    graph_->set_name(spec_.name);
-    shape_ = infer_shapes(spec_, Phase::kTest).blobs;
+    graph_.graph = model.mutable_graph();
+    graph_.graph->set_name(spec_.name);
+    // The one shape walk first: an unknown bottom is the ShapeError every caller gives.
+    infer_shapes(spec_, Phase::kTest);
 
     std::set<std::string> read;
     for (const LayerSpec& layer : spec_.layers)
       if (exported(layer)) read.insert(layer.bottoms.begin(), layer.bottoms.end());
     for (const InputSpec& input : spec_.inputs) {
       if (!read.count(input.name)) continue;  // labels
-      set_value_info(*graph_->add_input(), input.name, input.shape);
-      value_[input.name] = input.name;
-      names_.insert(input.name);
+      set_value_info(*graph_.graph->add_input(), input.name, input.shape);
+      graph_.value[input.name] = input.name;
+      graph_.shape[input.name] = input.shape;
+      graph_.names.insert(input.name);
     }
     std::set<std::string> consumed;
     for (const LayerSpec& layer : spec_.layers) {
       if (!exported(layer)) continue;
       for (const std::string& b : layer.bottoms) {
-        if (!value_.count(b))
+        if (!graph_.value.count(b))
           throw ParamError("layer '" + layer.name + "' reads '" + b +
                            "', the output of a layer that ONNX export leaves out (loss, accuracy)");
-        consumed.insert(value_.at(b));
+        consumed.insert(graph_.value.at(b));
       }
       add_layer(layer);
     }
-    for (const auto& [blob, value] : value_)
+    for (const auto& [blob, value] : graph_.value)
       if (!consumed.count(value) && !is_input(blob))
-        set_value_info(*graph_->add_output(), value, shape_.at(blob));
+        set_value_info(*graph_.graph->add_output(), value, graph_.shape.at(blob));
     return model;
   }
 
@@ -108,108 +90,24 @@ class Exporter {
     return false;
   }
 
-  // A fresh SSA name for a new version of `blob`.
-  std::string define(const std::string& blob, const std::string& layer) {
-    std::string name = names_.count(blob) ? blob + "/" + layer : blob;
-    while (!names_.insert(name).second) name += "_";
-    value_[blob] = name;
-    return name;
-  }
-
-  std::string initializer(const LayerSpec& layer, const std::string& param) {
-    const std::string name = layer.name + "." + param;
-    const auto it = weights_.find(name);
-    if (it == weights_.end()) throw NotFoundError("no weights named '" + name + "' to export");
-    *graph_->add_initializer() = onnx_io::write_tensor(name, *it->second);
-    return name;
-  }
-
-  onnx::NodeProto& node(const LayerSpec& layer, const std::string& op_type,
-                        std::vector<std::string> inputs) {
-    onnx::NodeProto& n = *graph_->add_node();
-    n.set_name(layer.name);
-    n.set_op_type(op_type);
-    for (const std::string& i : inputs) n.add_input(i);
-    return n;
-  }
-
   void add_layer(const LayerSpec& layer) {
-    std::vector<Shape> in_shapes;
-    std::vector<std::string> inputs;
-    for (const std::string& b : layer.bottoms) {
-      in_shapes.push_back(shape_.at(b));
-      inputs.push_back(value_.at(b));
+    onnx_io::NodeWriter writer(graph_, layer);
+    mapping_of(layer).write(writer);
+    onnx::NodeProto* n = writer.last_node();
+    if (!n) throw Error("layer '" + layer.name + "': its ONNX mapping wrote no node");
+    const std::vector<Shape> out = layer.op->output_shapes(writer.input_shapes());
+    for (size_t i = 0; i < layer.tops.size(); ++i) {
+      // A fresh SSA name for the new version of the blob.
+      const std::string& top = layer.tops[i];
+      const std::string name = graph_.fresh(graph_.names.count(top) ? top + "/" + layer.name : top);
+      n->add_output(name);
+      graph_.value[top] = name;
+      graph_.shape[top] = out.at(i);
     }
-    const std::string_view type = layer.op->type();
-    onnx::NodeProto* n = nullptr;
-    if (type == ConvOp::kType) {
-      const ConvParams& p = as<ConvOp>(layer).params();
-      inputs.push_back(initializer(layer, "weight"));
-      if (p.bias) inputs.push_back(initializer(layer, "bias"));
-      n = &node(layer, "Conv", inputs);
-      set_ints(*n, "kernel_shape", {p.kernel_h, p.kernel_w});
-      set_ints(*n, "strides", {p.stride_h, p.stride_w});
-      set_ints(*n, "pads",
-               {p.pad_h, p.pad_w, p.pad_bottom.value_or(p.pad_h), p.pad_right.value_or(p.pad_w)});
-      set_int(*n, "group", p.groups);
-    } else if (type == InnerProductOp::kType) {
-      if (in_shapes[0].rank() > 2) {
-        std::string flat = inputs[0] + "/flat";
-        while (!names_.insert(flat).second) flat += "_";
-        onnx::NodeProto& f = node(layer, "Flatten", inputs);
-        f.set_name(layer.name + "/flatten");
-        f.add_output(flat);
-        set_int(f, "axis", 1);
-        inputs = {flat};
-      }
-      inputs.push_back(initializer(layer, "weight"));
-      if (as<InnerProductOp>(layer).params().bias) inputs.push_back(initializer(layer, "bias"));
-      n = &node(layer, "Gemm", inputs);
-      set_int(*n, "transB", 1);
-    } else if (type == ReluOp::kType) {
-      const double slope = as<ReluOp>(layer).params().negative_slope;
-      n = &node(layer, slope == 0 ? "Relu" : "LeakyRelu", inputs);
-      if (slope != 0) set_float(*n, "alpha", slope);
-    } else if (type == LrnOp::kType) {
-      const LrnParams& p = as<LrnOp>(layer).params();
-      n = &node(layer, "LRN", inputs);
-      set_int(*n, "size", p.local_size);
-      set_float(*n, "alpha", p.alpha), set_float(*n, "beta", p.beta), set_float(*n, "bias", p.k);
-    } else if (type == PoolOp::kType) {
-      const PoolParams& p = as<PoolOp>(layer).params();
-      const bool max = p.method == PoolMethod::kMax;
-      if (p.global_pooling) {
-        n = &node(layer, max ? "GlobalMaxPool" : "GlobalAveragePool", inputs);
-      } else {
-        n = &node(layer, max ? "MaxPool" : "AveragePool", inputs);
-        set_ints(*n, "kernel_shape", {p.kernel_h, p.kernel_w});
-        set_ints(*n, "strides", {p.stride_h, p.stride_w});
-        set_ints(*n, "pads",
-                 {p.pad_h, p.pad_w, p.pad_bottom.value_or(p.pad_h), p.pad_right.value_or(p.pad_w)});
-        set_int(*n, "ceil_mode", p.ceil_mode ? 1 : 0);
-        if (!max) set_int(*n, "count_include_pad", p.exclude_padding ? 0 : 1);
-      }
-    } else if (type == DropoutOp::kType) {
-      n = &node(layer, "Dropout", inputs);
-      set_float(*n, "ratio", as<DropoutOp>(layer).params().ratio);
-    } else if (type == ConcatOp::kType) {
-      n = &node(layer, "Concat", inputs);
-      set_int(*n, "axis", as<ConcatOp>(layer).params().axis);
-    } else if (type == SoftmaxOp::kType) {
-      n = &node(layer, "Softmax", inputs);
-      set_int(*n, "axis", as<SoftmaxOp>(layer).params().axis);
-    } else {
-      throw ParamError("layer '" + layer.name + "' (" + std::string(type) + ") has no ONNX export");
-    }
-    for (const std::string& top : layer.tops) n->add_output(define(top, layer.name));
   }
 
   const NetSpec& spec_;
-  std::map<std::string, const Tensor*> weights_;
-  onnx::GraphProto* graph_ = nullptr;
-  std::map<std::string, std::string> value_;  // blob -> its current SSA value name
-  std::map<std::string, Shape> shape_;        // every blob of the TEST net, from infer_shapes
-  std::set<std::string> names_;
+  onnx_io::ExportedGraph graph_;
 };
 
 }  // namespace

@@ -33,6 +33,12 @@ std::string NetBuilder::add(const std::string& name, std::shared_ptr<Op> op,
   return tops.empty() ? std::string() : tops.front();
 }
 
+NetSpec NetBuilder::build() const {
+  NetSpec spec = spec_;
+  number_dropout_layers(spec);
+  return spec;
+}
+
 template <class Options>
 std::vector<ParamSpec> NetBuilder::param_specs(const Options& o, bool bias) const {
   std::vector<ParamSpec> specs{
@@ -68,7 +74,6 @@ std::string NetBuilder::pool(const std::string& name, const std::string& bottom,
 std::string NetBuilder::dropout(const std::string& name, const std::string& bottom, double ratio) {
   DropoutParams params;
   params.ratio = ratio;
-  params.seed = ++dropout_count_;  // distinct masks per layer; the step varies them per iteration
   return add(name, std::make_shared<DropoutOp>(params), {bottom}, {bottom});
 }
 
@@ -113,7 +118,8 @@ ConvAlgorithm parse_conv_algorithm(const std::string& text) {
   if (text == "auto") return ConvAlgorithm::kAuto;
   if (text == "direct") return ConvAlgorithm::kDirect;
   if (text == "winograd") return ConvAlgorithm::kWinograd;
-  throw ParamError("unknown convolution algorithm '" + text + "' (expected auto, direct or winograd)");
+  throw ParamError("unknown convolution algorithm '" + text +
+                   "' (expected auto, direct or winograd)");
 }
 
 }  // namespace svertka

@@ -38,59 +38,77 @@ void Net::compile(const NetSpec& spec) {
     const LayerSpec& ls = spec.layers[shapes.index];
     const std::string where = "net '" + name_ + "', layer '" + ls.name + "'";
     if (!layer_names.insert(ls.name).second) throw ParamError(where + ": the name is used twice");
-    const int index = static_cast<int>(layers_.size());
-    auto layer = std::make_unique<Layer>();
-    layer->spec = ls;
-    const Op& op = *ls.op;
-
-    const std::vector<Shape>& bottom_shapes = shapes.bottoms;
-    const std::vector<Shape>& top_shapes = shapes.tops;
-    for (const auto& bottom : ls.bottoms) {
-      const int version = latest_version_.find(bottom)->second;  // infer_shapes found every bottom
-      layer->bottoms.push_back(version);
-      blobs_[static_cast<size_t>(version)].consumers.push_back(index);
-    }
-
-    const auto param_shapes = op.param_shapes(bottom_shapes);
-    const auto param_names = op.param_names();
-    for (size_t k = 0; k < param_shapes.size(); ++k) {
-      Parameter p;
-      p.name = ls.name + "." + (k < param_names.size() ? param_names[k] : std::to_string(k));
-      p.value = Tensor(param_shapes[k]);
-      p.grad = Tensor(param_shapes[k]);
-      if (k < ls.params.size()) p.spec = ls.params[k];
-      layer->param_indices.push_back(static_cast<int>(params_.size()));
-      params_.push_back(std::move(p));
-    }
-
-    for (size_t t = 0; t < ls.tops.size(); ++t) {
-      const std::string& top = ls.tops[t];
-      Blob blob;
-      blob.name = top;
-      blob.shape = top_shapes[t];
-      blob.producer = index;
-      auto in_place = std::find(ls.bottoms.begin(), ls.bottoms.end(), top);
-      if (in_place != ls.bottoms.end()) {
-        blob.alias_of = layer->bottoms[static_cast<size_t>(in_place - ls.bottoms.begin())];
-      } else if (latest_version_.count(top)) {
-        throw ParamError(where + ": top '" + top +
-                         "' is already produced by another layer or input");
-      }
-      layer->tops.push_back(static_cast<int>(blobs_.size()));
-      latest_version_[top] = static_cast<int>(blobs_.size());
-      blobs_.push_back(std::move(blob));
-    }
-
-    layer->loss_weight = ls.loss_weight.value_or(op.is_loss() ? 1.0f : 0.0f);
-    layer->kernel = in_layer(name_, ls, options_.backend, "making its kernel", [&] {
-      return KernelRegistry::instance().make(op, options_.backend, bottom_shapes);
-    });
-
-    layer_infos_.push_back(describe_layer(ls, shapes));
-    layers_.push_back(std::move(layer));
+    compile_layer(ls, shapes);
   }
+  resolve_in_place();
+  mark_backward();
+}
 
-  // In place only where the op allows it and nothing else reads (or the user keeps) the bottom.
+void Net::compile_layer(const LayerSpec& ls, const LayerShapes& shapes) {
+  const std::string where = "net '" + name_ + "', layer '" + ls.name + "'";
+  const int index = static_cast<int>(layers_.size());
+  auto layer = std::make_unique<Layer>();
+  layer->spec = ls;
+  const Op& op = *ls.op;
+
+  const std::vector<Shape>& bottom_shapes = shapes.bottoms;
+  for (const auto& bottom : ls.bottoms) {
+    const int version = latest_version_.find(bottom)->second;  // infer_shapes found every bottom
+    layer->bottoms.push_back(version);
+    blobs_[static_cast<size_t>(version)].consumers.push_back(index);
+  }
+  add_params(*layer, bottom_shapes);
+  add_tops(*layer, shapes.tops, where);
+  layer->loss_weight = ls.loss_weight.value_or(op.is_loss() ? 1.0f : 0.0f);
+  layer->kernel = in_layer(name_, ls, options_.backend, "making its kernel", [&] {
+    return KernelRegistry::instance().make(op, options_.backend, bottom_shapes);
+  });
+
+  layer_infos_.push_back(describe_layer(ls, shapes));
+  layers_.push_back(std::move(layer));
+}
+
+void Net::add_params(Layer& layer, const std::vector<Shape>& bottom_shapes) {
+  const Op& op = *layer.spec.op;
+  const auto param_shapes = op.param_shapes(bottom_shapes);
+  const auto param_names = op.param_names();
+  for (size_t k = 0; k < param_shapes.size(); ++k) {
+    Parameter p;
+    p.name = layer.spec.name + "." + (k < param_names.size() ? param_names[k] : std::to_string(k));
+    p.value = Tensor(param_shapes[k]);
+    p.grad = Tensor(param_shapes[k]);
+    if (k < layer.spec.params.size())
+      p.spec = layer.spec.params[k];
+    else
+      p.spec.filler = op.default_filler(k);
+    if (op.param_is_state(k)) p.spec.lr_mult = p.spec.decay_mult = 0;
+    layer.param_indices.push_back(static_cast<int>(params_.size()));
+    params_.push_back(std::move(p));
+  }
+}
+
+void Net::add_tops(Layer& layer, const std::vector<Shape>& top_shapes, const std::string& where) {
+  const LayerSpec& ls = layer.spec;
+  for (size_t t = 0; t < ls.tops.size(); ++t) {
+    const std::string& top = ls.tops[t];
+    Blob blob;
+    blob.name = top;
+    blob.shape = top_shapes[t];
+    blob.producer = static_cast<int>(layers_.size());
+    auto in_place = std::find(ls.bottoms.begin(), ls.bottoms.end(), top);
+    if (in_place != ls.bottoms.end()) {
+      blob.alias_of = layer.bottoms[static_cast<size_t>(in_place - ls.bottoms.begin())];
+    } else if (latest_version_.count(top)) {
+      throw ParamError(where + ": top '" + top + "' is already produced by another layer or input");
+    }
+    layer.tops.push_back(static_cast<int>(blobs_.size()));
+    latest_version_[top] = static_cast<int>(blobs_.size());
+    blobs_.push_back(std::move(blob));
+  }
+}
+
+// In place only where the op allows it and nothing else reads (or the user keeps) the bottom.
+void Net::resolve_in_place() {
   const std::set<std::string> keep(options_.keep_blobs.begin(), options_.keep_blobs.end());
   for (Blob& blob : blobs_) {
     if (blob.alias_of < 0) continue;
@@ -100,8 +118,11 @@ void Net::compile(const NetSpec& spec) {
         bottom.producer < 0 || keep.count(bottom.name))
       blob.alias_of = -1;
   }
+}
 
-  // Which layers run backward: between a trainable parameter and a weighted loss.
+// Which layers run backward (between a trainable parameter and a weighted loss), and which blob
+// gradients they write or accumulate.
+void Net::mark_backward() {
   for (auto& layer : layers_) {
     bool depends = false;
     for (int p : layer->param_indices) depends |= params_[static_cast<size_t>(p)].spec.lr_mult != 0;

@@ -14,6 +14,33 @@ int root_of(const std::vector<Net::Blob>& blobs, int v) {
   return v;
 }
 
+// Gradients, in backward steps (layer i runs at step L-1-i): live from the first writer (or the
+// start, for a top gradient nobody writes) to the producer, which reads it. One request per alias
+// group, keyed by its root.
+std::map<int, BufferRequest> gradient_requests(const std::vector<Net::Blob>& blobs, int num_layers,
+                                               const std::set<std::string>& keep) {
+  auto backward_step = [&](int layer) { return num_layers - 1 - layer; };
+  std::map<int, BufferRequest> grad_requests;
+  for (size_t v = 0; v < blobs.size(); ++v) {
+    const Net::Blob& blob = blobs[v];
+    if (!blob.needs_grad && blob.grad_writers.empty()) continue;
+    const int root = root_of(blobs, static_cast<int>(v));
+    const int first =
+        blob.grad_writers.empty() ? 0 : backward_step(blob.grad_writers.front().first);
+    const bool kept = keep.count(blob.name) > 0;  // readable through blob_grad() after backward
+    const int last =
+        kept ? num_layers
+             : std::max(first, blob.producer >= 0 ? backward_step(blob.producer) : first);
+    auto [it, fresh] =
+        grad_requests.try_emplace(root, BufferRequest{blob.shape.numel(), first, last});
+    if (!fresh) {
+      it->second.first_step = std::min(it->second.first_step, first);
+      it->second.last_step = std::max(it->second.last_step, last);
+    }
+  }
+  return grad_requests;
+}
+
 }  // namespace
 
 void Net::plan_memory() {
@@ -44,27 +71,7 @@ void Net::plan_memory() {
   int64_t activation_elements = data_plan.total_elements(), unplanned = 0;
   for (const auto& r : requests) unplanned += r.elements;
 
-  // Gradients, in backward steps (layer i runs at step L-1-i): live from the first writer (or the
-  // start, for a top gradient nobody writes) to the producer, which reads it.
-  auto backward_step = [&](int layer) { return num_layers - 1 - layer; };
-  std::map<int, BufferRequest> grad_requests;
-  for (size_t v = 0; v < blobs_.size(); ++v) {
-    const Blob& blob = blobs_[v];
-    if (!blob.needs_grad && blob.grad_writers.empty()) continue;
-    const int root = root_of(blobs_, static_cast<int>(v));
-    const int first =
-        blob.grad_writers.empty() ? 0 : backward_step(blob.grad_writers.front().first);
-    const bool kept = keep.count(blob.name) > 0;  // readable through blob_grad() after backward
-    const int last =
-        kept ? num_layers
-             : std::max(first, blob.producer >= 0 ? backward_step(blob.producer) : first);
-    auto [it, fresh] =
-        grad_requests.try_emplace(root, BufferRequest{blob.shape.numel(), first, last});
-    if (!fresh) {
-      it->second.first_step = std::min(it->second.first_step, first);
-      it->second.last_step = std::max(it->second.last_step, last);
-    }
-  }
+  const std::map<int, BufferRequest> grad_requests = gradient_requests(blobs_, num_layers, keep);
   std::vector<int> grad_roots;
   requests.clear();
   for (const auto& [root, request] : grad_requests)
@@ -102,6 +109,12 @@ void Net::plan_memory() {
     }
   }
 
+  activation_elements += bind_kernel_args();
+  activation_bytes_ = activation_elements * static_cast<int64_t>(sizeof(float));
+  unplanned_activation_bytes_ = unplanned * static_cast<int64_t>(sizeof(float));
+}
+
+int64_t Net::bind_kernel_args() {
   // Where a second reader's gradient lands before it is added: one buffer per bottom position.
   std::vector<int64_t> scratch_elements;
   for (auto& layer : layers_)
@@ -111,9 +124,10 @@ void Net::plan_memory() {
         scratch_elements[b] = std::max(
             scratch_elements[b], blobs_[static_cast<size_t>(layer->bottoms[b])].shape.numel());
       }
+  int64_t scratch_total = 0;
   for (int64_t elements : scratch_elements) {
     accumulation_scratch_.emplace_back(Shape{std::max<int64_t>(elements, 1)});
-    activation_elements += elements;
+    scratch_total += elements;
   }
 
   for (auto& layer : layers_) {
@@ -134,11 +148,12 @@ void Net::plan_memory() {
       }
       g.input_grads.push_back(grad);
     }
-    for (int p : layer->param_indices) {
-      Parameter& param = params_[static_cast<size_t>(p)];
+    for (size_t k = 0; k < layer->param_indices.size(); ++k) {
+      Parameter& param = params_[static_cast<size_t>(layer->param_indices[k])];
       f.params.push_back(&param.value);
       g.params.push_back(&param.value);
       g.param_grads.push_back(param.spec.lr_mult != 0 ? &param.grad : nullptr);
+      if (layer->spec.op->param_is_state(k)) f.state.push_back(&param.value);
     }
     for (int t : layer->tops) {
       Blob& top = blobs_[static_cast<size_t>(t)];
@@ -153,8 +168,7 @@ void Net::plan_memory() {
       for (int t : layer->tops) g.output_grads.push_back(&blobs_[static_cast<size_t>(t)].grad);
     }
   }
-  activation_bytes_ = activation_elements * static_cast<int64_t>(sizeof(float));
-  unplanned_activation_bytes_ = unplanned * static_cast<int64_t>(sizeof(float));
+  return scratch_total;
 }
 
 }  // namespace svertka

@@ -2,6 +2,10 @@
 
 #include <string>
 
+#include "core/op_registry.h"
+#include "io/caffe_layers.h"
+#include "io/onnx_nodes.h"
+
 namespace svertka {
 
 std::vector<Shape> AccuracyOp::output_shapes(const std::vector<Shape>& inputs) const {
@@ -18,6 +22,49 @@ std::vector<Shape> AccuracyOp::output_shapes(const std::vector<Shape>& inputs) c
     fail_param("top_k=" + std::to_string(params_.top_k) +
                " must be in [1, C=" + std::to_string(scores[1]) + "] for scores " + scores.str());
   return {Shape{1}};
+}
+
+// The registry entry (core/op_registry.h): Caffe "Accuracy".
+
+namespace {
+
+void read_caffe(caffe_io::LayerReader& r) {
+  r.expect_blobs(2, 1);
+  const auto& p = r.layer().accuracy_param();
+  if (p.axis() != 1) r.fail("axis other than 1 is unsupported");
+  AccuracyParams a;
+  a.top_k = p.top_k();
+  if (p.has_ignore_label()) a.ignore_label = p.ignore_label();
+  r.add(std::make_shared<AccuracyOp>(a));
+}
+
+void write_caffe(caffe_io::LayerWriter& w) {
+  const AccuracyParams& p = w.op<AccuracyOp>().params();
+  if (p.top_k != 1) w.layer().mutable_accuracy_param()->set_top_k(uint32_t(p.top_k));
+  if (p.ignore_label)
+    w.layer().mutable_accuracy_param()->set_ignore_label(int32_t(*p.ignore_label));
+}
+
+std::vector<OpSample> samples() {
+  AccuracyParams top2;
+  top2.top_k = 2;
+  return {{std::make_shared<AccuracyOp>(top2), {Shape{4, 5}, Shape{4}}, {{1, {0, 2, 4, 1}}}}};
+}
+
+}  // namespace
+
+const OpEntry& op_entry_accuracy() {
+  static const OpEntry entry{
+      .type = AccuracyOp::kType,
+      .caffe = CaffeMapping{.layer_type = "Accuracy",
+                            .v1_type = "ACCURACY",
+                            .read = read_caffe,
+                            .write = write_caffe},
+      .onnx = NoEquivalent{"an evaluation metric: ONNX export writes the inference graph"},
+      .catalog = NoEquivalent{"on the class scores only: no layer shape worth benchmarking"},
+      .samples = samples,
+  };
+  return entry;
 }
 
 }  // namespace svertka

@@ -9,13 +9,16 @@
 
 #include <cstdint>
 
+#include "svertka/net_spec.h"
 #include "svertka/op.h"
 
 namespace svertka {
 
 struct DropoutParams {
   double ratio = 0.5;  // probability of dropping an element, in [0, 1)
-  uint64_t seed = 0;   // combined with ForwardArgs::step to draw each step's mask
+  // Combined with ForwardArgs::step to draw each step's mask. 0 in a net being built or imported:
+  // number_dropout_layers gives it one.
+  uint64_t seed = 0;
 };
 
 class DropoutOp : public Op {
@@ -33,5 +36,10 @@ class DropoutOp : public Op {
  private:
   DropoutParams params_;
 };
+
+// Gives every Dropout layer of `spec` whose seed is 0 its position among the net's Dropout layers
+// (1, 2, ...) as seed, so that each layer draws its own masks. NetBuilder::build() and the
+// importers call it: this is the one place layer seeds come from.
+void number_dropout_layers(NetSpec& spec);
 
 }  // namespace svertka

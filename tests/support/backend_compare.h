@@ -21,7 +21,7 @@ struct BackendCompareOptions {
 };
 
 struct Difference {
-  std::string what;  // "output 0", "input grad 0", "param grad weight"
+  std::string what;  // "output 0", "input grad 0", "param grad weight", "state 0 after forward"
   double max_relative_error = 0;
 };
 

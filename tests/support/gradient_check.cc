@@ -13,12 +13,16 @@ namespace {
 struct Problem {
   std::unique_ptr<BasicKernel<double>> kernel;
   std::vector<TensorD> inputs, params, outputs, weights;  // weights: R, one per output
+  std::vector<bool> state;                                // per param: Op::param_is_state
   Phase phase;
 
   double loss() {
     ForwardArgs<double> args;
     for (auto& t : inputs) args.inputs.push_back(&t);
-    for (auto& t : params) args.params.push_back(&t);
+    for (size_t k = 0; k < params.size(); ++k) {
+      args.params.push_back(&params[k]);
+      if (state[k]) args.state.push_back(&params[k]);
+    }
     for (auto& t : outputs) args.outputs.push_back(&t);
     args.phase = phase;
     kernel->forward(args);
@@ -50,8 +54,13 @@ GradientCheckReport check_gradients(const Op& op, const std::vector<TensorD>& in
   p.kernel = KernelRegistry::instance().make_reference_double(op, input_shapes);
   for (const auto& t : inputs) p.inputs.push_back(t.clone());
   uint64_t stream = seed;
-  for (const Shape& s : op.param_shapes(input_shapes))
-    p.params.push_back(random_tensor<double>(s, ++stream));
+  const std::vector<Shape> param_shapes = op.param_shapes(input_shapes);
+  for (size_t k = 0; k < param_shapes.size(); ++k) {
+    // State (running statistics) is positive, as a variance must be; it is not checked.
+    p.state.push_back(op.param_is_state(k));
+    p.params.push_back(p.state[k] ? random_tensor<double>(param_shapes[k], ++stream, 0.5, 1.5)
+                                  : random_tensor<double>(param_shapes[k], ++stream));
+  }
   for (const Shape& s : op.output_shapes(input_shapes)) {
     p.outputs.emplace_back(s);
     p.weights.push_back(random_tensor<double>(s, ++stream));
@@ -69,7 +78,8 @@ GradientCheckReport check_gradients(const Op& op, const std::vector<TensorD>& in
   for (auto& t : p.weights) back.output_grads.push_back(&t);
   for (size_t i = 0; i < input_grads.size(); ++i)
     back.input_grads.push_back(op.input_has_grad(static_cast<int>(i)) ? &input_grads[i] : nullptr);
-  for (auto& t : param_grads) back.param_grads.push_back(&t);
+  for (size_t k = 0; k < param_grads.size(); ++k)
+    back.param_grads.push_back(p.state[k] ? nullptr : &param_grads[k]);
   back.phase = options.phase;
   p.kernel->backward(back);
 
@@ -102,7 +112,8 @@ GradientCheckReport check_gradients(const Op& op, const std::vector<TensorD>& in
       check_tensor(p.inputs[k], input_grads[k], "input " + std::to_string(k), static_cast<int>(k));
   const auto names = op.param_names();
   for (size_t k = 0; k < p.params.size(); ++k)
-    check_tensor(p.params[k], param_grads[k], k < names.size() ? names[k] : "param", -1);
+    if (!p.state[k])
+      check_tensor(p.params[k], param_grads[k], k < names.size() ? names[k] : "param", -1);
   return report;
 }
 

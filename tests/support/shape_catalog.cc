@@ -1,72 +1,13 @@
 #include "shape_catalog.h"
 
 #include <fstream>
-#include <functional>
 #include <sstream>
 
-#include "ops/conv.h"
-#include "ops/inner_product.h"
-#include "ops/lrn.h"
-#include "ops/pooling.h"
+#include "core/op_registry.h"
 #include "svertka/error.h"
 
 namespace svertka::testing {
 namespace {
-
-int64_t get(const CatalogEntry& e, const std::string& key, int64_t fallback) {
-  auto it = e.params.find(key);
-  return it == e.params.end() ? fallback : std::stoll(it->second);
-}
-[[maybe_unused]] double get_real(const CatalogEntry& e, const std::string& key, double fallback) {
-  auto it = e.params.find(key);
-  return it == e.params.end() ? fallback : std::stod(it->second);
-}
-
-using OpMaker = std::function<std::unique_ptr<Op>(const CatalogEntry&)>;
-
-OpMaker pool_maker(PoolMethod method) {
-  return [method](const CatalogEntry& e) {
-    PoolParams p;
-    p.method = method;
-    p.kernel_h = p.kernel_w = get(e, "kernel", 1);
-    p.stride_h = p.stride_w = get(e, "stride", 1);
-    p.pad_h = p.pad_w = get(e, "pad", 0);
-    return std::make_unique<PoolOp>(p);
-  };
-}
-
-const std::map<std::string, OpMaker>& op_makers() {
-  static const std::map<std::string, OpMaker> makers{
-      {"conv",
-       [](const CatalogEntry& e) {
-         ConvParams p;
-         p.out_channels = get(e, "out", 0);
-         p.kernel_h = p.kernel_w = get(e, "kernel", 1);
-         p.stride_h = p.stride_w = get(e, "stride", 1);
-         p.pad_h = p.pad_w = get(e, "pad", 0);
-         p.groups = get(e, "groups", 1);
-         return std::make_unique<ConvOp>(p);
-       }},
-      {"fc",
-       [](const CatalogEntry& e) {
-         InnerProductParams p;
-         p.out_features = get(e, "out", 0);
-         return std::make_unique<InnerProductOp>(p);
-       }},
-      {"maxpool", pool_maker(PoolMethod::kMax)},
-      {"avgpool", pool_maker(PoolMethod::kAverage)},
-      {"lrn",
-       [](const CatalogEntry& e) {
-         LrnParams p;
-         p.local_size = get(e, "size", p.local_size);
-         p.alpha = get_real(e, "alpha", p.alpha);
-         p.beta = get_real(e, "beta", p.beta);
-         p.k = get_real(e, "k", p.k);
-         return std::make_unique<LrnOp>(p);
-       }},
-  };
-  return makers;
-}
 
 Shape parse_shape(const std::string& text) {
   std::vector<int64_t> dims;
@@ -78,10 +19,18 @@ Shape parse_shape(const std::string& text) {
 
 }  // namespace
 
-std::unique_ptr<Op> CatalogEntry::make_op() const {
-  auto it = op_makers().find(kind);
-  if (it == op_makers().end()) throw NotFoundError("shape catalog: unknown kind '" + kind + "'");
-  auto op = it->second(*this);
+const CatalogMapping* catalog_mapping(const std::string& kind) {
+  for (const OpEntry* entry : op_entries())
+    if (const CatalogMapping* catalog = mapping(entry->catalog))
+      for (std::string_view k : catalog->kinds)
+        if (k == kind) return catalog;
+  return nullptr;
+}
+
+std::shared_ptr<Op> CatalogEntry::make_op() const {
+  const CatalogMapping* catalog = catalog_mapping(kind);
+  if (!catalog) throw NotFoundError("shape catalog: no op reads the kind '" + kind + "'");
+  std::shared_ptr<Op> op = catalog->read(CatalogRow{kind, params});
   op->set_name(net + "/" + layer);
   return op;
 }

@@ -3,8 +3,9 @@
 // benchmark is exactly what we test and train (after oneDNN benchdnn's shapes_* files).
 //
 // A line:  <net> <layer> <kind> <input NxCxHxW> key=value...
-//   kinds: conv (out kernel stride pad groups), maxpool / avgpool (kernel stride pad),
-//          lrn (size alpha beta k), fc (out)
+// Each op reads and writes its kinds' rows through its registry entry (core/op_registry.h): conv
+// (out kernel stride pad groups), maxpool / avgpool (kernel stride pad), lrn (size alpha beta k),
+// fc (out).
 #pragma once
 
 #include <map>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/op_registry.h"
 #include "svertka/op.h"
 
 namespace svertka::testing {
@@ -22,8 +24,12 @@ struct CatalogEntry {
   std::map<std::string, std::string> params;
   std::string line;  // as written, for test names and messages
 
-  std::unique_ptr<Op> make_op() const;
+  // The op of the row, by the registry entry that reads its kind; NotFoundError if none does.
+  std::shared_ptr<Op> make_op() const;
 };
+
+// The catalog mapping that reads rows of `kind`, or null.
+const CatalogMapping* catalog_mapping(const std::string& kind);
 
 // Parses a catalog file; throws IoError naming the file and line on a malformed entry.
 std::vector<CatalogEntry> load_catalog(const std::string& path);

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "caffe.pb.h"
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"
+#include "svertka/localize/localizer.h"
 #include "svertka/net.h"
 #include "svertka/zoo.h"
 
@@ -224,6 +226,60 @@ TEST(CaffeRoundTrip, ZooModelsAreBitwiseExact) {
                     {.num_classes = 10, .channels = 1, .height = 28, .width = 28, .batch = 2});
   expect_round_trip(
       "googlenet", {.num_classes = 10, .height = 96, .width = 96, .batch = 1, .width_divisor = 16});
+}
+
+// A localisation net: the classifier with add_box_head's box regression and its EuclideanLoss.
+// It goes out to prototxt + caffemodel and comes back computing the same boxes and losses.
+TEST(CaffeRoundTrip, LocalisationNetKeepsItsEuclideanLoss) {
+  const ModelOptions options{
+      .num_classes = 10, .channels = 1, .height = 28, .width = 28, .batch = 2};
+  const NetSpec spec =
+      add_box_head(build_model("alexnet_small", options), model_info("alexnet_small").logits, 10,
+                   {.per_class = true, .loss_weight = 0.5f});
+  Net net(spec, {.phase = Phase::kTrain, .backend = Backend::kCpuRef});
+  net.init_params(9);
+  const std::vector<NamedTensor> weights = weights_of(net);
+  const std::string proto = (temp_dir() / "localizer.prototxt").string();
+  const std::string caffemodel = (temp_dir() / "localizer.caffemodel").string();
+  save_caffe(spec, weights, proto, caffemodel);
+
+  const ImportedModel back = load_caffe_net(proto);
+  ASSERT_EQ(back.spec.layers.size(), spec.layers.size());
+  EXPECT_EQ(back.spec.layers.back().op->type(), "EuclideanLoss");
+  EXPECT_EQ(back.spec.layers.back().bottoms, (std::vector<std::string>{"bbox", "bbox_target"}));
+  EXPECT_EQ(back.spec.layers.back().loss_weight, 0.5f);
+  const std::vector<NamedTensor> loaded = load_caffemodel(caffemodel, back.spec);
+  auto forward = [](const NetSpec& s, const std::vector<NamedTensor>& w) {
+    Net n(s, {.phase = Phase::kTest, .backend = Backend::kCpuRef, .keep_blobs = {"bbox"}});
+    for (Parameter& p : n.params())
+      for (const NamedTensor& t : w)
+        if (t.name == p.name) p.value.copy_from(t.tensor);
+    Tensor& x = n.input("data");
+    for (int64_t i = 0; i < x.numel(); ++i) x[i] = float((i * 7919) % 1000) / 1000.0f - 0.5f;
+    n.input("label")[0] = 3, n.input("label")[1] = 7;
+    Tensor& target = n.input("bbox_target");
+    for (int64_t i = 0; i < target.numel(); ++i) target[i] = float(i % 5) / 5.0f;
+    const float loss = n.forward();
+    return std::make_pair(loss, n.blob("bbox").clone());
+  };
+  const auto [loss, boxes] = forward(spec, weights);
+  const auto [loss_back, boxes_back] = forward(back.spec, loaded);
+  EXPECT_GT(loss, 0);
+  EXPECT_EQ(loss_back, loss);
+  ASSERT_EQ(boxes_back.shape(), boxes.shape());
+  EXPECT_EQ(std::memcmp(boxes_back.data(), boxes.data(), boxes.bytes()), 0);
+}
+
+TEST(CaffeImport, LegacyEuclideanLossWithItsLossWeight) {
+  const std::string path = write("legacy_loss.prototxt", R"(
+input: "a" input_dim: 2 input_dim: 3 input_dim: 1 input_dim: 1
+input: "b" input_dim: 2 input_dim: 3 input_dim: 1 input_dim: 1
+layers { name: "loss" type: EUCLIDEAN_LOSS bottom: "a" bottom: "b" top: "loss" loss_weight: 2 }
+)");
+  const ImportedModel model = load_caffe_net(path);
+  ASSERT_EQ(model.spec.layers.size(), 1u);
+  EXPECT_EQ(model.spec.layers[0].op->type(), "EuclideanLoss");
+  EXPECT_EQ(model.spec.layers[0].loss_weight, 2.0f);
 }
 
 TEST(CaffeSolver, ReadsPolicyAndIntervals) {

@@ -4,10 +4,11 @@
 //
 // Supported layers: Input, DummyData, Data, ImageData (inputs: "data" and "label" shaped from the
 // batch size and crop/resize, with 3 channels unless transform_param.force_gray (Data) or
-// is_color: false (ImageData) says 1), Convolution, InnerProduct, ReLU, LRN (across channels),
-// Pooling (MAX, AVE), Dropout, Concat, Softmax, SoftmaxWithLoss, Accuracy. include/exclude rules on
-// phase become LayerSpec::only_in. Anything else throws IoError naming the file, the layer and its
-// type.
+// is_color: false (ImageData) says 1), and the layers of every op whose registry entry
+// (src/ops/<op>.cc) has a Caffe mapping: Convolution, InnerProduct, ReLU, LRN (across channels),
+// Pooling (MAX, AVE), Dropout, Concat, Softmax, SoftmaxWithLoss, EuclideanLoss, Accuracy and more.
+// include/exclude rules on phase become LayerSpec::only_in. Anything else throws IoError naming
+// the file, the layer and its type.
 #pragma once
 
 #include <cstdint>

@@ -2,10 +2,12 @@
 // graph. The messages are our own subset of onnx.proto with ONNX's field numbers
 // (proto/onnx.proto).
 //
-// Imported ops: Conv (groups, asymmetric pads), Relu, LRN, MaxPool / AveragePool (asymmetric pads,
-// ceil_mode, count_include_pad), GlobalAveragePool, Gemm (alpha, beta, transB) / MatMul (+ Add of
-// a constant bias), Dropout, Concat, Softmax, Flatten / Reshape to (N, features), with Constant and
-// ConstantOfShape initialisers folded. Anything else throws IoError naming the file, node and op.
+// Imported ops: those of every op whose registry entry (src/ops/<op>.cc) has an ONNX mapping —
+// Conv (groups, asymmetric pads), Relu, LRN, MaxPool / AveragePool (asymmetric pads, ceil_mode,
+// count_include_pad), GlobalAveragePool, Gemm (alpha, beta, transB) / MatMul (+ Add of a constant
+// bias), Dropout, Concat, Softmax and more — and Flatten / Reshape to (N, features), with Constant
+// and ConstantOfShape initialisers folded. Anything else throws IoError naming the file, node and
+// op.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,7 @@
 #include "backends/cpu_dnnl/concat.h"
 
+#include "svertka/kernel_registry.h"
+
 namespace svertka::cpu_dnnl {
 
 Concat::Concat(const ConcatOp& op, const std::vector<Shape>& inputs)
@@ -60,3 +62,11 @@ void Concat::backward(const BackwardArgs<float>& args) {
 }
 
 }  // namespace svertka::cpu_dnnl
+
+namespace svertka {
+
+void register_cpu_dnnl_concat(KernelRegistry& registry) {
+  registry.add<ConcatOp, cpu_dnnl::Concat>(Backend::kCpuDnnl);
+}
+
+}  // namespace svertka

@@ -1,5 +1,7 @@
 #include "backends/cpu_dnnl/conv.h"
 
+#include "svertka/kernel_registry.h"
+
 namespace svertka::cpu_dnnl {
 
 // Winograd F(4x4, 3x3) exists only for 3x3 stride-1 ungrouped convolutions. With kAuto it is used
@@ -147,3 +149,11 @@ void Conv::backward(const BackwardArgs<float>& args) {
 }
 
 }  // namespace svertka::cpu_dnnl
+
+namespace svertka {
+
+void register_cpu_dnnl_conv(KernelRegistry& registry) {
+  registry.add<ConvOp, cpu_dnnl::Conv>(Backend::kCpuDnnl);
+}
+
+}  // namespace svertka

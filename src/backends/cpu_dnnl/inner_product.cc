@@ -1,5 +1,7 @@
 #include "backends/cpu_dnnl/inner_product.h"
 
+#include "svertka/kernel_registry.h"
+
 namespace svertka::cpu_dnnl {
 
 InnerProduct::InnerProduct(const InnerProductOp& op, const std::vector<Shape>& inputs)
@@ -68,3 +70,11 @@ void InnerProduct::backward(const BackwardArgs<float>& args) {
 }
 
 }  // namespace svertka::cpu_dnnl
+
+namespace svertka {
+
+void register_cpu_dnnl_inner_product(KernelRegistry& registry) {
+  registry.add<InnerProductOp, cpu_dnnl::InnerProduct>(Backend::kCpuDnnl);
+}
+
+}  // namespace svertka

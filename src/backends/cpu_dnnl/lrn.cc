@@ -1,5 +1,7 @@
 #include "backends/cpu_dnnl/lrn.h"
 
+#include "svertka/kernel_registry.h"
+
 namespace svertka::cpu_dnnl {
 
 Lrn::Lrn(const LrnOp& op, const std::vector<Shape>& inputs)
@@ -77,3 +79,11 @@ void Lrn::backward(const BackwardArgs<float>& args) {
 }
 
 }  // namespace svertka::cpu_dnnl
+
+namespace svertka {
+
+void register_cpu_dnnl_lrn(KernelRegistry& registry) {
+  registry.add<LrnOp, cpu_dnnl::Lrn>(Backend::kCpuDnnl);
+}
+
+}  // namespace svertka

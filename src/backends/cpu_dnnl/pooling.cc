@@ -1,5 +1,7 @@
 #include "backends/cpu_dnnl/pooling.h"
 
+#include "svertka/kernel_registry.h"
+
 namespace svertka::cpu_dnnl {
 
 Pool::Pool(const PoolOp& op, const std::vector<Shape>& inputs)
@@ -78,3 +80,11 @@ void Pool::backward(const BackwardArgs<float>& args) {
 }
 
 }  // namespace svertka::cpu_dnnl
+
+namespace svertka {
+
+void register_cpu_dnnl_pooling(KernelRegistry& registry) {
+  registry.add<PoolOp, cpu_dnnl::Pool>(Backend::kCpuDnnl);
+}
+
+}  // namespace svertka

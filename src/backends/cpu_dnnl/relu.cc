@@ -1,5 +1,7 @@
 #include "backends/cpu_dnnl/relu.h"
 
+#include "svertka/kernel_registry.h"
+
 namespace svertka::cpu_dnnl {
 
 Relu::Relu(const ReluOp& op, const std::vector<Shape>& inputs) {
@@ -33,3 +35,11 @@ void Relu::backward(const BackwardArgs<float>& args) {
 }
 
 }  // namespace svertka::cpu_dnnl
+
+namespace svertka {
+
+void register_cpu_dnnl_relu(KernelRegistry& registry) {
+  registry.add<ReluOp, cpu_dnnl::Relu>(Backend::kCpuDnnl);
+}
+
+}  // namespace svertka

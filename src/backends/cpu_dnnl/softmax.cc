@@ -1,5 +1,7 @@
 #include "backends/cpu_dnnl/softmax.h"
 
+#include "svertka/kernel_registry.h"
+
 namespace svertka::cpu_dnnl {
 
 Softmax::Softmax(const SoftmaxOp& op, const std::vector<Shape>& inputs) {
@@ -29,3 +31,11 @@ void Softmax::backward(const BackwardArgs<float>& args) {
 }
 
 }  // namespace svertka::cpu_dnnl
+
+namespace svertka {
+
+void register_cpu_dnnl_softmax(KernelRegistry& registry) {
+  registry.add<SoftmaxOp, cpu_dnnl::Softmax>(Backend::kCpuDnnl);
+}
+
+}  // namespace svertka

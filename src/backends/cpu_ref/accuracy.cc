@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "svertka/kernel_registry.h"
+
 namespace svertka::cpu_ref {
 
 template <class T>
@@ -36,3 +38,11 @@ template class Accuracy<float>;
 template class Accuracy<double>;
 
 }  // namespace svertka::cpu_ref
+
+namespace svertka {
+
+void register_cpu_ref_accuracy(KernelRegistry& registry) {
+  registry.add_reference<AccuracyOp, cpu_ref::Accuracy>();
+}
+
+}  // namespace svertka

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "svertka/kernel_registry.h"
+
 namespace svertka::cpu_ref {
 
 template <class T>
@@ -37,3 +39,11 @@ template class Concat<float>;
 template class Concat<double>;
 
 }  // namespace svertka::cpu_ref
+
+namespace svertka {
+
+void register_cpu_ref_concat(KernelRegistry& registry) {
+  registry.add_reference<ConcatOp, cpu_ref::Concat>();
+}
+
+}  // namespace svertka

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "svertka/kernel_registry.h"
+
 namespace svertka::cpu_ref {
 namespace {
 
@@ -79,7 +81,8 @@ void Conv<T>::backward(const BackwardArgs<T>& args) {
               for (int64_t oy = rows.begin; oy < rows.end; ++oy) {
                 T* dxrow = dxc + (oy * g.sh + ky - g.ph) * g.w + (kx - g.pw);
                 const T* dyrow = dyo + oy * g.ow;
-                for (int64_t ox = cols.begin; ox < cols.end; ++ox) dxrow[ox * g.sw] += wv * dyrow[ox];
+                for (int64_t ox = cols.begin; ox < cols.end; ++ox)
+                  dxrow[ox * g.sw] += wv * dyrow[ox];
               }
             }
           }
@@ -106,7 +109,8 @@ void Conv<T>::backward(const BackwardArgs<T>& args) {
               for (int64_t oy = rows.begin; oy < rows.end; ++oy) {
                 const T* xrow = xc + (oy * g.sh + ky - g.ph) * g.w + (kx - g.pw);
                 const T* dyrow = dyo + oy * g.ow;
-                for (int64_t ox = cols.begin; ox < cols.end; ++ox) sum += dyrow[ox] * xrow[ox * g.sw];
+                for (int64_t ox = cols.begin; ox < cols.end; ++ox)
+                  sum += dyrow[ox] * xrow[ox * g.sw];
               }
             }
             dw[((o * cg + ci) * g.kh + ky) * g.kw + kx] = static_cast<T>(sum);
@@ -134,3 +138,11 @@ template class Conv<float>;
 template class Conv<double>;
 
 }  // namespace svertka::cpu_ref
+
+namespace svertka {
+
+void register_cpu_ref_conv(KernelRegistry& registry) {
+  registry.add_reference<ConvOp, cpu_ref::Conv>();
+}
+
+}  // namespace svertka

@@ -3,12 +3,15 @@
 #include <algorithm>
 
 #include "svertka/hash.h"
+#include "svertka/kernel_registry.h"
 
 namespace svertka::cpu_ref {
 namespace {
 
 constexpr uint64_t kGolden = kGoldenGamma;
-uint64_t mix(uint64_t z) { return mix64(z); }
+uint64_t mix(uint64_t z) {
+  return mix64(z);
+}
 
 // One SplitMix64 stream per (seed, step); element i takes the stream's i-th value.
 uint64_t stream_key(uint64_t seed, uint64_t step) {
@@ -68,3 +71,11 @@ template class Dropout<float>;
 template class Dropout<double>;
 
 }  // namespace svertka::cpu_ref
+
+namespace svertka {
+
+void register_cpu_ref_dropout(KernelRegistry& registry) {
+  registry.add_reference<DropoutOp, cpu_ref::Dropout>();
+}
+
+}  // namespace svertka

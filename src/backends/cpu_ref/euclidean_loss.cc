@@ -1,5 +1,7 @@
 #include "backends/cpu_ref/euclidean_loss.h"
 
+#include "svertka/kernel_registry.h"
+
 namespace svertka::cpu_ref {
 
 template <class T>
@@ -33,3 +35,11 @@ template class EuclideanLoss<float>;
 template class EuclideanLoss<double>;
 
 }  // namespace svertka::cpu_ref
+
+namespace svertka {
+
+void register_cpu_ref_euclidean_loss(KernelRegistry& registry) {
+  registry.add_reference<EuclideanLossOp, cpu_ref::EuclideanLoss>();
+}
+
+}  // namespace svertka

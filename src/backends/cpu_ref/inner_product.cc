@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "svertka/kernel_registry.h"
+
 namespace svertka::cpu_ref {
 
 template <class T>
@@ -80,3 +82,11 @@ template class InnerProduct<float>;
 template class InnerProduct<double>;
 
 }  // namespace svertka::cpu_ref
+
+namespace svertka {
+
+void register_cpu_ref_inner_product(KernelRegistry& registry) {
+  registry.add_reference<InnerProductOp, cpu_ref::InnerProduct>();
+}
+
+}  // namespace svertka

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "svertka/kernel_registry.h"
+
 namespace svertka::cpu_ref {
 namespace {
 
@@ -101,3 +103,11 @@ template class Lrn<float>;
 template class Lrn<double>;
 
 }  // namespace svertka::cpu_ref
+
+namespace svertka {
+
+void register_cpu_ref_lrn(KernelRegistry& registry) {
+  registry.add_reference<LrnOp, cpu_ref::Lrn>();
+}
+
+}  // namespace svertka

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "svertka/error.h"
+#include "svertka/kernel_registry.h"
 
 namespace svertka::cpu_ref {
 namespace {
@@ -96,3 +97,11 @@ template class Pool<float>;
 template class Pool<double>;
 
 }  // namespace svertka::cpu_ref
+
+namespace svertka {
+
+void register_cpu_ref_pooling(KernelRegistry& registry) {
+  registry.add_reference<PoolOp, cpu_ref::Pool>();
+}
+
+}  // namespace svertka

@@ -1,5 +1,7 @@
 #include "backends/cpu_ref/relu.h"
 
+#include "svertka/kernel_registry.h"
+
 namespace svertka::cpu_ref {
 
 template <class T>
@@ -28,3 +30,11 @@ template class Relu<float>;
 template class Relu<double>;
 
 }  // namespace svertka::cpu_ref
+
+namespace svertka {
+
+void register_cpu_ref_relu(KernelRegistry& registry) {
+  registry.add_reference<ReluOp, cpu_ref::Relu>();
+}
+
+}  // namespace svertka

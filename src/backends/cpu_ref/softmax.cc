@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "svertka/kernel_registry.h"
+
 namespace svertka::cpu_ref {
 
 template <class T>
@@ -59,3 +61,11 @@ template class Softmax<float>;
 template class Softmax<double>;
 
 }  // namespace svertka::cpu_ref
+
+namespace svertka {
+
+void register_cpu_ref_softmax(KernelRegistry& registry) {
+  registry.add_reference<SoftmaxOp, cpu_ref::Softmax>();
+}
+
+}  // namespace svertka

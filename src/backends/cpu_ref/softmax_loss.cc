@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "backends/cpu_ref/softmax.h"
+#include "svertka/kernel_registry.h"
 
 namespace svertka::cpu_ref {
 
@@ -76,3 +77,11 @@ template class SoftmaxLoss<float>;
 template class SoftmaxLoss<double>;
 
 }  // namespace svertka::cpu_ref
+
+namespace svertka {
+
+void register_cpu_ref_softmax_loss(KernelRegistry& registry) {
+  registry.add_reference<SoftmaxLossOp, cpu_ref::SoftmaxLoss>();
+}
+
+}  // namespace svertka
