@@ -34,20 +34,19 @@ void bench_train(Communicator& comm, const std::string& model, int64_t batch, in
   const IdxBatchSource data(synthetic(batch * comm.size() * (iterations + 2)),
                             {.mean = 0.3f, .stddev = 0.3f}, {});
   TrainConfig c;
-  c.model = model;
-  c.epochs = 1;
-  c.batch = batch;
-  c.max_iterations = iterations + 2;
-  c.communicator = &comm;
+  c.loop.epochs = 1;
+  c.loop.batch = batch;
+  c.loop.max_iterations = iterations + 2;
+  c.distribution.communicator = &comm;
   // Images/s over the last `iterations` updates (the first two warm up oneDNN's primitives).
   std::chrono::steady_clock::time_point start;
   double seconds = 0;
-  c.on_progress = [&](const TrainProgress& p) {
+  c.callbacks.on_progress = [&](const TrainProgress& p) {
     if (p.iteration == 2) start = std::chrono::steady_clock::now();
     if (p.iteration == iterations + 2)
       seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-  train(c, data, nullptr);
+  Trainer(zoo_train_net(model, data, batch), c, data, nullptr).run();
   if (comm.rank() == 0)
     fmt::print(
         "{{\"bench\": \"train\", \"model\": \"{}\", \"ranks\": {}, \"batch_per_rank\": {}, "

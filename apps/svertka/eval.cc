@@ -53,8 +53,8 @@ LoadedMembers load_members(const EvalArgs& args, const ModelOptions& options) {
 void run_eval(const EvalArgs& args) {
   if (args.models.empty()) throw ParamError("eval needs --model (or a --recipe naming one)");
   if (args.localize.localize())
-    return run_localize_eval(args.models.at(0), args.weights.empty() ? "" : args.weights.at(0),
-                             args.batch, args.mean, args.image, args.localize);
+    return run_localize_eval(args.models, args.weights, args.batch, args.mean, args.image,
+                             args.localize);
   std::unique_ptr<BatchSource> test;
   std::unique_ptr<ViewSource> views;
   const ImageBatchSource* images = nullptr;
@@ -95,6 +95,7 @@ void add_eval_command(CLI::App& app) {
   add_eval_options(cmd, *args);
   cmd->callback([args, cmd] {
     if (!args->recipe.empty()) apply_recipe(load_recipe(args->recipe), *cmd, kRecipeEval);
+    if (args->localize.localize()) check_localize_options(*cmd, /*training=*/false);
     run_eval(*args);
   });
 }

@@ -1,12 +1,18 @@
 // `svertka train --task localize` and `svertka eval --task localize`: box datasets and the box
-// regression head (svertka/localize/localizer.h) from the command line.
+// regression head (svertka/localize/localizer.h) from the command line. Training runs on the same
+// Trainer as classification (train.cc), so every training option applies; the options that have
+// no meaning for box data are rejected (check_localize_options).
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <memory>
 #include <string>
 
 #include "data_options.h"
-#include "svertka/solver/trainer.h"
+#include "model_options.h"
+#include "svertka/data/box_source.h"
+#include "svertka/localize/localizer.h"
+#include "svertka/solver/train_config.h"
 
 namespace svertka::cli {
 
@@ -16,25 +22,31 @@ struct LocalizeArgs {
   float box_loss_weight = 1;
   std::string train_xml, val_xml;  // PASCAL VOC / ImageNet annotation folders (images in --root)
   bool localize() const { return task == "localize"; }
+  BoxHeadOptions head() const { return {.per_class = per_class, .loss_weight = box_loss_weight}; }
 };
 
 // --task, --per-class, --box-loss-weight, --train-xml (training only) and --val-xml.
 void add_localize_options(CLI::App* cmd, LocalizeArgs& args, bool training);
 
-// The training-run settings of train.cc that localisation uses.
-struct LocalizeTrainArgs {
-  TrainConfig config;
-  ImageDataArgs image;
-  LocalizeArgs localize;
-  std::string mean, schedule;
-  double lr = 0.01, gamma = 0.1;
-  int64_t step_size = 0;
-  bool mirror = true;
-};
+// ParamError naming the first option given to `cmd` (train or eval; on its command line or by a
+// recipe) that --task localize cannot honour, and why.
+void check_localize_options(const CLI::App& cmd, bool training);
 
-void run_localize_train(LocalizeTrainArgs args);
+// A box list (`list`: "path label x1 y1 x2 y2") or an XML annotation folder (`xml`); null when
+// both are empty.
+std::unique_ptr<BoxBatchSource> box_source(const std::string& list, const std::string& xml,
+                                           const ImageDataArgs& image, const ModelInput& input,
+                                           bool mirror, const std::string& mean);
 
-void run_localize_eval(const std::string& model, const std::string& weights, int64_t batch,
+// What `train --task localize` prints: each epoch's line (with the validation figures when
+// `validated`) and the final validation figures (of `validation_size` images), in the form
+// `eval --task localize` prints them.
+void print_localize_epoch(const EpochMetrics& m, bool validated);
+void print_localize_final(const EpochMetrics& m, int64_t validation_size);
+
+// `eval --task localize`: one model and one weights file (ParamError for an ensemble).
+void run_localize_eval(const std::vector<std::string>& models,
+                       const std::vector<std::string>& weights, int64_t batch,
                        const std::string& mean, const ImageDataArgs& image,
                        const LocalizeArgs& localize);
 

@@ -11,7 +11,9 @@
 // images decoded and augmented by worker threads while the net computes. Ctrl-C saves a checkpoint
 // and exits; --resume continues exactly. --init-from starts from another run's weights (VGG's
 // deeper nets from a trained A, fine-tuning); --seeds 1,2,3 trains one model per seed into
-// RUN_DIR/seed<N> and prints the eval command of their ensemble.
+// RUN_DIR/seed<N> and prints the eval command of their ensemble. --task localize trains a box
+// regression head beside the classifier on box lists or XML annotations (localize.h), with every
+// option above.
 //
 // Under `mpirun -np N` every rank trains on its shard of each global batch (N x --batch) and the
 // gradients are averaged (docs/DISTRIBUTED.md); rank 0 prints, checkpoints and writes metrics. An
@@ -68,14 +70,26 @@ std::function<void(int64_t)> fault_injection(const std::string& spec, int rank) 
   };
 }
 
-// The training and validation sets: IDX, or images (folders or lists).
+// The training and validation sets: IDX, images (folders or lists), or boxes (--task localize).
 struct TrainData {
   std::unique_ptr<BatchSource> train, validation;
   const ImageBatchSource* train_images = nullptr;
   const ImageBatchSource* validation_images = nullptr;
 };
 
+TrainData load_box_data(const TrainArgs& args) {
+  const ModelInput input = model_input(args.model, "", Phase::kTrain);
+  TrainData d;
+  d.train = box_source(args.image.train_list, args.localize.train_xml, args.image, input,
+                       args.mirror, args.mean);
+  if (!d.train) throw ParamError("train --task localize needs --train-list (boxes) or --train-xml");
+  d.validation =
+      box_source(args.image.val_list, args.localize.val_xml, args.image, input, false, args.mean);
+  return d;
+}
+
 TrainData load_train_data(const TrainArgs& args) {
+  if (args.localize.localize()) return load_box_data(args);
   TrainData d;
   if (args.image.train_list.empty()) {
     if (args.data.empty()) throw ParamError("train needs --data or --train-list");
@@ -92,7 +106,7 @@ TrainData load_train_data(const TrainArgs& args) {
       return d;
     }
   }
-  const ModelInput input = model_input(args.config.model, "", Phase::kTrain);
+  const ModelInput input = model_input(args.model, "", Phase::kTrain);
   const ImageSourceOptions options =
       image_source_options(args.image, input.crop, args.mirror, args.mean, input.channels);
   auto train_list = find_image_list(args.image, args.data, /*train=*/true, false);
@@ -110,39 +124,53 @@ TrainData load_train_data(const TrainArgs& args) {
   return d;
 }
 
-// A prototxt or ONNX net (from --model or the solver's `net`) built for the data's shapes; its
-// parameters start from their fillers, as Caffe's do.
-void use_model_file(TrainConfig& c) {
-  const ImportedModel model = resolve_model(c.model, {}, Phase::kTrain);
-  c.logits = model.logits;
-  const NetSpec spec = model.spec;
-  c.build_net = [spec, logits = model.logits](const ModelOptions& options) {
-    return adapt_to_data(spec, logits, options);
-  };
+// The net of --model (a zoo name, or a prototxt or ONNX net whose parameters start from their
+// fillers, as Caffe's do) shaped for the data, with the box head under --task localize.
+TrainNet train_net(const TrainArgs& args, const BatchSource& data) {
+  const ModelOptions options = model_options_for(data, args.config.loop.batch);
+  TrainNet net{.model = args.model};
+  if (is_model_file(args.model)) {
+    const ImportedModel model = resolve_model(args.model, {}, Phase::kTrain);
+    net.spec = adapt_to_data(model.spec, model.logits, options);
+    net.logits = model.logits;
+  } else {
+    net.spec = build_model(args.model, options);
+    net.logits = model_info(args.model).logits;
+  }
+  if (args.localize.localize())
+    net.spec =
+        add_box_head(std::move(net.spec), net.logits, options.num_classes, args.localize.head());
+  return net;
 }
 
-void apply_solver(TrainArgs& args, int64_t train_size, bool verbose) {
+// A Caffe solver's net, schedule, SGD settings, length (in iterations: the trainer finds the
+// epochs), snapshots and tests.
+void apply_solver(TrainArgs& args, bool verbose) {
   const CaffeSolver solver = load_caffe_solver(args.solver);
   TrainConfig& c = args.config;
-  c.model = solver.net;
-  c.schedule = solver.schedule;
-  c.sgd = solver.sgd;
-  c.max_iterations = solver.max_iter;
-  c.iter_size = solver.iter_size;
-  c.snapshot_interval = solver.snapshot;
-  c.test_interval = solver.test_interval;
-  if (solver.random_seed >= 0) c.seed = uint64_t(solver.random_seed);
-  // Enough epochs to reach max_iter; poly decays to zero at max_iter as in Caffe.
-  const int64_t per_epoch = std::max<int64_t>(1, train_size / (c.batch * c.iter_size));
-  c.epochs = (solver.max_iter + per_epoch - 1) / per_epoch;
-  if (c.schedule.kind == LrScheduleOptions::Kind::kPoly && solver.max_iter % per_epoch != 0)
-    throw ParamError(args.solver + ": lr_policy \"poly\" needs max_iter (" +
-                     std::to_string(solver.max_iter) + ") to be a whole number of epochs of " +
-                     std::to_string(per_epoch) + " iterations at this batch size");
+  args.model = solver.net;
+  c.solver = {.schedule = solver.schedule, .sgd = solver.sgd};
+  c.loop.epochs = 0;
+  c.loop.max_iterations = solver.max_iter;
+  c.loop.iter_size = solver.iter_size;
+  c.snapshot.interval = solver.snapshot;
+  c.validation.test_interval = solver.test_interval;
+  if (solver.random_seed >= 0) c.loop.seed = uint64_t(solver.random_seed);
   if (verbose)
     fmt::print("solver {}: net {}, base_lr {}, max_iter {}, snapshot {}, test_interval {}\n",
                args.solver, solver.net, solver.schedule.base_lr, solver.max_iter, solver.snapshot,
                solver.test_interval);
+}
+
+void print_data(const TrainArgs& args, const TrainData& data, int workers) {
+  const std::string source =
+      data.train_images ? " from " + data.train_images->list().source : std::string();
+  const std::string regression = !args.localize.localize() ? ""
+                                 : args.localize.per_class ? "; per-class box regression"
+                                                           : "; single-class box regression";
+  fmt::print("{} training images of {} classes{}, {} validation images; {} data workers{}\n",
+             data.train->size(), data.train->num_classes(), source,
+             data.validation ? data.validation->size() : 0, workers, regression);
 }
 
 // What --init-from copied, and what it left at the fillers' values and why.
@@ -155,99 +183,102 @@ void print_init_report(const InitFromReport& report) {
   std::fflush(stdout);
 }
 
-// Returns false when interrupted (Ctrl-C).
-bool train_on(TrainArgs& args, Communicator& comm) {
-  TrainConfig& c = args.config;
-  const bool rank0 = comm.rank() == 0;
-  c.communicator = &comm;
-  c.bucket_bytes = static_cast<int64_t>(args.bucket_mb * (1 << 20));
-  c.after_update = fault_injection(args.debug_fault, comm.rank());
-  if (args.threads > 0) omp_set_num_threads(args.threads);
-  if (rank0 && comm.size() > 1)
-    fmt::print("data parallel over MPI: {} ranks x batch {} = global batch {}\n", comm.size(),
-               c.batch, comm.size() * c.batch);
-  if (args.localize.localize()) {
-    run_localize_train({c, args.image, args.localize, args.mean, args.schedule, args.lr, args.gamma,
-                        args.step_size, args.mirror});
-    return true;
-  }
+void print_epoch(const EpochMetrics& m, bool validated) {
+  const std::string val = validated ? fmt::format("  val top-1/top-5 error {:.2f}% / {:.2f}%",
+                                                  100 * m.val_top1_error, 100 * m.val_top5_error)
+                                    : std::string("  (no validation set)");
+  fmt::print(
+      "epoch {:>3}  iter {:>7}  loss {:.4f}  lr {:.3g}  train top-1/top-5 error {:.2f}% / {:.2f}%"
+      "{}  {:.0f}s\n",
+      m.epoch + 1, m.iteration, m.loss, m.lr, 100 * m.train_top1_error, 100 * m.train_top5_error,
+      val, m.seconds);
+  std::fflush(stdout);
+}
 
-  const TrainData data = load_train_data(args);
-  if (data.train_images && rank0) {
-    c.data_workers = resolved_workers(args.image);
-    c.prefetch = args.image.prefetch;
-    fmt::print("{} training images of {} classes from {}, {} validation images; {} data workers\n",
-               data.train->size(), data.train->num_classes(), data.train_images->list().source,
-               data.validation ? data.validation->size() : 0, c.data_workers);
-  }
-  if (!args.solver.empty()) {
-    apply_solver(args, data.train->size() / comm.size(), rank0);
-  } else {
-    if (c.model.empty()) throw ParamError("train needs --model or --solver");
-    c.schedule.kind = parse_schedule_kind(args.schedule);
-    c.schedule.base_lr = args.lr;
-    c.schedule.gamma = args.gamma;
-    c.schedule.milestones = args.milestones;
-    c.schedule.power = args.power;
-    c.schedule.patience = args.patience;
-    c.schedule.max_drops = args.max_drops;
-    const int64_t per_epoch = data.train->size() / (c.batch * c.iter_size * comm.size());
-    int64_t step_size = args.step_size;
-    if (step_size == 0)
-      step_size = args.step_epochs > 0 ? args.step_epochs * per_epoch : per_epoch * c.epochs / 3;
-    c.schedule.step_size = std::max<int64_t>(1, step_size);
-  }
-  if (is_model_file(c.model)) use_model_file(c);
-  c.on_init_from = [](const InitFromReport& report) { print_init_report(report); };
-  c.on_test = [](int64_t iteration, const TopKCounts& counts) {
+// The callbacks that print (rank 0 calls them) and stop on Ctrl-C.
+// `images_per_update`: every rank's samples of one update, the progress bar's unit.
+void set_callbacks(TrainCallbacks& callbacks, ProgressBar& bar, int64_t images_per_update,
+                   bool localize, bool validated) {
+  callbacks.on_init_from = [](const InitFromReport& report) { print_init_report(report); };
+  callbacks.on_test = [](int64_t iteration, const ValidationCounts& counts) {
     fmt::print("\ntest at iteration {}: top-1 error {:.2f}%  top-5 error {:.2f}%\n", iteration,
                100 * counts.top1_error(), 100 * counts.top5_error());
   };
-
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
-  c.stop_requested = &interrupt_requested;
-  ProgressBar bar("train", "img");
-  c.on_progress = [&](const TrainProgress& p) {
-    const int64_t images = c.batch * c.iter_size * comm.size();  // per update
-    bar.update(
-        p.iteration * images, p.iterations * images,
-        fmt::format("epoch {}/{} loss {:.4f} lr {:.2g}", p.epoch + 1, p.epochs, p.loss, p.lr));
+  callbacks.stop_requested = &interrupt_requested;
+  callbacks.on_progress = [&bar, images_per_update, localize](const TrainProgress& p) {
+    const std::string details =
+        localize
+            ? fmt::format("epoch {}/{} box loss {:.4f}", p.epoch + 1, p.epochs, p.task_measure)
+            : fmt::format("epoch {}/{} loss {:.4f} lr {:.2g}", p.epoch + 1, p.epochs, p.loss, p.lr);
+    bar.update(p.iteration * images_per_update, p.iterations * images_per_update, details);
   };
-  c.on_epoch = [&](const EpochMetrics& m) {
+  callbacks.on_epoch = [&bar, localize, validated](const EpochMetrics& m) {
     bar.finish();
-    const std::string val = data.validation
-                                ? fmt::format("  val top-1/top-5 error {:.2f}% / {:.2f}%",
-                                              100 * m.val_top1_error, 100 * m.val_top5_error)
-                                : std::string("  (no validation set)");
-    fmt::print(
-        "epoch {:>3}  iter {:>7}  loss {:.4f}  lr {:.3g}  train top-1/top-5 error {:.2f}% / {:.2f}%"
-        "{}  {:.0f}s\n",
-        m.epoch + 1, m.iteration, m.loss, m.lr, 100 * m.train_top1_error, 100 * m.train_top5_error,
-        val, m.seconds);
-    std::fflush(stdout);
+    localize ? print_localize_epoch(m, validated) : print_epoch(m, validated);
   };
-  const TrainResult result = train(c, *data.train, data.validation.get());
-  if (!rank0) return !result.interrupted;
-  bar.finish();
+}
+
+void print_result(const TrainArgs& args, const TrainData& data, const TrainResult& result) {
   if (data.train_images) report_skipped("training", data.train_images->bad_images());
   if (data.validation_images) report_skipped("validation", data.validation_images->bad_images());
   if (result.interrupted) {
     fmt::print(
         "interrupted at iteration {}; checkpoint saved in {}/checkpoint.safetensors "
         "(continue with --resume)\n",
-        result.state.iteration, c.out_dir);
-    return false;
+        result.state.iteration, args.config.snapshot.out_dir);
+    return;
   }
   if (!data.validation) {
     fmt::print("final: no validation set (give --val-list or a val/ folder)\n");
+  } else if (args.localize.localize()) {
+    print_localize_final(result.last, data.validation->size());
   } else {
     fmt::print("final: top-1 accuracy {:.2f}%  top-1 error {:.2f}%  top-5 error {:.2f}%\n",
                100 * (1 - result.last.val_top1_error), 100 * result.last.val_top1_error,
                100 * result.last.val_top5_error);
   }
-  if (!c.out_dir.empty()) fmt::print("weights: {}/weights.safetensors\n", c.out_dir);
-  return true;
+  if (!args.config.snapshot.out_dir.empty())
+    fmt::print("weights: {}/weights.safetensors\n", args.config.snapshot.out_dir);
+}
+
+// Returns false when interrupted (Ctrl-C).
+bool train_on(TrainArgs& args, Communicator& comm) {
+  TrainConfig& c = args.config;
+  const bool rank0 = comm.rank() == 0;
+  c.distribution.communicator = &comm;
+  c.distribution.bucket_bytes = static_cast<int64_t>(args.bucket_mb * (1 << 20));
+  c.callbacks.after_update = fault_injection(args.debug_fault, comm.rank());
+  if (args.threads > 0) omp_set_num_threads(args.threads);
+  if (rank0 && comm.size() > 1)
+    fmt::print("data parallel over MPI: {} ranks x batch {} = global batch {}\n", comm.size(),
+               c.loop.batch, comm.size() * c.loop.batch);
+  if (!args.solver.empty()) apply_solver(args, rank0);
+  if (args.model.empty()) throw ParamError("train needs --model or --solver");
+  if (args.solver.empty()) c.solver.schedule.kind = parse_schedule_kind(args.schedule);
+
+  const TrainData data = load_train_data(args);
+  const bool images = data.train_images || args.localize.localize();
+  if (images) {
+    c.loop.data_workers = resolved_workers(args.image);
+    c.loop.prefetch = args.image.prefetch;
+  }
+  if (images && rank0) print_data(args, data, c.loop.data_workers);
+  TrainNet net = train_net(args, *data.train);
+  std::unique_ptr<TrainTask> task;  // null: classification
+  if (args.localize.localize())
+    task = std::make_unique<LocalizationTask>(net.logits, args.localize.head());
+  ProgressBar bar(args.localize.localize() ? "localize" : "train", "img");
+  const int64_t images_per_update = c.loop.batch * c.loop.iter_size * comm.size();
+  set_callbacks(c.callbacks, bar, images_per_update, args.localize.localize(),
+                data.validation != nullptr);
+  Trainer trainer(std::move(net), c, *data.train, data.validation.get(), task.get());
+  const TrainResult result = trainer.run();
+  if (!rank0) return !result.interrupted;
+  bar.finish();
+  print_result(args, data, result);
+  return !result.interrupted;
 }
 
 // One run, or one per --seeds into OUT/seed<N>, one after another; then the eval command
@@ -258,20 +289,22 @@ void train_runs(const TrainArgs& args, Communicator& comm, std::vector<std::stri
   if (args.seeds.empty()) {
     TrainArgs run = args;
     if (!train_on(run, comm)) return;
-    weights = args.config.out_dir + "/weights.safetensors";
+    weights = args.config.snapshot.out_dir + "/weights.safetensors";
   } else {
     for (const uint64_t seed : args.seeds) {
       TrainArgs run = args;
-      run.config.seed = seed;
-      run.config.out_dir = fmt::format("{}/seed{}", args.config.out_dir, seed);
-      if (rank0) fmt::print("== seed {} of {}: {}\n", seed, args.seeds.size(), run.config.out_dir);
+      run.config.loop.seed = seed;
+      run.config.snapshot.out_dir = fmt::format("{}/seed{}", args.config.snapshot.out_dir, seed);
+      if (rank0)
+        fmt::print("== seed {} of {}: {}\n", seed, args.seeds.size(), run.config.snapshot.out_dir);
       if (!train_on(run, comm)) return;
-      weights +=
-          fmt::format("{}{}/weights.safetensors", weights.empty() ? "" : ",", run.config.out_dir);
+      weights += fmt::format("{}{}/weights.safetensors", weights.empty() ? "" : ",",
+                             run.config.snapshot.out_dir);
     }
   }
   // A Caffe solver's net is not an option eval would be given.
-  if (!rank0 || args.config.out_dir.empty() || args.localize.localize() || !args.solver.empty())
+  if (!rank0 || args.config.snapshot.out_dir.empty() || args.localize.localize() ||
+      !args.solver.empty())
     return;
   eval_args.insert(eval_args.begin(), {"svertka", "eval"});
   eval_args.insert(eval_args.end(), {"--weights", weights});
@@ -308,6 +341,7 @@ void add_train_command(CLI::App& app) {
       apply_recipe(load_recipe(args->recipe), *cmd, kRecipeTrain);
       eval_args.insert(eval_args.begin(), {"--recipe", args->recipe});
     }
+    if (args->localize.localize()) check_localize_options(*cmd, /*training=*/true);
     run_train(*args, std::move(eval_args));
   });
 }

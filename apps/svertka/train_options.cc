@@ -7,69 +7,73 @@
 namespace svertka::cli {
 
 void add_train_options(CLI::App* cmd, TrainArgs& args) {
-  TrainConfig& c = args.config;
-  c.out_dir = "runs/latest";
+  LoopOptions& loop = args.config.loop;
+  LrScheduleOptions& schedule = args.config.solver.schedule;
+  SgdOptions& sgd = args.config.solver.sgd;
+  SnapshotOptions& snapshot = args.config.snapshot;
+  snapshot.out_dir = "runs/latest";
   cmd->add_option("--recipe", args.recipe,
                   "Recipe file (TOML, docs/RECIPES.md): its values are the defaults of these "
                   "options; options given here override them");
-  cmd->add_option("--model", c.model, "Model name (alexnet_small, lenet, ...) or a .prototxt net");
+  cmd->add_option("--model", args.model,
+                  "Model name (alexnet_small, lenet, ...) or a .prototxt net");
   cmd->add_option("--solver", args.solver,
                   "Caffe solver .prototxt: its net, lr policy, momentum, weight decay, max_iter, "
                   "snapshot and test_interval replace the corresponding options");
   cmd->add_option("--data", args.data,
                   "IDX folder (train-*/t10k-* files) or image root (train/ and val/ folders)");
-  cmd->add_option("--epochs", c.epochs, "Epochs")
+  cmd->add_option("--epochs", loop.epochs, "Epochs")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", c.batch, "Batch size")
+  cmd->add_option("--batch", loop.batch, "Batch size")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--iter-size", c.iter_size, "Batches accumulated per update")
+  cmd->add_option("--iter-size", loop.iter_size, "Batches accumulated per update")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--max-iter", c.max_iterations, "Stop after this many updates (0: all epochs)")
+  cmd->add_option("--max-iter", loop.max_iterations, "Stop after this many updates (0: all epochs)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--time-limit", c.time_limit_seconds,
+  cmd->add_option("--time-limit", loop.time_limit_seconds,
                   "Stop after the update that ends this many seconds into training (0: none)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--lr", args.lr, "Base learning rate")
+  cmd->add_option("--lr", schedule.base_lr, "Base learning rate")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--schedule", args.schedule, "fixed | step | multistep | poly | plateau")
       ->capture_default_str()
       ->check(parses_with(parse_schedule_kind, "SCHEDULE"));
-  cmd->add_option("--gamma", args.gamma, "Factor of each drop (step, multistep, plateau)")
+  cmd->add_option("--gamma", schedule.gamma, "Factor of each drop (step, multistep, plateau)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--step-size", args.step_size,
+  cmd->add_option("--step-size", schedule.step_size,
                   "Iterations between drops (step; default: --step-epochs, else a third of the "
                   "run)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--step-epochs", args.step_epochs, "Epochs between drops (step)")
+  cmd->add_option("--step-epochs", schedule.step_epochs, "Epochs between drops (step)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--milestones", args.milestones, "Iterations of the drops (multistep)")
+  cmd->add_option("--milestones", schedule.milestones, "Iterations of the drops (multistep)")
       ->delimiter(',')
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--power", args.power, "Exponent (poly)")
+  cmd->add_option("--power", schedule.power, "Exponent (poly)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--patience", args.patience,
+  cmd->add_option("--patience", schedule.patience,
                   "Validations without improvement before a drop (plateau)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--max-drops", args.max_drops, "Drops at most (plateau)")
+  cmd->add_option("--max-drops", schedule.max_drops, "Drops at most (plateau)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--momentum", c.sgd.momentum, "Momentum")
+  cmd->add_option("--momentum", sgd.momentum, "Momentum")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
-  cmd->add_flag("--nesterov", c.sgd.nesterov, "Nesterov momentum");
-  cmd->add_option("--weight-decay", c.sgd.weight_decay, "L2 weight decay")
+  cmd->add_flag("--nesterov", sgd.nesterov, "Nesterov momentum");
+  cmd->add_option("--weight-decay", sgd.weight_decay, "L2 weight decay")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  CLI::Option* seed =
-      cmd->add_option("--seed", c.seed, "Seed of initialisation, order, augmentation and dropout")
-          ->capture_default_str();
+  CLI::Option* seed = cmd->add_option("--seed", loop.seed,
+                                      "Seed of initialisation, order, augmentation and dropout")
+                          ->capture_default_str();
   cmd->add_option("--seeds", args.seeds,
                   "Train one model per seed, one after another, into OUT/seed<N> (an ensemble; "
                   "prints the eval command that averages them)")
@@ -85,23 +89,23 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
   cmd->add_option("--mirror", args.mirror, "Random horizontal flips")->capture_default_str();
   cmd->add_option("--threads", args.threads, "Threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--out", c.out_dir, "Run directory (checkpoint, weights, metrics)")
+  cmd->add_option("--out", snapshot.out_dir, "Run directory (checkpoint, weights, metrics)")
       ->capture_default_str();
-  cmd->add_flag("--resume", c.resume, "Continue from RUN_DIR/checkpoint.safetensors");
-  cmd->add_option("--snapshot", c.snapshot_interval,
+  cmd->add_flag("--resume", snapshot.resume, "Continue from RUN_DIR/checkpoint.safetensors");
+  cmd->add_option("--snapshot", snapshot.interval,
                   "Also checkpoint every this many updates (0: after each epoch only)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--init-from", c.init_from,
+  cmd->add_option("--init-from", args.config.init_from.source,
                   "Start from these weights (a run directory, weights or checkpoint file): every "
                   "parameter whose name and shape match, or those of --init-layers");
-  cmd->add_option("--init-layers", c.init_layers,
+  cmd->add_option("--init-layers", args.config.init_from.layers,
                   "With --init-from: copy exactly these layers (e.g. VGG's conv1_1,conv2_1,"
                   "conv3_1,conv3_2,fc6,fc7,fc8), failing if one is missing or differs in shape")
       ->delimiter(',');
   add_image_data_options(cmd, args.image, /*training=*/true);
   const std::string mpi =
       built_with_mpi() ? "Data parallel (mpirun -np N)" : "Data parallel (this build has no MPI)";
-  cmd->add_option("--check-replicas", c.check_replicas_every,
+  cmd->add_option("--check-replicas", args.config.distribution.check_replicas_every,
                   "Every this many updates, fail unless all ranks hold bitwise equal weights")
       ->group(mpi);
   cmd->add_option("--bucket-mb", args.bucket_mb, "Gradient bucket size of one allreduce, MiB")

@@ -7,23 +7,19 @@
 
 #include "data_options.h"
 #include "localize.h"
-#include "svertka/solver/trainer.h"
+#include "svertka/solver/train_config.h"
 
 namespace svertka::cli {
 
+// The options bind to `config`'s fields where the library has one, so their defaults are the
+// library's (train_config.h, lr_schedule.h).
 struct TrainArgs {
   TrainConfig config;
+  std::string model;            // a zoo name, a .prototxt or an .onnx net
   std::string recipe;           // TOML file giving defaults to the options below
   std::vector<uint64_t> seeds;  // one run per seed, into OUT/seed<N> (an ensemble)
   std::string data;
-  std::string schedule = "step";
-  double lr = 0.01;
-  double gamma = 0.1;
-  int64_t step_size = 0;    // iterations; 0: step_epochs, else a third of the run
-  int64_t step_epochs = 0;  // epochs between drops (step), converted at the data's size
-  std::vector<int64_t> milestones;
-  double power = 1.0;
-  int patience = 1, max_drops = 3;  // plateau
+  std::string schedule = schedule_kind_name(LrScheduleOptions{}.kind);
   std::string mean = "channel";
   int64_t pad = 2;
   bool mirror = true;

@@ -4,11 +4,13 @@
 
 namespace svertka {
 
-BatchBuffers::Batch BatchBuffers::take(const Shape& images, const Shape& labels) {
+BatchBuffers::Batch BatchBuffers::take(const Shape& images, const Shape& labels,
+                                       const Shape& targets) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto fits = std::find_if(free_.begin(), free_.end(), [&](const Batch& b) {
-      return b.images.shape() == images && b.labels.shape() == labels;
+      return b.images.shape() == images && b.labels.shape() == labels &&
+             b.targets.shape() == targets;
     });
     if (fits != free_.end()) {
       Batch batch = std::move(*fits);
@@ -16,7 +18,7 @@ BatchBuffers::Batch BatchBuffers::take(const Shape& images, const Shape& labels)
       return batch;
     }
   }
-  return Batch{Tensor(images), Tensor(labels)};
+  return Batch{Tensor(images), Tensor(labels), Tensor(targets)};
 }
 
 void BatchBuffers::give_back(Batch batch) {

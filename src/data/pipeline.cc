@@ -41,7 +41,8 @@ void BatchPipeline::work() {
   // The workers are the parallelism: the OpenMP loops inside fill() run serially on them.
   omp_set_num_threads(1);
   const Shape sample = source_.sample_shape();
-  const Shape images_shape{batch_, sample[0], sample[1], sample[2]}, labels_shape{batch_};
+  const Shape images_shape{batch_, sample[0], sample[1], sample[2]}, labels_shape{batch_},
+      targets_shape{batch_, source_.target_width()};
   for (;;) {
     int64_t b = 0;
     {
@@ -53,10 +54,10 @@ void BatchPipeline::work() {
       if (stopping_) return;
       b = next_to_fill_++;
     }
-    Slot slot{buffers_.take(images_shape, labels_shape), nullptr};
+    Slot slot{buffers_.take(images_shape, labels_shape, targets_shape), nullptr};
     try {
-      source_.fill(batch_indices(b), options_.augment, options_.seed, options_.epoch,
-                   slot.batch.images, slot.batch.labels);
+      source_.fill_with_targets(batch_indices(b), options_.augment, options_.seed, options_.epoch,
+                                slot.batch.images, slot.batch.labels, slot.batch.targets);
     } catch (...) {
       slot.error = std::current_exception();
     }
@@ -68,12 +69,16 @@ void BatchPipeline::work() {
   }
 }
 
-void BatchPipeline::next(Tensor& images, Tensor& labels) {
+void BatchPipeline::next(Tensor& images, Tensor& labels, Tensor* targets) {
   if (next_to_take_ >= batches_)
     throw ParamError("data pipeline: all " + std::to_string(batches_) + " batches were taken");
   if (threads_.empty()) {
-    source_.fill(batch_indices(next_to_take_++), options_.augment, options_.seed,
-                 options_.epoch, images, labels);
+    const std::span<const int64_t> indices = batch_indices(next_to_take_++);
+    if (targets)
+      source_.fill_with_targets(indices, options_.augment, options_.seed, options_.epoch, images,
+                                labels, *targets);
+    else
+      source_.fill(indices, options_.augment, options_.seed, options_.epoch, images, labels);
     return;
   }
   Slot slot;
@@ -94,6 +99,7 @@ void BatchPipeline::next(Tensor& images, Tensor& labels) {
                      " and " + batch.labels.shape().str());
   images.copy_from(batch.images);
   labels.copy_from(batch.labels);
+  if (targets) targets->copy_from(batch.targets);
   buffers_.give_back(std::move(slot.batch));
   consumed_.notify_all();
 }

@@ -1,14 +1,11 @@
 #include "svertka/localize/localizer.h"
 
-#include <chrono>
-#include <cmath>
-#include <filesystem>
+#include <algorithm>
 
 #include "ops/euclidean_loss.h"
 #include "ops/inner_product.h"
 #include "svertka/blob_names.h"
 #include "svertka/error.h"
-#include "svertka/solver/checkpoint.h"
 
 namespace svertka {
 namespace {
@@ -38,6 +35,41 @@ double box_loss(const Tensor& predictions, const Tensor& unit, const Tensor& lab
     }
   }
   return sum / (2.0 * double(n));
+}
+
+// Samples [range.begin, range.end) in batches of the net's batch size (the last one padded with
+// repeats of the last sample).
+LocalizationCounts evaluate_range(Net& net, const BoxBatchSource& data, const std::string& logits,
+                                  Range range,
+                                  const std::function<void(int64_t, int64_t)>& progress) {
+  Tensor& images = net.input(kDataBlob);
+  Tensor& labels = net.input(kLabelBlob);
+  Tensor& targets = net.input(kBoxTargetBlob);
+  const int64_t batch = images.dim(0), total = range.end - range.begin;
+  const double crop = double(data.sample_shape()[1]);
+  Tensor unit(Shape{batch, 4});
+  std::vector<std::vector<Box>> truth;
+  LocalizationCounts counts;
+  std::vector<int64_t> indices(static_cast<size_t>(batch));
+  for (int64_t begin = 0; begin < total; begin += batch) {
+    const int64_t count = std::min(batch, total - begin);
+    for (int64_t i = 0; i < batch; ++i)
+      indices[size_t(i)] = range.begin + begin + std::min(i, count - 1);
+    data.fill_boxes(indices, /*augment=*/false, 0, 0, images, labels, unit, &truth);
+    place_targets(unit, labels, nullptr, targets);
+    net.forward();
+    counts += count_localization(net.blob(logits), net.blob(kBoxBlob), labels, truth, count, crop);
+    if (progress) progress(begin + count, total);
+  }
+  return counts;
+}
+
+const BoxBatchSource& box_data(const BatchSource& data, const char* what) {
+  const auto* boxes = dynamic_cast<const BoxBatchSource*>(&data);
+  if (!boxes)
+    throw ParamError(std::string("localisation needs box data for ") + what +
+                     " (a BoxBatchSource: box lists or XML annotations)");
+  return *boxes;
 }
 
 }  // namespace
@@ -78,102 +110,35 @@ NetSpec add_box_head(NetSpec spec, const std::string& logits, int64_t num_classe
 LocalizationCounts evaluate_localizer(Net& net, const BoxBatchSource& data,
                                       const std::string& logits,
                                       const std::function<void(int64_t, int64_t)>& progress) {
-  Tensor& images = net.input(kDataBlob);
-  Tensor& labels = net.input(kLabelBlob);
-  Tensor& targets = net.input(kBoxTargetBlob);
-  const int64_t batch = images.dim(0), total = data.size();
-  const double crop = double(data.sample_shape()[1]);
-  Tensor unit(Shape{batch, 4});
-  std::vector<std::vector<Box>> truth;
-  LocalizationCounts counts;
-  std::vector<int64_t> indices(static_cast<size_t>(batch));
-  for (int64_t begin = 0; begin < total; begin += batch) {
-    const int64_t count = std::min(batch, total - begin);
-    for (int64_t i = 0; i < batch; ++i) indices[size_t(i)] = begin + std::min(i, count - 1);
-    data.fill_boxes(indices, /*augment=*/false, 0, 0, images, labels, unit, &truth);
-    place_targets(unit, labels, nullptr, targets);
-    net.forward();
-    counts += count_localization(net.blob(logits), net.blob(kBoxBlob), labels, truth, count, crop);
-    if (progress) progress(begin + count, total);
-  }
-  return counts;
+  return evaluate_range(net, data, logits, {0, data.size()}, progress);
 }
 
-LocalizeResult train_localizer(const LocalizeConfig& config, const BoxBatchSource& train_data,
-                               const BoxBatchSource* validation_data) {
-  const TrainConfig& c = config.train;
-  if (c.batch <= 0 || c.epochs <= 0) throw ParamError("batch and epochs must be positive");
-  const int64_t per_epoch = train_data.size() / c.batch;
-  if (per_epoch == 0)
-    throw ParamError("the box training set (" + std::to_string(train_data.size()) +
-                     " images) is smaller than one batch (" + std::to_string(c.batch) + ")");
-  const ModelOptions options = model_options_for(train_data, c.batch, c.width_divisor);
-  const std::string logits = c.build_net ? c.logits : model_info(c.model).logits;
-  const NetSpec spec = add_box_head(c.build_net ? c.build_net(options) : build_model(c.model, options),
-                                    logits, options.num_classes, config.head);
-  Net net(spec, {.phase = Phase::kTrain, .backend = c.backend, .keep_blobs = {kBoxBlob}});
-  net.init_params(c.seed);
-  std::unique_ptr<Net> test_net;
-  if (validation_data) {
-    test_net = std::make_unique<Net>(
-        spec,
-        NetOptions{.phase = Phase::kTest, .backend = c.backend, .keep_blobs = {kBoxBlob, logits}});
-    test_net->share_params_from(net);
-  }
-  SgdSolver solver(net.params(), c.sgd);
-  LrScheduleOptions schedule_options = c.schedule;
-  if (schedule_options.kind == LrScheduleOptions::Kind::kPoly)
-    schedule_options.max_iter = per_epoch * c.epochs;
-  LrSchedule schedule(schedule_options);
+std::vector<std::string> LocalizationTask::keep_blobs(Phase phase) const {
+  if (phase == Phase::kTrain) return {kBoxBlob};
+  return {kBoxBlob, logits_};
+}
 
-  Tensor& images = net.input(kDataBlob);
-  Tensor& labels = net.input(kLabelBlob);
-  Tensor& targets = net.input(kBoxTargetBlob);
-  Tensor unit(Shape{c.batch, 4});
-  const int64_t planned = per_epoch * c.epochs;
-  const auto start = std::chrono::steady_clock::now();
-  LocalizeResult result;
-  int64_t iteration = 0;
-  for (int64_t epoch = 0; epoch < c.epochs; ++epoch) {
-    const std::vector<int64_t> order = epoch_order(train_data.size(), c.seed, uint64_t(epoch));
-    double loss_sum = 0;
-    for (int64_t b = 0; b < per_epoch; ++b, ++iteration) {
-      if (c.stop_requested && c.stop_requested->load()) return result;
-      const std::span<const int64_t> batch(order.data() + b * c.batch, size_t(c.batch));
-      train_data.fill_boxes(batch, /*augment=*/true, c.seed, uint64_t(epoch), images, labels, unit);
-      place_targets(unit, labels, nullptr, targets);
-      net.set_step(uint64_t(iteration));
-      const float loss = net.forward();
-      if (!std::isfinite(loss))
-        throw DataError("localisation training diverged at iteration " +
-                        std::to_string(iteration) + ": the loss is " + std::to_string(loss));
-      const Tensor& predictions = net.blob(kBoxBlob);
-      if (config.head.per_class) place_targets(unit, labels, &predictions, targets);
-      const double bl = box_loss(predictions, unit, labels);
-      loss_sum += bl;
-      net.backward();
-      const double lr = schedule.lr(iteration);
-      solver.step(lr);
-      if (c.on_progress) {
-        const double s =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        const double done = double(iteration + 1);
-        c.on_progress({epoch, c.epochs, iteration + 1, planned,
-                       done * double(c.batch) / std::max(s, 1e-9), bl, lr,
-                       s / done * double(planned - iteration - 1)});
-      }
-    }
-    result.box_loss = loss_sum / double(per_epoch);
-    if (test_net) result.validation = evaluate_localizer(*test_net, *validation_data, logits);
-    if (schedule_options.kind == LrScheduleOptions::Kind::kPlateau && test_net)
-      schedule.observe_validation_error(result.validation.top1_error());
-    if (config.on_epoch) config.on_epoch(epoch, result.box_loss, result.validation);
-  }
-  if (!c.out_dir.empty()) {
-    std::filesystem::create_directories(c.out_dir);
-    save_weights(c.out_dir + "/weights.safetensors", net);
-  }
-  return result;
+void LocalizationTask::check_data(const BatchSource& train, const BatchSource* validation) const {
+  box_data(train, "training");
+  if (validation) box_data(*validation, "validation");
+}
+
+void LocalizationTask::before_forward(Net& net, const Tensor& targets) const {
+  place_targets(targets, net.input(kLabelBlob), nullptr, net.input(kBoxTargetBlob));
+}
+
+double LocalizationTask::after_forward(Net& net, const Tensor& targets) const {
+  const Tensor& labels = net.input(kLabelBlob);
+  const Tensor& predictions = net.blob(kBoxBlob);
+  if (head_.per_class) place_targets(targets, labels, &predictions, net.input(kBoxTargetBlob));
+  return box_loss(predictions, targets, labels);
+}
+
+ValidationCounts LocalizationTask::validate(Net& net, const BatchSource& data, Range range,
+                                            int /*workers*/) const {
+  const LocalizationCounts c =
+      evaluate_range(net, box_data(data, "validation"), logits_, range, {});
+  return {.samples = c.samples, .top1 = c.top1, .top5 = c.top5, .task_sum = c.iou_sum};
 }
 
 }  // namespace svertka

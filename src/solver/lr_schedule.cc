@@ -18,6 +18,39 @@ LrScheduleOptions::Kind parse_schedule_kind(const std::string& name) {
                    "' (expected fixed, step, multistep, poly or plateau)");
 }
 
+std::string schedule_kind_name(LrScheduleOptions::Kind kind) {
+  using Kind = LrScheduleOptions::Kind;
+  switch (kind) {
+    case Kind::kFixed:
+      return "fixed";
+    case Kind::kStep:
+      return "step";
+    case Kind::kMultiStep:
+      return "multistep";
+    case Kind::kPoly:
+      return "poly";
+    case Kind::kPlateau:
+      return "plateau";
+  }
+  return "unknown";
+}
+
+LrScheduleOptions resolve_schedule(LrScheduleOptions options, int64_t updates_per_epoch,
+                                   int64_t epochs) {
+  if (updates_per_epoch <= 0 || epochs <= 0)
+    throw ParamError("learning-rate schedule: a run of " + std::to_string(epochs) + " epochs of " +
+                     std::to_string(updates_per_epoch) + " updates has no updates");
+  if (options.step_epochs < 0)
+    throw ParamError("step schedule: step_epochs must not be negative, got " +
+                     std::to_string(options.step_epochs));
+  const int64_t run = updates_per_epoch * epochs;
+  if (options.step_size == 0)
+    options.step_size = std::max<int64_t>(
+        1, options.step_epochs > 0 ? options.step_epochs * updates_per_epoch : run / 3);
+  if (options.max_iter == 0) options.max_iter = run;
+  return options;
+}
+
 LrSchedule::LrSchedule(LrScheduleOptions options) : options_(std::move(options)) {
   if (!(options_.base_lr > 0))
     throw ParamError("learning rate must be positive, got " + std::to_string(options_.base_lr));

@@ -1,122 +1,41 @@
 #include "svertka/solver/trainer.h"
 
-#include <chrono>
+#include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
 
-#include "svertka/data/pipeline.h"
-#include "svertka/dist/gradient_averager.h"
+#include "solver/distribution.h"
+#include "solver/gradient_accumulator.h"
+#include "solver/run_directory.h"
+#include "solver/time_limit.h"
+#include "svertka/blob_names.h"
 #include "svertka/dist/shard.h"
 #include "svertka/error.h"
 #include "svertka/io/safetensors.h"
-#include "svertka/zoo.h"
 
 namespace svertka {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-void prepare_run_directory(const std::string& dir) {
-  std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  if (error) throw IoError("cannot create run directory " + dir + ": " + error.message());
-  const std::string probe = dir + "/metrics.jsonl";
-  std::ofstream out(probe, std::ios::app);
-  if (!out) throw IoError("cannot write to run directory " + dir + " (" + probe + ")");
-}
-
-void append_metrics(const std::string& dir, const EpochMetrics& m) {
-  const nlohmann::json line{{"epoch", m.epoch + 1},
-                            {"iteration", m.iteration},
-                            {"loss", m.loss},
-                            {"lr", m.lr},
-                            {"train_top1_error", m.train_top1_error},
-                            {"train_top5_error", m.train_top5_error},
-                            {"val_top1_error", m.val_top1_error},
-                            {"val_top5_error", m.val_top5_error},
-                            {"seconds", m.seconds}};
-  std::ofstream out(dir + "/metrics.jsonl", std::ios::app);
-  out << line.dump() << "\n";
-  if (!out) throw IoError("cannot append to " + dir + "/metrics.jsonl");
-}
-
-// Running means over an epoch: loss and the TRAIN net's accuracy outputs.
-struct EpochTotals {
-  double loss = 0, top1 = 0, top5 = 0;
-  int64_t batches = 0;
-};
-
-// Every rank starts from rank 0's weights, momentum and state (a resume reads the checkpoint on
-// rank 0 only, so the other machines need no copy of it).
-void share_from_rank0(Communicator& comm, Net& net, SgdSolver& solver, TrainingState& state) {
-  for (Parameter& p : net.params())
-    comm.broadcast(std::span(p.value.data(), static_cast<size_t>(p.value.numel())), 0);
-  for (Tensor& m : solver.momentum())
-    comm.broadcast(std::span(m.data(), static_cast<size_t>(m.numel())), 0);
-  double s[6] = {double(state.iteration),
-                 double(state.epoch),
-                 double(state.epoch_position),
-                 state.schedule.best_error,
-                 double(state.schedule.bad_evaluations),
-                 double(state.schedule.drops)};
-  comm.broadcast(s, 0);
-  state.iteration = int64_t(s[0]);
-  state.epoch = int64_t(s[1]);
-  state.epoch_position = int64_t(s[2]);
-  state.schedule = {.best_error = s[3], .bad_evaluations = int(s[4]), .drops = int(s[5])};
-}
-
-uint64_t weights_hash(const Net& net) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a over 32-bit words
-  for (const Parameter& p : net.params()) {
-    const auto* words = reinterpret_cast<const uint32_t*>(p.value.data());
-    for (int64_t i = 0; i < p.value.numel(); ++i) h = (h ^ words[i]) * 1099511628211ull;
-  }
-  return h;
-}
-
-// Samples [begin, end) of `data`, in batches of the net's batch size (the last one padded).
-TopKCounts evaluate_range(Net& net, const BatchSource& data, const std::string& logits,
-                          int64_t begin_sample, int64_t end_sample,
-                          const std::function<void(int64_t, int64_t)>& progress, int workers) {
-  Tensor& images = net.input(kDataBlob);
-  Tensor& labels = net.input(kLabelBlob);
-  const int64_t batch = images.dim(0), total = end_sample - begin_sample;
-  TopKCounts counts;
-  if (total <= 0) return counts;
-  // Every sample once, the last batch padded with repeats of the last sample.
-  std::vector<int64_t> indices;
-  for (int64_t begin = 0; begin < total; begin += batch) {
-    const int64_t count = std::min(batch, total - begin);
-    for (int64_t i = 0; i < batch; ++i)
-      indices.push_back(begin_sample + begin + std::min(i, count - 1));
-  }
-  BatchPipeline pipeline(data, std::move(indices), batch,
-                         {.workers = workers, .augment = false, .seed = 0, .epoch = 0});
-  for (int64_t begin = 0; begin < total; begin += batch) {
-    const int64_t count = std::min(batch, total - begin);
-    pipeline.next(images, labels);
-    net.forward();
-    counts += count_top_k(net.blob(logits), labels, count);
-    if (progress) progress(begin + count, total);
-  }
-  return counts;
-}
-
-// Each rank validates its part; every rank gets the total.
-TopKCounts evaluate_on_all_ranks(Communicator& comm, Net& net, const BatchSource& data,
-                                 const std::string& logits, int workers) {
-  const Range part = range_for_rank(data.size(), comm.size(), comm.rank());
-  const TopKCounts mine = evaluate_range(net, data, logits, part.begin, part.end, {}, workers);
-  double c[3] = {double(mine.samples), double(mine.top1), double(mine.top5)};
-  comm.sum(c);
-  return {.samples = int64_t(c[0]), .top1 = int64_t(c[1]), .top5 = int64_t(c[2])};
+Trainer::RunLength run_length(const LoopOptions& loop, int64_t train_size, int ranks) {
+  if (loop.batch <= 0 || loop.iter_size <= 0 || loop.epochs < 0 || loop.max_iterations < 0)
+    throw ParamError("batch (" + std::to_string(loop.batch) + ") and iter_size (" +
+                     std::to_string(loop.iter_size) + ") must be positive, epochs (" +
+                     std::to_string(loop.epochs) + ") and max_iterations (" +
+                     std::to_string(loop.max_iterations) + ") not negative");
+  if (loop.epochs == 0 && loop.max_iterations == 0)
+    throw ParamError("a run of 0 epochs needs max_iterations (how many updates to make)");
+  Trainer::RunLength length{};
+  length.samples_per_update = loop.batch * loop.iter_size * ranks;
+  length.updates_per_epoch = train_size / length.samples_per_update;
+  if (length.updates_per_epoch == 0)
+    throw ParamError("the training set (" + std::to_string(train_size) +
+                     " samples) is smaller than one update (" +
+                     std::to_string(length.samples_per_update) + ")");
+  length.epochs = loop.epochs > 0 ? loop.epochs
+                                  : (loop.max_iterations + length.updates_per_epoch - 1) /
+                                        length.updates_per_epoch;
+  length.planned = length.updates_per_epoch * length.epochs;
+  if (loop.max_iterations > 0) length.planned = std::min(length.planned, loop.max_iterations);
+  return length;
 }
 
 }  // namespace
@@ -131,223 +50,268 @@ ModelOptions model_options_for(const BatchSource& data, int64_t batch, int64_t w
                       .width_divisor = width_divisor};
 }
 
-TopKCounts evaluate(Net& net, const BatchSource& data, const std::string& logits,
-                    const std::function<void(int64_t, int64_t)>& progress, int workers) {
-  return evaluate_range(net, data, logits, 0, data.size(), progress, workers);
+TrainNet zoo_train_net(const std::string& name, const BatchSource& data, int64_t batch,
+                       int64_t width_divisor) {
+  return {name, build_model(name, model_options_for(data, batch, width_divisor)),
+          model_info(name).logits};
 }
 
-TrainResult train(const TrainConfig& config, const BatchSource& train_data,
-                  const BatchSource* validation_data) {
-  if (config.batch <= 0 || config.iter_size <= 0 || config.epochs <= 0)
-    throw ParamError("batch, iter_size and epochs must be positive");
-  LocalCommunicator single_process;
-  Communicator& comm = config.communicator ? *config.communicator : single_process;
-  const int ranks = comm.size(), rank = comm.rank();
-  const bool rank0 = rank == 0;
-  const int64_t samples_per_update = config.batch * config.iter_size * ranks;
-  const int64_t updates_per_epoch = train_data.size() / samples_per_update;
-  if (updates_per_epoch == 0)
-    throw ParamError("the training set (" + std::to_string(train_data.size()) +
-                     " samples) is smaller than one update (" + std::to_string(samples_per_update) +
-                     ")");
-  int64_t planned = updates_per_epoch * config.epochs;
-  if (config.max_iterations > 0) planned = std::min(planned, config.max_iterations);
-
-  const ModelOptions model_options =
-      model_options_for(train_data, config.batch, config.width_divisor);
-  const NetSpec spec =
-      config.build_net ? config.build_net(model_options) : build_model(config.model, model_options);
-  const std::string logits = config.build_net ? config.logits : model_info(config.model).logits;
-  Net net(spec, {.phase = Phase::kTrain, .backend = config.backend});
-  net.init_params(config.seed);
-  std::unique_ptr<Net> test_net;
-  if (validation_data && config.validate) {
-    test_net =
-        std::make_unique<Net>(spec, NetOptions{.phase = Phase::kTest, .backend = config.backend});
-    test_net->share_params_from(net);
+Trainer::Trainer(TrainNet net, TrainConfig config, const BatchSource& train_data,
+                 const BatchSource* validation_data, const TrainTask* task)
+    : config_(std::move(config)),
+      model_(std::move(net.model)),
+      train_data_(train_data),
+      validation_data_(validation_data),
+      own_task_(task ? nullptr : std::make_unique<ClassificationTask>(net.logits)),
+      task_(task ? *task : *own_task_),
+      distribution_(std::make_unique<Distribution>(config_.distribution)),
+      length_(run_length(config_.loop, train_data.size(), distribution_->ranks())),
+      net_(net.spec, {.phase = Phase::kTrain,
+                      .backend = config_.loop.backend,
+                      .keep_blobs = task_.keep_blobs(Phase::kTrain)}),
+      solver_(net_.params(), config_.solver.sgd),
+      schedule_(
+          resolve_schedule(config_.solver.schedule, length_.updates_per_epoch, length_.epochs)),
+      run_directory_(
+          std::make_unique<RunDirectory>(config_.snapshot.out_dir, distribution_->writes())),
+      accumulator_(std::make_unique<GradientAccumulator>(net_.params(), config_.loop.iter_size)),
+      clock_(std::make_unique<TimeLimit>(config_.loop.time_limit_seconds)),
+      state_{.seed = config_.loop.seed, .model = model_},
+      targets_(Shape{config_.loop.batch, train_data.target_width()}) {
+  task_.check_data(train_data_, validation_data_);
+  net_.init_params(config_.loop.seed);
+  if (validation_data_ && config_.validation.enabled) {
+    test_net_ =
+        std::make_unique<Net>(net.spec, NetOptions{.phase = Phase::kTest,
+                                                   .backend = config_.loop.backend,
+                                                   .keep_blobs = task_.keep_blobs(Phase::kTest)});
+    test_net_->share_params_from(net_);
   }
-  SgdSolver solver(net.params(), config.sgd);
-  LrScheduleOptions schedule_options = config.schedule;
-  // Poly decays to zero at the end of the last epoch (max_iterations only stops early, so that a
-  // run stopped and resumed follows the same schedule).
-  if (schedule_options.kind == LrScheduleOptions::Kind::kPoly)
-    schedule_options.max_iter = updates_per_epoch * config.epochs;
-  LrSchedule schedule(schedule_options);
-
-  const std::string checkpoint_path = config.out_dir + "/checkpoint.safetensors";
-  if (!config.out_dir.empty() && rank0) prepare_run_directory(config.out_dir);
-  TrainingState state{.seed = config.seed, .model = config.model};
-  if (config.resume && config.out_dir.empty())
-    throw ParamError("--resume needs the run directory (--out)");
-  if (config.resume && rank0) {
-    state = load_checkpoint(checkpoint_path, net, solver);
-    if (state.model != config.model)
-      throw ParamError(checkpoint_path + " holds a '" + state.model + "' model, not '" +
-                       config.model + "'");
-    if (state.seed != config.seed)
-      throw ParamError(checkpoint_path + " was trained with seed " + std::to_string(state.seed) +
-                       ", not " + std::to_string(config.seed) + "; resume with the same seed");
+  if (config_.snapshot.resume) {
+    if (config_.snapshot.out_dir.empty())
+      throw ParamError("--resume needs the run directory (--out)");
+    restore(run_directory_->checkpoint_path());
+  } else {
+    initialise_from(config_.init_from);
   }
-  if (!config.init_from.empty() && !config.resume && rank0) {
-    const InitFromReport report = init_params_from(
-        net, load_safetensors(resolve_weights_path(config.init_from)), config.init_layers);
-    if (config.on_init_from) config.on_init_from(report);
+  distribution_->attach(net_.params());
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::initialise_from(const InitFromOptions& init) {
+  if (!init.source.empty() && distribution_->writes()) {
+    const InitFromReport report =
+        init_params_from(net_, load_safetensors(resolve_weights_path(init.source)), init.layers);
+    if (config_.callbacks.on_init_from) config_.callbacks.on_init_from(report);
   }
-  if (ranks > 1) share_from_rank0(comm, net, solver, state);
-  schedule.restore(state.schedule);
-  std::unique_ptr<GradientAverager> averager;
-  if (ranks > 1)
-    averager = std::make_unique<GradientAverager>(net.params(), comm,
-                                                  GradientAveragerOptions{config.bucket_bytes});
-  auto save = [&] {
-    if (config.out_dir.empty() || !rank0) return;
-    state.schedule = schedule.state();
-    save_checkpoint(checkpoint_path, net, solver, state);
-  };
+  distribution_->share_from_rank0(net_, solver_, state_);
+}
 
-  // Gradients of iter_size batches are averaged into `accumulated` before each update.
-  std::vector<Tensor> accumulated;
-  if (config.iter_size > 1)
-    for (const Parameter& p : net.params()) accumulated.emplace_back(p.value.shape());
+void Trainer::restore(const std::string& checkpoint) {
+  if (distribution_->writes()) {
+    TrainingState restored = load_checkpoint(checkpoint, net_, solver_);
+    if (restored.model != model_)
+      throw ParamError(checkpoint + " holds a '" + restored.model + "' model, not '" + model_ +
+                       "'");
+    if (restored.seed != config_.loop.seed)
+      throw ParamError(checkpoint + " was trained with seed " + std::to_string(restored.seed) +
+                       ", not " + std::to_string(config_.loop.seed) +
+                       "; resume with the same seed");
+    state_ = restored;
+  }
+  distribution_->share_from_rank0(net_, solver_, state_);
+  schedule_.restore(state_.schedule);
+  pipeline_.reset();
+}
 
-  TrainResult result;
-  const auto start = Clock::now();
-  const int64_t start_iteration = state.iteration;
-  Tensor& images = net.input(kDataBlob);
-  Tensor& labels = net.input(kLabelBlob);
-  BatchBuffers batch_buffers;  // each epoch's pipeline reuses the last one's prefetch batches
-  while (state.iteration < planned && state.epoch < config.epochs) {
-    const std::vector<int64_t> order =
-        epoch_order(train_data.size(), config.seed, static_cast<uint64_t>(state.epoch));
-    // This epoch's batches, from where it stands to the last update planned in it.
-    const int64_t updates = std::min(
-        (train_data.size() - state.epoch_position) / samples_per_update, planned - state.iteration);
-    const auto first = order.begin() + state.epoch_position;
-    std::vector<int64_t> indices(first, first + updates * samples_per_update);
-    if (ranks > 1) indices = shard_for_rank(indices, config.batch, ranks, rank);
-    BatchPipeline pipeline(train_data, std::move(indices), config.batch,
-                           {.workers = config.data_workers,
-                            .prefetch = config.prefetch,
-                            .augment = true,
-                            .seed = config.seed,
-                            .epoch = static_cast<uint64_t>(state.epoch),
-                            .buffers = &batch_buffers});
-    EpochTotals totals;
-    while (state.epoch_position + samples_per_update <= train_data.size() &&
-           state.iteration < planned) {
-      bool stop = config.stop_requested && config.stop_requested->load();
-      if (ranks > 1) {  // every rank stops at the same update
-        double any[1] = {stop ? 1.0 : 0.0};
-        comm.sum(any);
-        stop = any[0] > 0;
+void Trainer::snapshot() {
+  state_.schedule = schedule_.state();
+  run_directory_->save_checkpoint(net_, solver_, state_);
+}
+
+bool Trainer::epoch_has_room() const {
+  return state_.epoch_position + length_.samples_per_update <= train_data_.size();
+}
+
+// This epoch's batches, from where it stands to the last update planned in it.
+void Trainer::open_epoch() {
+  pipeline_.reset();  // its buffers go back before the next pipeline takes them
+  if (!epoch_has_room()) {
+    ++state_.epoch;
+    state_.epoch_position = 0;
+  }
+  const int64_t updates =
+      std::min((train_data_.size() - state_.epoch_position) / length_.samples_per_update,
+               length_.planned - state_.iteration);
+  if (updates <= 0 || state_.epoch >= length_.epochs)
+    throw ParamError("every one of the " + std::to_string(length_.planned) +
+                     " planned updates is done");
+  const std::vector<int64_t> order =
+      epoch_order(train_data_.size(), config_.loop.seed, static_cast<uint64_t>(state_.epoch));
+  const auto first = order.begin() + state_.epoch_position;
+  std::vector<int64_t> indices(first, first + updates * length_.samples_per_update);
+  if (distribution_->ranks() > 1)
+    indices =
+        shard_for_rank(indices, config_.loop.batch, distribution_->ranks(), distribution_->rank());
+  pipeline_ =
+      std::make_unique<BatchPipeline>(train_data_, std::move(indices), config_.loop.batch,
+                                      PipelineOptions{.workers = config_.loop.data_workers,
+                                                      .prefetch = config_.loop.prefetch,
+                                                      .augment = true,
+                                                      .seed = config_.loop.seed,
+                                                      .epoch = static_cast<uint64_t>(state_.epoch),
+                                                      .buffers = &batch_buffers_});
+  pipeline_updates_ = updates;
+}
+
+StepResult Trainer::step() {
+  if (!pipeline_ || pipeline_updates_ == 0) open_epoch();
+  const int64_t parts = config_.loop.iter_size;
+  const int ranks = distribution_->ranks(), rank = distribution_->rank();
+  StepResult result{.lr = schedule_.lr(state_.iteration)};
+  distribution_->begin_backward();
+  for (int64_t part = 0; part < parts; ++part) {
+    pipeline_->next(net_.input(kDataBlob), net_.input(kLabelBlob), &targets_);
+    task_.before_forward(net_, targets_);
+    // Each rank its own dropout masks; one process counts as before.
+    net_.set_step(static_cast<uint64_t>((state_.iteration * parts + part) * ranks + rank));
+    result.loss += net_.forward() / float(parts);
+    if (!std::isfinite(result.loss))
+      throw DataError("training diverged at iteration " + std::to_string(state_.iteration) +
+                      ": the loss is " + std::to_string(result.loss) +
+                      (run_directory_->dir().empty()
+                           ? ""
+                           : "; the last good checkpoint is " + run_directory_->checkpoint_path()));
+    result.task_measure += task_.after_forward(net_, targets_) / double(parts);
+    // A layer's gradients are final once its backward ran in the last part: accumulated over the
+    // parts into the gradient, then (with several ranks) their bucket may start.
+    net_.backward([&](int layer) {
+      for (int k : net_.layer_params(layer)) {
+        accumulator_->add(k, part);
+        if (accumulator_->last_part(part)) distribution_->gradient_ready(k);
       }
-      if (stop) {
-        save();
+    });
+    totals_.top1 += net_.blob(kAccuracyTop1)[0];
+    totals_.top5 += net_.blob(kAccuracyTop5)[0];
+    state_.epoch_position += config_.loop.batch * ranks;
+  }
+  distribution_->finish_backward();
+  solver_.step(result.lr);
+  ++state_.iteration;
+  --pipeline_updates_;
+  totals_.loss += result.loss;
+  totals_.measure += result.task_measure;
+  ++totals_.updates;
+  return result;
+}
+
+ValidationCounts Trainer::validate() {
+  if (!test_net_) return {};
+  Distribution& d = *distribution_;
+  const Range part = range_for_rank(validation_data_->size(), d.ranks(), d.rank());
+  const ValidationCounts mine =
+      task_.validate(*test_net_, *validation_data_, part, config_.loop.data_workers);
+  double c[4] = {double(mine.samples), double(mine.top1), double(mine.top5), mine.task_sum};
+  d.sum(c);
+  return {.samples = int64_t(c[0]), .top1 = int64_t(c[1]), .top5 = int64_t(c[2]), .task_sum = c[3]};
+}
+
+void Trainer::after_step(const StepResult& step) {
+  const int64_t iteration = state_.iteration;
+  distribution_->check_replicas(net_, iteration);
+  const TrainCallbacks& callbacks = config_.callbacks;
+  if (callbacks.after_update) callbacks.after_update(iteration);
+  if (config_.snapshot.interval > 0 && iteration % config_.snapshot.interval == 0) snapshot();
+  const int64_t test_interval = config_.validation.test_interval;
+  if (test_net_ && test_interval > 0 && iteration % test_interval == 0) {
+    const ValidationCounts counts = validate();
+    if (callbacks.on_test && distribution_->writes()) callbacks.on_test(iteration, counts);
+  }
+  report_progress(step);
+  if (clock_->reached(*distribution_)) length_.planned = iteration;  // ends the epoch and the run
+}
+
+void Trainer::report_progress(const StepResult& step) const {
+  if (!config_.callbacks.on_progress || !distribution_->writes()) return;
+  config_.callbacks.on_progress({.epoch = state_.epoch,
+                                 .epochs = length_.epochs,
+                                 .iteration = state_.iteration,
+                                 .iterations = length_.planned,
+                                 .loss = step.loss,
+                                 .lr = step.lr,
+                                 .task_measure = step.task_measure});
+}
+
+void Trainer::train_metrics(EpochMetrics& m) {
+  const int ranks = distribution_->ranks();
+  EpochTotals& t = totals_;
+  if (ranks > 1) {
+    double sums[4] = {t.loss, t.top1, t.top5, t.measure};
+    distribution_->sum(sums);
+    t.loss = sums[0] / ranks;
+    t.top1 = sums[1];
+    t.top5 = sums[2];
+    t.measure = sums[3] / ranks;
+  }
+  if (t.updates > 0) {
+    m.loss = t.loss / double(t.updates);
+    const double batches = double(t.updates * config_.loop.iter_size * ranks);
+    m.train_top1_error = 1.0 - t.top1 / batches;
+    m.train_top5_error = 1.0 - t.top5 / batches;
+  }
+  if (!task_.batch_measure().empty())
+    m.task.push_back({task_.batch_measure(), t.updates ? t.measure / double(t.updates) : 0.0});
+}
+
+void Trainer::validation_metrics(EpochMetrics& m, bool epoch_complete) {
+  if (!test_net_) return;
+  const ValidationCounts counts = validate();
+  m.val_top1_error = counts.top1_error();
+  m.val_top5_error = counts.top5_error();
+  if (!task_.validation_measure().empty())
+    m.task.push_back({task_.validation_measure(), counts.task_mean()});
+  if (epoch_complete) schedule_.observe_validation_error(m.val_top1_error);
+}
+
+EpochMetrics Trainer::finish_epoch() {
+  pipeline_.reset();
+  const bool epoch_complete = !epoch_has_room();
+  EpochMetrics m{.epoch = state_.epoch,
+                 .iteration = state_.iteration,
+                 .lr = schedule_.lr(state_.iteration > 0 ? state_.iteration - 1 : 0)};
+  train_metrics(m);
+  validation_metrics(m, epoch_complete);
+  m.seconds = clock_->elapsed();
+  if (epoch_complete) {
+    ++state_.epoch;
+    state_.epoch_position = 0;
+  }
+  snapshot();
+  run_directory_->append_metrics(m);
+  if (config_.callbacks.on_epoch && distribution_->writes()) config_.callbacks.on_epoch(m);
+  return m;
+}
+
+TrainResult Trainer::run() {
+  TrainResult result;
+  clock_->start();
+  const std::atomic<bool>* stop = config_.callbacks.stop_requested;
+  while (state_.iteration < length_.planned && state_.epoch < length_.epochs) {
+    totals_ = {};
+    while (epoch_has_room() && state_.iteration < length_.planned) {
+      if (distribution_->any(stop && stop->load())) {  // every rank stops at the same update
+        snapshot();
         result.interrupted = true;
-        result.state = state;
+        result.state = state_;
         return result;
       }
-      const double lr = schedule.lr(state.iteration);
-      float loss = 0;
-      if (averager) averager->begin();
-      for (int64_t part = 0; part < config.iter_size; ++part) {
-        pipeline.next(images, labels);
-        // Each rank its own dropout masks; one process counts as before.
-        net.set_step(
-            static_cast<uint64_t>((state.iteration * config.iter_size + part) * ranks + rank));
-        loss += net.forward() / float(config.iter_size);
-        if (!std::isfinite(loss))
-          throw DataError(
-              "training diverged at iteration " + std::to_string(state.iteration) +
-              ": the loss is " + std::to_string(loss) +
-              (config.out_dir.empty() ? "" : "; the last good checkpoint is " + checkpoint_path));
-        const bool last_part = part + 1 == config.iter_size;
-        // A layer's gradients are final once its backward ran in the last part: accumulated over
-        // the parts into the gradient, then (with several ranks) their bucket may start.
-        net.backward([&](int layer) {
-          for (int k : net.layer_params(layer)) {
-            if (config.iter_size > 1) {
-              Tensor& sum = accumulated[static_cast<size_t>(k)];
-              Tensor& g = net.params()[static_cast<size_t>(k)].grad;
-              Tensor& out = last_part ? g : sum;
-              for (int64_t i = 0; i < sum.numel(); ++i)
-                out[i] = (part ? sum[i] : 0.0f) + g[i] / float(config.iter_size);
-            }
-            if (last_part && averager) averager->ready(k);
-          }
-        });
-        totals.top1 += net.blob(kAccuracyTop1)[0];
-        totals.top5 += net.blob(kAccuracyTop5)[0];
-        state.epoch_position += config.batch * ranks;
-      }
-      if (averager) averager->finish();
-      solver.step(lr);
-      ++state.iteration;
-      if (ranks > 1 && config.check_replicas_every > 0 &&
-          state.iteration % config.check_replicas_every == 0 &&
-          !comm.same_on_all_ranks(weights_hash(net)))
-        throw DataError("the weights differ across ranks after iteration " +
-                        std::to_string(state.iteration) + " (" + comm.describe() + ")");
-      if (config.after_update) config.after_update(state.iteration);
-      if (config.snapshot_interval > 0 && state.iteration % config.snapshot_interval == 0) save();
-      if (test_net && config.test_interval > 0 && state.iteration % config.test_interval == 0) {
-        const TopKCounts counts =
-            evaluate_on_all_ranks(comm, *test_net, *validation_data, logits, config.data_workers);
-        if (config.on_test && rank0) config.on_test(state.iteration, counts);
-      }
-      totals.loss += loss;
-      ++totals.batches;
-      if (config.on_progress && rank0) {
-        const double elapsed = seconds_since(start);
-        const double done = double(state.iteration - start_iteration);
-        config.on_progress({state.epoch, config.epochs, state.iteration, planned,
-                            done * double(samples_per_update) / std::max(elapsed, 1e-9), loss, lr,
-                            elapsed / std::max(done, 1.0) * double(planned - state.iteration)});
-      }
-      if (config.time_limit_seconds > 0) {  // rank 0's clock decides for every rank
-        const bool late = rank0 && seconds_since(start) >= config.time_limit_seconds;
-        double out_of_time[1] = {late ? 1.0 : 0.0};
-        if (ranks > 1) comm.sum(out_of_time);
-        if (out_of_time[0] > 0) planned = state.iteration;  // ends this epoch and the run
-      }
+      after_step(step());
     }
-    const bool epoch_complete = state.epoch_position + samples_per_update > train_data.size();
-    EpochMetrics m;
-    m.epoch = state.epoch;
-    m.iteration = state.iteration;
-    m.lr = schedule.lr(state.iteration > 0 ? state.iteration - 1 : 0);
-    if (ranks > 1) {
-      double sums[3] = {totals.loss, totals.top1, totals.top5};
-      comm.sum(sums);
-      totals.loss = sums[0] / ranks;
-      totals.top1 = sums[1];
-      totals.top5 = sums[2];
-    }
-    if (totals.batches > 0) {
-      m.loss = totals.loss / double(totals.batches);
-      const double batches = double(totals.batches * config.iter_size * ranks);
-      m.train_top1_error = 1.0 - totals.top1 / batches;
-      m.train_top5_error = 1.0 - totals.top5 / batches;
-    }
-    if (test_net) {
-      const TopKCounts counts =
-          evaluate_on_all_ranks(comm, *test_net, *validation_data, logits, config.data_workers);
-      m.val_top1_error = counts.top1_error();
-      m.val_top5_error = counts.top5_error();
-      if (epoch_complete) schedule.observe_validation_error(m.val_top1_error);
-    }
-    m.seconds = seconds_since(start);
-    if (epoch_complete) {
-      ++state.epoch;
-      state.epoch_position = 0;
-    }
-    save();
-    if (!config.out_dir.empty() && rank0) append_metrics(config.out_dir, m);
-    if (config.on_epoch && rank0) config.on_epoch(m);
-    result.last = m;
+    result.last = finish_epoch();
   }
-  if (!config.out_dir.empty() && rank0) save_weights(config.out_dir + "/weights.safetensors", net);
-  result.state = state;
+  run_directory_->save_weights(net_);
+  result.state = state_;
   return result;
 }
 

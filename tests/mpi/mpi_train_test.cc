@@ -1,5 +1,5 @@
 // Data-parallel training under `mpirun -np 2` (registered in tests/mpi/CMakeLists.txt): every rank
-// runs every test; the collectives inside train() pair them up.
+// runs every test; the collectives inside the Trainer pair them up.
 #include <gtest/gtest.h>
 #include <omp.h>
 #include <unistd.h>
@@ -7,8 +7,10 @@
 #include <cmath>
 #include <filesystem>
 
+#include "localize_test_helpers.h"
 #include "svertka/dist/communicator.h"
 #include "svertka/io/safetensors.h"
+#include "svertka/localize/localizer.h"
 #include "svertka/solver/trainer.h"
 #include "synthetic_idx.h"
 
@@ -63,17 +65,21 @@ class MpiTrain : public ::testing::Test {
   TrainConfig config(const std::string& run, int64_t batch, int64_t max_iterations,
                      Communicator* c) const {
     TrainConfig t;
-    t.model = "lenet";
-    t.epochs = 2;
-    t.batch = batch;
-    t.max_iterations = max_iterations;
-    t.schedule.kind = LrScheduleOptions::Kind::kFixed;
-    t.schedule.base_lr = 0.02;
-    t.seed = 5;
-    t.out_dir = (dir_ / run).string();
-    t.communicator = c;
-    t.bucket_bytes = 64 << 10;  // several buckets for lenet's 1.7 MB of gradients
+    t.loop.epochs = 2;
+    t.loop.batch = batch;
+    t.loop.max_iterations = max_iterations;
+    t.loop.seed = 5;
+    t.solver.schedule.kind = LrScheduleOptions::Kind::kFixed;
+    t.solver.schedule.base_lr = 0.02;
+    t.snapshot.out_dir = (dir_ / run).string();
+    t.distribution.communicator = c;
+    t.distribution.bucket_bytes = 64 << 10;  // several buckets for lenet's 1.7 MB of gradients
     return t;
+  }
+
+  static TrainResult train(const TrainConfig& c, const BatchSource& data) {
+    Trainer trainer(zoo_train_net("lenet", data, c.loop.batch), c, data, nullptr);
+    return trainer.run();
   }
 
   std::vector<NamedTensor> weights(const std::string& run) const {
@@ -101,11 +107,11 @@ double relative_difference(const std::vector<NamedTensor>& a, const std::vector<
 
 TEST_F(MpiTrain, TwoRanksOfBatchBGiveTheWeightsOfOneProcessOfBatch2B) {
   TrainConfig two = config("two_ranks", 4, 10, comm);
-  two.check_replicas_every = 1;  // and the replicas stay bitwise equal
-  train(two, *train_, nullptr);
+  two.distribution.check_replicas_every = 1;  // and the replicas stay bitwise equal
+  train(two, *train_);
   if (comm->rank() != 0) return;
-  train(config("one_process", 8, 10, nullptr), *train_, nullptr);
-  train(config("one_process_small_batch", 4, 10, nullptr), *train_, nullptr);
+  train(config("one_process", 8, 10, nullptr), *train_);
+  train(config("one_process_small_batch", 4, 10, nullptr), *train_);
   const double difference = relative_difference(weights("two_ranks"), weights("one_process"));
   EXPECT_LT(difference, 1e-5);
   // The comparison can tell batches apart: batch B alone ends far from batch 2B.
@@ -116,8 +122,8 @@ TEST_F(MpiTrain, TwoRanksOfBatchBGiveTheWeightsOfOneProcessOfBatch2B) {
 TEST_F(MpiTrain, RanksReadDisjointShardsCoveringTheEpoch) {
   RecordingSource source(*train_);
   TrainConfig c = config("shards", 4, 0, comm);
-  c.epochs = 1;  // 64 samples = 8 updates of 2 x 4
-  train(c, source, nullptr);
+  c.loop.epochs = 1;  // 64 samples = 8 updates of 2 x 4
+  train(c, source);
   EXPECT_EQ(source.seen.size(), 32u);
   std::vector<double> times_seen(64, 0.0);
   for (int64_t i : source.seen) times_seen[size_t(i)] += 1;
@@ -126,15 +132,43 @@ TEST_F(MpiTrain, RanksReadDisjointShardsCoveringTheEpoch) {
 }
 
 TEST_F(MpiTrain, ACheckpointOfTwoRanksResumesOnOneProcess) {
-  train(config("resumed", 4, 3, comm), *train_, nullptr);
+  train(config("resumed", 4, 3, comm), *train_);
   if (comm->rank() != 0) return;
   // Rank 0 alone continues mid-epoch with the same global batch. (Few updates: the runs start
   // 1e-6 apart, from summation order, and a max-pool tie flipping later would amplify that.)
   TrainConfig rest = config("resumed", 8, 6, nullptr);
-  rest.resume = true;
-  EXPECT_EQ(train(rest, *train_, nullptr).state.iteration, 6);
-  train(config("whole", 8, 6, nullptr), *train_, nullptr);
+  rest.snapshot.resume = true;
+  EXPECT_EQ(train(rest, *train_).state.iteration, 6);
+  train(config("whole", 8, 6, nullptr), *train_);
   EXPECT_LT(relative_difference(weights("resumed"), weights("whole")), 1e-5);
+}
+
+// Localisation runs on the same Trainer: its ranks average their gradients as classification's
+// do (if each trained alone on its shard, the replicas would differ after the first update).
+TEST_F(MpiTrain, LocalizationTrainsAsOneRunAcrossRanks) {
+  const std::string boxes = (dir_ / "boxes").string();
+  if (comm->rank() == 0) {
+    fs::create_directories(boxes);
+    write_rectangles(boxes, "train", 32, 1);
+  }
+  double written[1] = {0};
+  comm->sum(written);  // rank 1 reads what rank 0 wrote
+  const BoxBatchSource data(read_box_list(boxes + "/train.txt"), plain_32());
+  const BoxHeadOptions head{.per_class = true};
+  const LocalizationTask task("scores", head);
+  auto localize = [&](const std::string& run, int64_t batch, Communicator* c) {
+    TrainConfig config = this->config(run, batch, 6, c);
+    config.distribution.check_replicas_every = 1;
+    const NetSpec spec =
+        add_box_head(small_localizer({.num_classes = 2, .batch = batch}), "scores", 2, head);
+    Trainer trainer({"small_localizer", spec, "scores"}, config, data, nullptr, &task);
+    return trainer.run();
+  };
+  EXPECT_EQ(localize("localize_two_ranks", 4, comm).state.iteration, 6);
+  if (comm->rank() != 0) return;
+  localize("localize_one_process", 8, nullptr);
+  EXPECT_LT(relative_difference(weights("localize_two_ranks"), weights("localize_one_process")),
+            1e-5);
 }
 
 }  // namespace

@@ -158,16 +158,15 @@ TEST_F(ImagePipelineTest, TrainingThroughWorkersEqualsSynchronousTraining) {
   std::vector<std::vector<NamedTensor>> weights;
   for (int workers : {0, 2}) {
     TrainConfig c;
-    c.model = "alexnet_small";
-    c.width_divisor = 4;
-    c.epochs = 1;
-    c.batch = 8;
-    c.seed = 5;
-    c.data_workers = workers;
-    c.out_dir = dir_ / ("run" + std::to_string(workers));
-    const TrainResult r = train(c, source, &source);
+    c.loop.epochs = 1;
+    c.loop.batch = 8;
+    c.loop.seed = 5;
+    c.loop.data_workers = workers;
+    c.snapshot.out_dir = dir_ / ("run" + std::to_string(workers));
+    Trainer trainer(zoo_train_net("alexnet_small", source, 8, 4), c, source, &source);
+    const TrainResult r = trainer.run();
     EXPECT_EQ(r.state.iteration, 3);
-    weights.push_back(load_safetensors(c.out_dir + "/weights.safetensors").tensors);
+    weights.push_back(load_safetensors(c.snapshot.out_dir + "/weights.safetensors").tensors);
   }
   ASSERT_EQ(weights[0].size(), weights[1].size());
   for (size_t k = 0; k < weights[0].size(); ++k)

@@ -4,111 +4,65 @@
 
 #include <random>
 
-#include "image_test_helpers.h"
-#include "svertka/builder.h"
+#include "localize_test_helpers.h"
 #include "svertka/error.h"
 #include "svertka/localize/localizer.h"
+#include "svertka/solver/trainer.h"
 
 namespace svertka {
 namespace {
 
+using testing::plain_32;
+using testing::small_localizer;
 using testing::TempDir;
+using testing::write_rectangles;
 
-constexpr int kSize = 32;
-
-// `count` images named <prefix><i>.png and a list "path label x1 y1 x2 y2"; label 0: a red
-// rectangle, 1: a blue one.
-std::string write_rectangles(const TempDir& dir, const std::string& prefix, int count,
-                             uint32_t seed) {
-  std::mt19937 rng(seed);
-  auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  std::ofstream list(dir / (prefix + ".txt"));
-  for (int i = 0; i < count; ++i) {
-    cv::Mat image(kSize, kSize, CV_8UC3);
-    const double fx = uniform(2, 6) / 10.0, fy = uniform(2, 6) / 10.0;
-    for (int y = 0; y < kSize; ++y)
-      for (int x = 0; x < kSize; ++x) {
-        const int v = 100 + int(40 * std::sin(fx * x) * std::cos(fy * y)) + uniform(-25, 25);
-        image.at<cv::Vec3b>(y, x) = cv::Vec3b(uint8_t(v), uint8_t(v), uint8_t(v));
-      }
-    const int w = uniform(8, 22), h = uniform(8, 22);
-    const int x1 = uniform(0, kSize - w), y1 = uniform(0, kSize - h);
-    const int label = i % 2;
-    const cv::Scalar colour = label ? cv::Scalar(220, 60, 40) : cv::Scalar(40, 60, 220);
-    image(cv::Rect(x1, y1, w, h)).setTo(colour);
-    const std::string name = prefix + std::to_string(i) + ".png";
-    cv::imwrite(dir / name, image);
-    list << name << " " << label << " " << x1 << " " << y1 << " " << x1 + w << " " << y1 + h
-         << "\n";
-  }
-  return dir / (prefix + ".txt");
+TrainNet localizer_net(int64_t batch, bool per_class) {
+  const ModelOptions o{.num_classes = 2, .batch = batch};
+  return {"small_localizer",
+          add_box_head(small_localizer(o), "scores", 2, {.per_class = per_class, .loss_weight = 5}),
+          "scores"};
 }
 
-// (N,3,32,32) -> 16x16 -> 8x8 -> 4x4 -> fc 128 -> scores; the box head sits on the fc.
-NetSpec small_localizer(const ModelOptions& o) {
-  NetBuilder b("small_localizer");
-  b.default_fillers(Filler::xavier(), Filler::constant(0));
-  auto x = b.input("data", Shape{o.batch, 3, kSize, kSize});
-  b.input("label", Shape{o.batch});
-  x = b.conv("conv1", x, Conv(16, 3).pad(1));
-  x = b.relu("relu1", x);
-  x = b.pool("pool1", x, Pool::max(2, 2));
-  x = b.conv("conv2", x, Conv(32, 3).pad(1));
-  x = b.relu("relu2", x);
-  x = b.pool("pool2", x, Pool::max(2, 2));
-  x = b.conv("conv3", x, Conv(32, 3).pad(1));
-  x = b.relu("relu3", x);
-  x = b.pool("pool3", x, Pool::max(2, 2));
-  x = b.fc("fc4", x, Fc(128));
-  x = b.relu("relu4", x);
-  x = b.fc("scores", x, Fc(o.num_classes));
-  b.softmax_loss("loss", x, "label");
-  b.accuracy("accuracy_top1", x, "label", 1);
-  b.accuracy("accuracy_top5", x, "label", 2);
-  return b.build();
-}
-
-ImageSourceOptions plain_32() {
-  ImageSourceOptions o;
-  o.transform.scale_min = o.transform.scale_max = o.transform.crop = kSize;
-  o.transform.mirror = true;
-  o.transform.channel_mean = {128, 128, 128};
-  o.transform.scale = 1.0f / 64;
-  return o;
-}
-
-LocalizeConfig config(bool per_class) {
-  LocalizeConfig c;
-  c.train.build_net = small_localizer;
-  c.train.logits = "scores";
-  c.train.model = "small_localizer";
-  c.train.epochs = 12;
-  c.train.batch = 32;
-  c.train.schedule = {.kind = LrScheduleOptions::Kind::kStep, .base_lr = 0.005, .step_size = 300};
-  c.train.sgd.weight_decay = 1e-4;
-  c.head = {.per_class = per_class, .loss_weight = 5};
+TrainConfig config() {
+  TrainConfig c;
+  c.loop.epochs = 12;
+  c.loop.batch = 32;
+  c.solver.schedule = {.kind = LrScheduleOptions::Kind::kStep, .base_lr = 0.005, .step_size = 300};
+  c.solver.sgd.weight_decay = 1e-4;
   return c;
 }
 
 void expect_localizes(bool per_class) {
   TempDir dir;
-  BoxBatchSource train(read_box_list(write_rectangles(dir, "train", 1280, 1)), plain_32());
-  BoxBatchSource held_out(read_box_list(write_rectangles(dir, "test", 256, 2)), plain_32());
-  const LocalizeResult r = train_localizer(config(per_class), train, &held_out);
+  BoxBatchSource train(read_box_list(write_rectangles(dir.path(), "train", 1280, 1)), plain_32());
+  BoxBatchSource held_out(read_box_list(write_rectangles(dir.path(), "test", 256, 2)), plain_32());
+  const LocalizationTask task("scores", {.per_class = per_class, .loss_weight = 5});
+  Trainer trainer(localizer_net(32, per_class), config(), train, &held_out, &task);
+  const TrainResult r = trainer.run();
+  const ValidationCounts v = trainer.validate();
   std::printf(
       "%s regression: held-out mean IoU %.3f, localisation error top-1 %.1f%% top-5 %.1f%%\n",
-      per_class ? "per-class" : "single-class", r.validation.mean_iou(),
-      100 * r.validation.top1_error(), 100 * r.validation.top5_error());
-  EXPECT_EQ(r.validation.samples, 256);
-  EXPECT_GE(r.validation.mean_iou(), 0.7);
+      per_class ? "per-class" : "single-class", v.task_mean(), 100 * v.top1_error(),
+      100 * v.top5_error());
+  EXPECT_EQ(v.samples, 256);
+  EXPECT_EQ(r.last.val_top1_error, v.top1_error());
+  ASSERT_EQ(r.last.task.size(), 2u);
+  EXPECT_EQ(r.last.task[1].name, "val_mean_iou");
+  EXPECT_EQ(r.last.task[1].value, v.task_mean());
+  EXPECT_GE(v.task_mean(), 0.7);
   // The colour gives the class away, so a top-1 error well above the share of boxes with IoU < 0.5
   // means the classifier's scores were lost (they were, while the test net did not keep them).
-  EXPECT_LE(r.validation.top1_error(), 0.15);
-  EXPECT_LE(r.validation.top5_error(), r.validation.top1_error());
+  EXPECT_LE(v.top1_error(), 0.15);
+  EXPECT_LE(v.top5_error(), v.top1_error());
 }
 
-TEST(Localize, SingleClassRegressorFindsTheRectangle) { expect_localizes(false); }
-TEST(Localize, PerClassRegressorFindsTheRectangle) { expect_localizes(true); }
+TEST(Localize, SingleClassRegressorFindsTheRectangle) {
+  expect_localizes(false);
+}
+TEST(Localize, PerClassRegressorFindsTheRectangle) {
+  expect_localizes(true);
+}
 
 TEST(Localize, BoxHeadNeedsTheLogitsLayer) {
   ModelOptions o{.num_classes = 2, .batch = 4};

@@ -93,19 +93,19 @@ TEST(Recipe, ShippedRecipesParseAndBuildTheirNets) {
     c.parse({"train", "--recipe", entry.path().string()});
     c.parse({"eval", "--recipe", entry.path().string()});
     const cli::TrainArgs& t = c.train;
-    EXPECT_EQ(c.eval.models, std::vector<std::string>{t.config.model});
+    EXPECT_EQ(c.eval.models, std::vector<std::string>{t.model});
     parse_schedule_kind(t.schedule);
     parse_crop_policy(c.eval.crops);
     // The transforms the recipe asks for are valid, and the net takes their crop.
-    const int64_t crop = cli::default_crop(t.config.model);
+    const int64_t crop = cli::default_crop(t.model);
     const ImageSourceOptions image = cli::image_source_options(t.image, crop, t.mirror, t.mean);
     check_transform_options(image.transform);
     const ModelOptions options{.num_classes = t.image.num_classes > 0 ? t.image.num_classes : 1000,
                                .height = image.transform.crop,
                                .width = image.transform.crop,
-                               .batch = t.config.batch};
+                               .batch = t.config.loop.batch};
     const std::vector<LayerInfo> layers =
-        describe_layers(build_model(t.config.model, options), Phase::kTrain);
+        describe_layers(build_model(t.model, options), Phase::kTrain);
     EXPECT_GT(layers.size(), 5u);
   }
   std::sort(names.begin(), names.end());
@@ -117,9 +117,9 @@ TEST(Recipe, PaperRecipesHoldThePapersSettings) {
   Commands alexnet, vgg16, googlenet;
   alexnet.parse({"train", "--recipe", kRecipes + "/alexnet.toml"});
   alexnet.parse({"eval", "--recipe", kRecipes + "/alexnet.toml"});
-  EXPECT_EQ(alexnet.train.config.batch, 128);
-  EXPECT_EQ(alexnet.train.lr, 0.01);
-  EXPECT_EQ(alexnet.train.config.sgd.weight_decay, 5e-4);
+  EXPECT_EQ(alexnet.train.config.loop.batch, 128);
+  EXPECT_EQ(alexnet.train.config.solver.schedule.base_lr, 0.01);
+  EXPECT_EQ(alexnet.train.config.solver.sgd.weight_decay, 5e-4);
   EXPECT_EQ(alexnet.train.schedule, "plateau");
   EXPECT_EQ(alexnet.train.image.pca, 0.1f);
   EXPECT_EQ(alexnet.train.image.crop, 227);
@@ -127,12 +127,12 @@ TEST(Recipe, PaperRecipesHoldThePapersSettings) {
 
   vgg16.parse({"train", "--recipe", kRecipes + "/vgg16.toml"});
   vgg16.parse({"eval", "--recipe", kRecipes + "/vgg16.toml"});
-  EXPECT_EQ(vgg16.train.config.batch, 256);
-  EXPECT_EQ(vgg16.train.max_drops, 3);
+  EXPECT_EQ(vgg16.train.config.loop.batch, 256);
+  EXPECT_EQ(vgg16.train.config.solver.schedule.max_drops, 3);
   EXPECT_EQ(vgg16.train.image.scale, 256);
   EXPECT_EQ(vgg16.train.image.scale_max, 512);
   EXPECT_EQ(
-      vgg16.train.config.init_layers,
+      vgg16.train.config.init_from.layers,
       (std::vector<std::string>{"conv1_1", "conv2_1", "conv3_1", "conv3_2", "fc6", "fc7", "fc8"}));
   EXPECT_EQ(vgg16.eval.crops, "dense");
   EXPECT_EQ(vgg16.eval.scales, (std::vector<int64_t>{256, 384, 512}));
@@ -140,7 +140,7 @@ TEST(Recipe, PaperRecipesHoldThePapersSettings) {
   googlenet.parse({"train", "--recipe", kRecipes + "/googlenet.toml"});
   googlenet.parse({"eval", "--recipe", kRecipes + "/googlenet.toml"});
   EXPECT_EQ(googlenet.train.schedule, "poly");
-  EXPECT_EQ(googlenet.train.power, 0.5);
+  EXPECT_EQ(googlenet.train.config.solver.schedule.power, 0.5);
   EXPECT_EQ(googlenet.train.image.crop_area, (std::vector<double>{0.08, 1.0}));
   EXPECT_EQ(googlenet.eval.crops, "144");
   EXPECT_EQ(googlenet.eval.scales, (std::vector<int64_t>{256, 288, 320, 352}));
@@ -154,12 +154,12 @@ TEST(Recipe, TheCommandLineOverridesTheRecipe) {
                  "milestones = [10, 20]\nnesterov = true\n[augment]\nmirror = false\n");
   Commands c;
   c.parse({"train", "--recipe", recipe, "--epochs", "7", "--milestones", "5"});
-  EXPECT_EQ(c.train.config.model, "lenet");
-  EXPECT_EQ(c.train.config.epochs, 7);
-  EXPECT_EQ(c.train.lr, 0.05);
-  EXPECT_EQ(c.train.milestones, std::vector<int64_t>{5});
+  EXPECT_EQ(c.train.model, "lenet");
+  EXPECT_EQ(c.train.config.loop.epochs, 7);
+  EXPECT_EQ(c.train.config.solver.schedule.base_lr, 0.05);
+  EXPECT_EQ(c.train.config.solver.schedule.milestones, std::vector<int64_t>{5});
   EXPECT_FALSE(c.train.mirror);
-  EXPECT_TRUE(c.train.config.sgd.nesterov);
+  EXPECT_TRUE(c.train.config.solver.sgd.nesterov);
 }
 
 TEST(Recipe, ErrorsNameTheFileTheLineAndTheKey) {

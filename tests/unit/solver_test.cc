@@ -11,6 +11,39 @@ namespace {
 
 using Kind = LrScheduleOptions::Kind;
 
+// One set of defaults, `svertka train`'s (its options bind to these fields): a step schedule from
+// 0.01, tenfold drops after a third of the run, linear poly decay to the end of the last epoch.
+TEST(LrSchedule, DefaultsArePinned) {
+  const LrScheduleOptions d;
+  EXPECT_EQ(d.kind, Kind::kStep);
+  EXPECT_EQ(d.base_lr, 0.01);
+  EXPECT_EQ(d.gamma, 0.1);
+  EXPECT_EQ(d.step_size, 0);
+  EXPECT_EQ(d.step_epochs, 0);
+  EXPECT_TRUE(d.milestones.empty());
+  EXPECT_EQ(d.power, 1.0);
+  EXPECT_EQ(d.max_iter, 0);
+  EXPECT_EQ(d.patience, 1);
+  EXPECT_EQ(d.max_drops, 3);
+  EXPECT_EQ(schedule_kind_name(d.kind), "step");
+}
+
+TEST(LrSchedule, ResolutionTurnsEpochsAndDefaultsIntoIterations) {
+  const LrScheduleOptions d;
+  const LrScheduleOptions run = resolve_schedule(d, 10, 3);  // 3 epochs of 10 updates
+  EXPECT_EQ(run.step_size, 10);                              // a third of the run
+  EXPECT_EQ(run.max_iter, 30);                               // poly: the end of the last epoch
+  EXPECT_EQ(resolve_schedule({.step_epochs = 2}, 10, 3).step_size, 20);
+  EXPECT_EQ(resolve_schedule({.step_size = 7, .step_epochs = 2}, 10, 3).step_size, 7);
+  EXPECT_EQ(resolve_schedule({.kind = Kind::kPoly, .max_iter = 50}, 10, 3).max_iter, 50);
+  EXPECT_EQ(resolve_schedule(d, 1, 2).step_size, 1);  // at least one iteration
+  EXPECT_DOUBLE_EQ(LrSchedule(run).lr(10), 0.001);
+  SVERTKA_EXPECT_THROW_WITH(resolve_schedule({.step_epochs = -1}, 10, 3), ParamError, "-1");
+  SVERTKA_EXPECT_THROW_WITH(resolve_schedule(d, 0, 3), ParamError, "no updates");
+  for (const char* name : {"fixed", "step", "multistep", "poly", "plateau"})
+    EXPECT_EQ(schedule_kind_name(parse_schedule_kind(name)), name);
+}
+
 TEST(LrSchedule, CaffePolicies) {
   LrSchedule fixed({.kind = Kind::kFixed, .base_lr = 0.1});
   EXPECT_DOUBLE_EQ(fixed.lr(12345), 0.1);

@@ -8,14 +8,13 @@
 #include <random>
 
 #include "op_test_helpers.h"
-#include "synthetic_idx.h"
 #include "svertka/io/safetensors.h"
+#include "synthetic_idx.h"
 
 namespace svertka::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
 
 class TrainerTest : public ::testing::Test {
  protected:
@@ -32,20 +31,25 @@ class TrainerTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  // alexnet_small at a quarter width: 8 updates per epoch of 64 samples.
+  // 8 updates per epoch of 64 samples.
   TrainConfig config(const std::string& run, int64_t max_iterations) const {
     TrainConfig c;
-    c.model = "alexnet_small";
-    c.width_divisor = 4;
-    c.epochs = 3;
-    c.batch = 8;
-    c.max_iterations = max_iterations;
-    c.schedule.kind = LrScheduleOptions::Kind::kStep;
-    c.schedule.base_lr = 0.02;
-    c.schedule.step_size = 5;
-    c.seed = 7;
-    c.out_dir = (dir_ / run).string();
+    c.loop.epochs = 3;
+    c.loop.batch = 8;
+    c.loop.max_iterations = max_iterations;
+    c.loop.seed = 7;
+    c.solver.schedule.kind = LrScheduleOptions::Kind::kStep;
+    c.solver.schedule.base_lr = 0.02;
+    c.solver.schedule.step_size = 5;
+    c.snapshot.out_dir = (dir_ / run).string();
     return c;
+  }
+
+  // alexnet_small at a quarter width.
+  TrainResult train(const TrainConfig& c, const BatchSource* validation) const {
+    Trainer trainer(zoo_train_net("alexnet_small", *train_, c.loop.batch, 4), c, *train_,
+                    validation);
+    return trainer.run();
   }
 
   static std::vector<NamedTensor> weights(const std::string& run_dir) {
@@ -69,41 +73,96 @@ void expect_bitwise_equal(const std::vector<NamedTensor>& a, const std::vector<N
 TEST_F(TrainerTest, ResumeGivesBitwiseIdenticalWeights) {
   omp_set_num_threads(1);
   // 2N = 12 updates in one run; N = 6, then resume to 12 (crossing the epoch boundary at 8).
-  train(config("whole", 12), *train_, val_.get());
-  train(config("split", 6), *train_, val_.get());
+  train(config("whole", 12), val_.get());
+  train(config("split", 6), val_.get());
   TrainConfig resumed = config("split", 12);
-  resumed.resume = true;
-  const TrainResult result = train(resumed, *train_, val_.get());
+  resumed.snapshot.resume = true;
+  const TrainResult result = train(resumed, val_.get());
   EXPECT_EQ(result.state.iteration, 12);
-  expect_bitwise_equal(weights(config("whole", 0).out_dir), weights(config("split", 0).out_dir));
+  expect_bitwise_equal(weights(config("whole", 0).snapshot.out_dir),
+                       weights(config("split", 0).snapshot.out_dir));
 }
 
 TEST_F(TrainerTest, InterruptSavesACheckpointAndResumeMatchesAnUninterruptedRun) {
   omp_set_num_threads(1);
-  train(config("whole", 10), *train_, nullptr);
+  train(config("whole", 10), nullptr);
   std::atomic<bool> stop{false};
   TrainConfig interrupted = config("interrupted", 10);
-  interrupted.stop_requested = &stop;
-  interrupted.on_progress = [&](const TrainProgress& p) { stop = p.iteration >= 3; };
-  const TrainResult first = train(interrupted, *train_, nullptr);
+  interrupted.callbacks.stop_requested = &stop;
+  interrupted.callbacks.on_progress = [&](const TrainProgress& p) { stop = p.iteration >= 3; };
+  const TrainResult first = train(interrupted, nullptr);
   EXPECT_TRUE(first.interrupted);
   EXPECT_EQ(first.state.iteration, 3);
-  EXPECT_TRUE(fs::exists(interrupted.out_dir + "/checkpoint.safetensors"));
+  EXPECT_TRUE(fs::exists(interrupted.snapshot.out_dir + "/checkpoint.safetensors"));
   TrainConfig resumed = config("interrupted", 10);
-  resumed.resume = true;
-  train(resumed, *train_, nullptr);
-  expect_bitwise_equal(weights(config("whole", 0).out_dir), weights(resumed.out_dir));
+  resumed.snapshot.resume = true;
+  train(resumed, nullptr);
+  expect_bitwise_equal(weights(config("whole", 0).snapshot.out_dir),
+                       weights(resumed.snapshot.out_dir));
+}
+
+std::vector<NamedTensor> params_of(Net& net) {
+  std::vector<NamedTensor> tensors;
+  for (const Parameter& p : net.params()) tensors.push_back({p.name, p.value});
+  return tensors;
+}
+
+TEST_F(TrainerTest, StepSnapshotAndRestoreCalledOneByOneMatchRun) {
+  omp_set_num_threads(1);
+  train(config("run", 10), nullptr);
+  const TrainConfig c = config("steps", 10);
+  const TrainNet net = zoo_train_net("alexnet_small", *train_, 8, 4);
+  Trainer first(net, c, *train_, nullptr);
+  for (int i = 0; i < 4; ++i) first.step();
+  first.snapshot();
+  Trainer second(net, c, *train_, nullptr);
+  second.restore(c.snapshot.out_dir + "/checkpoint.safetensors");
+  EXPECT_EQ(second.state().iteration, 4);
+  for (int i = 0; i < 6; ++i) second.step();  // across the epoch boundary at 8
+  EXPECT_EQ(second.state().iteration, 10);
+  EXPECT_EQ(second.state().epoch, 1);
+  expect_bitwise_equal(weights(config("run", 0).snapshot.out_dir), params_of(second.net()));
+  SVERTKA_EXPECT_THROW_WITH(second.step(), ParamError, "10 planned updates");
+}
+
+TEST_F(TrainerTest, ZeroEpochsMeanAsManyAsMaxIterationsNeeds) {
+  omp_set_num_threads(1);
+  TrainConfig c = config("iterations", 11);  // 8 updates per epoch
+  c.loop.epochs = 0;
+  Trainer trainer(zoo_train_net("alexnet_small", *train_, 8, 4), c, *train_, nullptr);
+  EXPECT_EQ(trainer.planned_iterations(), 11);
+  const TrainResult result = trainer.run();
+  EXPECT_EQ(result.state.iteration, 11);
+  EXPECT_EQ(result.state.epoch, 1);
+  c.loop.max_iterations = 0;
+  SVERTKA_EXPECT_THROW_WITH(
+      Trainer(zoo_train_net("alexnet_small", *train_, 8, 4), c, *train_, nullptr), ParamError,
+      "max_iterations");
+}
+
+// The schedule's units are resolved in the library: by default a step schedule drops tenfold after
+// a third of the run (3 epochs of 8 updates: at update 8), as `svertka train` always did.
+TEST_F(TrainerTest, DefaultScheduleDropsTenfoldAfterAThirdOfTheRun) {
+  omp_set_num_threads(1);
+  TrainConfig c = config("default_schedule", 10);
+  c.solver.schedule = {};
+  std::vector<double> rates;
+  c.callbacks.on_progress = [&](const TrainProgress& p) { rates.push_back(p.lr); };
+  train(c, nullptr);
+  ASSERT_EQ(rates.size(), 10u);
+  EXPECT_DOUBLE_EQ(rates[7], 0.01);
+  EXPECT_DOUBLE_EQ(rates[8], 0.001);
 }
 
 TEST_F(TrainerTest, TimeLimitStopsAfterTheUpdateThatReachesItAndSaves) {
   omp_set_num_threads(1);
   TrainConfig c = config("timed", 0);  // 3 epochs of 8 updates planned
-  c.time_limit_seconds = 1e-9;         // already reached when the first update ends
-  const TrainResult result = train(c, *train_, val_.get());
+  c.loop.time_limit_seconds = 1e-9;    // already reached when the first update ends
+  const TrainResult result = train(c, val_.get());
   EXPECT_FALSE(result.interrupted);
   EXPECT_EQ(result.state.iteration, 1);
   EXPECT_EQ(result.last.iteration, 1);
-  EXPECT_TRUE(fs::exists(c.out_dir + "/weights.safetensors"));
+  EXPECT_TRUE(fs::exists(c.snapshot.out_dir + "/weights.safetensors"));
 }
 
 TEST_F(TrainerTest, ReferenceBackendLossesDoNotDependOnThreadCount) {
@@ -111,9 +170,11 @@ TEST_F(TrainerTest, ReferenceBackendLossesDoNotDependOnThreadCount) {
   for (int threads : {1, 2}) {
     omp_set_num_threads(threads);
     TrainConfig c = config("threads" + std::to_string(threads), 6);
-    c.backend = Backend::kCpuRef;
-    c.on_progress = [&](const TrainProgress& p) { losses[threads - 1].push_back(p.loss); };
-    train(c, *train_, nullptr);
+    c.loop.backend = Backend::kCpuRef;
+    c.callbacks.on_progress = [&](const TrainProgress& p) {
+      losses[threads - 1].push_back(p.loss);
+    };
+    train(c, nullptr);
   }
   omp_set_num_threads(1);
   EXPECT_EQ(losses[0], losses[1]);
@@ -122,14 +183,14 @@ TEST_F(TrainerTest, ReferenceBackendLossesDoNotDependOnThreadCount) {
 
 TEST_F(TrainerTest, EvaluatingSavedWeightsReproducesTheValidationError) {
   omp_set_num_threads(1);
-  const TrainResult result = train(config("eval", 8), *train_, val_.get());
+  const TrainResult result = train(config("eval", 8), val_.get());
   Net net(build_model("alexnet_small", model_options_for(*val_, 16, 4)), {.phase = Phase::kTest});
-  load_weights(config("eval", 0).out_dir + "/weights.safetensors", net);
+  load_weights(config("eval", 0).snapshot.out_dir + "/weights.safetensors", net);
   const TopKCounts counts = evaluate(net, *val_, "fc5");
   EXPECT_EQ(counts.samples, 20);
   EXPECT_DOUBLE_EQ(counts.top1_error(), result.last.val_top1_error);
   EXPECT_DOUBLE_EQ(counts.top5_error(), result.last.val_top5_error);
-  std::ifstream metrics(config("eval", 0).out_dir + "/metrics.jsonl");
+  std::ifstream metrics(config("eval", 0).snapshot.out_dir + "/metrics.jsonl");
   std::string line;
   ASSERT_TRUE(std::getline(metrics, line));
   EXPECT_NE(line.find("\"val_top1_error\""), std::string::npos);
@@ -137,14 +198,14 @@ TEST_F(TrainerTest, EvaluatingSavedWeightsReproducesTheValidationError) {
 
 TEST_F(TrainerTest, DivergenceStopsWithAClearErrorAndKeepsTheLastCheckpoint) {
   omp_set_num_threads(1);
-  train(config("diverge", 8), *train_, nullptr);
-  const std::string checkpoint = config("diverge", 0).out_dir + "/checkpoint.safetensors";
+  train(config("diverge", 8), nullptr);
+  const std::string checkpoint = config("diverge", 0).snapshot.out_dir + "/checkpoint.safetensors";
   const auto before = fs::file_size(checkpoint);
   const auto time_before = fs::last_write_time(checkpoint);
   TrainConfig exploding = config("diverge", 16);
-  exploding.resume = true;
-  exploding.schedule.base_lr = 1e30;
-  SVERTKA_EXPECT_THROW_WITH(train(exploding, *train_, nullptr), DataError, "diverged",
+  exploding.snapshot.resume = true;
+  exploding.solver.schedule.base_lr = 1e30;
+  SVERTKA_EXPECT_THROW_WITH(train(exploding, nullptr), DataError, "diverged",
                             "checkpoint.safetensors");
   EXPECT_EQ(fs::file_size(checkpoint), before);
   EXPECT_EQ(fs::last_write_time(checkpoint), time_before);
@@ -152,14 +213,14 @@ TEST_F(TrainerTest, DivergenceStopsWithAClearErrorAndKeepsTheLastCheckpoint) {
 
 TEST_F(TrainerTest, UnwritableRunDirectoryIsAnIoError) {
   TrainConfig c = config("x", 1);
-  c.out_dir = "/proc/svertka_cannot_write_here";
-  SVERTKA_EXPECT_THROW_WITH(train(c, *train_, nullptr), IoError, "/proc/svertka_cannot_write_here");
+  c.snapshot.out_dir = "/proc/svertka_cannot_write_here";
+  SVERTKA_EXPECT_THROW_WITH(train(c, nullptr), IoError, "/proc/svertka_cannot_write_here");
 }
 
 TEST_F(TrainerTest, ResumeWithoutCheckpointNamesTheFile) {
   TrainConfig c = config("missing", 4);
-  c.resume = true;
-  SVERTKA_EXPECT_THROW_WITH(train(c, *train_, nullptr), IoError, "checkpoint.safetensors");
+  c.snapshot.resume = true;
+  SVERTKA_EXPECT_THROW_WITH(train(c, nullptr), IoError, "checkpoint.safetensors");
 }
 
 }  // namespace

@@ -15,10 +15,10 @@ namespace svertka {
 class BatchBuffers {
  public:
   struct Batch {
-    Tensor images, labels;
+    Tensor images, labels, targets;  // targets (B, BatchSource::target_width()), maybe (B, 0)
   };
   // A free batch of these shapes, else a new one (zero-filled). Thread-safe.
-  Batch take(const Shape& images, const Shape& labels);
+  Batch take(const Shape& images, const Shape& labels, const Shape& targets);
   // Keeps `batch` for a later take(). Thread-safe.
   void give_back(Batch batch);
   // Batches kept and not taken.

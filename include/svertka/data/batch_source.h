@@ -23,6 +23,15 @@ class BatchSource {
   // images (B,C,H,W) and labels (B) for indices (B of them); `augment` on for training.
   virtual void fill(std::span<const int64_t> indices, bool augment, uint64_t seed, uint64_t epoch,
                     Tensor& images, Tensor& labels) const = 0;
+
+  // Per-sample regression targets the source fills beside the labels (box corners: 4); 0: none.
+  virtual int64_t target_width() const { return 0; }
+  // fill, plus targets (B, target_width()), moved with the augmentation. Without targets: fill.
+  virtual void fill_with_targets(std::span<const int64_t> indices, bool augment, uint64_t seed,
+                                 uint64_t epoch, Tensor& images, Tensor& labels,
+                                 Tensor& /*targets*/) const {
+    fill(indices, augment, seed, epoch, images, labels);
+  }
 };
 
 // MNIST / Fashion-MNIST: pixels scaled to [0, 1], the training set's mean and standard deviation

@@ -18,6 +18,13 @@ class BoxBatchSource final : public BatchSource {
   int64_t num_classes() const override { return list_.images.num_classes; }
   void fill(std::span<const int64_t> indices, bool augment, uint64_t seed, uint64_t epoch,
             Tensor& images, Tensor& labels) const override;
+  // The first ground-truth box of each sample, as fill_boxes gives it.
+  int64_t target_width() const override { return 4; }
+  void fill_with_targets(std::span<const int64_t> indices, bool augment, uint64_t seed,
+                         uint64_t epoch, Tensor& images, Tensor& labels,
+                         Tensor& targets) const override {
+    fill_boxes(indices, augment, seed, epoch, images, labels, targets);
+  }
 
   // fill, plus targets (B,4): the first ground-truth box of each sample, in [0, 1] units of the
   // crop, and every ground-truth box (crop pixels) per sample in `truth` when not null. DataError

@@ -38,9 +38,10 @@ class BatchPipeline {
   BatchPipeline& operator=(const BatchPipeline&) = delete;
 
   int64_t batches() const { return batches_; }
-  // Copies the next batch into images (B,C,H,W) and labels (B); blocks until it is ready and
-  // rethrows the error its filling threw. ParamError when every batch has been taken.
-  void next(Tensor& images, Tensor& labels);
+  // Copies the next batch into images (B,C,H,W), labels (B) and, when not null, targets
+  // (B, source.target_width()); blocks until it is ready and rethrows the error its filling threw.
+  // ParamError when every batch has been taken.
+  void next(Tensor& images, Tensor& labels, Tensor* targets = nullptr);
 
  private:
   struct Slot {

@@ -3,6 +3,8 @@
 //   single-class regression: one box for the image, "bbox" (N,4)
 //   per-class regression:    one box per class, "bbox" (N,4K); only the true class's four outputs
 //                            get a gradient (the others' targets are set to their predictions)
+// Training is the Trainer's (solver/trainer.h) on a net with the box head (add_box_head), with
+// LocalizationTask filling each batch's box targets: every training option applies.
 #pragma once
 
 #include <functional>
@@ -10,7 +12,7 @@
 #include "svertka/data/box_source.h"
 #include "svertka/eval/localization.h"
 #include "svertka/net.h"
-#include "svertka/solver/trainer.h"
+#include "svertka/solver/train_task.h"
 
 namespace svertka {
 
@@ -25,22 +27,32 @@ struct BoxHeadOptions {
 NetSpec add_box_head(NetSpec spec, const std::string& logits, int64_t num_classes,
                      const BoxHeadOptions& options);
 
-struct LocalizeConfig {
-  // Model, epochs, batch, schedule, SGD, seed, backend, out_dir and on_progress are used; the
-  // classifier comes from build_net or the zoo as in train().
-  TrainConfig train;
-  BoxHeadOptions head;
-  std::function<void(int64_t epoch, double box_loss, const LocalizationCounts& validation)> on_epoch;
-};
+// The Trainer's task for a net with a box head, on box data (BoxBatchSource, for training and
+// validation alike; ParamError for other data):
+//   before each forward   the batch's boxes into "bbox_target" (per-class: into the label's slot)
+//   after it              per-class: the other slots' targets set to the predictions, so that
+//                         only the true class's box gets a gradient
+//   batch measure         "box_loss": squared error of the true boxes / (2N), unweighted
+//   validation            localisation errors (class and IoU >= 0.5) as top-1/top-5, and
+//                         "val_mean_iou" (decoded on the calling thread, OpenMP inside)
+class LocalizationTask final : public TrainTask {
+ public:
+  LocalizationTask(std::string logits, BoxHeadOptions head)
+      : logits_(std::move(logits)), head_(head) {}
 
-struct LocalizeResult {
-  LocalizationCounts validation;  // after the last epoch (empty without a validation set)
-  double box_loss = 0;            // mean over the last epoch
-};
+  void check_data(const BatchSource& train, const BatchSource* validation) const override;
+  std::vector<std::string> keep_blobs(Phase phase) const override;
+  std::string batch_measure() const override { return "box_loss"; }
+  std::string validation_measure() const override { return "val_mean_iou"; }
+  void before_forward(Net& net, const Tensor& targets) const override;
+  double after_forward(Net& net, const Tensor& targets) const override;
+  ValidationCounts validate(Net& net, const BatchSource& data, Range range,
+                            int workers) const override;
 
-// Trains classifier and box head together; writes out_dir/weights.safetensors when out_dir is set.
-LocalizeResult train_localizer(const LocalizeConfig& config, const BoxBatchSource& train_data,
-                               const BoxBatchSource* validation_data);
+ private:
+  std::string logits_;
+  BoxHeadOptions head_;
+};
 
 // Localisation metrics of a net with a box head over the whole dataset (plain evaluation view).
 // A test-phase net must keep both "bbox" and `logits` (NetOptions::keep_blobs): otherwise the

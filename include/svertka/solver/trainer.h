@@ -1,88 +1,40 @@
-// Training a zoo model on a BatchSource with SGD: epochs of shuffled batches, validation after each
-// epoch, a checkpoint after each epoch and on request (Ctrl-C), metrics as JSON lines, and exact
-// resume: N + resume + N iterations give the same weights as 2N in one run.
+// The Trainer, in the shape of Caffe's Solver: step() makes one SGD update, validate() measures
+// the validation set, snapshot() writes a checkpoint, restore() reads one, and run() trains epochs
+// of a deterministic shuffle (seed, epoch) with each sample augmented from (seed, epoch, index),
+// validating after each epoch, checkpointing after each epoch and on request (Ctrl-C), appending
+// metrics.jsonl, and resuming exactly: N + resume + N updates give the weights of 2N in one run.
+//
+// The caller hands it the net already shaped for the data (TrainNet) and a task (train_task.h):
+// classification by default, localisation with a box head and its per-batch targets.
 #pragma once
 
-#include <atomic>
-#include <functional>
+#include <memory>
 #include <string>
 
 #include "svertka/data/batch_source.h"
-#include "svertka/dist/communicator.h"
+#include "svertka/data/pipeline.h"
 #include "svertka/eval/metrics.h"
 #include "svertka/net.h"
 #include "svertka/solver/checkpoint.h"
-#include "svertka/solver/init_from.h"
-#include "svertka/solver/lr_schedule.h"
-#include "svertka/solver/sgd.h"
+#include "svertka/solver/train_config.h"
+#include "svertka/solver/train_task.h"
 #include "svertka/zoo.h"
 
 namespace svertka {
 
-struct TrainProgress {
-  int64_t epoch, epochs;          // epoch is 0-based
-  int64_t iteration, iterations;  // updates done / planned in total
-  double images_per_second, loss, lr, eta_seconds;
-};
-
-struct EpochMetrics {
-  int64_t epoch = 0, iteration = 0;
-  double loss = 0, lr = 0;
-  double train_top1_error = 0, train_top5_error = 0;
-  double val_top1_error = 0, val_top5_error = 0;
-  double seconds = 0;  // wall time since the run (or resume) started
-};
-
-struct TrainConfig {
-  std::string model;  // a zoo name, or what build_net builds (recorded in checkpoints)
-  // When set, builds the net instead of the zoo (a Caffe prototxt); it must have inputs "data" and
-  // "label", accuracy outputs "accuracy_top1" / "accuracy_top5", and class scores in `logits`.
-  std::function<NetSpec(const ModelOptions&)> build_net;
+// The net to train. `spec` has inputs "data" (batch,C,H,W) and "label" (batch) at each rank's
+// batch size, plus whatever its task fills (localisation: "bbox_target"), and the outputs
+// "accuracy_top1" / "accuracy_top5" (class scores in `logits`); `model` names it in checkpoints
+// (a resume must match).
+struct TrainNet {
+  std::string model;
+  NetSpec spec;
   std::string logits;
-  int64_t width_divisor = 1;  // ModelOptions::width_divisor (narrower nets for quick runs)
-  int64_t epochs = 10;
-  int64_t batch = 64;
-  int64_t iter_size = 1;       // batches whose gradients are averaged into one update
-  int64_t max_iterations = 0;  // stop after this many updates in total (0: all epochs)
-  // Stop after the first update that ends this many seconds after training started (validation
-  // included), then validate and save as at an epoch's end; 0: no limit. For comparisons at equal
-  // wall time.
-  double time_limit_seconds = 0;
-  LrScheduleOptions schedule;
-  SgdOptions sgd;
-  uint64_t seed = 1;
-  Backend backend = Backend::kCpuDnnl;
-  std::string out_dir;  // checkpoint.safetensors, weights.safetensors, metrics.jsonl
-  bool resume = false;
-  // After the fillers and unless resuming: parameters copied from this weights file or run
-  // directory (init_from.h), those of the layers named in init_layers or else every one whose
-  // name and shape match; on_init_from receives what was copied and what was not.
-  std::string init_from;
-  std::vector<std::string> init_layers;
-  std::function<void(const InitFromReport&)> on_init_from;
-  bool validate = true;
-  // Threads filling batches ahead of the network (data/pipeline.h); 0: fill synchronously.
-  int data_workers = 0;
-  int prefetch = 4;               // batches filled ahead, at most
-  int64_t snapshot_interval = 0;  // also checkpoint every this many updates (Caffe's snapshot)
-  int64_t test_interval = 0;      // also validate every this many updates (Caffe's test_interval)
-  const std::atomic<bool>* stop_requested = nullptr;  // set from a signal handler: save and stop
-  std::function<void(const TrainProgress&)> on_progress;
-  std::function<void(const EpochMetrics&)> on_epoch;
-  std::function<void(int64_t iteration, const TopKCounts&)> on_test;  // after each test_interval
-
-  // Data parallelism: with a communicator of N > 1 ranks, `batch` is each rank's batch (an update
-  // uses N * batch * iter_size samples), rank r reads its shard of every global batch
-  // (dist/shard.h), gradients are averaged across ranks in buckets of bucket_bytes during backward,
-  // each rank validates a part of the validation set and the counts are summed. Only rank 0 writes
-  // to out_dir and calls on_progress, on_epoch and on_test. Null: this process alone.
-  Communicator* communicator = nullptr;
-  int64_t bucket_bytes = 8 << 20;
-  // Every this many updates, DataError unless the weights are bitwise equal on all ranks (0:
-  // never).
-  int64_t check_replicas_every = 0;
-  std::function<void(int64_t iteration)> after_update;  // on every rank, after each update
 };
+
+// The zoo model `name` built for `data`'s samples at `batch` (and width_divisor, for quick runs).
+TrainNet zoo_train_net(const std::string& name, const BatchSource& data, int64_t batch,
+                       int64_t width_divisor = 1);
 
 struct TrainResult {
   bool interrupted = false;
@@ -90,8 +42,98 @@ struct TrainResult {
   EpochMetrics last;  // of the last completed epoch
 };
 
-TrainResult train(const TrainConfig& config, const BatchSource& train_data,
-                  const BatchSource* validation_data);
+class Distribution;
+class GradientAccumulator;
+class RunDirectory;
+class TimeLimit;
+
+// What one update did.
+struct StepResult {
+  float loss = 0;           // the net's loss, averaged over the iter_size parts
+  double lr = 0;            // the rate it was made with
+  double task_measure = 0;  // the task's own measure (TrainTask::batch_measure), averaged likewise
+};
+
+class Trainer {
+ public:
+  // Builds the TRAIN net (parameters from their fillers at the seed) and, with a validation set
+  // and validation enabled, a TEST net sharing its parameters; then restores the run directory's
+  // checkpoint (SnapshotOptions::resume) or copies InitFromOptions' weights, and gives every rank
+  // rank 0's parameters. A null task: classification on net.logits. `train_data`,
+  // `validation_data`, `task` and the config's communicator must outlive the trainer.
+  // ParamError for settings that cannot run (sizes, a resume without out_dir, a checkpoint of
+  // another model or seed), IoError for an unwritable run directory or unreadable checkpoint.
+  Trainer(TrainNet net, TrainConfig config, const BatchSource& train_data,
+          const BatchSource* validation_data, const TrainTask* task = nullptr);
+  ~Trainer();
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  // Trains until the planned updates are done, the time limit is reached or a stop is requested
+  // (then it saves a checkpoint and returns interrupted). Writes weights.safetensors at the end.
+  TrainResult run();
+
+  // One update: iter_size batches of the current epoch (a new epoch starts, without the end of
+  // epoch run() adds, when the current one has no whole update left), their gradients averaged
+  // over the parts and ranks, one SGD step.
+  // DataError when the loss is not finite; ParamError when every planned update is done.
+  StepResult step();
+  // The validation set's counts, each rank measuring its part (every rank must call it).
+  ValidationCounts validate();
+  // Writes the run directory's checkpoint (rank 0; nothing without out_dir).
+  void snapshot();
+  // Weights, momentum and state from `checkpoint` on rank 0, then shared with every rank (every
+  // rank must call it). ParamError when it holds another model or seed.
+  void restore(const std::string& checkpoint);
+
+  const TrainingState& state() const { return state_; }
+  Net& net() { return net_; }
+  int64_t planned_iterations() const { return length_.planned; }
+
+  // How long the run is: samples per update (over every rank), updates per epoch, epochs, and the
+  // updates planned in total (the time limit may shorten it).
+  struct RunLength {
+    int64_t samples_per_update, updates_per_epoch, epochs, planned;
+  };
+
+ private:
+  // The current epoch's training metrics so far (this rank's).
+  struct EpochTotals {
+    double loss = 0, top1 = 0, top5 = 0, measure = 0;
+    int64_t updates = 0;
+  };
+
+  bool epoch_has_room() const;
+  void open_epoch();
+  void after_step(const StepResult& step);
+  void report_progress(const StepResult& step) const;
+  EpochMetrics finish_epoch();
+  void train_metrics(EpochMetrics& m);
+  void validation_metrics(EpochMetrics& m, bool epoch_complete);
+  void initialise_from(const InitFromOptions& init);
+
+  TrainConfig config_;
+  std::string model_;
+  const BatchSource& train_data_;
+  const BatchSource* validation_data_;
+  std::unique_ptr<TrainTask> own_task_;  // classification when the caller gave no task
+  const TrainTask& task_;
+  std::unique_ptr<Distribution> distribution_;
+  RunLength length_;
+  Net net_;
+  std::unique_ptr<Net> test_net_;
+  SgdSolver solver_;
+  LrSchedule schedule_;
+  std::unique_ptr<RunDirectory> run_directory_;
+  std::unique_ptr<GradientAccumulator> accumulator_;
+  std::unique_ptr<TimeLimit> clock_;
+  TrainingState state_;
+  BatchBuffers batch_buffers_;  // each epoch's pipeline reuses the last one's prefetch batches
+  std::unique_ptr<BatchPipeline> pipeline_;
+  int64_t pipeline_updates_ = 0;  // updates the current pipeline still holds
+  Tensor targets_;                // the batch's targets, when the source has them
+  EpochTotals totals_;
+};
 
 // Top-1/top-5 over a whole dataset, in batches of the net's batch size (the last one padded),
 // filled by `workers` threads of a BatchPipeline (0: synchronously).

@@ -1,0 +1,122 @@
+// The settings of a training run (trainer.h), one struct per concern. Every default is the one
+// `svertka train` shows (its options bind to these fields), so a recipe that leaves a key out
+// gets the same value from the CLI and from the library.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "svertka/dist/communicator.h"
+#include "svertka/net.h"
+#include "svertka/solver/init_from.h"
+#include "svertka/solver/lr_schedule.h"
+#include "svertka/solver/sgd.h"
+
+namespace svertka {
+
+// What is trained on and for how long.
+struct LoopOptions {
+  // Passes over the training set; 0: as many as max_iterations needs (Caffe's solvers count
+  // iterations).
+  int64_t epochs = 10;
+  int64_t batch = 64;          // samples per forward pass, on each rank
+  int64_t iter_size = 1;       // batches whose gradients are averaged into one update
+  int64_t max_iterations = 0;  // stop after this many updates in total (0: all epochs)
+  // Stop after the first update that ends this many seconds after training started (validation
+  // included), then validate and save as at an epoch's end; 0: no limit. For comparisons at equal
+  // wall time.
+  double time_limit_seconds = 0;
+  uint64_t seed = 1;  // initialisation, data order, augmentation and dropout
+  Backend backend = Backend::kCpuDnnl;
+  // Threads filling batches ahead of the network (data/pipeline.h); 0: fill synchronously.
+  int data_workers = 0;
+  int prefetch = 4;  // batches filled ahead, at most
+};
+
+struct SolverConfig {
+  LrScheduleOptions schedule;  // resolved to iterations by the trainer (resolve_schedule)
+  SgdOptions sgd;
+};
+
+struct ValidationOptions {
+  bool enabled = true;        // after each epoch, when there is a validation set
+  int64_t test_interval = 0;  // also every this many updates (Caffe's test_interval)
+};
+
+// The run directory: checkpoint.safetensors (after each epoch, every `interval` updates and when
+// asked to stop), weights.safetensors at the end, metrics.jsonl; empty: nothing is written.
+struct SnapshotOptions {
+  std::string out_dir;
+  int64_t interval = 0;  // also checkpoint every this many updates (Caffe's snapshot)
+  bool resume = false;   // continue from out_dir's checkpoint (needs out_dir)
+};
+
+// After the fillers and unless resuming: parameters copied from this weights file or run directory
+// (init_from.h), those of the layers named in `layers` or else every one whose name and shape
+// match.
+struct InitFromOptions {
+  std::string source;  // empty: none
+  std::vector<std::string> layers;
+};
+
+// Data parallelism: with a communicator of N > 1 ranks, LoopOptions::batch is each rank's batch
+// (an update uses N * batch * iter_size samples), rank r reads its shard of every global batch
+// (dist/shard.h), gradients are averaged across ranks in buckets of bucket_bytes during backward,
+// each rank validates a part of the validation set and the counts are summed. Only rank 0 writes
+// to the run directory and calls on_progress, on_epoch, on_test and on_init_from.
+struct DistributionOptions {
+  Communicator* communicator = nullptr;  // null: this process alone
+  int64_t bucket_bytes = 8 << 20;
+  // Every this many updates, DataError unless the weights are bitwise equal on all ranks (0:
+  // never).
+  int64_t check_replicas_every = 0;
+};
+
+struct TrainProgress {
+  int64_t epoch, epochs;          // epoch is 0-based
+  int64_t iteration, iterations;  // updates done / planned in total
+  double loss, lr;                // rate and time left are the progress bar's to measure
+  double task_measure = 0;  // the task's own measure of the update (train_task.h), if it has one
+};
+
+struct NamedValue {
+  std::string name;
+  double value = 0;
+};
+
+struct EpochMetrics {
+  int64_t epoch = 0, iteration = 0;
+  double loss = 0, lr = 0;
+  double train_top1_error = 0, train_top5_error = 0;
+  double val_top1_error = 0, val_top5_error = 0;
+  double seconds = 0;  // wall time since the run (or resume) started
+  // The task's own measures (localisation: "box_loss", "val_mean_iou"), after the others in
+  // metrics.jsonl.
+  std::vector<NamedValue> task;
+};
+
+struct ValidationCounts;
+
+struct TrainCallbacks {
+  const std::atomic<bool>* stop_requested = nullptr;  // set from a signal handler: save and stop
+  std::function<void(const TrainProgress&)> on_progress;
+  std::function<void(const EpochMetrics&)> on_epoch;
+  std::function<void(int64_t iteration, const ValidationCounts&)> on_test;  // each test_interval
+  std::function<void(const InitFromReport&)> on_init_from;  // what InitFromOptions copied
+  std::function<void(int64_t iteration)> after_update;      // on every rank, after each update
+};
+
+struct TrainConfig {
+  LoopOptions loop;
+  SolverConfig solver;
+  ValidationOptions validation;
+  SnapshotOptions snapshot;
+  InitFromOptions init_from;
+  DistributionOptions distribution;
+  TrainCallbacks callbacks;
+};
+
+}  // namespace svertka
