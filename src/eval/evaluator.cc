@@ -78,10 +78,12 @@ Prediction top_classes(const float* probabilities, int64_t classes, int64_t k, i
   return p;
 }
 
-EvaluationResult evaluate_ensemble(const std::vector<EnsembleMember>& members,
-                                   const ViewSource& data, const EvaluationOptions& options) {
+namespace {
+
+// Each member's nets, checked against the data's classes and against the first member's input.
+std::vector<std::unique_ptr<MemberNets>> open_members(const std::vector<EnsembleMember>& members,
+                                                      int64_t classes) {
   if (members.empty()) throw ParamError("evaluation needs at least one model");
-  const int64_t classes = data.num_classes(), samples = data.size();
   std::vector<std::unique_ptr<MemberNets>> nets;
   for (const EnsembleMember& m : members) {
     if (!m.weights) throw ParamError("ensemble member '" + m.label + "' has no weights");
@@ -98,66 +100,106 @@ EvaluationResult evaluate_ensemble(const std::vector<EnsembleMember>& members,
                        nets.front()->crop().input(kDataBlob).shape().str() +
                        ": members must share the input size and batch");
   }
+  return nets;
+}
+
+// One round of samples [begin, begin + count): every view of each through every member.
+// sums[m][s * classes + k]: member m's probabilities for sample begin + s, summed over views.
+struct RoundScores {
+  std::vector<std::vector<float>> sums;
+  std::vector<int64_t> labels;
+};
+
+// How a round's views are batched: `batch` views per forward, whole images one at a time when
+// their sizes differ (dense views of a dataset without one whole-image size).
+struct RoundPlan {
+  const std::vector<View>& views;
+  int64_t batch;
+  bool dense, one_at_a_time;
+};
+
+RoundScores score_round(const std::vector<EnsembleMember>& members,
+                        std::vector<std::unique_ptr<MemberNets>>& nets, const ViewSource& data,
+                        const RoundPlan& plan, int64_t begin, int64_t count, Tensor& images,
+                        Tensor& labels) {
+  const int64_t classes = data.num_classes(), batch = plan.batch;
+  RoundScores r{std::vector<std::vector<float>>(members.size(),
+                                                std::vector<float>(size_t(count * classes), 0.0f)),
+                std::vector<int64_t>(size_t(count), 0)};
+  std::vector<SampleView> items;
+  for (const View& v : plan.views)
+    for (int64_t s = 0; s < count; ++s) items.push_back({begin + s, v});
+  for (size_t first = 0; first < items.size(); first += size_t(batch)) {
+    const size_t real = std::min(items.size() - first, size_t(batch));
+    std::vector<SampleView> piece(items.begin() + long(first), items.begin() + long(first + real));
+    if (!plan.one_at_a_time) piece.resize(size_t(batch), piece.back());  // pad the last round
+    if (plan.dense) {  // the whole image's size may differ from the last round's
+      const Shape shape = data.whole_shape(piece[0].index, piece[0].view);
+      if (images.shape() != Shape{batch, shape[0], shape[1], shape[2]})
+        images = Tensor(Shape{batch, shape[0], shape[1], shape[2]});
+    }
+    data.fill(piece, images, labels);
+    for (size_t m = 0; m < members.size(); ++m) {
+      Net& net = plan.dense ? nets[m]->dense(images.shape()) : nets[m]->crop();
+      net.input(kDataBlob).copy_from(images);
+      net.forward();
+      const Tensor& logits = net.blob(members[m].logits);
+      for (size_t i = 0; i < real; ++i) {
+        const int64_t s = piece[i].index - begin;
+        add_softmax(logits, int64_t(i), r.sums[m].data() + s * classes);
+        r.labels[size_t(s)] = static_cast<int64_t>(labels[int64_t(i)]);
+      }
+    }
+  }
+  return r;
+}
+
+// A round's counts: each member's view average, the ensemble's (the mean of the members'),
+// its top-5 predictions and the confusion matrix.
+void tally_round(const RoundScores& r, int64_t count, int64_t classes, int64_t num_views,
+                 EvaluationResult& result) {
+  const size_t members = r.sums.size();
+  Tensor mean(Shape{count, classes}), ensemble(Shape{count, classes}), label_tensor(Shape{count});
+  for (int64_t s = 0; s < count; ++s) label_tensor[s] = float(r.labels[size_t(s)]);
+  for (size_t m = 0; m < members; ++m) {
+    for (int64_t i = 0; i < count * classes; ++i) {
+      mean[i] = r.sums[m][size_t(i)] / float(num_views);
+      ensemble[i] = (m == 0 ? 0.0f : ensemble[i]) + mean[i] / float(members);
+    }
+    result.members[m] += count_top_k(mean, label_tensor, count);
+  }
+  result.ensemble += count_top_k(ensemble, label_tensor, count);
+  for (int64_t s = 0; s < count; ++s) {
+    Prediction p = top_classes(ensemble.data() + s * classes, classes, 5, r.labels[size_t(s)]);
+    ++result.confusion[size_t(p.label)][size_t(p.classes.front())];
+    result.predictions.push_back(std::move(p));
+  }
+}
+
+}  // namespace
+
+EvaluationResult evaluate_ensemble(const std::vector<EnsembleMember>& members,
+                                   const ViewSource& data, const EvaluationOptions& options) {
+  const int64_t classes = data.num_classes(), samples = data.size();
+  std::vector<std::unique_ptr<MemberNets>> nets = open_members(members, classes);
   const std::vector<View> views = views_for(options.policy, options.scales);
   const auto num_views = static_cast<int64_t>(views.size());
   const bool dense = options.policy == CropPolicy::kDense;
-  // Whole images of different sizes go through the dense nets one at a time.
   const bool one_at_a_time = dense && !data.uniform_whole_shape();
-  const int64_t batch = one_at_a_time ? 1 : batch_of(members.front().spec);
-  const int64_t chunk = std::max<int64_t>(1, batch / num_views);  // samples per round
+  const RoundPlan plan{views, one_at_a_time ? 1 : batch_of(members.front().spec), dense,
+                       one_at_a_time};
+  const int64_t chunk = std::max<int64_t>(1, plan.batch / num_views);  // samples per round
 
   EvaluationResult result;
   result.views_per_sample = num_views;
   result.members.resize(members.size());
   result.confusion.assign(size_t(classes), std::vector<int64_t>(size_t(classes), 0));
   const Shape crop = data.crop_shape();
-  Tensor images(Shape{batch, crop[0], crop[1], crop[2]}), labels(Shape{batch});
+  Tensor images(Shape{plan.batch, crop[0], crop[1], crop[2]}), labels(Shape{plan.batch});
   for (int64_t begin = 0; begin < samples; begin += chunk) {
     const int64_t count = std::min(chunk, samples - begin);
-    // sums[m][s][k]: member m's probabilities for sample begin+s, summed over views.
-    std::vector<std::vector<float>> sums(members.size(),
-                                         std::vector<float>(size_t(count * classes), 0.0f));
-    std::vector<int64_t> sample_labels(size_t(count), 0);
-    std::vector<SampleView> items;
-    for (const View& v : views)
-      for (int64_t s = 0; s < count; ++s) items.push_back({begin + s, v});
-    for (size_t first = 0; first < items.size(); first += size_t(batch)) {
-      const size_t real = std::min(items.size() - first, size_t(batch));
-      std::vector<SampleView> piece(items.begin() + long(first), items.begin() + long(first + real));
-      if (!one_at_a_time) piece.resize(size_t(batch), piece.back());  // pad the last round
-      if (dense) {  // the whole image's size may differ from the last round's
-        const Shape shape = data.whole_shape(piece[0].index, piece[0].view);
-        if (images.shape() != Shape{batch, shape[0], shape[1], shape[2]})
-          images = Tensor(Shape{batch, shape[0], shape[1], shape[2]});
-      }
-      data.fill(piece, images, labels);
-      for (size_t m = 0; m < members.size(); ++m) {
-        Net& net = dense ? nets[m]->dense(images.shape()) : nets[m]->crop();
-        net.input(kDataBlob).copy_from(images);
-        net.forward();
-        const Tensor& logits = net.blob(members[m].logits);
-        for (size_t i = 0; i < real; ++i) {
-          const int64_t s = piece[i].index - begin;
-          add_softmax(logits, int64_t(i), sums[m].data() + s * classes);
-          sample_labels[size_t(s)] = static_cast<int64_t>(labels[int64_t(i)]);
-        }
-      }
-    }
-    Tensor mean(Shape{count, classes}), ensemble(Shape{count, classes}), label_tensor(Shape{count});
-    for (int64_t s = 0; s < count; ++s) label_tensor[s] = float(sample_labels[size_t(s)]);
-    for (size_t m = 0; m < members.size(); ++m) {
-      for (int64_t i = 0; i < count * classes; ++i) {
-        mean[i] = sums[m][size_t(i)] / float(num_views);
-        ensemble[i] = (m == 0 ? 0.0f : ensemble[i]) + mean[i] / float(members.size());
-      }
-      result.members[m] += count_top_k(mean, label_tensor, count);
-    }
-    result.ensemble += count_top_k(ensemble, label_tensor, count);
-    for (int64_t s = 0; s < count; ++s) {
-      Prediction p = top_classes(ensemble.data() + s * classes, classes, 5, sample_labels[size_t(s)]);
-      ++result.confusion[size_t(p.label)][size_t(p.classes.front())];
-      result.predictions.push_back(std::move(p));
-    }
+    const RoundScores scores = score_round(members, nets, data, plan, begin, count, images, labels);
+    tally_round(scores, count, classes, num_views, result);
     if (options.progress) options.progress(begin + count, samples);
   }
   return result;
