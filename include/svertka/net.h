@@ -133,6 +133,7 @@ class Net {
   // accumulation scratch it allocates.
   int64_t bind_kernel_args();
   int latest(const std::string& name) const;  // index into blobs_; NotFoundError if unknown
+  const Tensor& plain(int version, bool gradient) const;
 
   std::string name_;
   NetOptions options_;

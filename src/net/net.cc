@@ -239,19 +239,29 @@ int Net::latest(const std::string& name) const {
   return it->second;
 }
 
-const Tensor& Net::blob(const std::string& name) const {
-  const int v = latest(name);
-  const Blob& blob = blobs_[static_cast<size_t>(v)];
-  if (blob.data_reused_by >= 0)
-    throw NotFoundError("net '" + name_ + "' does not keep blob '" + name +
-                        "': its buffer is reused for '" +
-                        blobs_[static_cast<size_t>(blob.data_reused_by)].name +
-                        "', which a later layer writes; name it in NetOptions::keep_blobs to "
-                        "read it after forward()");
-  if (blob.layout == BlobLayout::kPlain) return blob.data;
-  Tensor& copy = plain_copies_[{v, false}];
-  copy_to_plain(blob.data, copy);
+// The blob's data (or gradient) in plain layout: itself, or a copy for a blocked one. NotFoundError
+// when the memory planner has given its buffer to a later blob, naming that blob.
+const Tensor& Net::plain(int version, bool gradient) const {
+  const Blob& blob = blobs_[static_cast<size_t>(version)];
+  const int reused_by = gradient ? blob.grad_reused_by : blob.data_reused_by;
+  if (reused_by >= 0) {
+    const std::string& later = blobs_[static_cast<size_t>(reused_by)].name;
+    throw NotFoundError(
+        "net '" + name_ + "' does not keep " + (gradient ? "the gradient of " : "") + "blob '" +
+        blob.name + "': its buffer is reused for " + (gradient ? "the gradient of '" : "'") +
+        later + (gradient ? "' later in backward" : "', which a later layer writes") +
+        "; name it in NetOptions::keep_blobs to read it after " +
+        (gradient ? "backward()" : "forward()"));
+  }
+  const Tensor& tensor = gradient ? blob.grad : blob.data;
+  if (blob.layout == BlobLayout::kPlain) return tensor;
+  Tensor& copy = plain_copies_[{version, gradient}];
+  copy_to_plain(tensor, copy);
   return copy;
+}
+
+const Tensor& Net::blob(const std::string& name) const {
+  return plain(latest(name), false);
 }
 
 bool Net::has_blob(const std::string& name) const {
@@ -262,17 +272,7 @@ const Tensor& Net::blob_grad(const std::string& name) const {
   auto it = latest_version_.find(name);
   if (it == latest_version_.end() || !blobs_[static_cast<size_t>(it->second)].grad.defined())
     throw NotFoundError("net '" + name_ + "' computes no gradient for blob '" + name + "'");
-  const Blob& blob = blobs_[static_cast<size_t>(it->second)];
-  if (blob.grad_reused_by >= 0)
-    throw NotFoundError("net '" + name_ + "' does not keep the gradient of blob '" + name +
-                        "': its buffer is reused for the gradient of '" +
-                        blobs_[static_cast<size_t>(blob.grad_reused_by)].name +
-                        "' later in backward; name it in NetOptions::keep_blobs to read it after "
-                        "backward()");
-  if (blob.layout == BlobLayout::kPlain) return blob.grad;
-  Tensor& copy = plain_copies_[{it->second, true}];
-  copy_to_plain(blob.grad, copy);
-  return copy;
+  return plain(it->second, true);
 }
 
 BlobLayout Net::blob_layout(const std::string& name) const {
