@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "model_options.h"
+#include "svertka/backends/cpu_dnnl.h"
 #include "svertka/build_info.h"
 #include "svertka/builder.h"
 #include "svertka/error.h"

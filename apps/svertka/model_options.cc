@@ -6,7 +6,7 @@
 #include <sstream>
 #include <vector>
 
-#include "ops/accuracy.h"
+#include "svertka/ops/accuracy.h"
 #include "svertka/blob_names.h"
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"

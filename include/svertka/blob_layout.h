@@ -23,10 +23,7 @@ enum class LayoutSupport {
 enum class Backend;
 
 // The channel block of kChannelBlocked on `backend` for this CPU; 0 where the backend keeps every
-// blob plain.
+// blob plain. NotFoundError for a backend not linked into the program (backend.h).
 int channel_block(Backend backend);
-
-// `blocked` (4-D, kChannelBlocked) converted into `plain`, allocated with the same shape if needed.
-void copy_to_plain(const Tensor& blocked, Tensor& plain);
 
 }  // namespace svertka

@@ -12,11 +12,8 @@ std::string build_target();
 // The processor's model name (/proc/cpuinfo), or "unknown".
 std::string cpu_model();
 
-// The instruction set oneDNN's kernels use on this processor ("avx512_core_amx", "avx2", ...): it
-// chooses them at run time, whatever the build target.
-std::string dnnl_cpu_isa();
-
-// One line with all three, for the head of a benchmark's output.
+// One line for the head of a benchmark's output: the processor, what each backend linked into the
+// program runs on ("oneDNN ISA avx2", backend.h) and the build target.
 std::string machine_summary();
 
 }  // namespace svertka

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "ops/conv.h"
-#include "ops/inner_product.h"
-#include "ops/lrn.h"
-#include "ops/pooling.h"
+#include "svertka/ops/conv.h"
+#include "svertka/ops/inner_product.h"
+#include "svertka/ops/lrn.h"
+#include "svertka/ops/pooling.h"
 #include "svertka/net_spec.h"
 
 namespace svertka {

@@ -2,6 +2,8 @@
 
 #include <fstream>
 
+#include "svertka/backend.h"
+
 namespace svertka {
 
 std::string build_target() {
@@ -23,7 +25,9 @@ std::string cpu_model() {
 }
 
 std::string machine_summary() {
-  return cpu_model() + "; oneDNN ISA " + dnnl_cpu_isa() + "; svertka built " + build_target();
+  std::string summary = cpu_model();
+  for (const BackendEntry* backend : registered_backends()) summary += "; " + backend->describe();
+  return summary + "; svertka built " + build_target();
 }
 
 }  // namespace svertka

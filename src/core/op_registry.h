@@ -1,9 +1,10 @@
 // The op registry: one entry per op type, defined in the op's own source file, holding what the
-// rest of svertka knows about the op beyond its class — how it reads and writes Caffe layers, ONNX
-// nodes and shape-catalog rows — and small samples that the registry sweep
-// (tests/unit/op_registry_test.cc) runs through the gradient check, the backend comparison and the
-// format round trips. The importers, exporters and the catalog reader look entries up; none of
-// them lists op types.
+// rest of svertka knows about the op beyond its class — how it reads and writes shape-catalog rows
+// — and small samples that the registry sweep (tests/unit/op_registry_test.cc) runs through the
+// gradient check, the backend comparison and the format round trips. Its Caffe and ONNX mappings
+// sit beside it, in src/ops/<op>_formats.cc (io/format_registry.h), so that the core needs no
+// protobuf. The importers, exporters and the catalog reader look entries up; none of them lists op
+// types.
 //
 // src/ops/<op>.cc defines `const OpEntry& op_entry_<op>()`. CMake lists the entries from the file
 // names (docs/adding_an_op.md): an op file cannot be left out, and one without its entry function
@@ -22,16 +23,6 @@
 
 namespace svertka {
 
-namespace caffe_io {
-class LayerReader;
-class LayerWriter;
-class BlobReader;
-}  // namespace caffe_io
-namespace onnx_io {
-class NodeReader;
-class NodeWriter;
-}  // namespace onnx_io
-
 // A format in which the op has no counterpart says so, and why, instead of leaving a gap.
 struct NoEquivalent {
   std::string_view reason;
@@ -39,25 +30,6 @@ struct NoEquivalent {
 
 template <class Mapping>
 using MappingOrNone = std::variant<Mapping, NoEquivalent>;
-
-struct CaffeMapping {
-  std::string_view layer_type;  // LayerParameter.type, "LRN"
-  // The V1LayerParameter.LayerType enum name of legacy `layers {}` files, "LRN".
-  std::variant<std::string_view, NoEquivalent> v1_type;
-  // Adds the op for reader.layer() (a mapping may also take the layer after it: BatchNorm's Scale).
-  void (*read)(caffe_io::LayerReader& reader);
-  // Fills writer.layer() (a mapping may add layers after it) and, where they are not simply the
-  // op's parameters in order on that layer, the weight blobs.
-  void (*write)(caffe_io::LayerWriter& writer);
-  // Reads the parameters from a .caffemodel; null: the layer's blobs in param_names() order.
-  void (*read_blobs)(caffe_io::BlobReader& reader) = nullptr;
-};
-
-struct OnnxMapping {
-  std::vector<std::string_view> node_types;  // NodeProto.op_type values read: "MaxPool", ...
-  void (*read)(onnx_io::NodeReader& reader);
-  void (*write)(onnx_io::NodeWriter& writer);
-};
 
 // One row of the shape catalog (tests/support/shape_catalog.h): its kind and key=value pairs.
 struct CatalogRow {
@@ -85,8 +57,6 @@ struct OpSample {
 
 struct OpEntry {
   std::string_view type;  // Op::type()
-  MappingOrNone<CaffeMapping> caffe;
-  MappingOrNone<OnnxMapping> onnx;
   MappingOrNone<CatalogMapping> catalog;
   std::vector<OpSample> (*samples)();
 };

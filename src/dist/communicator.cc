@@ -2,10 +2,23 @@
 
 #include <cstdlib>
 
-#include "dist/mpi_communicator.h"
 #include "svertka/error.h"
 
 namespace svertka {
+
+namespace {
+
+CommunicatorFactory& mpi_factory() {
+  static CommunicatorFactory factory = nullptr;
+  return factory;
+}
+
+}  // namespace
+
+bool register_mpi_communicator(CommunicatorFactory factory) {
+  mpi_factory() = factory;
+  return true;
+}
 
 void LocalCommunicator::abort(int exit_code) noexcept {
   std::_Exit(exit_code);
@@ -19,23 +32,15 @@ bool launched_by_mpi() {
 }
 
 bool built_with_mpi() {
-#ifdef SVERTKA_WITH_MPI
-  return true;
-#else
-  return false;
-#endif
+  return mpi_factory() != nullptr;
 }
 
 std::unique_ptr<Communicator> make_communicator(const CommunicatorOptions& options) {
   if (!launched_by_mpi()) return std::make_unique<LocalCommunicator>();
-#ifdef SVERTKA_WITH_MPI
-  return make_mpi_communicator(options);
-#else
-  (void)options;
+  if (mpi_factory()) return mpi_factory()(options);
   throw ParamError(
-      "started by mpirun, but this svertka was built without MPI (CMake found none); install "
-      "libopenmpi-dev and rebuild, or run it without mpirun");
-#endif
+      "started by mpirun, but this program has no MPI (svertka built without it: CMake found "
+      "none; install libopenmpi-dev and rebuild, or run it without mpirun)");
 }
 
 }  // namespace svertka

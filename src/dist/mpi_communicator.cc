@@ -140,4 +140,11 @@ std::unique_ptr<Communicator> make_mpi_communicator(const CommunicatorOptions& o
   return std::make_unique<MpiCommunicator>(options);
 }
 
+namespace {
+
+// CMake links this file whole into every program that links svertka::mpi.
+[[maybe_unused]] const bool registered = register_mpi_communicator(make_mpi_communicator);
+
+}  // namespace
+
 }  // namespace svertka

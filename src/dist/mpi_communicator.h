@@ -1,5 +1,5 @@
-// The MPI Communicator (compiled only when CMake finds MPI; declared without <mpi.h> so that no
-// other file needs it).
+// The MPI Communicator: the MPI component (svertka::mpi), built only when CMake finds MPI, and
+// registered with make_communicator() before main(); declared without <mpi.h>.
 #pragma once
 
 #include <memory>

@@ -4,8 +4,8 @@
 #include <map>
 #include <set>
 
-#include "ops/conv.h"
-#include "ops/inner_product.h"
+#include "svertka/ops/conv.h"
+#include "svertka/ops/inner_product.h"
 #include "svertka/blob_names.h"
 #include "svertka/error.h"
 #include "svertka/infer_shapes.h"

@@ -2,7 +2,7 @@
 // registry entry.
 #include <map>
 
-#include "core/op_registry.h"
+#include "io/format_registry.h"
 #include "io/caffe_layers.h"
 #include "io/proto_io.h"
 #include "svertka/error.h"
@@ -23,7 +23,7 @@ void add_input_layer(const InputSpec& input, caffe::NetParameter& net) {
 void add_layers(const LayerSpec& layer, caffe::NetParameter& net,
                 const std::map<std::string, const Tensor*>* weights) {
   const std::string type(layer.op->type());
-  const OpEntry* entry = find_op_entry(type);
+  const FormatEntry* entry = find_format_entry(type);
   if (!entry) throw NotFoundError("layer '" + layer.name + "': no op '" + type + "' is registered");
   const CaffeMapping* caffe = mapping(entry->caffe);
   if (!caffe)

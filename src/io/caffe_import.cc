@@ -2,7 +2,7 @@
 #include <map>
 #include <set>
 
-#include "core/op_registry.h"
+#include "io/format_registry.h"
 #include "io/caffe_layers.h"
 #include "io/proto_io.h"
 #include "svertka/builder.h"
@@ -182,7 +182,7 @@ class Importer {
   }
 
   static const CaffeMapping* mapping_of(const std::string& type) {
-    for (const OpEntry* entry : op_entries())
+    for (const FormatEntry* entry : format_entries())
       if (const CaffeMapping* caffe = mapping(entry->caffe); caffe && caffe->layer_type == type)
         return caffe;
     return nullptr;

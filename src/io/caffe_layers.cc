@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/op_registry.h"
+#include "io/format_registry.h"
 #include "svertka/builder.h"
 #include "svertka/error.h"
 
@@ -26,7 +26,7 @@ const std::map<std::string, std::string>& v1_data_layers() {
 std::string v1_type_name(caffe::V1LayerParameter::LayerType type) {
   const std::string name = caffe::V1LayerParameter::LayerType_Name(type);
   if (const auto it = v1_data_layers().find(name); it != v1_data_layers().end()) return it->second;
-  for (const OpEntry* entry : op_entries()) {
+  for (const FormatEntry* entry : format_entries()) {
     const CaffeMapping* caffe = mapping(entry->caffe);
     const auto* v1 = caffe ? std::get_if<std::string_view>(&caffe->v1_type) : nullptr;
     if (v1 && *v1 == name) return std::string(caffe->layer_type);

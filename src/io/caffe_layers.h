@@ -1,4 +1,4 @@
-// Shared by the Caffe reader and writer and the ops' Caffe mappings (core/op_registry.h): the
+// Shared by the Caffe reader and writer and the ops' Caffe mappings (io/format_registry.h): the
 // contexts a mapping reads a layer, writes a layer and reads its weights through, the messages'
 // filler mapping and the V1 upgrade.
 #pragma once

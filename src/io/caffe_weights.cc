@@ -1,7 +1,7 @@
 // .caffemodel -> named tensors: by layer name, or by the op's own blob mapping where it has one.
 #include <map>
 
-#include "core/op_registry.h"
+#include "io/format_registry.h"
 #include "io/caffe_layers.h"
 #include "io/proto_io.h"
 #include "svertka/error.h"
@@ -44,7 +44,7 @@ std::vector<NamedTensor> load_caffemodel(const std::string& path, const NetSpec&
   for (const LayerSpec& layer : spec.layers) {
     const std::vector<std::string> names = layer.op->param_names();
     if (names.empty()) continue;
-    const OpEntry* entry = find_op_entry(layer.op->type());
+    const FormatEntry* entry = find_format_entry(layer.op->type());
     const CaffeMapping* caffe = entry ? mapping(entry->caffe) : nullptr;
     if (!caffe || !caffe->read_blobs) {
       read_by_name(path, blobs, layer, shapes, weights);

@@ -3,10 +3,10 @@
 #include <map>
 #include <set>
 
-#include "core/op_registry.h"
+#include "io/format_registry.h"
 #include "io/onnx_nodes.h"
 #include "io/proto_io.h"
-#include "ops/accuracy.h"
+#include "svertka/ops/accuracy.h"
 #include "svertka/error.h"
 #include "svertka/infer_shapes.h"
 #include "svertka/io/onnx.h"
@@ -31,7 +31,7 @@ bool exported(const LayerSpec& layer) {
 
 const OnnxMapping& mapping_of(const LayerSpec& layer) {
   const std::string type(layer.op->type());
-  const OpEntry* entry = find_op_entry(type);
+  const FormatEntry* entry = find_format_entry(type);
   if (!entry) throw NotFoundError("layer '" + layer.name + "': no op '" + type + "' is registered");
   if (const OnnxMapping* onnx = mapping(entry->onnx)) return *onnx;
   throw ParamError("layer '" + layer.name + "' (" + type + ") has no ONNX export: " +

@@ -2,10 +2,10 @@
 // registry entry.
 #include <map>
 
-#include "core/op_registry.h"
+#include "io/format_registry.h"
 #include "io/onnx_nodes.h"
 #include "io/proto_io.h"
-#include "ops/dropout.h"
+#include "svertka/ops/dropout.h"
 #include "svertka/error.h"
 #include "svertka/io/onnx.h"
 
@@ -16,7 +16,7 @@ using onnx_io::Constant;
 using onnx_io::NodeReader;
 
 const OnnxMapping* mapping_of(const std::string& op_type) {
-  for (const OpEntry* entry : op_entries())
+  for (const FormatEntry* entry : format_entries())
     if (const OnnxMapping* onnx = mapping(entry->onnx))
       for (std::string_view type : onnx->node_types)
         if (type == op_type) return onnx;

@@ -1,4 +1,4 @@
-// Shared by the ONNX reader and writer and the ops' ONNX mappings (core/op_registry.h): the graph
+// Shared by the ONNX reader and writer and the ops' ONNX mappings (io/format_registry.h): the graph
 // state of an import or export, and the contexts a mapping reads a node and writes a layer through.
 #pragma once
 

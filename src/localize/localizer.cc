@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "ops/euclidean_loss.h"
-#include "ops/inner_product.h"
+#include "svertka/ops/euclidean_loss.h"
+#include "svertka/ops/inner_product.h"
 #include "svertka/blob_names.h"
 #include "svertka/error.h"
 

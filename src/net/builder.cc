@@ -1,12 +1,12 @@
 #include "svertka/builder.h"
 
-#include "ops/accuracy.h"
-#include "ops/concat.h"
-#include "ops/dropout.h"
-#include "ops/euclidean_loss.h"
-#include "ops/relu.h"
-#include "ops/softmax.h"
-#include "ops/softmax_loss.h"
+#include "svertka/ops/accuracy.h"
+#include "svertka/ops/concat.h"
+#include "svertka/ops/dropout.h"
+#include "svertka/ops/euclidean_loss.h"
+#include "svertka/ops/relu.h"
+#include "svertka/ops/softmax.h"
+#include "svertka/ops/softmax_loss.h"
 #include "svertka/error.h"
 
 namespace svertka {

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "net/net_internal.h"
+#include "svertka/backend.h"
 #include "svertka/error.h"
 #include "svertka/kernel_registry.h"
 
@@ -256,7 +257,7 @@ const Tensor& Net::plain(int version, bool gradient) const {
   const Tensor& tensor = gradient ? blob.grad : blob.data;
   if (blob.layout == BlobLayout::kPlain) return tensor;
   Tensor& copy = plain_copies_[{version, gradient}];
-  copy_to_plain(tensor, copy);
+  backend_entry(options_.backend).copy_to_plain(tensor, copy);
   return copy;
 }
 

@@ -1,10 +1,8 @@
-#include "ops/concat.h"
+#include "svertka/ops/concat.h"
 
 #include <string>
 
 #include "core/op_registry.h"
-#include "io/caffe_layers.h"
-#include "io/onnx_nodes.h"
 
 namespace svertka {
 
@@ -41,30 +39,9 @@ std::vector<Shape> ConcatOp::output_shapes(const std::vector<Shape>& inputs) con
   return {y};
 }
 
-// The registry entry (core/op_registry.h): Caffe "Concat", ONNX "Concat".
+// The registry entry (core/op_registry.h); the Caffe and ONNX mappings are in concat_formats.cc.
 
 namespace {
-
-void read_caffe(caffe_io::LayerReader& r) {
-  r.expect_blobs(-1, 1);
-  const auto& p = r.layer().concat_param();
-  const int axis = p.has_axis() ? p.axis() : int(p.concat_dim());
-  r.add(std::make_shared<ConcatOp>(ConcatParams{axis}));
-}
-
-void write_caffe(caffe_io::LayerWriter& w) {
-  w.layer().mutable_concat_param()->set_axis(w.op<ConcatOp>().params().axis);
-}
-
-void read_onnx(onnx_io::NodeReader& r) {
-  std::vector<std::string> bottoms;
-  for (int i = 0; i < r.node().input_size(); ++i) bottoms.push_back(r.blob(i));
-  r.add(std::make_shared<ConcatOp>(ConcatParams{int(r.attr_int("axis", 1))}), bottoms);
-}
-
-void write_onnx(onnx_io::NodeWriter& w) {
-  onnx_io::set_int(w.node("Concat", w.inputs()), "axis", w.op<ConcatOp>().params().axis);
-}
 
 std::vector<OpSample> samples() {
   return {{std::make_shared<ConcatOp>(ConcatParams{}), {Shape{2, 3, 4, 4}, Shape{2, 5, 4, 4}}},
@@ -76,11 +53,6 @@ std::vector<OpSample> samples() {
 const OpEntry& op_entry_concat() {
   static const OpEntry entry{
       .type = ConcatOp::kType,
-      .caffe = CaffeMapping{.layer_type = "Concat",
-                            .v1_type = "CONCAT",
-                            .read = read_caffe,
-                            .write = write_caffe},
-      .onnx = OnnxMapping{.node_types = {"Concat"}, .read = read_onnx, .write = write_onnx},
       .catalog = NoEquivalent{"a copy: its time follows from the blob sizes of the catalog"},
       .samples = samples,
   };

@@ -1,10 +1,8 @@
-#include "ops/euclidean_loss.h"
+#include "svertka/ops/euclidean_loss.h"
 
 #include <string>
 
 #include "core/op_registry.h"
-#include "io/caffe_layers.h"
-#include "io/onnx_nodes.h"
 
 namespace svertka {
 
@@ -18,16 +16,10 @@ std::vector<Shape> EuclideanLossOp::output_shapes(const std::vector<Shape>& inpu
   return {Shape{1}};
 }
 
-// The registry entry (core/op_registry.h): Caffe "EuclideanLoss" (same normalisation: 1 / 2N).
+// The registry entry (core/op_registry.h); the Caffe and ONNX mappings are in
+// euclidean_loss_formats.cc.
 
 namespace {
-
-void read_caffe(caffe_io::LayerReader& r) {
-  r.expect_blobs(2, 1);
-  r.add(std::make_shared<EuclideanLossOp>());
-}
-
-void write_caffe(caffe_io::LayerWriter& /*w*/) {}  // the loss weight is written for every layer
 
 std::vector<OpSample> samples() {
   return {{std::make_shared<EuclideanLossOp>(), {Shape{3, 4}, Shape{3, 4}}},
@@ -39,11 +31,6 @@ std::vector<OpSample> samples() {
 const OpEntry& op_entry_euclidean_loss() {
   static const OpEntry entry{
       .type = EuclideanLossOp::kType,
-      .caffe = CaffeMapping{.layer_type = "EuclideanLoss",
-                            .v1_type = "EUCLIDEAN_LOSS",
-                            .read = read_caffe,
-                            .write = write_caffe},
-      .onnx = NoEquivalent{"a training loss: ONNX export writes the inference graph"},
       .catalog = NoEquivalent{"on the box outputs only: no layer shape worth benchmarking"},
       .samples = samples,
   };

@@ -1,10 +1,8 @@
-#include "ops/softmax_loss.h"
+#include "svertka/ops/softmax_loss.h"
 
 #include <string>
 
 #include "core/op_registry.h"
-#include "io/caffe_layers.h"
-#include "io/onnx_nodes.h"
 
 namespace svertka {
 
@@ -30,25 +28,10 @@ std::vector<Shape> SoftmaxLossOp::output_shapes(const std::vector<Shape>& inputs
   return {Shape{1}};
 }
 
-// The registry entry (core/op_registry.h): Caffe "SoftmaxWithLoss".
+// The registry entry (core/op_registry.h); the Caffe and ONNX mappings are in
+// softmax_loss_formats.cc.
 
 namespace {
-
-void read_caffe(caffe_io::LayerReader& r) {
-  r.expect_blobs(2, 1);
-  const auto& p = r.layer().loss_param();
-  SoftmaxLossParams s;
-  if (p.has_ignore_label()) s.ignore_label = p.ignore_label();
-  if (s.ignore_label && (p.has_normalize() || p.normalization() != caffe::LossParameter::VALID))
-    r.fail("loss normalization other than VALID with an ignore_label is unsupported");
-  if (r.layer().softmax_param().axis() != 1) r.fail("softmax axis other than 1 is unsupported");
-  r.add(std::make_shared<SoftmaxLossOp>(s));
-}
-
-void write_caffe(caffe_io::LayerWriter& w) {
-  const auto& ignore = w.op<SoftmaxLossOp>().params().ignore_label;
-  if (ignore) w.layer().mutable_loss_param()->set_ignore_label(int32_t(*ignore));
-}
 
 std::vector<OpSample> samples() {
   SoftmaxLossParams ignoring;
@@ -66,11 +49,6 @@ std::vector<OpSample> samples() {
 const OpEntry& op_entry_softmax_loss() {
   static const OpEntry entry{
       .type = SoftmaxLossOp::kType,
-      .caffe = CaffeMapping{.layer_type = "SoftmaxWithLoss",
-                            .v1_type = "SOFTMAX_LOSS",
-                            .read = read_caffe,
-                            .write = write_caffe},
-      .onnx = NoEquivalent{"a training loss: ONNX export writes the inference graph"},
       .catalog = NoEquivalent{"on the class scores only: no layer shape worth benchmarking"},
       .samples = samples,
   };

@@ -1,4 +1,4 @@
-#include "ops/accuracy.h"
+#include "svertka/ops/accuracy.h"
 
 #include "op_test_helpers.h"
 

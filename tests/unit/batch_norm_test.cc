@@ -1,4 +1,4 @@
-#include "ops/batch_norm.h"
+#include "svertka/ops/batch_norm.h"
 
 #include <cmath>
 #include <filesystem>

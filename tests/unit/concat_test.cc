@@ -1,4 +1,4 @@
-#include "ops/concat.h"
+#include "svertka/ops/concat.h"
 
 #include "op_test_helpers.h"
 

@@ -1,4 +1,4 @@
-#include "ops/conv.h"
+#include "svertka/ops/conv.h"
 
 #include "backends/cpu_dnnl/conv.h"
 #include "op_test_helpers.h"

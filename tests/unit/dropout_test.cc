@@ -1,4 +1,4 @@
-#include "ops/dropout.h"
+#include "svertka/ops/dropout.h"
 
 #include <omp.h>
 

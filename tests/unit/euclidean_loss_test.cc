@@ -1,4 +1,4 @@
-#include "ops/euclidean_loss.h"
+#include "svertka/ops/euclidean_loss.h"
 
 #include "op_test_helpers.h"
 

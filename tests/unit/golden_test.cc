@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "ops/dropout.h"
+#include "svertka/ops/dropout.h"
 #include "svertka/io/safetensors.h"
 #include "svertka/net.h"
 #include "svertka/zoo.h"

@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "op_test_helpers.h"
-#include "ops/relu.h"
+#include "svertka/ops/relu.h"
 #include "svertka/builder.h"
 #include "svertka/io/imported_model.h"
 #include "svertka/io/onnx.h"

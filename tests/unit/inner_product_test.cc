@@ -1,4 +1,4 @@
-#include "ops/inner_product.h"
+#include "svertka/ops/inner_product.h"
 
 #include "op_test_helpers.h"
 

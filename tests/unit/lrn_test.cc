@@ -1,4 +1,4 @@
-#include "ops/lrn.h"
+#include "svertka/ops/lrn.h"
 
 #include <cmath>
 #include <limits>

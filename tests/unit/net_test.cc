@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "op_test_helpers.h"
-#include "ops/relu.h"
+#include "svertka/ops/relu.h"
 #include "svertka/builder.h"
 #include "svertka/zoo.h"
 

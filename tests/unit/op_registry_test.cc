@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <set>
 
+#include "io/format_registry.h"
 #include "op_test_helpers.h"
 #include "svertka/io/caffe.h"
 #include "svertka/io/onnx.h"
@@ -46,10 +47,12 @@ TEST(OpRegistry, EveryOpHasReferenceKernelsMappingsAndSamples) {
         << "no float reference kernel";
     EXPECT_TRUE(KernelRegistry::instance().has_reference_double(entry->type))
         << "no double reference kernel (the gradient check runs in double)";
-    expect_mapping_or_reason(entry->caffe, "caffe");
-    expect_mapping_or_reason(entry->onnx, "onnx");
     expect_mapping_or_reason(entry->catalog, "catalog");
-    if (const CaffeMapping* caffe = mapping(entry->caffe)) {
+    const FormatEntry* formats = find_format_entry(entry->type);
+    ASSERT_NE(formats, nullptr) << "no format entry (src/ops/<op>_formats.cc)";
+    expect_mapping_or_reason(formats->caffe, "caffe");
+    expect_mapping_or_reason(formats->onnx, "onnx");
+    if (const CaffeMapping* caffe = mapping(formats->caffe)) {
       EXPECT_TRUE(caffe->read && caffe->write && !caffe->layer_type.empty());
       EXPECT_TRUE(caffe_types.insert(caffe->layer_type).second) << caffe->layer_type << " twice";
       if (const auto* none = std::get_if<NoEquivalent>(&caffe->v1_type)) {
@@ -58,7 +61,7 @@ TEST(OpRegistry, EveryOpHasReferenceKernelsMappingsAndSamples) {
         EXPECT_FALSE(std::get<std::string_view>(caffe->v1_type).empty());
       }
     }
-    if (const OnnxMapping* onnx = mapping(entry->onnx)) {
+    if (const OnnxMapping* onnx = mapping(formats->onnx)) {
       EXPECT_TRUE(onnx->read && onnx->write && !onnx->node_types.empty());
       for (std::string_view type : onnx->node_types)
         EXPECT_TRUE(onnx_types.insert(type).second) << type << " read by two ops";
@@ -73,6 +76,9 @@ TEST(OpRegistry, EveryOpHasReferenceKernelsMappingsAndSamples) {
     EXPECT_FALSE(samples.empty()) << "no samples";
     for (const OpSample& sample : samples) EXPECT_EQ(sample.op->type(), entry->type);
   }
+  for (const FormatEntry* formats : format_entries())
+    EXPECT_NE(find_op_entry(formats->type), nullptr)
+        << "format entry for " << formats->type << ", which is no registered op";
 }
 
 template <class T>
@@ -197,7 +203,7 @@ void expect_same_net(const NetSpec& back, const std::vector<NamedTensor>& back_w
 
 TEST(OpRegistry, EveryCaffeMappingRoundTrips) {
   for_each_sample([](const OpEntry& entry, const OpSample& sample, size_t k) {
-    if (!mapping(entry.caffe)) return;
+    if (!mapping(find_format_entry(entry.type)->caffe)) return;
     const NetSpec spec = sample_net(sample);
     const std::vector<NamedTensor> weights = sample_weights(sample, 300 + k);
     const std::string proto = temp_path("sample.prototxt");
@@ -210,7 +216,7 @@ TEST(OpRegistry, EveryCaffeMappingRoundTrips) {
 
 TEST(OpRegistry, EveryOnnxMappingRoundTrips) {
   for_each_sample([](const OpEntry& entry, const OpSample& sample, size_t k) {
-    if (!mapping(entry.onnx)) return;
+    if (!mapping(find_format_entry(entry.type)->onnx)) return;
     const NetSpec spec = sample_net(sample);
     const std::vector<NamedTensor> weights = sample_weights(sample, 400 + k);
     const std::string path = temp_path("sample.onnx");

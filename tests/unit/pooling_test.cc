@@ -1,4 +1,4 @@
-#include "ops/pooling.h"
+#include "svertka/ops/pooling.h"
 
 #include <algorithm>
 #include <numeric>

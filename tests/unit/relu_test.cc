@@ -1,4 +1,4 @@
-#include "ops/relu.h"
+#include "svertka/ops/relu.h"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-#include "ops/softmax_loss.h"
+#include "svertka/ops/softmax_loss.h"
 
 #include <cmath>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "ops/softmax.h"
+#include "svertka/ops/softmax.h"
 
 #include "op_test_helpers.h"
 

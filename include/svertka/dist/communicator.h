@@ -46,13 +46,17 @@ class Communicator {
   [[noreturn]] virtual void abort(int exit_code) noexcept = 0;
 };
 
-// Whether this binary was built with MPI.
+// The MPI component (svertka::mpi, src/dist/mpi_communicator.cc) registers its communicator before
+// main(), so that the core needs no MPI; true, for a static initialiser.
+using CommunicatorFactory = std::unique_ptr<Communicator> (*)(const CommunicatorOptions&);
+bool register_mpi_communicator(CommunicatorFactory factory);
+// Whether this program has MPI (the MPI component is linked into it).
 bool built_with_mpi();
 // Whether this process was started by an MPI launcher (mpirun, srun with PMI), from its
 // environment.
 bool launched_by_mpi();
 // MPI when launched by mpirun and built with it; LocalCommunicator when started normally.
-// ParamError when launched by mpirun but built without MPI; BackendError when MPI fails to start.
+// ParamError when launched by mpirun but without MPI in the program; BackendError when MPI fails to start.
 std::unique_ptr<Communicator> make_communicator(const CommunicatorOptions& options = {});
 
 class LocalCommunicator final : public Communicator {

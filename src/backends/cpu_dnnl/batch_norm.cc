@@ -3,7 +3,7 @@
 // and backward with either. The data is described as (N, C, inner) when plain, so any rank works;
 // it runs in the blob's layout (channel-blocked where the net keeps it so), output and gradients
 // in the input's.
-#include "ops/batch_norm.h"
+#include "svertka/ops/batch_norm.h"
 
 #include "backends/cpu_dnnl/dnnl_common.h"
 #include "svertka/error.h"

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "backends/cpu_dnnl/dnnl_common.h"
-#include "ops/concat.h"
+#include "svertka/ops/concat.h"
 
 namespace svertka::cpu_dnnl {
 

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "backends/cpu_dnnl/dnnl_common.h"
-#include "ops/conv.h"
+#include "svertka/ops/conv.h"
 
 namespace svertka::cpu_dnnl {
 

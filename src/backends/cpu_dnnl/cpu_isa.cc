@@ -1,6 +1,6 @@
 #include <dnnl.hpp>
 
-#include "svertka/build_info.h"
+#include "svertka/backends/cpu_dnnl.h"
 
 namespace svertka {
 

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "backends/cpu_dnnl/dnnl_common.h"
-#include "ops/inner_product.h"
+#include "svertka/ops/inner_product.h"
 
 namespace svertka::cpu_dnnl {
 

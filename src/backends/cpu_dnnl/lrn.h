@@ -9,7 +9,7 @@
 #include <string>
 
 #include "backends/cpu_dnnl/dnnl_common.h"
-#include "ops/lrn.h"
+#include "svertka/ops/lrn.h"
 
 namespace svertka::cpu_dnnl {
 

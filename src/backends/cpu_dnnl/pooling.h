@@ -8,7 +8,7 @@
 
 #include "backends/cpu_dnnl/dnnl_common.h"
 #include "backends/cpu_ref/pooling.h"
-#include "ops/pooling.h"
+#include "svertka/ops/pooling.h"
 
 namespace svertka::cpu_dnnl {
 

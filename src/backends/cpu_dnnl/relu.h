@@ -4,7 +4,7 @@
 #pragma once
 
 #include "backends/cpu_dnnl/dnnl_common.h"
-#include "ops/relu.h"
+#include "svertka/ops/relu.h"
 
 namespace svertka::cpu_dnnl {
 

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "backends/cpu_dnnl/dnnl_common.h"
-#include "ops/softmax.h"
+#include "svertka/ops/softmax.h"
 
 namespace svertka::cpu_dnnl {
 

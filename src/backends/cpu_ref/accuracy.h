@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "ops/accuracy.h"
+#include "svertka/ops/accuracy.h"
 
 namespace svertka::cpu_ref {
 

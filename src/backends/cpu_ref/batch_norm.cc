@@ -1,5 +1,5 @@
 // Reference batch normalisation in plain loops, per channel, the sums accumulated in double.
-#include "ops/batch_norm.h"
+#include "svertka/ops/batch_norm.h"
 
 #include <cmath>
 

@@ -2,7 +2,7 @@
 // output's (outer, total, inner) view; backward copies the same ranges back out.
 #pragma once
 
-#include "ops/concat.h"
+#include "svertka/ops/concat.h"
 
 namespace svertka::cpu_ref {
 

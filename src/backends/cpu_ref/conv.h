@@ -4,7 +4,7 @@
 // stride 1); that keeps the catalog tests on full VGG shapes fast enough while staying obvious.
 #pragma once
 
-#include "ops/conv.h"
+#include "svertka/ops/conv.h"
 
 namespace svertka::cpu_ref {
 

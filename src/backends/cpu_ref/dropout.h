@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "ops/dropout.h"
+#include "svertka/ops/dropout.h"
 
 namespace svertka::cpu_ref {
 

@@ -1,7 +1,7 @@
 // Reference EuclideanLoss: sum((a - b)^2) / (2N), the sum accumulated in double.
 #pragma once
 
-#include "ops/euclidean_loss.h"
+#include "svertka/ops/euclidean_loss.h"
 
 namespace svertka::cpu_ref {
 

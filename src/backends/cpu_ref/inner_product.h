@@ -1,7 +1,7 @@
 // Reference inner product: dot products over the flattened (N, K) input, summed in double.
 #pragma once
 
-#include "ops/inner_product.h"
+#include "svertka/ops/inner_product.h"
 
 namespace svertka::cpu_ref {
 

@@ -1,7 +1,7 @@
 // Reference local response normalisation across channels, Caffe's LRNLayer in plain loops.
 #pragma once
 
-#include "ops/lrn.h"
+#include "svertka/ops/lrn.h"
 
 namespace svertka::cpu_ref {
 

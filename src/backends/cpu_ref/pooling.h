@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "ops/pooling.h"
+#include "svertka/ops/pooling.h"
 
 namespace svertka::cpu_ref {
 

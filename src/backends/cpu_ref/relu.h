@@ -1,7 +1,7 @@
 // Reference ReLU: one elementwise loop each way, correct in place.
 #pragma once
 
-#include "ops/relu.h"
+#include "svertka/ops/relu.h"
 
 namespace svertka::cpu_ref {
 

@@ -2,7 +2,7 @@
 // exponentiate and divide by the sum (accumulated in double).
 #pragma once
 
-#include "ops/softmax.h"
+#include "svertka/ops/softmax.h"
 
 namespace svertka::cpu_ref {
 

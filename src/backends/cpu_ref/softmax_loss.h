@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "ops/softmax_loss.h"
+#include "svertka/ops/softmax_loss.h"
 
 namespace svertka::cpu_ref {
 
