@@ -108,7 +108,7 @@ ImageSourceOptions image_source_options(const ImageDataArgs& args, int64_t defau
     throw ParamError("--channel-order expects bgr or rgb, got '" + args.order + "'");
   }
   t.channel_mean = kImageNetMean;
-  t.pca = kImageNetPca;
+  t.pca = ColourPca{kImageNetPcaEigenvalues, kImageNetPcaEigenvectors};
   if (!args.stats.empty()) {
     const ImageStats stats = load_image_stats(args.stats);
     t.channel_mean = stats.channel_mean;
