@@ -25,8 +25,13 @@ struct BenchDataArgs {
 };
 
 void run_bench_data(BenchDataArgs& args) {
-  const auto list = find_image_list(args.image, args.data, /*train=*/true, /*whole_if_flat=*/true);
-  if (!list) throw ParamError("bench-data needs --data or --train-list");
+  if (args.data.empty() && args.image.train_list.empty())
+    throw ParamError("bench-data needs --data or --train-list");
+  const Dataset dataset =
+      open_dataset(dataset_location(args.image, args.data), {.whole_if_flat = true});
+  if (dataset.is_idx())
+    throw ParamError("bench-data measures image decoding; '" + args.data + "' is an IDX folder");
+  const std::unique_ptr<ImageList>& list = dataset.train;
   const ImageBatchSource source(*list,
                                 image_source_options(args.image, 224, args.mirror, args.mean));
   const int workers = resolved_workers(args.image);

@@ -10,6 +10,7 @@
 #include "model_options.h"
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"
+#include "svertka/io/model_loading.h"
 #include "svertka/io/onnx.h"
 
 namespace svertka::cli {
@@ -57,7 +58,7 @@ void run_convert(const ConvertArgs& args) {
   ModelOptions options;
   options.num_classes = args.classes;
   apply_input_size(args.input, options);
-  ImportedModel model = resolve_model(args.from, options);
+  ImportedModel model = import_model(args.from, options);
   if (!args.weights.empty()) {
     if (args.weights.ends_with(".caffemodel")) {
       model.weights = load_caffemodel(args.weights, model.spec);

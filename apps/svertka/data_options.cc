@@ -2,25 +2,13 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <thread>
 
 #include "option_checks.h"
-#include "svertka/data/idx.h"
+#include "svertka/data/imagenet.h"
 #include "svertka/error.h"
 
 namespace svertka::cli {
-namespace {
-
-// ImageNet's RGB statistics as published: the channel means torchvision and Caffe use, and the
-// eigenpairs of fb.resnet.torch (covariance of values in [0, 1]).
-constexpr std::array<float, 3> kImageNetMean{123.68f, 116.78f, 103.94f};
-const ColourPca kImageNetPca{{0.2175f, 0.0188f, 0.0045f},
-                             {{{-0.5675f, 0.7192f, 0.4009f},
-                               {-0.5808f, -0.0045f, -0.8140f},
-                               {-0.5836f, -0.6948f, 0.4203f}}}};
-
-}  // namespace
 
 void add_image_data_options(CLI::App* cmd, ImageDataArgs& args, bool training) {
   if (training)
@@ -79,15 +67,6 @@ void add_image_data_options(CLI::App* cmd, ImageDataArgs& args, bool training) {
       ->check(CLI::PositiveNumber);
 }
 
-bool is_idx_folder(const std::string& folder) {
-  try {
-    find_idx_files(folder);
-    return true;
-  } catch (const IoError&) {
-    return false;
-  }
-}
-
 int resolved_workers(const ImageDataArgs& args) {
   if (args.workers > 0) return args.workers;
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
@@ -129,7 +108,7 @@ ImageSourceOptions image_source_options(const ImageDataArgs& args, int64_t defau
     throw ParamError("--channel-order expects bgr or rgb, got '" + args.order + "'");
   }
   t.channel_mean = kImageNetMean;
-  t.pca = kImageNetPca;
+  t.pca = ColourPca{kImageNetPcaEigenvalues, kImageNetPcaEigenvectors};
   if (!args.stats.empty()) {
     const ImageStats stats = load_image_stats(args.stats);
     t.channel_mean = stats.channel_mean;
@@ -151,31 +130,13 @@ ImageSourceOptions image_source_options(const ImageDataArgs& args, int64_t defau
   return o;
 }
 
-std::unique_ptr<ImageList> find_image_list(const ImageDataArgs& args, const std::string& data,
-                                           bool train, bool whole_if_flat) {
-  const std::string& list = train ? args.train_list : args.val_list;
-  if (!list.empty())
-    return std::make_unique<ImageList>(read_image_list(list, args.root, args.num_classes));
-  if (data.empty()) return nullptr;
-  const std::vector<std::string> classes =
-      args.classes.empty() ? std::vector<std::string>{} : read_class_list(args.classes);
-  const std::string split = data + (train ? "/train" : "/val");
-  std::error_code error;
-  std::unique_ptr<ImageList> found;
-  if (std::filesystem::is_directory(split, error)) {
-    found = std::make_unique<ImageList>(list_image_folder(split, classes));
-  } else if (whole_if_flat) {
-    found = std::make_unique<ImageList>(list_image_folder(data, classes));
-  } else {
-    return nullptr;
-  }
-  if (args.num_classes > 0) {
-    if (args.num_classes < found->num_classes)
-      throw ParamError("--num-classes " + std::to_string(args.num_classes) + " is fewer than the " +
-                       std::to_string(found->num_classes) + " classes of '" + found->source + "'");
-    found->num_classes = args.num_classes;
-  }
-  return found;
+DatasetLocation dataset_location(const ImageDataArgs& args, const std::string& data) {
+  return {.data = data,
+          .train_list = args.train_list,
+          .val_list = args.val_list,
+          .root = args.root,
+          .classes = args.classes,
+          .num_classes = args.num_classes};
 }
 
 void report_skipped(const std::string& what, const std::vector<std::string>& skipped) {

@@ -13,6 +13,7 @@
 
 #include "svertka/data/image_source.h"
 #include "svertka/data/image_stats.h"
+#include "svertka/data/open_dataset.h"
 
 namespace svertka::cli {
 
@@ -38,9 +39,6 @@ struct ImageDataArgs {
 // transforms (jitter, PCA colour, prefetch).
 void add_image_data_options(CLI::App* cmd, ImageDataArgs& args, bool training);
 
-// Whether `folder` holds MNIST-named IDX files.
-bool is_idx_folder(const std::string& folder);
-
 int resolved_workers(const ImageDataArgs& args);
 ResizeMode parse_resize_mode(const std::string& text);
 
@@ -52,10 +50,9 @@ ResizeMode parse_resize_mode(const std::string& text);
 ImageSourceOptions image_source_options(const ImageDataArgs& args, int64_t default_crop,
                                         bool mirror, const std::string& mean, int64_t channels = 3);
 
-// The images of a split: --train-list / --val-list, else DATA/train or DATA/val, else (when
-// `whole_if_flat`) DATA itself as one image folder. Null when the split has none.
-std::unique_ptr<ImageList> find_image_list(const ImageDataArgs& args, const std::string& data,
-                                           bool train, bool whole_if_flat);
+// Where the dataset is (open_dataset): --data (a command's own option), the lists and --root,
+// --classes, --num-classes.
+DatasetLocation dataset_location(const ImageDataArgs& args, const std::string& data);
 
 // Prints the images skipped by --skip-bad, if any.
 void report_skipped(const std::string& what, const std::vector<std::string>& skipped);

@@ -19,6 +19,7 @@
 #include "svertka/error.h"
 #include "svertka/eval/idx_views.h"
 #include "svertka/eval/image_views.h"
+#include "svertka/io/model_loading.h"
 #include "svertka/solver/trainer.h"
 
 namespace svertka::cli {
@@ -38,11 +39,10 @@ LoadedMembers load_members(const EvalArgs& args, const ModelOptions& options) {
   LoadedMembers loaded;
   for (size_t i = 0; i < std::max<size_t>(1, args.weights.size()); ++i) {
     const std::string& model_name = args.models[args.models.size() == 1 ? 0 : i];
-    ImportedModel model = resolve_model(model_name, options);
-    if (is_model_file(model_name)) model.spec = adapt_to_data(model.spec, model.logits, options);
-    auto net = std::make_unique<Net>(model.spec, NetOptions{.phase = Phase::kTest});
     const std::string weights = args.weights.empty() ? "" : args.weights[i];
-    load_trained_weights(weights, model, model_name, *net);
+    const ImportedModel model =
+        load_model(model_name, weights, {.model = options, .require_weights = true});
+    std::unique_ptr<Net> net = make_net(model, {.phase = Phase::kTest});
     const std::string label = weights.empty() ? model_name : weights;
     loaded.members.push_back({label, model.spec, net.get(), model.logits});
     loaded.nets.push_back(std::move(net));
@@ -60,15 +60,18 @@ void run_eval(const EvalArgs& args) {
   const ImageBatchSource* images = nullptr;
   const CropPolicy policy = parse_crop_policy(args.crops);
   const std::string& first_model = args.models.at(0);
-  if (args.image.val_list.empty() && is_idx_folder(args.data)) {
-    test = std::move(load_idx_split(args.data, {}, parse_mean_subtraction(args.mean)).test);
+  if (args.data.empty() && args.image.val_list.empty())
+    throw ParamError("eval needs --data or --val-list");
+  Dataset dataset = open_dataset(dataset_location(args.image, args.data),
+                                 {.splits = {DataSplit::kVal}, .whole_if_flat = true});
+  if (dataset.is_idx()) {
+    test =
+        std::move(load_idx_split(dataset.idx_folder, {}, parse_mean_subtraction(args.mean)).test);
     views = std::make_unique<IdxViewSource>(static_cast<const IdxBatchSource&>(*test), args.pad);
   } else {
-    auto list = find_image_list(args.image, args.data, /*train=*/false, /*whole_if_flat=*/true);
-    if (!list) throw ParamError("eval needs --data or --val-list");
     const ModelInput input = model_input(first_model, args.weights.empty() ? "" : args.weights[0]);
     auto source = std::make_unique<ImageBatchSource>(
-        std::move(*list),
+        std::move(*dataset.val),
         image_source_options(args.image, input.crop, false, args.mean, input.channels));
     images = source.get();
     views = std::make_unique<ImageViewSource>(*source);

@@ -10,6 +10,7 @@
 #include "progress.h"
 #include "svertka/data/class_subset.h"
 #include "svertka/error.h"
+#include "svertka/io/model_loading.h"
 #include "svertka/solver/trainer.h"
 #include "svertka/transfer/extract.h"
 
@@ -26,28 +27,30 @@ void run_extract(const ExtractArgs& args) {
   if (args.split != "train" && args.split != "test")
     throw ParamError("--split expects train or test, got '" + args.split + "'");
   const bool train = args.split == "train";
+  if (args.data.empty() && args.image.val_list.empty())
+    throw ParamError("extract needs --data or --val-list");
+  DatasetLocation location = dataset_location(args.image, args.data);
+  if (train) location.train_list = location.val_list;  // --val-list is the one list either way
+  const DataSplit split = train ? DataSplit::kTrain : DataSplit::kVal;
+  Dataset dataset = open_dataset(location, {.splits = {split}, .whole_if_flat = true});
   std::unique_ptr<BatchSource> data;
-  if (args.image.val_list.empty() && is_idx_folder(args.data)) {
-    IdxSplit split = load_idx_split(args.data, {}, parse_mean_subtraction(args.mean));
-    data = std::move(train ? split.train : split.test);
+  if (dataset.is_idx()) {
+    IdxSplit idx = load_idx_split(dataset.idx_folder, {}, parse_mean_subtraction(args.mean));
+    data = std::move(train ? idx.train : idx.test);
   } else {
-    ImageDataArgs image = args.image;
-    if (train) image.train_list = image.val_list;
-    auto list = find_image_list(image, args.data, train, /*whole_if_flat=*/true);
-    if (!list) throw ParamError("extract needs --data or --val-list");
     const ModelInput input = model_input(args.model, args.weights);
     data = std::make_unique<ImageBatchSource>(
-        std::move(*list),
+        std::move(*(train ? dataset.train : dataset.val)),
         image_source_options(args.image, input.crop, false, args.mean, input.channels));
   }
   if (!args.classes.empty())
     data = std::make_unique<ClassSubsetSource>(std::move(data), parse_class_subset(args.classes));
   ModelOptions options = model_options_for(*data, args.batch);
   if (args.model_classes > 0) options.num_classes = args.model_classes;
-  ImportedModel model = resolve_model(args.model, options);
-  if (is_model_file(args.model)) model.spec = adapt_to_data(model.spec, model.logits, options);
-  Net net(model.spec, {.phase = Phase::kTest, .keep_blobs = {args.layer}});
-  load_trained_weights(args.weights, model, args.model, net);
+  const std::unique_ptr<Net> loaded =
+      make_net(load_model(args.model, args.weights, {.model = options, .require_weights = true}),
+               {.phase = Phase::kTest, .keep_blobs = {args.layer}});
+  Net& net = *loaded;
   if (!net.has_blob(args.layer))
     throw NotFoundError("model '" + args.model + "' has no blob '" + args.layer + "'");
   const Tensor& blob = net.blob(args.layer);

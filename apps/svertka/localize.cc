@@ -4,7 +4,6 @@
 
 #include <span>
 
-#include "model_options.h"
 #include "progress.h"
 #include "svertka/error.h"
 #include "svertka/solver/checkpoint.h"
@@ -119,9 +118,8 @@ void run_localize_eval(const std::vector<std::string>& models,
                          false, mean);
   if (!data) throw ParamError("eval --task localize needs --val-list (boxes) or --val-xml");
   const ModelOptions options = model_options_for(*data, batch);
-  ImportedModel classifier = resolve_model(model, options);
-  if (is_model_file(model))
-    classifier.spec = adapt_to_data(classifier.spec, classifier.logits, options);
+  // The weights file holds the box head too: it is read once the head is added.
+  const ImportedModel classifier = load_model(model, "", {.model = options});
   const std::string& logits = classifier.logits;
   const NetSpec spec =
       add_box_head(classifier.spec, logits, options.num_classes, {.per_class = localize.per_class});

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "data_options.h"
-#include "model_options.h"
 #include "svertka/data/box_source.h"
+#include "svertka/io/model_loading.h"
 #include "svertka/localize/localizer.h"
 #include "svertka/solver/train_config.h"
 

@@ -22,9 +22,13 @@ struct MeanArgs {
 };
 
 void run_mean(const MeanArgs& args) {
-  ImageDataArgs image{.train_list = args.list, .root = args.root, .classes = args.classes};
-  const auto list = find_image_list(image, args.data, /*train=*/true, /*whole_if_flat=*/true);
-  if (!list) throw ParamError("mean needs --data or --list");
+  if (args.data.empty() && args.list.empty()) throw ParamError("mean needs --data or --list");
+  const DatasetLocation location{
+      .data = args.data, .train_list = args.list, .root = args.root, .classes = args.classes};
+  const Dataset dataset = open_dataset(location, {.whole_if_flat = true});
+  if (dataset.is_idx())
+    throw ParamError("mean computes image statistics; '" + args.data + "' is an IDX folder");
+  const std::unique_ptr<ImageList>& list = dataset.train;
   ImageStatsOptions options{.resize = parse_resize_mode(args.resize),
                             .size = args.size,
                             .workers = resolved_workers({.workers = args.workers}),

@@ -7,10 +7,10 @@
 
 #include "commands.h"
 #include "data_options.h"
-#include "model_options.h"
 #include "svertka/error.h"
 #include "svertka/eval/evaluator.h"
 #include "svertka/eval/image_views.h"
+#include "svertka/io/model_loading.h"
 
 namespace svertka::cli {
 namespace {
@@ -41,13 +41,12 @@ void run_predict(const PredictArgs& args) {
   ModelOptions options{
       .num_classes = source.num_classes(), .channels = source.sample_shape()[0], .batch = 10};
   options.height = options.width = source.sample_shape()[1];
-  ImportedModel model = resolve_model(args.model, options);
-  if (is_model_file(args.model)) model.spec = adapt_to_data(model.spec, model.logits, options);
-  Net net(model.spec, {.phase = Phase::kTest});
-  load_trained_weights(args.weights, model, args.model, net);
-  const EvaluationResult result = evaluate_ensemble(
-      {{args.model, model.spec, &net, model.logits}}, views,
-      {.policy = parse_crop_policy(args.crops), .scales = args.scales});
+  const ImportedModel model =
+      load_model(args.model, args.weights, {.model = options, .require_weights = true});
+  const std::unique_ptr<Net> net = make_net(model, {.phase = Phase::kTest});
+  const EvaluationResult result =
+      evaluate_ensemble({{args.model, model.spec, net.get(), model.logits}}, views,
+                        {.policy = parse_crop_policy(args.crops), .scales = args.scales});
 
   auto name = [&](int64_t k) { return k < int64_t(names.size()) ? names[size_t(k)] : ""; };
   nlohmann::json all = nlohmann::json::array();

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "model_options.h"
 #include "svertka/error.h"
+#include "svertka/io/model_loading.h"
 #include "svertka/net.h"
 #include "svertka/zoo.h"
 
@@ -30,7 +31,7 @@ void run_summary(const SummaryArgs& args) {
   if (args.phase != "train" && args.phase != "test")
     throw ParamError("--phase expects train or test, got '" + args.phase + "'");
   const Phase phase = args.phase == "train" ? Phase::kTrain : Phase::kTest;
-  const NetSpec spec = resolve_model(args.model, model_options(args), phase).spec;
+  const NetSpec spec = import_model(args.model, model_options(args), phase).spec;
   const auto layers = describe_layers(spec, phase);
   fmt::print("{:<32} {:<16} {:<20} {:>14} {:>16}\n", "layer", "type", "output", "params", "MACs");
   int64_t params = 0, macs = 0;

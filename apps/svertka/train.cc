@@ -36,6 +36,7 @@
 #include "svertka/data/class_subset.h"
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"
+#include "svertka/io/model_loading.h"
 #include "svertka/solver/trainer.h"
 #include "train_options.h"
 
@@ -88,35 +89,36 @@ TrainData load_box_data(const TrainArgs& args) {
   return d;
 }
 
+// The IDX folder's train and test files, both restricted to --class-subset when given.
+TrainData load_idx_data(const TrainArgs& args, const std::string& folder) {
+  TrainData d;
+  IdxSplit split = load_idx_split(folder, {.pad = args.pad, .mirror = args.mirror},
+                                  parse_mean_subtraction(args.mean));
+  d.train = std::move(split.train);
+  d.validation = std::move(split.test);
+  if (!args.classes.empty()) {
+    const std::vector<int64_t> classes = parse_class_subset(args.classes);
+    d.train = std::make_unique<ClassSubsetSource>(std::move(d.train), classes);
+    d.validation = std::make_unique<ClassSubsetSource>(std::move(d.validation), classes);
+  }
+  return d;
+}
+
 TrainData load_train_data(const TrainArgs& args) {
   if (args.localize.localize()) return load_box_data(args);
-  TrainData d;
-  if (args.image.train_list.empty()) {
-    if (args.data.empty()) throw ParamError("train needs --data or --train-list");
-    if (is_idx_folder(args.data)) {
-      IdxSplit split = load_idx_split(args.data, {.pad = args.pad, .mirror = args.mirror},
-                                      parse_mean_subtraction(args.mean));
-      d.train = std::move(split.train);
-      d.validation = std::move(split.test);
-      if (!args.classes.empty()) {
-        const std::vector<int64_t> classes = parse_class_subset(args.classes);
-        d.train = std::make_unique<ClassSubsetSource>(std::move(d.train), classes);
-        d.validation = std::make_unique<ClassSubsetSource>(std::move(d.validation), classes);
-      }
-      return d;
-    }
-  }
+  if (args.image.train_list.empty() && args.data.empty())
+    throw ParamError("train needs --data or --train-list");
+  Dataset dataset = open_dataset(dataset_location(args.image, args.data),
+                                 {.splits = {DataSplit::kTrain, DataSplit::kVal}});
+  if (dataset.is_idx()) return load_idx_data(args, dataset.idx_folder);
   const ModelInput input = model_input(args.model, "", Phase::kTrain);
   const ImageSourceOptions options =
       image_source_options(args.image, input.crop, args.mirror, args.mean, input.channels);
-  auto train_list = find_image_list(args.image, args.data, /*train=*/true, false);
-  if (!train_list)
-    throw NotFoundError("no training images: '" + args.data +
-                        "' holds neither IDX files nor a train/ image folder");
-  auto train = std::make_unique<ImageBatchSource>(std::move(*train_list), options);
+  TrainData d;
+  auto train = std::make_unique<ImageBatchSource>(std::move(*dataset.train), options);
   d.train_images = train.get();
-  if (auto val_list = find_image_list(args.image, args.data, /*train=*/false, false)) {
-    auto validation = std::make_unique<ImageBatchSource>(std::move(*val_list), options);
+  if (dataset.val) {
+    auto validation = std::make_unique<ImageBatchSource>(std::move(*dataset.val), options);
     d.validation_images = validation.get();
     d.validation = std::move(validation);
   }
@@ -128,15 +130,8 @@ TrainData load_train_data(const TrainArgs& args) {
 // fillers, as Caffe's do) shaped for the data, with the box head under --task localize.
 TrainNet train_net(const TrainArgs& args, const BatchSource& data) {
   const ModelOptions options = model_options_for(data, args.config.loop.batch);
-  TrainNet net{.model = args.model};
-  if (is_model_file(args.model)) {
-    const ImportedModel model = resolve_model(args.model, {}, Phase::kTrain);
-    net.spec = adapt_to_data(model.spec, model.logits, options);
-    net.logits = model.logits;
-  } else {
-    net.spec = build_model(args.model, options);
-    net.logits = model_info(args.model).logits;
-  }
+  ImportedModel model = load_model(args.model, "", {.model = options, .phase = Phase::kTrain});
+  TrainNet net{.model = args.model, .spec = std::move(model.spec), .logits = model.logits};
   if (args.localize.localize())
     net.spec =
         add_box_head(std::move(net.spec), net.logits, options.num_classes, args.localize.head());

@@ -1,5 +1,5 @@
 // The blob names that the zoo, the trainer, the evaluators and the CLI agree on. A zoo model
-// (zoo.h), an imported model after the CLI shapes it (model_options.h) and a localiser
+// (zoo.h), an imported model after load_model shapes it (io/model_loading.h) and a localiser
 // (localize/localizer.h) all use these.
 #pragma once
 

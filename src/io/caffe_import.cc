@@ -62,7 +62,7 @@ class Importer {
     }
     NetSpec spec = builder_.build();
     for (const std::string& name : order_) spec.inputs.push_back(inputs_.at(name).spec);
-    ImportedModel model{std::move(spec), {}, ""};
+    ImportedModel model{std::move(spec), {}, "", ""};
     model.logits = find_logits(model.spec);
     return model;
   }

@@ -46,7 +46,7 @@ class Importer {
     }
     for (int i = 0; i < graph.node_size(); ++i) add_node(graph.node(i), i);
     number_dropout_layers(graph_.spec);
-    ImportedModel result{std::move(graph_.spec), std::move(graph_.weights), ""};
+    ImportedModel result{std::move(graph_.spec), std::move(graph_.weights), "", ""};
     result.logits = find_logits(result.spec);
     return result;
   }

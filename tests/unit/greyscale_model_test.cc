@@ -16,10 +16,10 @@
 #include "commands.h"
 #include "data_options.h"
 #include "image_test_helpers.h"
-#include "model_options.h"
 #include "op_test_helpers.h"
 #include "svertka/data/box_source.h"
 #include "svertka/io/caffe.h"
+#include "svertka/io/model_loading.h"
 #include "svertka/io/safetensors.h"
 #include "svertka/net.h"
 #include "svertka/solver/checkpoint.h"
@@ -197,20 +197,20 @@ void expect_top5(const std::vector<std::pair<int64_t, double>>& got,
 TEST(GreyscaleModel, ModelInputComesFromTheNetFileOrTheTrainedWeights) {
   TempDir dir;
   const std::string deploy = lenet_deploy(dir);
-  const cli::ModelInput file = cli::model_input(deploy);
+  const ModelInput file = model_input(deploy);
   EXPECT_EQ(file.channels, 1);
   EXPECT_EQ(file.crop, 28);
-  const cli::ModelInput zoo = cli::model_input("lenet");
+  const ModelInput zoo = model_input("lenet");
   EXPECT_EQ(zoo.channels, 3);
   EXPECT_EQ(zoo.crop, 28);
   // The zoo's lenet with weights trained on 1 channel (the same layer names as Caffe's).
-  EXPECT_EQ(cli::model_input("lenet", save_lenet_weights(dir, deploy)).channels, 1);
+  EXPECT_EQ(model_input("lenet", save_lenet_weights(dir, deploy)).channels, 1);
 
   write_text(dir / "two.prototxt",
              "name: \"two\"\nlayer { name: \"data\" type: \"Input\" top: \"data\" input_param { "
              "shape: { dim: 1 dim: 2 dim: 28 dim: 28 } } }" +
                  kLeNetLayers);
-  SVERTKA_EXPECT_THROW_WITH(cli::model_input(dir / "two.prototxt"), ShapeError, "two.prototxt",
+  SVERTKA_EXPECT_THROW_WITH(model_input(dir / "two.prototxt"), ShapeError, "two.prototxt",
                             "2-channel");
 }
 

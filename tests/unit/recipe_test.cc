@@ -15,9 +15,9 @@
 #include "data_options.h"
 #include "eval_options.h"
 #include "image_test_helpers.h"
-#include "model_options.h"
 #include "op_test_helpers.h"
 #include "svertka/eval/views.h"
+#include "svertka/io/model_loading.h"
 #include "svertka/io/safetensors.h"
 #include "svertka/net.h"
 #include "svertka/solver/lr_schedule.h"
@@ -97,7 +97,7 @@ TEST(Recipe, ShippedRecipesParseAndBuildTheirNets) {
     parse_schedule_kind(t.schedule);
     parse_crop_policy(c.eval.crops);
     // The transforms the recipe asks for are valid, and the net takes their crop.
-    const int64_t crop = cli::default_crop(t.model);
+    const int64_t crop = model_input(t.model).crop;
     const ImageSourceOptions image = cli::image_source_options(t.image, crop, t.mirror, t.mean);
     check_transform_options(image.transform);
     const ModelOptions options{.num_classes = t.image.num_classes > 0 ? t.image.num_classes : 1000,

@@ -1,5 +1,5 @@
-// What reading a model file from another framework gives: the net, its weights if the file holds
-// any, and the blob holding the class scores.
+// What reading a model gives (a file from another framework, or a zoo model by load_model): the
+// net, its weights if any, and the blob holding the class scores.
 #pragma once
 
 #include <map>
@@ -17,6 +17,8 @@ struct ImportedModel {
   // The class scores: the bottom of the first SoftmaxWithLoss, else of the last Softmax, else the
   // last layer's top.
   std::string logits;
+  // Where `weights` came from (a weights file, or the model file), for messages; empty: none.
+  std::string weights_source;
 };
 
 // The shapes of every learnable parameter, "<layer>.<param>" -> shape, inferred from the input
