@@ -21,6 +21,8 @@ endfunction()
 # registration links the kernels, not the other way round, so that each comes once on a link line.
 function(svertka_registered_component component source)
   add_library(svertka_${component}_registration STATIC ${source})
+  # Named with the namespace inside the generator expression: an export does not rename it there.
+  add_library(svertka::${component}_registration ALIAS svertka_${component}_registration)
   set_target_properties(svertka_${component}_registration PROPERTIES
     EXPORT_NAME ${component}_registration POSITION_INDEPENDENT_CODE ON)
   target_include_directories(svertka_${component}_registration PRIVATE
@@ -30,7 +32,7 @@ function(svertka_registered_component component source)
   add_library(svertka::${component} ALIAS svertka_${component})
   set_target_properties(svertka_${component} PROPERTIES EXPORT_NAME ${component})
   target_link_libraries(svertka_${component} INTERFACE
-    "$<LINK_LIBRARY:WHOLE_ARCHIVE,svertka_${component}_registration>" ${ARGN})
+    "$<LINK_LIBRARY:WHOLE_ARCHIVE,svertka::${component}_registration>" ${ARGN})
 endfunction()
 
 # The op and kernel registration lists, from the file names (docs/adding_an_op.md):
