@@ -1,9 +1,8 @@
 // A model by name or file, shaped for the data and with its trained weights: what eval, extract,
 // predict and train load before they run a net.
-//   name_or_file   a zoo name (alexnet, vgg16, googlenet, lenet, ...), a Caffe .prototxt or an
-//   .onnx weights        a .caffemodel (blobs matched by layer name) or a .safetensors file
-//   (weights or a
-//                  checkpoint); empty: the weights the model file holds (ONNX), if any
+//   name_or_file  a zoo name (alexnet, vgg16, googlenet, lenet, ...), a Caffe .prototxt or an .onnx
+//   weights       a .caffemodel (blobs matched by layer name) or a .safetensors file (weights or a
+//                 checkpoint); empty: the weights the model file holds (ONNX), if any
 #pragma once
 
 #include <cstdint>
