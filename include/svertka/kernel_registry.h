@@ -22,8 +22,10 @@ class KernelRegistry {
 
   static const KernelRegistry& instance();
 
-  // A kernel for `op` on `backend` for these input shapes. A backend without its own kernel for
-  // the op falls back to the reference kernel. Throws NotFoundError for an unknown op type.
+  // A kernel for `op` on `backend` for these input shapes. A backend in host memory without its
+  // own kernel for the op falls back to the reference kernel; one with memory of its own
+  // (backend.h) does not: NotFoundError naming the op and the backend. NotFoundError for an
+  // unknown op type.
   std::unique_ptr<Kernel> make(const Op& op, Backend backend,
                                const std::vector<Shape>& inputs) const;
   // The reference kernel in double precision, for gradient checks.
@@ -45,13 +47,21 @@ class KernelRegistry {
   void add(Backend backend) {
     float_[{std::string(OpT::kType), backend}] = typed_factory<float, OpT, KernelT>();
   }
+  // Any factory, for a backend whose kernels are not one class per op (a wrapper around others).
+  void add_factory(std::string_view op_type, Backend backend, Factory<float> factory) {
+    float_[{std::string(op_type), backend}] = std::move(factory);
+  }
+  // The float factory registered for (op_type, backend), or null.
+  const Factory<float>* find(std::string_view op_type, Backend backend) const {
+    const auto it = float_.find({std::string(op_type), backend});
+    return it == float_.end() ? nullptr : &it->second;
+  }
 
  private:
   KernelRegistry();
   // Runs one kernel file's registration function and checks that it registered a kernel for
   // `op_type` on `backend`.
-  void add_listed(std::string_view backend, std::string_view op_type,
-                  void (*registration)(KernelRegistry&));
+  void add_listed(Backend backend, std::string_view op_type, void (*registration)(KernelRegistry&));
 
   template <class T, class OpT, class KernelT>
   static Factory<T> typed_factory() {

@@ -58,7 +58,8 @@ class Net {
   Net(const Net&) = delete;
   Net& operator=(const Net&) = delete;
 
-  // The buffer of an input blob, to be filled before forward().
+  // The buffer of an input blob, to be filled before forward(): in host memory always (for a
+  // backend with memory of its own, a staging buffer that forward() copies in).
   Tensor& input(const std::string& name);
   // Runs every layer; returns the weighted sum of the losses (0 if the net has none).
   float forward();
@@ -134,9 +135,13 @@ class Net {
   int64_t bind_kernel_args();
   int latest(const std::string& name) const;  // index into blobs_; NotFoundError if unknown
   const Tensor& plain(int version, bool gradient) const;
+  void upload_inputs();                             // staged host inputs into the backend's memory
+  float first_element(const Tensor& tensor) const;  // a loss, read back to the host
 
   std::string name_;
   NetOptions options_;
+  MemoryResource* memory_ = nullptr;     // the backend's memory; null: host memory
+  std::map<int, Tensor> staged_inputs_;  // input blob -> its host buffer, when memory_ is set
   uint64_t step_ = 0;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<Blob> blobs_;                    // every version of every name

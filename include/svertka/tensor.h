@@ -2,7 +2,11 @@
 //
 // Copies are cheap and share the buffer, like a view; `clone()` makes a deep copy. The element type
 // is a template parameter only so that reference kernels can run in double for gradient checks:
-// everything else uses `Tensor` (fp32).
+// everything else uses `Tensor` (fp32). `dtype()` names it.
+//
+// The buffer is in host memory unless the tensor was made with a backend's MemoryResource
+// (memory.h). data() and operator[] are then for that backend's kernels only; copy_from(), clone()
+// and zero() go through the resource, and to_host() makes a host copy.
 #pragma once
 
 #include <algorithm>
@@ -13,6 +17,7 @@
 #include <string>
 
 #include "svertka/error.h"
+#include "svertka/memory.h"
 #include "svertka/shape.h"
 
 namespace svertka {
@@ -32,6 +37,27 @@ class BasicTensor {
     capacity_ = n;
     if (n > 0) std::memset(data_, 0, static_cast<size_t>(n) * sizeof(T));
   }
+  // The same in `memory` (null: the host).
+  BasicTensor(Shape shape, MemoryResource* memory) : BasicTensor() {
+    if (!memory) {
+      *this = BasicTensor(std::move(shape));
+      return;
+    }
+    shape_ = std::move(shape);
+    const int64_t n = shape_.numel();
+    if (n < 0) throw ShapeError("tensor shape " + shape_.str() + " has a negative dimension");
+    const size_t bytes = std::max<size_t>(static_cast<size_t>(n), 1) * sizeof(T);
+    T* p = static_cast<T*>(memory->allocate(bytes));
+    storage_ = std::shared_ptr<T>(p, [memory, bytes](T* q) { memory->deallocate(q, bytes); });
+    data_ = p;
+    capacity_ = n;
+    memory_ = memory;
+    memory->zero(p, bytes);
+  }
+
+  static constexpr DType dtype() { return dtype_of<T>(); }
+  MemoryResource* memory() const { return memory_; }  // null: host memory
+  bool on_host() const { return memory_ == nullptr; }
 
   bool defined() const { return data_ != nullptr || shape_.rank() > 0; }
   const Shape& shape() const { return shape_; }
@@ -68,20 +94,44 @@ class BasicTensor {
   bool shares_buffer_with(const BasicTensor& other) const { return storage_ == other.storage_; }
 
   BasicTensor clone() const {
+    BasicTensor copy(shape_, memory_);
+    copy.copy_from(*this);
+    return copy;
+  }
+  // A copy in host memory (the tensor itself when it is there already).
+  BasicTensor to_host() const {
+    if (on_host()) return *this;
     BasicTensor copy(shape_);
     copy.copy_from(*this);
     return copy;
   }
+  // Between host memory and a backend's memory, either way, or within one of them. BackendError
+  // between two different backends' memories.
   void copy_from(const BasicTensor& src) {
     if (src.numel() != numel())
       throw ShapeError("cannot copy tensor " + src.shape_.str() + " into " + shape_.str());
-    if (numel() > 0 && src.data_ != data_) std::memcpy(data_, src.data_, bytes());
+    if (numel() == 0 || src.data_ == data_) return;
+    if (on_host() && src.on_host())
+      std::memcpy(data_, src.data_, bytes());
+    else if (src.on_host())
+      memory_->copy_from_host(data_, src.data_, bytes());
+    else if (on_host())
+      src.memory_->copy_to_host(data_, src.data_, bytes());
+    else if (memory_ == src.memory_)
+      memory_->copy(data_, src.data_, bytes());
+    else
+      throw BackendError("cannot copy a tensor from " + std::string(src.memory_->name()) +
+                         " memory to " + std::string(memory_->name()) + " memory");
   }
-  void fill(T value) {
+  void fill(T value) {  // host memory only
     for (int64_t i = 0, n = numel(); i < n; ++i) data_[i] = value;
   }
   void zero() {
-    if (numel() > 0) std::memset(data_, 0, bytes());
+    if (numel() == 0) return;
+    if (on_host())
+      std::memset(data_, 0, bytes());
+    else
+      memory_->zero(data_, bytes());
   }
 
  private:
@@ -97,7 +147,8 @@ class BasicTensor {
   Shape shape_;
   std::shared_ptr<T> storage_;
   T* data_ = nullptr;
-  int64_t capacity_ = 0;  // elements of the buffer from data_
+  int64_t capacity_ = 0;              // elements of the buffer from data_
+  MemoryResource* memory_ = nullptr;  // null: host memory
 };
 
 using Tensor = BasicTensor<float>;

@@ -43,6 +43,10 @@ bool has_backend(Backend backend) {
   return false;
 }
 
+MemoryResource* backend_memory(Backend backend) {
+  return backend == Backend::kCpuRef ? nullptr : backend_entry(backend).memory;
+}
+
 int channel_block(Backend backend) {
   return backend == Backend::kCpuRef ? 0 : backend_entry(backend).channel_block();
 }

@@ -18,22 +18,22 @@ namespace svertka {
 KernelRegistry::KernelRegistry() {
 #define SVERTKA_OP(op)
 #define SVERTKA_KERNEL(backend, op) \
-  add_listed(#backend, op_entry_##op().type, register_##backend##_##op);
+  add_listed(parse_backend(#backend), op_entry_##op().type, register_##backend##_##op);
 #include "registry_list.inc"
 #undef SVERTKA_OP
 #undef SVERTKA_KERNEL
   for (const BackendEntry* backend : registered_backends())
     for (const KernelFile& file : backend->kernel_files())
-      add_listed(backend_name(backend->backend), file.op_type, file.registration);
+      add_listed(backend->backend, file.op_type, file.registration);
 }
 
-void KernelRegistry::add_listed(std::string_view backend, std::string_view op_type,
+void KernelRegistry::add_listed(Backend backend, std::string_view op_type,
                                 void (*registration)(KernelRegistry&)) {
   registration(*this);
-  if (!has(op_type, parse_backend(backend)))
-    throw NotFoundError("the kernel file for " + std::string(op_type) + " in src/backends/" +
-                        std::string(backend) + "/ registers no " + std::string(backend) +
-                        " kernel for it");
+  const std::string name(backend_name(backend));
+  if (!has(op_type, backend))
+    throw NotFoundError("the kernel file for " + std::string(op_type) + " in src/backends/" + name +
+                        "/ registers no " + name + " kernel for it");
 }
 
 const KernelRegistry& KernelRegistry::instance() {
@@ -45,6 +45,12 @@ std::unique_ptr<Kernel> KernelRegistry::make(const Op& op, Backend backend,
                                              const std::vector<Shape>& inputs) const {
   const std::string type(op.type());
   auto it = float_.find({type, backend});
+  if (it == float_.end() && backend != Backend::kCpuRef && backend_memory(backend)) {
+    if (float_.count({type, Backend::kCpuRef}) == 0)
+      throw NotFoundError("no kernel registered for op type '" + type + "'");
+    throw NotFoundError("backend " + std::string(backend_name(backend)) + " has no kernel for " +
+                        type + ", and the reference kernel cannot read its memory");
+  }
   if (it == float_.end()) it = float_.find({type, Backend::kCpuRef});
   if (it == float_.end()) throw NotFoundError("no kernel registered for op type '" + type + "'");
   return it->second(op, inputs);

@@ -10,6 +10,8 @@ std::string_view backend_name(Backend backend) {
       return "cpu_ref";
     case Backend::kCpuDnnl:
       return "cpu_dnnl";
+    case Backend::kPrivate:
+      return "private";
   }
   return "unknown";
 }

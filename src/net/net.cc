@@ -15,7 +15,11 @@ std::string kernel_failure(const std::string& net, const LayerSpec& layer, Backe
          ") on " + std::string(backend_name(backend)) + ", " + std::string(action) + ": " + what;
 }
 
-Net::Net(const NetSpec& spec, const NetOptions& options) : name_(spec.name), options_(options) {
+Net::Net(const NetSpec& spec, const NetOptions& options)
+    : name_(spec.name), options_(options), memory_(backend_memory(options.backend)) {
+  if (memory_ && !backend_entry(options.backend).accumulate)
+    throw ParamError("backend " + std::string(backend_name(options.backend)) +
+                     " has memory of its own but no accumulate(): the net cannot add gradients");
   compile(spec);
   choose_layouts();
   plan_memory();
@@ -76,8 +80,8 @@ void Net::add_params(Layer& layer, const std::vector<Shape>& bottom_shapes) {
   for (size_t k = 0; k < param_shapes.size(); ++k) {
     Parameter p;
     p.name = layer.spec.name + "." + (k < param_names.size() ? param_names[k] : std::to_string(k));
-    p.value = Tensor(param_shapes[k]);
-    p.grad = Tensor(param_shapes[k]);
+    p.value = Tensor(param_shapes[k], memory_);
+    p.grad = Tensor(param_shapes[k], memory_);
     if (k < layer.spec.params.size())
       p.spec = layer.spec.params[k];
     else
@@ -162,9 +166,27 @@ void Net::mark_backward() {
 }
 
 Tensor& Net::input(const std::string& name) {
-  for (Blob& blob : blobs_)
-    if (blob.producer < 0 && blob.name == name) return blob.data;
+  for (size_t v = 0; v < blobs_.size(); ++v) {
+    Blob& blob = blobs_[v];
+    if (blob.producer >= 0 || blob.name != name) continue;
+    if (!memory_) return blob.data;
+    Tensor& staged = staged_inputs_[static_cast<int>(v)];
+    if (!staged.defined()) staged = Tensor(blob.shape);
+    return staged;
+  }
   throw NotFoundError("net '" + name_ + "' has no input named '" + name + "'");
+}
+
+void Net::upload_inputs() {
+  for (auto& [version, staged] : staged_inputs_)
+    blobs_[static_cast<size_t>(version)].data.copy_from(staged);
+}
+
+float Net::first_element(const Tensor& tensor) const {
+  if (tensor.on_host()) return tensor[0];
+  float value = 0;
+  tensor.memory()->copy_to_host(&value, tensor.data(), sizeof value);
+  return value;
 }
 
 float Net::forward() {
@@ -173,13 +195,14 @@ float Net::forward() {
     forward_layer(i);
     const Layer& layer = *layers_[static_cast<size_t>(i)];
     if (layer.loss_weight != 0)
-      loss += layer.loss_weight * blobs_[static_cast<size_t>(layer.tops[0])].data[0];
+      loss += layer.loss_weight * first_element(blobs_[static_cast<size_t>(layer.tops[0])].data);
   }
   return loss;
 }
 
 void Net::forward_layer(int i) {
   Layer& layer = *layers_.at(static_cast<size_t>(i));
+  if (i == 0 && memory_) upload_inputs();
   layer.forward_args.step = step_;
   in_layer(name_, layer.spec, options_.backend, "forward",
            [&] { layer.kernel->forward(layer.forward_args); });
@@ -217,6 +240,10 @@ void Net::backward_layer(int i) {
     if (!layer.accumulates_bottom_grad[b]) continue;
     Tensor& sum = blobs_[static_cast<size_t>(layer.bottoms[b])].grad;
     const Tensor& part = *layer.backward_args.input_grads[b];
+    if (memory_) {
+      backend_entry(options_.backend).accumulate(sum, part);
+      continue;
+    }
     float* s = sum.data();
     const float* p = part.data();
     const int64_t n = sum.numel();
@@ -255,9 +282,14 @@ const Tensor& Net::plain(int version, bool gradient) const {
         (gradient ? "backward()" : "forward()"));
   }
   const Tensor& tensor = gradient ? blob.grad : blob.data;
-  if (blob.layout == BlobLayout::kPlain) return tensor;
+  if (blob.layout == BlobLayout::kPlain && tensor.on_host()) return tensor;
   Tensor& copy = plain_copies_[{version, gradient}];
-  backend_entry(options_.backend).copy_to_plain(tensor, copy);
+  if (blob.layout == BlobLayout::kChannelBlocked) {
+    backend_entry(options_.backend).copy_to_plain(tensor, copy);
+  } else {
+    if (!copy.defined() || copy.shape() != tensor.shape()) copy = Tensor(tensor.shape());
+    copy.copy_from(tensor);
+  }
   return copy;
 }
 
@@ -306,8 +338,12 @@ void Net::share_params_from(const Net& other) {
 }
 
 void Net::init_params(uint64_t seed) {
-  for (size_t k = 0; k < params_.size(); ++k)
-    fill(params_[k].value, params_[k].spec.filler, seed + k);
+  for (size_t k = 0; k < params_.size(); ++k) {
+    Tensor& value = params_[k].value;
+    Tensor host = value.on_host() ? value : Tensor(value.shape());
+    fill(host, params_[k].spec.filler, seed + k);
+    if (!value.on_host()) value.copy_from(host);
+  }
 }
 
 std::vector<std::pair<std::string, float>> Net::losses() const {

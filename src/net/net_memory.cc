@@ -67,7 +67,8 @@ void Net::plan_memory() {
     data_roots.push_back(root), requests.push_back(request);
   const BufferPlan data_plan = plan_buffers(requests, /*share=*/!training);
   std::vector<Tensor> data_slots;
-  for (int64_t elements : data_plan.slot_elements) data_slots.emplace_back(Shape{elements});
+  for (int64_t elements : data_plan.slot_elements)
+    data_slots.emplace_back(Shape{elements}, memory_);
   int64_t activation_elements = data_plan.total_elements(), unplanned = 0;
   for (const auto& r : requests) unplanned += r.elements;
 
@@ -78,7 +79,8 @@ void Net::plan_memory() {
     grad_roots.push_back(root), requests.push_back(request);
   const BufferPlan grad_plan = plan_buffers(requests, /*share=*/true);
   std::vector<Tensor> grad_slots;
-  for (int64_t elements : grad_plan.slot_elements) grad_slots.emplace_back(Shape{elements});
+  for (int64_t elements : grad_plan.slot_elements)
+    grad_slots.emplace_back(Shape{elements}, memory_);
   activation_elements += grad_plan.total_elements();
   for (const auto& r : requests) unplanned += r.elements;
 
@@ -99,7 +101,7 @@ void Net::plan_memory() {
     Blob& blob = blobs_[v];
     const Blob& root = blobs_[static_cast<size_t>(root_of(blobs_, static_cast<int>(v)))];
     if (blob.producer < 0) {
-      blob.data = Tensor(blob.shape);
+      blob.data = Tensor(blob.shape, memory_);
       activation_elements += blob.shape.numel();
       unplanned += blob.shape.numel();
     } else if (&blob != &root) {
@@ -126,7 +128,7 @@ int64_t Net::bind_kernel_args() {
       }
   int64_t scratch_total = 0;
   for (int64_t elements : scratch_elements) {
-    accumulation_scratch_.emplace_back(Shape{std::max<int64_t>(elements, 1)});
+    accumulation_scratch_.emplace_back(Shape{std::max<int64_t>(elements, 1)}, memory_);
     scratch_total += elements;
   }
 
@@ -161,8 +163,10 @@ int64_t Net::bind_kernel_args() {
       g.outputs.push_back(&top.data);
     }
     if (layer->loss_weight != 0) {
-      layer->loss_weight_grad = Tensor(Shape{1});
-      layer->loss_weight_grad[0] = layer->loss_weight;
+      Tensor weight(Shape{1});
+      weight[0] = layer->loss_weight;
+      layer->loss_weight_grad = Tensor(Shape{1}, memory_);
+      layer->loss_weight_grad.copy_from(weight);
       g.output_grads.push_back(&layer->loss_weight_grad);
     } else if (layer->runs_backward) {
       for (int t : layer->tops) g.output_grads.push_back(&blobs_[static_cast<size_t>(t)].grad);

@@ -47,6 +47,8 @@ std::string describe() {
 const BackendEntry entry{
     .backend = Backend::kCpuDnnl,
     .kernel_files = kernel_files,
+    .memory = nullptr,  // the host's
+    .accumulate = nullptr,
     .channel_block = native_channel_block,
     .copy_to_plain = reorder_to_plain,
     .describe = describe,

@@ -1,0 +1,45 @@
+// Where a tensor's elements live and what they are. Host memory (the process's heap) is the
+// default; a backend with memory of its own (a GPU's, or the separate memory of the test backend in
+// tests/unit/device_memory_test.cc) gives its tensors a MemoryResource, and everything outside its
+// kernels reaches that memory only through it: copies to and from the host at the edges (an input
+// batch, reading a blob, loading and saving weights).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace svertka {
+
+// The element types: fp32 everywhere, fp64 in the reference kernels' gradient checks; bf16 and
+// int8 are the reduced precisions to come.
+enum class DType { kF32, kF64, kBF16, kI8 };
+
+template <class T>
+constexpr DType dtype_of();
+template <>
+constexpr DType dtype_of<float>() {
+  return DType::kF32;
+}
+template <>
+constexpr DType dtype_of<double>() {
+  return DType::kF64;
+}
+
+std::string_view dtype_name(DType dtype);  // "f32", "f64", "bf16", "i8"
+
+class MemoryResource {
+ public:
+  virtual ~MemoryResource() = default;
+  virtual std::string_view name() const = 0;
+  // `bytes` bytes aligned to at least 64; BackendError when they cannot be had.
+  virtual void* allocate(size_t bytes) = 0;
+  virtual void deallocate(void* pointer, size_t bytes) noexcept = 0;
+  virtual void copy_to_host(void* host, const void* source, size_t bytes) const = 0;
+  virtual void copy_from_host(void* destination, const void* host, size_t bytes) const = 0;
+  // Within this memory.
+  virtual void copy(void* destination, const void* source, size_t bytes) const = 0;
+  virtual void zero(void* destination, size_t bytes) const = 0;
+};
+
+}  // namespace svertka

@@ -1,0 +1,262 @@
+// The device seam (memory.h, backend.h): a CPU test backend whose memory is apart from the host's
+// — every buffer is an mmap'd region kept PROT_NONE except while the backend itself reads it (its
+// kernels, its copies) — runs nets with the reference kernels. Any read or write of a blob,
+// parameter or gradient by the net outside the backend would fault and end the test; the results
+// must equal the reference backend's in host memory, bitwise.
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "core/op_registry.h"
+#include "svertka/backend.h"
+#include "svertka/blob_names.h"
+#include "svertka/builder.h"
+#include "svertka/kernel_registry.h"
+#include "svertka/net.h"
+#include "svertka/zoo.h"
+
+namespace svertka::testing {
+namespace {
+
+// Page-aligned regions, inaccessible unless an Access is alive.
+class GuardedMemory final : public MemoryResource {
+ public:
+  std::string_view name() const override { return "guarded"; }
+  void* allocate(size_t bytes) override {
+    void* p = mmap(nullptr, rounded(bytes), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw BackendError("guarded memory: mmap failed");
+    std::lock_guard lock(mutex_);
+    regions_[p] = rounded(bytes);
+    if (open_ > 0) mprotect(p, rounded(bytes), PROT_READ | PROT_WRITE);
+    return p;
+  }
+  void deallocate(void* p, size_t bytes) noexcept override {
+    std::lock_guard lock(mutex_);
+    regions_.erase(p);
+    munmap(p, rounded(bytes));
+  }
+  void copy_to_host(void* host, const void* source, size_t bytes) const override {
+    Access access(*this);
+    std::memcpy(host, source, bytes);
+  }
+  void copy_from_host(void* destination, const void* host, size_t bytes) const override {
+    Access access(*this);
+    std::memcpy(destination, host, bytes);
+  }
+  void copy(void* destination, const void* source, size_t bytes) const override {
+    Access access(*this);
+    std::memmove(destination, source, bytes);
+  }
+  void zero(void* destination, size_t bytes) const override {
+    Access access(*this);
+    std::memset(destination, 0, bytes);
+  }
+
+  // Opens every region for the backend's own work, as a device's kernels and copies reach its
+  // memory; nests.
+  class Access {
+   public:
+    explicit Access(const GuardedMemory& memory) : memory_(const_cast<GuardedMemory&>(memory)) {
+      memory_.protect(+1);
+    }
+    ~Access() { memory_.protect(-1); }
+
+   private:
+    GuardedMemory& memory_;
+  };
+
+ private:
+  static size_t rounded(size_t bytes) {
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    return (std::max<size_t>(bytes, 1) + page - 1) / page * page;
+  }
+  void protect(int change) {
+    std::lock_guard lock(mutex_);
+    const bool was_open = open_ > 0;
+    open_ += change;
+    if (was_open == (open_ > 0)) return;
+    for (const auto& [p, bytes] : regions_)
+      mprotect(p, bytes, open_ > 0 ? PROT_READ | PROT_WRITE : PROT_NONE);
+  }
+
+  std::mutex mutex_;
+  std::map<void*, size_t> regions_;
+  int open_ = 0;
+};
+
+GuardedMemory& guarded() {
+  static GuardedMemory memory;
+  return memory;
+}
+
+// A reference kernel run with the memory open: the test backend's kernel.
+class GuardedKernel final : public Kernel {
+ public:
+  explicit GuardedKernel(std::unique_ptr<Kernel> inner) : inner_(std::move(inner)) {}
+  void forward(const ForwardArgs<float>& args) override {
+    GuardedMemory::Access access(guarded());
+    inner_->forward(args);
+  }
+  void backward(const BackwardArgs<float>& args) override {
+    GuardedMemory::Access access(guarded());
+    inner_->backward(args);
+  }
+
+ private:
+  std::unique_ptr<Kernel> inner_;
+};
+
+void register_guarded_kernels(KernelRegistry& registry) {
+  for (const OpEntry* entry : op_entries()) {
+    const KernelRegistry::Factory<float> reference = *registry.find(entry->type, Backend::kCpuRef);
+    registry.add_factory(entry->type, Backend::kPrivate,
+                         [reference](const Op& op, const std::vector<Shape>& inputs) {
+                           GuardedMemory::Access access(guarded());
+                           return std::make_unique<GuardedKernel>(reference(op, inputs));
+                         });
+  }
+}
+
+std::vector<KernelFile> guarded_kernel_files() {
+  std::vector<KernelFile> files;
+  for (const OpEntry* entry : op_entries())
+    files.push_back({entry->type, register_guarded_kernels});
+  return files;
+}
+
+void guarded_accumulate(Tensor& sum, const Tensor& part) {
+  GuardedMemory::Access access(guarded());
+  for (int64_t k = 0; k < sum.numel(); ++k) sum[k] += part[k];
+}
+
+const BackendEntry kGuardedBackend{
+    .backend = Backend::kPrivate,
+    .kernel_files = guarded_kernel_files,
+    .memory = &guarded(),
+    .accumulate = guarded_accumulate,
+    .channel_block = [] { return 0; },
+    .copy_to_plain = nullptr,  // every blob stays plain
+    .describe = [] { return std::string("guarded test memory"); },
+};
+[[maybe_unused]] const bool registered = register_backend(kGuardedBackend);
+
+// A small net with a blob read by two layers (its gradient is accumulated), as in an inception
+// module, and every kind of parameter.
+NetSpec branching_net() {
+  NetBuilder b("branching");
+  std::string x = b.input(kDataBlob, Shape{2, 3, 8, 8});
+  const std::string label = b.input(kLabelBlob, Shape{2});
+  x = b.relu("relu1", b.conv("conv1", x, Conv(4, 3).pad(1)));
+  const std::string left = b.conv("left", x, Conv(3, 1));
+  const std::string right = b.pool("right", x, Pool::max(3, 1).pad(1));
+  x = b.concat("join", {left, right});
+  x = b.fc("fc", x, Fc(5));
+  b.softmax_loss("loss", x, label);
+  return b.build();
+}
+
+struct Result {
+  float loss = 0;
+  Tensor logits;
+  std::map<std::string, Tensor> grads;
+};
+
+Result run(const NetSpec& spec, Backend backend, Phase phase, const std::string& logits) {
+  Net net(spec, {.phase = phase, .backend = backend, .keep_blobs = {logits}});
+  net.init_params(11);
+  Tensor& data = net.input(kDataBlob);
+  EXPECT_TRUE(data.on_host()) << "inputs are filled on the host";
+  for (int64_t i = 0; i < data.numel(); ++i) data[i] = static_cast<float>((i * 37 % 23) - 11) / 7;
+  Tensor& label = net.input(kLabelBlob);
+  for (int64_t i = 0; i < label.numel(); ++i) label[i] = static_cast<float>(i % 3);
+  Result r;
+  r.loss = net.forward();
+  r.logits = net.blob(logits).clone();
+  if (phase == Phase::kTrain) {
+    net.backward();
+    for (const Parameter& p : net.params()) r.grads[p.name] = p.grad.to_host();
+  }
+  return r;
+}
+
+void expect_bitwise_equal(const Tensor& a, const Tensor& b, const std::string& what) {
+  ASSERT_TRUE(a.on_host() && b.on_host()) << what;
+  ASSERT_EQ(a.shape(), b.shape()) << what;
+  EXPECT_EQ(std::memcmp(a.data(), b.data(), a.bytes()), 0) << what;
+}
+
+TEST(DeviceMemory, TheGuardFaultsOnAHostReadOutsideTheBackend) {
+  Tensor t(Shape{4}, &guarded());
+  EXPECT_FALSE(t.on_host());
+  EXPECT_EQ(t.memory(), &guarded());
+  EXPECT_EQ(t.to_host()[3], 0.0f);  // through the backend: fine
+  EXPECT_DEATH(
+      {
+        volatile float x = t.data()[0];
+        (void)x;
+      },
+      "");
+}
+
+TEST(DeviceMemory, TensorsKnowTheirElementType) {
+  EXPECT_EQ(Tensor::dtype(), DType::kF32);
+  EXPECT_EQ(BasicTensor<double>::dtype(), DType::kF64);
+  EXPECT_EQ(dtype_name(Tensor::dtype()), "f32");
+}
+
+TEST(DeviceMemory, CopiesGoThroughTheBackendEitherWay) {
+  Tensor host(Shape{3});
+  host[0] = 1, host[1] = 2, host[2] = 3;
+  Tensor device(Shape{3}, &guarded());
+  device.copy_from(host);
+  const Tensor twin = device.clone();
+  EXPECT_EQ(twin.memory(), &guarded());
+  const Tensor back = twin.to_host();
+  EXPECT_EQ(back[0], 1.0f);
+  EXPECT_EQ(back[2], 3.0f);
+  device.zero();
+  EXPECT_EQ(device.to_host()[1], 0.0f);
+}
+
+TEST(DeviceMemory, TestForwardOfAZooModelEqualsTheReference) {
+  const NetSpec spec = build_model("alexnet_small", {.num_classes = 10, .batch = 2});
+  const std::string logits = model_info("alexnet_small").logits;
+  const Result reference = run(spec, Backend::kCpuRef, Phase::kTest, logits);
+  const Result device = run(spec, Backend::kPrivate, Phase::kTest, logits);
+  EXPECT_EQ(device.loss, reference.loss);
+  expect_bitwise_equal(device.logits, reference.logits, "logits");
+}
+
+TEST(DeviceMemory, TrainingForwardAndBackwardEqualTheReference) {
+  const NetSpec spec = branching_net();
+  const Result reference = run(spec, Backend::kCpuRef, Phase::kTrain, "fc");
+  const Result device = run(spec, Backend::kPrivate, Phase::kTrain, "fc");
+  EXPECT_EQ(device.loss, reference.loss);
+  expect_bitwise_equal(device.logits, reference.logits, "logits");
+  ASSERT_EQ(device.grads.size(), reference.grads.size());
+  for (const auto& [name, grad] : reference.grads)
+    expect_bitwise_equal(device.grads.at(name), grad, name + " gradient");
+}
+
+TEST(DeviceMemory, WeightsLoadAndReadBackThroughTheBackend) {
+  Net net(branching_net(), {.phase = Phase::kTest, .backend = Backend::kPrivate});
+  Parameter& weight = net.param("fc.weight");
+  EXPECT_EQ(weight.value.memory(), &guarded());
+  Tensor host(weight.value.shape());
+  for (int64_t i = 0; i < host.numel(); ++i) host[i] = static_cast<float>(i);
+  weight.value.copy_from(host);
+  expect_bitwise_equal(weight.value.to_host(), host, "fc.weight");
+}
+
+TEST(DeviceMemory, CopyingBetweenTwoBackendsMemoriesIsAnError) {
+  GuardedMemory other;
+  Tensor a(Shape{2}, &guarded()), b(Shape{2}, &other);
+  EXPECT_THROW(a.copy_from(b), BackendError);
+}
+
+}  // namespace
+}  // namespace svertka::testing
