@@ -17,6 +17,7 @@
 namespace svertka {
 
 class KernelRegistry;
+struct SgdUpdate;
 
 // One kernel file of a backend: the op it serves and its registration function.
 struct KernelFile {
@@ -33,6 +34,9 @@ struct BackendEntry {
   // sum += part, elementwise (a blob read by two layers gets the sum of their gradients); null: a
   // host loop, for host memory.
   void (*accumulate)(Tensor& sum, const Tensor& part) = nullptr;
+  // The solver's step on a parameter in the backend's memory (solver/sgd.h); null for host memory.
+  void (*sgd_update)(const SgdUpdate& update, Tensor& value, const Tensor& grad,
+                     Tensor& momentum) = nullptr;
   // kChannelBlocked's block on this processor (blob_layout.h); 0: every blob stays plain.
   int (*channel_block)();
   // `blocked` (4-D, kChannelBlocked) into `plain`, a host tensor, allocated with the same shape if

@@ -12,6 +12,10 @@ GradientAverager::GradientAverager(std::vector<Parameter>& params, Communicator&
                                    GradientAveragerOptions options)
     : params_(params), comm_(comm), bucket_of_(params.size(), -1), is_ready_(params.size()) {
   if (options.bucket_bytes <= 0) throw ParamError("bucket_bytes must be positive");
+  for (const Parameter& p : params)
+    if (!p.grad.on_host())
+      throw ParamError("data-parallel training averages gradients in host memory, and parameter '" +
+                       p.name + "' is in " + std::string(p.grad.memory()->name()) + " memory");
   int64_t bytes = 0;
   for (int k = static_cast<int>(params.size()); k-- > 0;) {
     const int64_t n = params[static_cast<size_t>(k)].grad.numel();

@@ -12,7 +12,7 @@ const std::string kMomentumPrefix = "solver/momentum/";
 
 std::vector<NamedTensor> weight_tensors(const Net& net) {
   std::vector<NamedTensor> tensors;
-  for (const Parameter& p : net.params()) tensors.push_back({p.name, p.value});
+  for (const Parameter& p : net.params()) tensors.push_back({p.name, p.value.to_host()});
   return tensors;
 }
 
@@ -35,7 +35,7 @@ void save_checkpoint(const std::string& path, const Net& net, const SgdSolver& s
   std::vector<NamedTensor> tensors = weight_tensors(net);
   const auto& momentum = solver.momentum();
   for (size_t k = 0; k < net.params().size(); ++k)
-    tensors.push_back({kMomentumPrefix + net.params()[k].name, momentum[k]});
+    tensors.push_back({kMomentumPrefix + net.params()[k].name, momentum[k].to_host()});
   const nlohmann::json json{{"version", kCheckpointVersion},
                             {"iteration", state.iteration},
                             {"epoch", state.epoch},

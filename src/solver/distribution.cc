@@ -10,10 +10,18 @@ namespace {
 uint64_t weights_hash(const Net& net) {
   uint64_t h = 1469598103934665603ull;  // FNV-1a over 32-bit words
   for (const Parameter& p : net.params()) {
-    const auto* words = reinterpret_cast<const uint32_t*>(p.value.data());
-    for (int64_t i = 0; i < p.value.numel(); ++i) h = (h ^ words[i]) * 1099511628211ull;
+    const Tensor value = p.value.to_host();
+    const auto* words = reinterpret_cast<const uint32_t*>(value.data());
+    for (int64_t i = 0; i < value.numel(); ++i) h = (h ^ words[i]) * 1099511628211ull;
   }
   return h;
+}
+
+// Rank 0's values of `tensor` on every rank, through a host copy where it lives elsewhere.
+void broadcast_from_rank0(Communicator& comm, Tensor& tensor) {
+  Tensor host = tensor.to_host();
+  comm.broadcast(std::span(host.data(), static_cast<size_t>(host.numel())), 0);
+  if (!tensor.on_host()) tensor.copy_from(host);
 }
 
 }  // namespace
@@ -34,10 +42,8 @@ void Distribution::sum(std::span<double> values) {
 
 void Distribution::share_from_rank0(Net& net, SgdSolver& solver, TrainingState& state) {
   if (ranks() == 1) return;
-  for (Parameter& p : net.params())
-    comm_.broadcast(std::span(p.value.data(), static_cast<size_t>(p.value.numel())), 0);
-  for (Tensor& m : solver.momentum())
-    comm_.broadcast(std::span(m.data(), static_cast<size_t>(m.numel())), 0);
+  for (Parameter& p : net.params()) broadcast_from_rank0(comm_, p.value);
+  for (Tensor& m : solver.momentum()) broadcast_from_rank0(comm_, m);
   double s[6] = {double(state.iteration),
                  double(state.epoch),
                  double(state.epoch_position),

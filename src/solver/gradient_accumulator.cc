@@ -1,11 +1,22 @@
 #include "solver/gradient_accumulator.h"
 
+#include <string>
+
+#include "svertka/error.h"
+
 namespace svertka {
 
 GradientAccumulator::GradientAccumulator(std::vector<Parameter>& params, int64_t parts)
     : params_(params), parts_(parts) {
-  if (parts_ > 1)
-    for (const Parameter& p : params_) sums_.emplace_back(p.value.shape());
+  if (parts_ <= 1) return;
+  for (const Parameter& p : params_) {
+    if (!p.value.on_host())
+      throw ParamError("iter_size " + std::to_string(parts_) +
+                       ": accumulating gradients over "
+                       "batches runs on host memory only, and parameter '" +
+                       p.name + "' is in " + std::string(p.value.memory()->name()) + " memory");
+    sums_.emplace_back(p.value.shape());
+  }
 }
 
 void GradientAccumulator::add(int param, int64_t part) {

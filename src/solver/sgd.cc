@@ -1,31 +1,61 @@
 #include "svertka/solver/sgd.h"
 
+#include "svertka/backend.h"
+#include "svertka/error.h"
+
 namespace svertka {
 
 SgdSolver::SgdSolver(std::vector<Parameter>& params, SgdOptions options)
     : params_(params), options_(options) {
-  for (const Parameter& p : params_) momentum_.emplace_back(p.value.shape());
+  for (const Parameter& p : params_) momentum_.emplace_back(p.value.shape(), p.value.memory());
 }
+
+void sgd_update_on_host(const SgdUpdate& update, Tensor& value, const Tensor& grad,
+                        Tensor& momentum) {
+  const float rate = update.rate, decay = update.decay, m = update.momentum;
+  const bool nesterov = update.nesterov;
+  float* w = value.data();
+  const float* g = grad.data();
+  float* v = momentum.data();
+  const int64_t n = value.numel();
+  // Elementwise, so the result does not depend on the thread count.
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; ++i) {
+    const float previous = v[i];
+    v[i] = m * previous + rate * (g[i] + decay * w[i]);
+    w[i] -= nesterov ? (1 + m) * v[i] - m * previous : v[i];
+  }
+}
+
+namespace {
+
+// The backend's update for a parameter in its memory.
+void (*device_update(const Tensor& value))(const SgdUpdate&, Tensor&, const Tensor&, Tensor&) {
+  for (const BackendEntry* backend : registered_backends())
+    if (backend->memory == value.memory()) {
+      if (!backend->sgd_update)
+        throw ParamError("backend " + std::string(backend_name(backend->backend)) +
+                         " has memory of its own but no sgd_update()");
+      return backend->sgd_update;
+    }
+  throw BackendError("no backend owns the memory of a parameter (" +
+                     std::string(value.memory()->name()) + ")");
+}
+
+}  // namespace
 
 void SgdSolver::step(double lr) {
   for (size_t k = 0; k < params_.size(); ++k) {
     Parameter& p = params_[k];
     if (p.spec.lr_mult == 0) continue;
-    const float rate = static_cast<float>(lr * p.spec.lr_mult);
-    const float decay = static_cast<float>(options_.weight_decay * p.spec.decay_mult);
-    const float m = static_cast<float>(options_.momentum);
-    const bool nesterov = options_.nesterov;
-    float* w = p.value.data();
-    const float* g = p.grad.data();
-    float* v = momentum_[k].data();
-    const int64_t n = p.value.numel();
-    // Elementwise, so the result does not depend on the thread count.
-#pragma omp parallel for schedule(static) if (n > 65536)
-    for (int64_t i = 0; i < n; ++i) {
-      const float previous = v[i];
-      v[i] = m * previous + rate * (g[i] + decay * w[i]);
-      w[i] -= nesterov ? (1 + m) * v[i] - m * previous : v[i];
-    }
+    const SgdUpdate update{.rate = static_cast<float>(lr * p.spec.lr_mult),
+                           .decay = static_cast<float>(options_.weight_decay * p.spec.decay_mult),
+                           .momentum = static_cast<float>(options_.momentum),
+                           .nesterov = options_.nesterov};
+    if (p.value.on_host())
+      sgd_update_on_host(update, p.value, p.grad, momentum_[k]);
+    else
+      device_update(p.value)(update, p.value, p.grad, momentum_[k]);
   }
 }
 

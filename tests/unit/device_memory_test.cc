@@ -8,16 +8,22 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <mutex>
 
 #include "core/op_registry.h"
+#include "solver/gradient_accumulator.h"
 #include "svertka/backend.h"
 #include "svertka/blob_names.h"
 #include "svertka/builder.h"
+#include "svertka/io/safetensors.h"
 #include "svertka/kernel_registry.h"
 #include "svertka/net.h"
+#include "svertka/solver/sgd.h"
+#include "svertka/solver/trainer.h"
 #include "svertka/zoo.h"
+#include "synthetic_idx.h"
 
 namespace svertka::testing {
 namespace {
@@ -133,11 +139,18 @@ void guarded_accumulate(Tensor& sum, const Tensor& part) {
   for (int64_t k = 0; k < sum.numel(); ++k) sum[k] += part[k];
 }
 
+void guarded_sgd_update(const SgdUpdate& update, Tensor& value, const Tensor& grad,
+                        Tensor& momentum) {
+  GuardedMemory::Access access(guarded());
+  sgd_update_on_host(update, value, grad, momentum);
+}
+
 const BackendEntry kGuardedBackend{
     .backend = Backend::kPrivate,
     .kernel_files = guarded_kernel_files,
     .memory = &guarded(),
     .accumulate = guarded_accumulate,
+    .sgd_update = guarded_sgd_update,
     .channel_block = [] { return 0; },
     .copy_to_plain = nullptr,  // every blob stays plain
     .describe = [] { return std::string("guarded test memory"); },
@@ -250,6 +263,41 @@ TEST(DeviceMemory, WeightsLoadAndReadBackThroughTheBackend) {
   for (int64_t i = 0; i < host.numel(); ++i) host[i] = static_cast<float>(i);
   weight.value.copy_from(host);
   expect_bitwise_equal(weight.value.to_host(), host, "fc.weight");
+}
+
+// The whole Trainer (data in, SGD, validation, snapshots, the saved weights) on the test backend:
+// nothing of it touches the backend's memory but through the backend, and it trains as cpu_ref.
+std::vector<NamedTensor> train_on(Backend backend, const std::string& run) {
+  const IdxBatchSource train(synthetic_idx(32, 1), Normalization{.mean = 0.3f, .stddev = 0.3f},
+                             SmallImageAugment{.pad = 2, .mirror = true});
+  const IdxBatchSource val(synthetic_idx(8, 2), Normalization{.mean = 0.3f, .stddev = 0.3f},
+                           SmallImageAugment{});
+  TrainConfig c;
+  c.loop.epochs = 2;
+  c.loop.batch = 8;
+  c.loop.seed = 3;
+  c.loop.backend = backend;
+  c.solver.schedule.base_lr = 0.02;
+  c.snapshot.out_dir = run;
+  Trainer trainer(zoo_train_net("alexnet_small", train, c.loop.batch, 4), c, train, &val);
+  trainer.run();
+  return load_safetensors(run + "/weights.safetensors").tensors;
+}
+
+TEST(DeviceMemory, TheTrainerTrainsOnItAsOnTheReference) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("svertka_device_" + std::to_string(::getpid()));
+  const std::vector<NamedTensor> reference = train_on(Backend::kCpuRef, (dir / "ref").string());
+  const std::vector<NamedTensor> device = train_on(Backend::kPrivate, (dir / "device").string());
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(device.size(), reference.size());
+  for (size_t k = 0; k < reference.size(); ++k)
+    expect_bitwise_equal(device[k].tensor, reference[k].tensor, reference[k].name);
+}
+
+TEST(DeviceMemory, AccumulatingOverBatchesIsRefusedOnItForNow) {
+  Net net(branching_net(), {.phase = Phase::kTrain, .backend = Backend::kPrivate});
+  EXPECT_THROW(GradientAccumulator(net.params(), 2), ParamError);
 }
 
 TEST(DeviceMemory, CopyingBetweenTwoBackendsMemoriesIsAnError) {

@@ -15,8 +15,22 @@ struct SgdOptions {
   bool nesterov = false;
 };
 
+// One parameter's update, with its multipliers applied.
+struct SgdUpdate {
+  float rate = 0;      // lr * lr_mult
+  float decay = 0;     // weight_decay * decay_mult
+  float momentum = 0;  // m
+  bool nesterov = false;
+};
+
+// The update on host memory: what SgdSolver runs for parameters there, and what a backend with
+// memory of its own does inside its memory (BackendEntry::sgd_update, backend.h).
+void sgd_update_on_host(const SgdUpdate& update, Tensor& value, const Tensor& grad,
+                        Tensor& momentum);
+
 class SgdSolver {
  public:
+  // The momentum buffers are allocated where the parameters are (memory.h).
   SgdSolver(std::vector<Parameter>& params, SgdOptions options);
 
   // Applies one update with learning rate `lr` from the parameters' current gradients.

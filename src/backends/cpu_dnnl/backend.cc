@@ -49,6 +49,7 @@ const BackendEntry entry{
     .kernel_files = kernel_files,
     .memory = nullptr,  // the host's
     .accumulate = nullptr,
+    .sgd_update = nullptr,
     .channel_block = native_channel_block,
     .copy_to_plain = reorder_to_plain,
     .describe = describe,
