@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     svertka::ImageTransformOptions transform{
         .channels = input.channels, .crop = input.crop, .mirror = false};
     if (input.channels == 3) transform.channel_mean = svertka::kImageNetMean;
-    const cv::Mat image =
+    const svertka::Image image =
         svertka::decode_image(svertka::read_file_bytes(argv[3]), argv[3], transform.scale_min,
                               transform.scale_min, static_cast<int>(input.channels));
     svertka::transform_image(image, transform,

@@ -53,14 +53,15 @@ void BoxBatchSource::fill_boxes(std::span<const int64_t> indices, bool augment, 
       const ImageTransformOptions& t = options_.transform;
       const SampleDraw draw = draw_sample(t, augment, seed, epoch, index);
       // Full size: the boxes are in the original image's pixels.
-      const cv::Mat image =
+      const Image image =
           decode_image(read_file_bytes(entry.path), entry.path, 0, 0, int(t.channels));
       transform_image(image, t, draw, images.data() + b * channels() * c * c);
       labels[b] = float(entry.label);
       const std::vector<Box>& boxes = list_.boxes[size_t(index)];
       for (size_t k = 0; k < boxes.size(); ++k) {
-        check_box(boxes[k], image.cols, image.rows, entry.origin + " ('" + entry.path + "')");
-        const Box moved = transform_box(boxes[k], image.rows, image.cols, t, draw);
+        check_box(boxes[k], image.width(), image.height(),
+                  entry.origin + " ('" + entry.path + "')");
+        const Box moved = transform_box(boxes[k], image.height(), image.width(), t, draw);
         if (k == 0) {
           const Box u = to_unit(moved, double(c));
           float* row = targets.data() + b * 4;

@@ -2,7 +2,9 @@
 
 #include <opencv2/core.hpp>
 #include <string>
+#include <utility>
 
+#include "data/image_cv.h"
 #include "svertka/error.h"
 
 namespace svertka {
@@ -18,12 +20,12 @@ ColourJitterDraw colour_jitter_draw(float strength, const std::array<double, 3>&
   return draw;
 }
 
-cv::Mat colour_jitter(const cv::Mat& bgr, const ColourJitterDraw& draw) {
-  if (bgr.type() != CV_8UC3)
-    throw ShapeError("colour_jitter: expected an 8-bit BGR image, got OpenCV type " +
-                     std::to_string(bgr.type()));
+Image colour_jitter(const Image& bgr, const ColourJitterDraw& draw) {
+  if (bgr.channels() != 3)
+    throw ShapeError("colour_jitter: expected an 8-bit BGR image, got " +
+                     std::to_string(bgr.channels()) + " channel(s)");
   cv::Mat pixels;
-  bgr.convertTo(pixels, CV_32FC3);
+  as_mat(bgr).convertTo(pixels, CV_32FC3);
   auto grey = [](const cv::Vec3f& p) { return 0.114f * p[0] + 0.587f * p[1] + 0.299f * p[2]; };
   for (const uint8_t which : draw.order) {
     const float f = draw.factors[which];
@@ -49,7 +51,7 @@ cv::Mat colour_jitter(const cv::Mat& bgr, const ColourJitterDraw& draw) {
   }
   cv::Mat out;
   pixels.convertTo(out, CV_8UC3);  // rounds and saturates
-  return out;
+  return from_mat(std::move(out));
 }
 
 }  // namespace svertka

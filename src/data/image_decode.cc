@@ -4,7 +4,9 @@
 #include <cstring>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
+#include <utility>
 
+#include "data/image_cv.h"
 #include "data/jpeg_decode.h"
 #include "svertka/error.h"
 
@@ -121,8 +123,8 @@ int reduction_factor(ImageSize size, int64_t min_height, int64_t min_width) {
   return 1;
 }
 
-cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& path, int64_t min_height,
-                     int64_t min_width, int channels) {
+Image decode_image(const std::vector<uint8_t>& bytes, const std::string& path, int64_t min_height,
+                   int64_t min_width, int channels) {
   if (channels != 1 && channels != 3)
     throw ParamError("cannot decode image '" + path + "' to " + std::to_string(channels) +
                      " channels: only 1 (grey) or 3 (BGR)");
@@ -135,11 +137,12 @@ cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& path,
     const auto size = peek_image_size(bytes);
     if (size && (min_height > 0 || min_width > 0))
       factor = reduction_factor(*size, min_height, min_width);
-    if (std::optional<cv::Mat> image = decode_jpeg(bytes, path, factor, channels)) return *image;
+    if (std::optional<cv::Mat> image = decode_jpeg(bytes, path, factor, channels))
+      return from_mat(std::move(*image));
   } else if (!is_png(bytes)) {
     throw DataError("cannot decode image '" + path + "': not a JPEG or PNG file");
   }
-  return decode_with_opencv(bytes, path, factor, channels);
+  return from_mat(decode_with_opencv(bytes, path, factor, channels));
 }
 
 }  // namespace svertka

@@ -31,7 +31,7 @@ int64_t ImageBatchSource::load_sample(int64_t index, bool augment, uint64_t seed
       // crop.
       const int64_t side =
           draw.area_crop_key ? area_crop_min_side(t.area_crop, t.crop) : draw.scale;
-      const cv::Mat image = decode_image(bytes, entry.path, side, side, int(t.channels));
+      const Image image = decode_image(bytes, entry.path, side, side, int(t.channels));
       transform_image(image, t, draw, dst);
       return entry.label;
     } catch (const DataError& e) {

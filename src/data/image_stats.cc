@@ -18,16 +18,16 @@ constexpr const char* kVersion = "1";
 ImageStatsAccumulator::ImageStatsAccumulator(int64_t height, int64_t width)
     : height_(height), width_(width), pixel_sums_(static_cast<size_t>(height * width * 3), 0) {}
 
-void ImageStatsAccumulator::add(const cv::Mat& bgr) {
-  if (bgr.type() != CV_8UC3 || bgr.rows != height_ || bgr.cols != width_)
-    throw ShapeError("image statistics: got a " + std::to_string(bgr.rows) + "x" +
-                     std::to_string(bgr.cols) + " image with " + std::to_string(bgr.channels()) +
+void ImageStatsAccumulator::add(const Image& bgr) {
+  if (bgr.channels() != 3 || bgr.height() != height_ || bgr.width() != width_)
+    throw ShapeError("image statistics: got a " + std::to_string(bgr.height()) + "x" +
+                     std::to_string(bgr.width()) + " image with " + std::to_string(bgr.channels()) +
                      " channels, expected " + std::to_string(height_) + "x" +
                      std::to_string(width_) + " BGR");
   std::array<uint64_t, 3> sums{};
   std::array<std::array<uint64_t, 3>, 3> products{};
   for (int64_t y = 0; y < height_; ++y) {
-    const uint8_t* row = bgr.ptr<uint8_t>(static_cast<int>(y));
+    const uint8_t* row = bgr.row(y);
     uint64_t* out = pixel_sums_.data() + y * width_ * 3;
     for (int64_t x = 0; x < width_; ++x) {
       const uint8_t* p = row + 3 * x;

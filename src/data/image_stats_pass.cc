@@ -5,23 +5,27 @@
 #include <mutex>
 #include <opencv2/imgproc.hpp>
 #include <thread>
+#include <utility>
 
+#include "data/image_cv.h"
 #include "svertka/data/image_decode.h"
 #include "svertka/data/image_stats.h"
 #include "svertka/error.h"
 
 namespace svertka {
 
-cv::Mat stats_view(const cv::Mat& bgr, ResizeMode resize, int64_t size) {
+Image stats_view(const Image& bgr, ResizeMode resize, int64_t size) {
   ImageTransformOptions t;
   t.resize = resize;
-  const auto [height, width] = resized_size(t, bgr.rows, bgr.cols, size);
-  cv::Mat resized = bgr;
-  if (height != bgr.rows || width != bgr.cols)
-    cv::resize(bgr, resized, cv::Size(int(width), int(height)), 0, 0,
-               height <= bgr.rows && width <= bgr.cols ? cv::INTER_AREA : cv::INTER_LINEAR);
-  const int y0 = static_cast<int>((height - size) / 2), x0 = static_cast<int>((width - size) / 2);
-  return resized(cv::Rect(x0, y0, int(size), int(size)));
+  const auto [height, width] = resized_size(t, bgr.height(), bgr.width(), size);
+  Image resized = bgr;
+  if (height != bgr.height() || width != bgr.width()) {
+    cv::Mat out;
+    cv::resize(as_mat(bgr), out, cv::Size(int(width), int(height)), 0, 0,
+               height <= bgr.height() && width <= bgr.width() ? cv::INTER_AREA : cv::INTER_LINEAR);
+    resized = from_mat(std::move(out));
+  }
+  return resized.region((height - size) / 2, (width - size) / 2, size, size);
 }
 
 ImageStatsResult compute_image_stats(const ImageList& list, const ImageStatsOptions& options,
@@ -41,8 +45,8 @@ ImageStatsResult compute_image_stats(const ImageList& list, const ImageStatsOpti
     for (int64_t i; !failed && (i = next++) < total; ++done) {
       const ImageEntry& entry = list.entries[size_t(i)];
       try {
-        const cv::Mat image = decode_image(read_file_bytes(entry.path), entry.path, options.size,
-                                           options.size);
+        const Image image =
+            decode_image(read_file_bytes(entry.path), entry.path, options.size, options.size);
         acc.add(stats_view(image, options.resize, options.size));
       } catch (const DataError& e) {
         std::lock_guard<std::mutex> lock(mutex);

@@ -4,7 +4,9 @@
 #include <numbers>
 #include <opencv2/imgproc.hpp>
 #include <string>
+#include <utility>
 
+#include "data/image_cv.h"
 #include "svertka/error.h"
 #include "svertka/hash.h"
 
@@ -52,27 +54,26 @@ int64_t mapped_offset(int64_t offset, int64_t size, int64_t mean_size, int64_t c
 // Area averaging where bilinear would alias (shrinking 2x or more: a PNG, or a JPEG too small to be
 // decoded reduced), bilinear otherwise: several times faster, and what libjpeg's DCT scaling
 // leaves is always less than 2x.
-cv::Mat resize_to(const cv::Mat& bgr, int64_t height, int64_t width) {
-  if (height == bgr.rows && width == bgr.cols) return bgr;
-  const bool big_shrink = 2 * height <= bgr.rows && 2 * width <= bgr.cols;
+Image resize_to(const Image& bgr, int64_t height, int64_t width) {
+  if (height == bgr.height() && width == bgr.width()) return bgr;
+  const bool big_shrink = 2 * height <= bgr.height() && 2 * width <= bgr.width();
   cv::Mat resized;
-  cv::resize(bgr, resized, cv::Size(int(width), int(height)), 0, 0,
+  cv::resize(as_mat(bgr), resized, cv::Size(int(width), int(height)), 0, 0,
              big_shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
-  return resized;
+  return from_mat(std::move(resized));
 }
 
-cv::Mat resize_patch(const cv::Mat& bgr, const CropBox& box, int64_t crop) {
-  const cv::Mat patch = bgr(cv::Rect(int(box.x), int(box.y), int(box.width), int(box.height)));
-  return resize_to(patch, crop, crop);
+Image resize_patch(const Image& bgr, const CropBox& box, int64_t crop) {
+  return resize_to(bgr.region(box.y, box.x, box.height, box.width), crop, crop);
 }
 
 // The planes of dst (kChannels,crop,crop) from the crop at (y0, x0) of an image of kChannels
 // interleaved channels (BGR, or grey).
 template <int kChannels>
-void normalize_planes(const cv::Mat& resized, const ImageTransformOptions& options, int64_t y0,
+void normalize_planes(const Image& resized, const ImageTransformOptions& options, int64_t y0,
                       int64_t x0, bool flip, const std::array<float, 3>& shift_rgb, float* dst) {
   const int64_t crop = options.crop, plane = crop * crop;
-  const int64_t height = resized.rows, width = resized.cols;
+  const int64_t height = resized.height(), width = resized.width();
   const float scale = options.scale;
   const bool mean_image = options.mean_image.defined();
   int64_t my = 0, mx = 0, mean_width = 0, mean_plane = 0;
@@ -89,7 +90,7 @@ void normalize_planes(const cv::Mat& resized, const ImageTransformOptions& optio
     float* out = dst + c * plane;
     const float offset = shift_rgb[size_t(rgb)] - options.channel_mean[size_t(rgb)];
     for (int64_t y = 0; y < crop; ++y) {
-      const uint8_t* row = resized.ptr<uint8_t>(static_cast<int>(y0 + y)) + x0 * kChannels + bgr;
+      const uint8_t* row = resized.row(y0 + y) + x0 * kChannels + bgr;
       float* out_row = out + y * crop;
       if (mean_image) {
         // The mean is taken at the same source pixel as the data, then flipped with it (Caffe).
@@ -210,12 +211,12 @@ std::array<float, 3> pca_shift(const ColourPca& pca, const std::array<float, 3>&
   return shift;
 }
 
-void crop_normalize(const cv::Mat& resized, const ImageTransformOptions& options, int64_t y0,
+void crop_normalize(const Image& resized, const ImageTransformOptions& options, int64_t y0,
                     int64_t x0, bool flip, const std::array<float, 3>& shift_rgb, float* dst) {
   const int64_t crop = options.crop;
-  const int64_t height = resized.rows, width = resized.cols;
+  const int64_t height = resized.height(), width = resized.width();
   const bool grey = options.channels == 1;
-  if (resized.type() != (grey ? CV_8UC1 : CV_8UC3) || y0 < 0 || x0 < 0 || y0 + crop > height ||
+  if (resized.channels() != (grey ? 1 : 3) || y0 < 0 || x0 < 0 || y0 + crop > height ||
       x0 + crop > width)
     throw ShapeError("crop_normalize: a " + std::to_string(crop) + "x" + std::to_string(crop) +
                      " crop at (" + std::to_string(y0) + ", " + std::to_string(x0) +
@@ -228,23 +229,23 @@ void crop_normalize(const cv::Mat& resized, const ImageTransformOptions& options
     normalize_planes<3>(resized, options, y0, x0, flip, shift_rgb, dst);
 }
 
-cv::Mat resize_image(const cv::Mat& bgr, const ImageTransformOptions& options, int64_t scale) {
-  const auto [height, width] = resized_size(options, bgr.rows, bgr.cols, scale);
+Image resize_image(const Image& bgr, const ImageTransformOptions& options, int64_t scale) {
+  const auto [height, width] = resized_size(options, bgr.height(), bgr.width(), scale);
   return resize_to(bgr, height, width);
 }
 
-void transform_image(const cv::Mat& bgr, const ImageTransformOptions& options,
-                     const SampleDraw& draw, float* dst) {
-  cv::Mat image;
+void transform_image(const Image& bgr, const ImageTransformOptions& options, const SampleDraw& draw,
+                     float* dst) {
+  Image image;
   int64_t y0 = 0, x0 = 0;
   if (draw.area_crop_key) {
     image = resize_patch(
-        bgr, sample_area_crop(options.area_crop, bgr.rows, bgr.cols, *draw.area_crop_key),
+        bgr, sample_area_crop(options.area_crop, bgr.height(), bgr.width(), *draw.area_crop_key),
         options.crop);
   } else {
     image = resize_image(bgr, options, draw.scale);
-    y0 = crop_offset(draw.crop_y, image.rows, options.crop);
-    x0 = crop_offset(draw.crop_x, image.cols, options.crop);
+    y0 = crop_offset(draw.crop_y, image.height(), options.crop);
+    x0 = crop_offset(draw.crop_x, image.width(), options.crop);
   }
   if (draw.jitter) image = colour_jitter(image, *draw.jitter);
   const std::array<float, 3> shift =

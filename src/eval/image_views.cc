@@ -2,14 +2,16 @@
 
 #include <map>
 #include <opencv2/imgproc.hpp>
+#include <utility>
 
+#include "data/image_cv.h"
 #include "svertka/data/image_decode.h"
 #include "svertka/error.h"
 
 namespace svertka {
 namespace {
 
-cv::Mat decode(const ImageEntry& entry, int64_t scale, int64_t channels) {
+Image decode(const ImageEntry& entry, int64_t scale, int64_t channels) {
   try {
     return decode_image(read_file_bytes(entry.path), entry.path, scale, scale, int(channels));
   } catch (const DataError& e) {
@@ -18,23 +20,23 @@ cv::Mat decode(const ImageEntry& entry, int64_t scale, int64_t channels) {
 }
 
 // GoogLeNet's whole square brought to the crop size.
-cv::Mat resize_square(const cv::Mat& square, int64_t crop) {
-  if (square.rows == crop) return square;
+Image resize_square(const Image& square, int64_t crop) {
+  if (square.height() == crop) return square;
   cv::Mat out;
-  cv::resize(square, out, cv::Size(int(crop), int(crop)), 0, 0,
-             square.rows > crop ? cv::INTER_AREA : cv::INTER_LINEAR);
-  return out;
+  cv::resize(as_mat(square), out, cv::Size(int(crop), int(crop)), 0, 0,
+             square.height() > crop ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return from_mat(std::move(out));
 }
 
 // The whole image (C,H,W), minus the channel means, scaled, mirrored if asked.
-void normalize_whole(const cv::Mat& image, const ImageTransformOptions& t, bool flip, float* dst) {
-  const int64_t height = image.rows, width = image.cols, channels = t.channels;
+void normalize_whole(const Image& image, const ImageTransformOptions& t, bool flip, float* dst) {
+  const int64_t height = image.height(), width = image.width(), channels = t.channels;
   for (int c = 0; c < channels; ++c) {
     // The image's channel (BGR, or the grey one) read into plane c, and its mean.
     const int bgr = channels == 1 || t.order == ChannelOrder::kBgr ? c : 2 - c;
     const float mean = t.channel_mean[size_t(channels == 1 ? 0 : 2 - bgr)];
     for (int64_t y = 0; y < height; ++y) {
-      const uint8_t* row = image.ptr<uint8_t>(int(y)) + bgr;
+      const uint8_t* row = image.row(y) + bgr;
       float* out = dst + (c * height + y) * width;
       for (int64_t x = 0; x < width; ++x)
         out[x] = (float(row[(flip ? width - 1 - x : x) * channels]) - mean) * t.scale;
@@ -52,8 +54,8 @@ Shape ImageViewSource::whole_shape(int64_t index, const View& view) const {
   // Decoded rather than read from the header: an EXIF orientation may turn the image. One decode
   // is small beside a dense pass over the whole image.
   const ImageTransformOptions& t = source_.options().transform;
-  const cv::Mat image = decode(source_.list().entries.at(size_t(index)), 0, t.channels);
-  const auto resized = resized_size(t, image.rows, image.cols, scale_of(view));
+  const Image image = decode(source_.list().entries.at(size_t(index)), 0, t.channels);
+  const auto resized = resized_size(t, image.height(), image.width(), scale_of(view));
   return Shape{t.channels, resized[0], resized[1]};
 }
 
@@ -64,44 +66,43 @@ void ImageViewSource::fill(std::span<const SampleView> items, Tensor& images,
   if (labels.shape() != Shape{batch} || images.rank() != 4 || images.dim(0) != batch)
     throw ShapeError("image views: tensors " + images.shape().str() + " and " +
                      labels.shape().str() + " do not hold " + std::to_string(batch) + " views");
-  std::map<std::pair<int64_t, int64_t>, cv::Mat> resized;  // (index, S) -> image
+  std::map<std::pair<int64_t, int64_t>, Image> resized;  // (index, S) -> image
   const int64_t per_view = images.numel() / batch;
   for (int64_t b = 0; b < batch; ++b) {
     const SampleView& item = items[size_t(b)];
     const ImageEntry& entry = source_.list().entries.at(size_t(item.index));
     const View& v = item.view;
     const int64_t scale = scale_of(v);
-    cv::Mat& image = resized[{item.index, scale}];
+    Image& image = resized[{item.index, scale}];
     if (image.empty()) {
       image = resize_image(decode(entry, scale, t.channels), t, scale);
     }
     float* dst = images.data() + b * per_view;
     labels[b] = float(entry.label);
     if (v.whole_image) {
-      if (per_view != t.channels * int64_t(image.rows) * image.cols)
-        throw ShapeError("image views: " + entry.path + " is " + std::to_string(image.rows) + "x" +
-                         std::to_string(image.cols) + " at scale " + std::to_string(scale) +
-                         ", the tensor holds " + images.shape().str());
+      if (per_view != t.channels * image.height() * image.width())
+        throw ShapeError("image views: " + entry.path + " is " + std::to_string(image.height()) +
+                         "x" + std::to_string(image.width()) + " at scale " +
+                         std::to_string(scale) + ", the tensor holds " + images.shape().str());
       normalize_whole(image, t, v.flip, dst);
       continue;
     }
-    cv::Mat region = image;
+    Image region = image;
     if (v.square >= 0) {  // GoogLeNet: left, centre, right (or top, centre, bottom) squares
-      const int side = std::min(image.rows, image.cols);
-      const int free = std::max(image.rows, image.cols) - side;
-      const int offset = v.square == 0 ? 0 : v.square == 1 ? free / 2 : free;
-      region = image.rows > image.cols ? image(cv::Rect(0, offset, side, side))
-                                       : image(cv::Rect(offset, 0, side, side));
+      const int64_t side = std::min(image.height(), image.width());
+      const int64_t free = std::max(image.height(), image.width()) - side;
+      const int64_t offset = v.square == 0 ? 0 : v.square == 1 ? free / 2 : free;
+      region = image.height() > image.width() ? image.region(offset, 0, side, side)
+                                              : image.region(0, offset, side, side);
       if (v.whole_square) region = resize_square(region, crop);
     }
-    if (region.rows < crop || region.cols < crop)
+    if (region.height() < crop || region.width() < crop)
       throw ShapeError("image views: a " + std::to_string(crop) + "x" + std::to_string(crop) +
                        " crop is larger than " + entry.path + " at scale " + std::to_string(scale) +
-                       " (" + std::to_string(region.rows) + "x" + std::to_string(region.cols) +
-                       ")");
-    const cv::Mat contiguous = region.isContinuous() ? region : region.clone();
-    crop_normalize(contiguous, t, crop_offset(v.crop_y, contiguous.rows, crop),
-                   crop_offset(v.crop_x, contiguous.cols, crop), v.flip, {0, 0, 0}, dst);
+                       " (" + std::to_string(region.height()) + "x" +
+                       std::to_string(region.width()) + ")");
+    crop_normalize(region, t, crop_offset(v.crop_y, region.height(), crop),
+                   crop_offset(v.crop_x, region.width(), crop), v.flip, {0, 0, 0}, dst);
   }
 }
 

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <opencv2/core.hpp>
 
+#include "data/image_cv.h"
 #include "op_test_helpers.h"
 #include "svertka/data/image_transform.h"
 
@@ -93,7 +95,7 @@ TEST(AreaCrop, TransformResizesThePatchToTheCrop) {
     if (box.x + box.width > 200 && box.x < 200) continue;  // straddles the edge
     SampleDraw draw;
     draw.area_crop_key = key;
-    transform_image(image, o, draw, out.data());
+    transform_image(from_mat(image), o, draw, out.data());
     const float expected = box.x >= 200 ? 255.0f : 0.0f;
     EXPECT_EQ(*std::min_element(out.begin(), out.end()), expected) << key;
     EXPECT_EQ(*std::max_element(out.begin(), out.end()), expected) << key;

@@ -6,6 +6,7 @@
 #include <opencv2/core.hpp>
 #include <set>
 
+#include "data/image_cv.h"
 #include "svertka/data/image_transform.h"
 
 namespace svertka::testing {
@@ -35,9 +36,10 @@ TEST(ColourJitter, FactorsStayWithinTheStrengthAndEveryOrderOccurs) {
 
 TEST(ColourJitter, UnitFactorsLeaveTheImageAndBrightnessScalesIt) {
   const cv::Mat image = colourful();
-  cv::Mat same = colour_jitter(image, {});
-  EXPECT_EQ(cv::norm(image, same, cv::NORM_INF), 0);
-  const cv::Mat darker = colour_jitter(image, {.factors = {0.5f, 1, 1}});
+  const Image same = colour_jitter(from_mat(image), {});
+  EXPECT_EQ(cv::norm(image, as_mat(same), cv::NORM_INF), 0);
+  const Image darker_image = colour_jitter(from_mat(image), {.factors = {0.5f, 1, 1}});
+  const cv::Mat darker = as_mat(darker_image);
   for (int y = 0; y < 8; ++y)
     for (int x = 0; x < 8; ++x)
       for (int c = 0; c < 3; ++c)
@@ -45,7 +47,8 @@ TEST(ColourJitter, UnitFactorsLeaveTheImageAndBrightnessScalesIt) {
 }
 
 TEST(ColourJitter, ZeroSaturationGivesGrey) {
-  const cv::Mat grey = colour_jitter(colourful(), {.factors = {1, 1, 0}});
+  const Image grey_image = colour_jitter(from_mat(colourful()), {.factors = {1, 1, 0}});
+  const cv::Mat grey = as_mat(grey_image);
   for (int y = 0; y < 8; ++y)
     for (int x = 0; x < 8; ++x) {
       const cv::Vec3b p = grey.at<cv::Vec3b>(y, x);

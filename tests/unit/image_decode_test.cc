@@ -110,10 +110,10 @@ TEST(ImageDecode, PeeksJpegAndPngSizesWithoutDecoding) {
 
 TEST(ImageDecode, JpegAndPngDecodeToBgrOfTheirSize) {
   const cv::Mat image = pattern_image(31, 45, 3);
-  const cv::Mat png = decode_image(encode(".png", image), "x.png");
+  const cv::Mat png = to_mat(decode_image(encode(".png", image), "x.png"));
   ASSERT_EQ(png.type(), CV_8UC3);
   EXPECT_EQ(cv::norm(png, image, cv::NORM_INF), 0);  // lossless
-  const cv::Mat jpeg = decode_image(encode(".jpg", image), "x.jpg");
+  const cv::Mat jpeg = to_mat(decode_image(encode(".jpg", image), "x.jpg"));
   ASSERT_EQ(jpeg.rows, 31);
   ASSERT_EQ(jpeg.cols, 45);
   EXPECT_LT(cv::norm(jpeg, image, cv::NORM_L1) / double(image.total() * 3), 4.0);
@@ -124,7 +124,7 @@ TEST(ImageDecode, GreyscaleBecomesThreeEqualChannels) {
   for (int y = 0; y < 20; ++y)
     for (int x = 0; x < 30; ++x) grey.at<uint8_t>(y, x) = uint8_t(8 * x);
   for (const char* ext : {".jpg", ".png"}) {
-    const cv::Mat out = decode_image(encode(ext, grey), std::string("grey") + ext);
+    const cv::Mat out = to_mat(decode_image(encode(ext, grey), std::string("grey") + ext));
     ASSERT_EQ(out.type(), CV_8UC3) << ext;
     const cv::Vec3b p = out.at<cv::Vec3b>(10, 15);
     EXPECT_EQ(p[0], p[1]) << ext;
@@ -134,7 +134,7 @@ TEST(ImageDecode, GreyscaleBecomesThreeEqualChannels) {
 }
 
 TEST(ImageDecode, CmykJpegBecomesBgr) {
-  const cv::Mat out = decode_image(kCmykJpeg, "cmyk.jpg");
+  const cv::Mat out = to_mat(decode_image(kCmykJpeg, "cmyk.jpg"));
   ASSERT_EQ(out.type(), CV_8UC3);
   ASSERT_EQ(out.rows, 8);
   ASSERT_EQ(out.cols, 16);
@@ -150,7 +150,7 @@ TEST(ImageDecode, CmykJpegBecomesBgr) {
 
 TEST(ImageDecode, CmykJpegIsLeftToOpenCv) {
   EXPECT_FALSE(decode_jpeg_bgr(kCmykJpeg, "cmyk.jpg", 1).has_value());
-  EXPECT_EQ(cv::norm(decode_image(kCmykJpeg, "cmyk.jpg"),
+  EXPECT_EQ(cv::norm(to_mat(decode_image(kCmykJpeg, "cmyk.jpg")),
                      opencv_decode(kCmykJpeg, cv::IMREAD_COLOR), cv::NORM_INF),
             0);
 }
@@ -172,7 +172,7 @@ TEST(ImageDecode, JpegGivesOpenCvsPixelsAtEveryReduction) {
         const std::string what = std::to_string(image.channels()) + " channels, progressive " +
                                  std::to_string(progressive) + ", target " + std::to_string(target);
         ASSERT_TRUE(decode_jpeg_bgr(bytes, "x.jpg", 1).has_value()) << what;
-        const cv::Mat ours = decode_image(bytes, "x.jpg", target, target);
+        const cv::Mat ours = to_mat(decode_image(bytes, "x.jpg", target, target));
         const cv::Mat theirs = opencv_decode(bytes, flags);
         ASSERT_EQ(ours.size(), theirs.size()) << what;
         ASSERT_EQ(ours.type(), theirs.type()) << what;
@@ -188,7 +188,7 @@ TEST(ImageDecode, ExifTurnedJpegComesOutTurnedLikeOpenCvs) {
   for (const char order : {'I', 'M'}) {
     const std::vector<uint8_t> turned = with_exif_orientation(plain, order, 6);
     EXPECT_FALSE(decode_jpeg_bgr(turned, "turned.jpg", 1).has_value()) << order;
-    const cv::Mat out = decode_image(turned, "turned.jpg");
+    const cv::Mat out = to_mat(decode_image(turned, "turned.jpg"));
     EXPECT_EQ(out.rows, 64) << order;
     EXPECT_EQ(out.cols, 40) << order;
     EXPECT_EQ(cv::norm(out, opencv_decode(turned, cv::IMREAD_COLOR), cv::NORM_INF), 0) << order;
@@ -215,7 +215,7 @@ TEST(ImageDecode, GreyJpegGivesOpenCvsGreyscalePixelsAtEveryReduction) {
       for (const auto& [target, flags] : reductions) {
         const std::string what = std::to_string(image.channels()) + " channels, progressive " +
                                  std::to_string(progressive) + ", target " + std::to_string(target);
-        const cv::Mat ours = decode_image(bytes, "x.jpg", target, target, 1);
+        const cv::Mat ours = to_mat(decode_image(bytes, "x.jpg", target, target, 1));
         const cv::Mat theirs = opencv_decode(bytes, flags);
         ASSERT_EQ(ours.type(), CV_8UC1) << what;
         ASSERT_EQ(ours.size(), theirs.size()) << what;
@@ -236,15 +236,16 @@ TEST(ImageDecode, GreyPngCmykAndTurnedJpegGiveOpenCvsGreyscalePixels) {
       {"cmyk.jpg", kCmykJpeg},
       {"turned.jpg", with_exif_orientation(encode(".jpg", colour), 'I', 6)}};
   for (const auto& [name, bytes] : files) {
-    const cv::Mat ours = decode_image(bytes, name, 0, 0, 1);
+    const cv::Mat ours = to_mat(decode_image(bytes, name, 0, 0, 1));
     const cv::Mat theirs = opencv_decode(bytes, cv::IMREAD_GRAYSCALE);
     ASSERT_EQ(ours.type(), CV_8UC1) << name;
     ASSERT_EQ(ours.size(), theirs.size()) << name;
     EXPECT_EQ(cv::norm(ours, theirs, cv::NORM_INF), 0) << name;
   }
   // The grey PNG is lossless; the turned JPEG is turned.
-  EXPECT_EQ(cv::norm(decode_image(files[1].second, "grey.png", 0, 0, 1), grey, cv::NORM_INF), 0);
-  EXPECT_EQ(decode_image(files[3].second, "turned.jpg", 0, 0, 1).rows, 70);
+  EXPECT_EQ(
+      cv::norm(to_mat(decode_image(files[1].second, "grey.png", 0, 0, 1)), grey, cv::NORM_INF), 0);
+  EXPECT_EQ(decode_image(files[3].second, "turned.jpg", 0, 0, 1).height(), 70);
 }
 
 TEST(ImageDecode, OnlyOneOrThreeChannels) {
@@ -265,15 +266,16 @@ TEST(ImageDecode, ReductionFactorKeepsAtLeastTheTarget) {
 
 TEST(ImageDecode, LargeJpegIsDecodedAtReducedSize) {
   const std::vector<uint8_t> bytes = encode(".jpg", pattern_image(600, 1100, 5));
-  const cv::Mat full = decode_image(bytes, "big.jpg");
+  const cv::Mat full = to_mat(decode_image(bytes, "big.jpg"));
   EXPECT_EQ(full.rows, 600);
-  const cv::Mat half = decode_image(bytes, "big.jpg", 256, 256);  // 600 >= 2 * 256, < 4 * 256
+  const cv::Mat half =
+      to_mat(decode_image(bytes, "big.jpg", 256, 256));  // 600 >= 2 * 256, < 4 * 256
   EXPECT_EQ(half.rows, 300);
   EXPECT_EQ(half.cols, 550);
-  const cv::Mat quarter = decode_image(bytes, "big.jpg", 150, 150);
+  const cv::Mat quarter = to_mat(decode_image(bytes, "big.jpg", 150, 150));
   EXPECT_EQ(quarter.rows, 150);
   // A PNG is decoded whole whatever the target.
-  EXPECT_EQ(decode_image(encode(".png", pattern_image(600, 700, 5)), "big.png", 256, 256).rows,
+  EXPECT_EQ(decode_image(encode(".png", pattern_image(600, 700, 5)), "big.png", 256, 256).height(),
             600);
 }
 

@@ -14,8 +14,8 @@ namespace {
 TEST(ImageStats, MeansAndCovarianceMatchADirectComputation) {
   const cv::Mat a = pattern_image(4, 6, 1), b = pattern_image(4, 6, 9);
   ImageStatsAccumulator sums(4, 6), half(4, 6);
-  sums.add(a);
-  half.add(b);
+  sums.add(from_mat(a));
+  half.add(from_mat(b));
   sums.merge(half);
   ASSERT_EQ(sums.images(), 2);
   const Tensor mean = sums.mean_image();
@@ -42,7 +42,7 @@ TEST(ImageStats, MeansAndCovarianceMatchADirectComputation) {
     EXPECT_NEAR(got_mean[r], m[r], 1e-9);
     for (size_t s = 0; s < 3; ++s) EXPECT_NEAR(got_cov[r][s], cov[r][s], 1e-12);
   }
-  EXPECT_THROW(sums.add(pattern_image(5, 6, 1)), ShapeError);
+  EXPECT_THROW(sums.add(from_mat(pattern_image(5, 6, 1))), ShapeError);
 }
 
 TEST(ImageStats, EigenpairsOfAKnownMatrix) {
@@ -77,8 +77,8 @@ TEST(ImageStats, EigenpairsSatisfyTheDefinitionOnAFullMatrix) {
 TEST(ImageStats, FileRoundTripsAndForeignFilesAreRejected) {
   TempDir dir;
   ImageStatsAccumulator sums(8, 8);
-  sums.add(pattern_image(8, 8, 2));
-  sums.add(pattern_image(8, 8, 5));
+  sums.add(from_mat(pattern_image(8, 8, 2)));
+  sums.add(from_mat(pattern_image(8, 8, 5)));
   const ImageStats stats = finish_stats(sums);
   save_image_stats(dir / "stats.safetensors", stats);
   const ImageStats back = load_image_stats(dir / "stats.safetensors");
@@ -107,7 +107,7 @@ TEST(ImageStats, OnePassOverAFolderWithAnySizesAndWorkers) {
   // The same as adding each image's SxS view by hand.
   ImageStatsAccumulator direct(16, 16);
   for (const char* name : {"a/1.png", "a/2.png", "b/3.png"})
-    direct.add(stats_view(cv::imread(dir / name), ResizeMode::kWarp, 16));
+    direct.add(stats_view(from_mat(cv::imread(dir / name)), ResizeMode::kWarp, 16));
   EXPECT_EQ(direct.mean_image()[100], one.stats.mean_image[100]);
 }
 
@@ -144,8 +144,8 @@ TEST(ImageStats, GreyMeansAreTheLumaOfTheColourMeans) {
   // Statistics of grey images: the grey mean image is the images' mean.
   cv::Mat a(2, 2, CV_8UC3, cv::Scalar(30, 30, 30)), b(2, 2, CV_8UC3, cv::Scalar(90, 90, 90));
   ImageStatsAccumulator sums(2, 2);
-  sums.add(a);
-  sums.add(b);
+  sums.add(from_mat(a));
+  sums.add(from_mat(b));
   const ImageStats stats = finish_stats(sums);
   EXPECT_FLOAT_EQ(grey_mean(stats.channel_mean), 60);
   EXPECT_FLOAT_EQ(grey_mean_image(stats.mean_image)[3], 60);

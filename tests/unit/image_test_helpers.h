@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "data/image_cv.h"
+
 namespace svertka::testing {
 
 // A fresh folder under the system temp dir, removed with everything in it at destruction.
@@ -59,6 +61,11 @@ inline std::vector<uint8_t> encode(const std::string& ext, const cv::Mat& image)
   std::vector<uint8_t> bytes;
   if (!cv::imencode(ext, image, bytes)) throw std::runtime_error("cannot encode " + ext);
   return bytes;
+}
+
+// The image's pixels in a Mat of their own (as_mat's header would not outlive a temporary Image).
+inline cv::Mat to_mat(const Image& image) {
+  return as_mat(image).clone();
 }
 
 inline void write_text(const std::string& path, const std::string& text) {

@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 #include <set>
 
+#include "data/image_cv.h"
 #include "op_test_helpers.h"
 #include "svertka/error.h"
 
@@ -37,7 +38,7 @@ float at(const std::vector<float>& out, int64_t crop, int c, int y, int x) {
 TEST(ImageTransform, CropTakesTheWindowAtItsOffsetInBgrPlanes) {
   const ImageTransformOptions o = raw(2);
   std::vector<float> out(12);
-  crop_normalize(positional(4, 5), o, 1, 2, false, {}, out.data());
+  crop_normalize(from_mat(positional(4, 5)), o, 1, 2, false, {}, out.data());
   // Rows 1-2, columns 2-3; planes B, G, R.
   EXPECT_EQ(at(out, 2, 0, 0, 0), 12);
   EXPECT_EQ(at(out, 2, 0, 0, 1), 13);
@@ -49,7 +50,7 @@ TEST(ImageTransform, CropTakesTheWindowAtItsOffsetInBgrPlanes) {
 TEST(ImageTransform, FlipReversesEachRowOfTheCrop) {
   const ImageTransformOptions o = raw(3);
   std::vector<float> out(27);
-  crop_normalize(positional(4, 5), o, 0, 1, true, {}, out.data());
+  crop_normalize(from_mat(positional(4, 5)), o, 0, 1, true, {}, out.data());
   EXPECT_EQ(at(out, 3, 0, 0, 0), 3);  // columns 1..3 reversed: 3, 2, 1
   EXPECT_EQ(at(out, 3, 0, 0, 1), 2);
   EXPECT_EQ(at(out, 3, 0, 0, 2), 1);
@@ -60,7 +61,7 @@ TEST(ImageTransform, RgbOrderPutsRedFirst) {
   ImageTransformOptions o = raw(2);
   o.order = ChannelOrder::kRgb;
   std::vector<float> out(12);
-  crop_normalize(positional(3, 3), o, 0, 0, false, {}, out.data());
+  crop_normalize(from_mat(positional(3, 3)), o, 0, 0, false, {}, out.data());
   EXPECT_EQ(at(out, 2, 0, 1, 1), 211);
   EXPECT_EQ(at(out, 2, 1, 1, 1), 111);
   EXPECT_EQ(at(out, 2, 2, 1, 1), 11);
@@ -71,7 +72,7 @@ TEST(ImageTransform, ChannelMeanAndScale) {
   o.channel_mean = {200, 100, 1};  // R, G, B
   o.scale = 0.5f;
   std::vector<float> out(3);
-  crop_normalize(positional(3, 3), o, 1, 2, false, {}, out.data());  // v = 12
+  crop_normalize(from_mat(positional(3, 3)), o, 1, 2, false, {}, out.data());  // v = 12
   EXPECT_FLOAT_EQ(out[0], (12 - 1) * 0.5f);
   EXPECT_FLOAT_EQ(out[1], (112 - 100) * 0.5f);
   EXPECT_FLOAT_EQ(out[2], (212 - 200) * 0.5f);
@@ -87,7 +88,7 @@ TEST(ImageTransform, MeanImageIsCroppedAtTheSameOffsetAndFlippedWithTheData) {
       for (int x = 0; x < 5; ++x) o.mean_image[(c * 4 + y) * 5 + x] = float(10 * y + x + 1);
   std::vector<float> out(12);
   for (bool flip : {false, true}) {
-    crop_normalize(positional(4, 5), o, 2, 3, flip, {}, out.data());
+    crop_normalize(from_mat(positional(4, 5)), o, 2, 3, flip, {}, out.data());
     for (int y = 0; y < 2; ++y)
       for (int x = 0; x < 2; ++x) {
         EXPECT_EQ(at(out, 2, 0, y, x), -1) << flip;
@@ -104,7 +105,7 @@ TEST(ImageTransform, LargerMeanImageIsCroppedAtTheProportionalOffset) {
   std::vector<float> out(12);
   // Image 4x4 (offsets 0..2), mean 6x6 (offsets 0..4): offset (1, 2) maps to (2, 4).
   cv::Mat zero(4, 4, CV_8UC3, cv::Scalar(0, 0, 0));
-  crop_normalize(zero, o, 1, 2, false, {}, out.data());
+  crop_normalize(from_mat(zero), o, 1, 2, false, {}, out.data());
   EXPECT_EQ(at(out, 2, 2, 0, 0), -24);  // R plane: -(10*2 + 4)
   EXPECT_EQ(at(out, 2, 2, 1, 1), -35);
 }
@@ -124,7 +125,7 @@ TEST(ImageTransform, PcaShiftMatchesAHandComputation) {
   // Added to every pixel of its channel.
   ImageTransformOptions o = raw(1);
   std::vector<float> out(3);
-  crop_normalize(positional(2, 2), o, 1, 1, false, shift, out.data());  // v = 11
+  crop_normalize(from_mat(positional(2, 2)), o, 1, 1, false, shift, out.data());  // v = 11
   EXPECT_NEAR(out[0], 11 - 2.1390522, 1e-4);   // B
   EXPECT_NEAR(out[2], 211 - 3.5051586, 1e-4);  // R
 }
@@ -197,7 +198,7 @@ TEST(ImageTransform, EvaluationIsResizeAndCentreCrop) {
   cv::Mat image = positional(16, 24), resized;
   cv::resize(image, resized, cv::Size(12, 8), 0, 0, cv::INTER_AREA);
   std::vector<float> out(48);
-  transform_image(image, o, draw_sample(o, false, 1, 2, 3), out.data());
+  transform_image(from_mat(image), o, draw_sample(o, false, 1, 2, 3), out.data());
   EXPECT_EQ(at(out, 4, 0, 0, 0), resized.at<cv::Vec3b>(2, 4)[0]);
   EXPECT_EQ(at(out, 4, 2, 3, 3), resized.at<cv::Vec3b>(5, 7)[2]);
 }
@@ -212,7 +213,8 @@ TEST(ImageTransform, InvalidOptionsAreRejected) {
   o = {};
   o.mean_image = Tensor(Shape{3, 100, 100});
   EXPECT_THROW(check_transform_options(o), ShapeError);
-  EXPECT_THROW(crop_normalize(positional(4, 4), raw(3), 2, 0, false, {}, nullptr), ShapeError);
+  EXPECT_THROW(crop_normalize(from_mat(positional(4, 4)), raw(3), 2, 0, false, {}, nullptr),
+               ShapeError);
 }
 
 // A grey image whose values name their position: 10y + x.
@@ -235,10 +237,10 @@ TEST(ImageTransform, GreyCropFlipMeanAndScaleGiveOnePlane) {
   o.scale = 0.5f;
   check_transform_options(o);
   std::vector<float> out(5, -99);  // one 2x2 plane and a guard that stays untouched
-  crop_normalize(positional_grey(4, 5), o, 1, 2, false, {}, out.data());
+  crop_normalize(from_mat(positional_grey(4, 5)), o, 1, 2, false, {}, out.data());
   // Rows 1-2, columns 2-3: 12 13 / 22 23, minus 5, times 0.5.
   EXPECT_EQ(out, (std::vector<float>{3.5f, 4, 8.5f, 9, -99}));
-  crop_normalize(positional_grey(4, 5), o, 1, 2, true, {}, out.data());
+  crop_normalize(from_mat(positional_grey(4, 5)), o, 1, 2, true, {}, out.data());
   EXPECT_EQ(out, (std::vector<float>{4, 3.5f, 9, 8.5f, -99}));
 }
 
@@ -250,7 +252,7 @@ TEST(ImageTransform, GreyMeanImageIsOnePlaneCroppedAndFlippedWithTheData) {
   check_transform_options(o);
   std::vector<float> out(4);
   for (const bool flip : {false, true}) {
-    crop_normalize(positional_grey(4, 5), o, 2, 3, flip, {}, out.data());
+    crop_normalize(from_mat(positional_grey(4, 5)), o, 2, 3, flip, {}, out.data());
     EXPECT_EQ(out, (std::vector<float>{-1, -1, -1, -1})) << flip;
   }
 }
@@ -264,7 +266,7 @@ TEST(ImageTransform, GreyEvaluationIsResizeAndCentreCrop) {
   cv::Mat resized;
   cv::resize(image, resized, cv::Size(12, 8), 0, 0, cv::INTER_AREA);
   std::vector<float> out(16);
-  transform_image(image, o, draw_sample(o, false, 1, 2, 3), out.data());
+  transform_image(from_mat(image), o, draw_sample(o, false, 1, 2, 3), out.data());
   for (int y = 0; y < 4; ++y)
     for (int x = 0; x < 4; ++x)
       EXPECT_EQ(at(out, 4, 0, y, x), float(resized.at<uint8_t>(2 + y, 4 + x)) - 100) << y << x;
@@ -287,8 +289,8 @@ TEST(ImageTransform, GreyTransformEqualsEachPlaneOfTheColourOneOnAGreyImage) {
     for (int64_t index = 0; index < 8; ++index) {
       const SampleDraw draw = draw_sample(colour, true, 3, 1, index);
       std::vector<float> three(300), single(100);
-      transform_image(colour_image, colour, draw, three.data());
-      transform_image(grey_image, one, draw, single.data());
+      transform_image(from_mat(colour_image), colour, draw, three.data());
+      transform_image(from_mat(grey_image), one, draw, single.data());
       for (int c = 0; c < 3; ++c)
         for (int k = 0; k < 100; ++k)
           ASSERT_EQ(three[size_t(c * 100 + k)], single[size_t(k)]) << area << index << c << k;
@@ -315,11 +317,12 @@ TEST(ImageTransform, ColourOnlyOptionsAreErrorsWithOneChannel) {
   SVERTKA_EXPECT_THROW_WITH(check_transform_options(bad), ParamError, "2 channels");
   // An image of the wrong channel count for the options.
   std::vector<float> out(64);
-  SVERTKA_EXPECT_THROW_WITH(crop_normalize(positional(8, 8), o, 0, 0, false, {}, out.data()),
-                            ShapeError, "3 channel(s), expected grey");
   SVERTKA_EXPECT_THROW_WITH(
-      crop_normalize(positional_grey(8, 8), raw(8), 0, 0, false, {}, out.data()), ShapeError,
-      "1 channel(s), expected BGR");
+      crop_normalize(from_mat(positional(8, 8)), o, 0, 0, false, {}, out.data()), ShapeError,
+      "3 channel(s), expected grey");
+  SVERTKA_EXPECT_THROW_WITH(
+      crop_normalize(from_mat(positional_grey(8, 8)), raw(8), 0, 0, false, {}, out.data()),
+      ShapeError, "1 channel(s), expected BGR");
 }
 
 }  // namespace

@@ -9,7 +9,8 @@
 
 #include <array>
 #include <cstdint>
-#include <opencv2/core/mat.hpp>
+
+#include "svertka/data/image.h"
 
 namespace svertka {
 
@@ -23,7 +24,7 @@ struct ColourJitterDraw {
 ColourJitterDraw colour_jitter_draw(float strength, const std::array<double, 3>& uniforms,
                                     uint64_t permutation);
 
-// The image distorted (a new image; `bgr` is CV_8UC3 and left unchanged).
-cv::Mat colour_jitter(const cv::Mat& bgr, const ColourJitterDraw& draw);
+// The image distorted (a new image; `bgr` has 3 channels and left unchanged).
+Image colour_jitter(const Image& bgr, const ColourJitterDraw& draw);
 
 }  // namespace svertka

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <opencv2/core/mat.hpp>
+#include "svertka/data/image.h"
 
 namespace svertka {
 
@@ -37,7 +37,7 @@ int reduction_factor(ImageSize size, int64_t min_height, int64_t min_width);
 // `channels` other than 1 or 3. DataError naming `path` if the bytes are not an image that can be
 // decoded, a JPEG is truncated (no end-of-image marker: libjpeg would fill the missing part with
 // grey and only warn) or libjpeg warns that its data is corrupt.
-cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& path,
-                     int64_t min_height = 0, int64_t min_width = 0, int channels = 3);
+Image decode_image(const std::vector<uint8_t>& bytes, const std::string& path,
+                   int64_t min_height = 0, int64_t min_width = 0, int channels = 3);
 
 }  // namespace svertka

@@ -5,14 +5,13 @@
 #pragma once
 
 #include <array>
-#include <map>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
-#include <opencv2/core/mat.hpp>
-
+#include "svertka/data/image.h"
 #include "svertka/data/image_list.h"
 #include "svertka/data/image_transform.h"
 #include "svertka/tensor.h"
@@ -24,7 +23,7 @@ namespace svertka {
 class ImageStatsAccumulator {
  public:
   ImageStatsAccumulator(int64_t height, int64_t width);
-  void add(const cv::Mat& bgr);  // ShapeError for another size or type
+  void add(const Image& bgr);  // ShapeError for another size or type
   void merge(const ImageStatsAccumulator& other);
   int64_t images() const { return images_; }
   int64_t height() const { return height_; }
@@ -93,6 +92,6 @@ ImageStatsResult compute_image_stats(const ImageList& list, const ImageStatsOpti
 
 // The image as the statistics see it: SxS, by warping or by resizing the shorter side to S and
 // taking the centre.
-cv::Mat stats_view(const cv::Mat& bgr, ResizeMode resize, int64_t size);
+Image stats_view(const Image& bgr, ResizeMode resize, int64_t size);
 
 }  // namespace svertka

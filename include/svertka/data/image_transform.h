@@ -20,12 +20,12 @@
 
 #include <array>
 #include <cstdint>
-#include <opencv2/core/mat.hpp>
 #include <optional>
 #include <vector>
 
 #include "svertka/data/area_crop.h"
 #include "svertka/data/colour_jitter.h"
+#include "svertka/data/image.h"
 #include "svertka/tensor.h"
 
 namespace svertka {
@@ -95,20 +95,20 @@ int64_t crop_offset(double u, int64_t size, int64_t crop);
 std::array<float, 3> pca_shift(const ColourPca& pca, const std::array<float, 3>& alpha);
 
 // The image resized for S (resized_size), as transform_image does it.
-cv::Mat resize_image(const cv::Mat& bgr, const ImageTransformOptions& options, int64_t scale);
+Image resize_image(const Image& bgr, const ImageTransformOptions& options, int64_t scale);
 
 // Resizes a uint8 image (BGR, or grey with 1 channel) for the draw (area interpolation when
 // shrinking, bilinear when enlarging), then crops, flips, colours, subtracts the mean and scales
 // into dst (channels,crop,crop). With an area-crop draw the patch is cut from `bgr` and resized to
 // crop x crop instead.
-void transform_image(const cv::Mat& bgr, const ImageTransformOptions& options,
-                     const SampleDraw& draw, float* dst);
+void transform_image(const Image& bgr, const ImageTransformOptions& options, const SampleDraw& draw,
+                     float* dst);
 
 // The last steps alone, on an image already resized: crop at (y0, x0), flip, colour, mean, scale.
 // The mean image is cropped at the offset mapped proportionally into it (the same offset when it
 // has the resized image's size, as Caffe's 256x256 mean with warped images). ShapeError for a crop
 // that does not fit or an image without options.channels channels.
-void crop_normalize(const cv::Mat& resized, const ImageTransformOptions& options, int64_t y0,
+void crop_normalize(const Image& resized, const ImageTransformOptions& options, int64_t y0,
                     int64_t x0, bool flip, const std::array<float, 3>& shift_rgb, float* dst);
 
 }  // namespace svertka
