@@ -5,11 +5,6 @@
 
 namespace svertka {
 
-SgdSolver::SgdSolver(std::vector<Parameter>& params, SgdOptions options)
-    : params_(params), options_(options) {
-  for (const Parameter& p : params_) momentum_.emplace_back(p.value.shape(), p.value.memory());
-}
-
 void sgd_update_on_host(const SgdUpdate& update, Tensor& value, const Tensor& grad,
                         Tensor& momentum) {
   const float rate = update.rate, decay = update.decay, m = update.momentum;
@@ -29,8 +24,9 @@ void sgd_update_on_host(const SgdUpdate& update, Tensor& value, const Tensor& gr
 
 namespace {
 
-// The backend's update for a parameter in its memory.
-void (*device_update(const Tensor& value))(const SgdUpdate&, Tensor&, const Tensor&, Tensor&) {
+// How a parameter in `value`'s memory is updated: the host loop, or its backend's sgd_update.
+SgdUpdateFunction update_for(const Tensor& value) {
+  if (value.on_host()) return sgd_update_on_host;
   for (const BackendEntry* backend : registered_backends())
     if (backend->memory == value.memory()) {
       if (!backend->sgd_update)
@@ -44,6 +40,14 @@ void (*device_update(const Tensor& value))(const SgdUpdate&, Tensor&, const Tens
 
 }  // namespace
 
+SgdSolver::SgdSolver(std::vector<Parameter>& params, SgdOptions options)
+    : params_(params), options_(options) {
+  for (const Parameter& p : params_) {
+    momentum_.emplace_back(p.value.shape(), p.value.memory());
+    updates_.push_back(update_for(p.value));
+  }
+}
+
 void SgdSolver::step(double lr) {
   for (size_t k = 0; k < params_.size(); ++k) {
     Parameter& p = params_[k];
@@ -52,10 +56,7 @@ void SgdSolver::step(double lr) {
                            .decay = static_cast<float>(options_.weight_decay * p.spec.decay_mult),
                            .momentum = static_cast<float>(options_.momentum),
                            .nesterov = options_.nesterov};
-    if (p.value.on_host())
-      sgd_update_on_host(update, p.value, p.grad, momentum_[k]);
-    else
-      device_update(p.value)(update, p.value, p.grad, momentum_[k]);
+    updates_[k](update, p.value, p.grad, momentum_[k]);
   }
 }
 

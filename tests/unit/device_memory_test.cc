@@ -24,6 +24,7 @@
 #include "svertka/solver/trainer.h"
 #include "svertka/zoo.h"
 #include "synthetic_idx.h"
+#include "weights_compare.h"
 
 namespace svertka::testing {
 namespace {
@@ -290,9 +291,7 @@ TEST(DeviceMemory, TheTrainerTrainsOnItAsOnTheReference) {
   const std::vector<NamedTensor> reference = train_on(Backend::kCpuRef, (dir / "ref").string());
   const std::vector<NamedTensor> device = train_on(Backend::kPrivate, (dir / "device").string());
   std::filesystem::remove_all(dir);
-  ASSERT_EQ(device.size(), reference.size());
-  for (size_t k = 0; k < reference.size(); ++k)
-    expect_bitwise_equal(device[k].tensor, reference[k].tensor, reference[k].name);
+  expect_bitwise_equal(device, reference);
 }
 
 TEST(DeviceMemory, AccumulatingOverBatchesIsRefusedOnItForNow) {

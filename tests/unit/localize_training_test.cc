@@ -13,6 +13,7 @@
 #include "svertka/io/safetensors.h"
 #include "svertka/localize/localizer.h"
 #include "svertka/solver/trainer.h"
+#include "weights_compare.h"
 
 namespace svertka::testing {
 namespace {
@@ -59,16 +60,6 @@ class LocalizeTraining : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<BoxBatchSource> train_, val_;
 };
-
-void expect_bitwise_equal(const std::vector<NamedTensor>& a, const std::vector<NamedTensor>& b) {
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t k = 0; k < a.size(); ++k) {
-    ASSERT_EQ(a[k].name, b[k].name);
-    ASSERT_EQ(a[k].tensor.numel(), b[k].tensor.numel());
-    EXPECT_EQ(std::memcmp(a[k].tensor.data(), b[k].tensor.data(), a[k].tensor.bytes()), 0)
-        << a[k].name << " differs";
-  }
-}
 
 TEST_F(LocalizeTraining, ResumeGivesBitwiseIdenticalWeights) {
   // 2N = 8 updates in one run; N = 4, then resume to 8 (crossing the epoch boundary at 6).

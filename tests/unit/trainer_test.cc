@@ -10,6 +10,7 @@
 #include "op_test_helpers.h"
 #include "svertka/io/safetensors.h"
 #include "synthetic_idx.h"
+#include "weights_compare.h"
 
 namespace svertka::testing {
 namespace {
@@ -59,16 +60,6 @@ class TrainerTest : public ::testing::Test {
   fs::path dir_;
   std::unique_ptr<BatchSource> train_, val_;
 };
-
-void expect_bitwise_equal(const std::vector<NamedTensor>& a, const std::vector<NamedTensor>& b) {
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t k = 0; k < a.size(); ++k) {
-    ASSERT_EQ(a[k].name, b[k].name);
-    ASSERT_EQ(a[k].tensor.numel(), b[k].tensor.numel());
-    EXPECT_EQ(std::memcmp(a[k].tensor.data(), b[k].tensor.data(), a[k].tensor.bytes()), 0)
-        << a[k].name << " differs";
-  }
-}
 
 TEST_F(TrainerTest, ResumeGivesBitwiseIdenticalWeights) {
   omp_set_num_threads(1);

@@ -27,6 +27,8 @@ struct SgdUpdate {
 // memory of its own does inside its memory (BackendEntry::sgd_update, backend.h).
 void sgd_update_on_host(const SgdUpdate& update, Tensor& value, const Tensor& grad,
                         Tensor& momentum);
+using SgdUpdateFunction = void (*)(const SgdUpdate&, Tensor& value, const Tensor& grad,
+                                   Tensor& momentum);
 
 class SgdSolver {
  public:
@@ -45,6 +47,7 @@ class SgdSolver {
   std::vector<Parameter>& params_;
   SgdOptions options_;
   std::vector<Tensor> momentum_;
+  std::vector<SgdUpdateFunction> updates_;  // per parameter: where its memory is updated
 };
 
 }  // namespace svertka
