@@ -197,7 +197,7 @@ Result run(const NetSpec& spec, Backend backend, Phase phase, const std::string&
   return r;
 }
 
-void expect_bitwise_equal(const Tensor& a, const Tensor& b, const std::string& what) {
+void expect_same_tensor(const Tensor& a, const Tensor& b, const std::string& what) {
   ASSERT_TRUE(a.on_host() && b.on_host()) << what;
   ASSERT_EQ(a.shape(), b.shape()) << what;
   EXPECT_EQ(std::memcmp(a.data(), b.data(), a.bytes()), 0) << what;
@@ -242,7 +242,7 @@ TEST(DeviceMemory, TestForwardOfAZooModelEqualsTheReference) {
   const Result reference = run(spec, Backend::kCpuRef, Phase::kTest, logits);
   const Result device = run(spec, Backend::kPrivate, Phase::kTest, logits);
   EXPECT_EQ(device.loss, reference.loss);
-  expect_bitwise_equal(device.logits, reference.logits, "logits");
+  expect_same_tensor(device.logits, reference.logits, "logits");
 }
 
 TEST(DeviceMemory, TrainingForwardAndBackwardEqualTheReference) {
@@ -250,10 +250,10 @@ TEST(DeviceMemory, TrainingForwardAndBackwardEqualTheReference) {
   const Result reference = run(spec, Backend::kCpuRef, Phase::kTrain, "fc");
   const Result device = run(spec, Backend::kPrivate, Phase::kTrain, "fc");
   EXPECT_EQ(device.loss, reference.loss);
-  expect_bitwise_equal(device.logits, reference.logits, "logits");
+  expect_same_tensor(device.logits, reference.logits, "logits");
   ASSERT_EQ(device.grads.size(), reference.grads.size());
   for (const auto& [name, grad] : reference.grads)
-    expect_bitwise_equal(device.grads.at(name), grad, name + " gradient");
+    expect_same_tensor(device.grads.at(name), grad, name + " gradient");
 }
 
 TEST(DeviceMemory, WeightsLoadAndReadBackThroughTheBackend) {
@@ -263,7 +263,7 @@ TEST(DeviceMemory, WeightsLoadAndReadBackThroughTheBackend) {
   Tensor host(weight.value.shape());
   for (int64_t i = 0; i < host.numel(); ++i) host[i] = static_cast<float>(i);
   weight.value.copy_from(host);
-  expect_bitwise_equal(weight.value.to_host(), host, "fc.weight");
+  expect_same_tensor(weight.value.to_host(), host, "fc.weight");
 }
 
 // The whole Trainer (data in, SGD, validation, snapshots, the saved weights) on the test backend:
