@@ -88,7 +88,7 @@ void fill_inputs(Net& net, int64_t classes) {
 BenchResult time_net(Net& net, const BenchArgs& args) {
   const int n = net.num_layers();
   std::unique_ptr<SgdSolver> solver;
-  if (args.train) solver = std::make_unique<SgdSolver>(net.params(), SgdOptions{});
+  if (args.train) solver = std::make_unique<SgdSolver>(net.params(), SgdOptions{}, net.device());
   std::vector<std::vector<double>> forward(static_cast<size_t>(n)),
       backward(static_cast<size_t>(n));
   std::vector<double> forward_total, backward_total, update_total, iteration_total;

@@ -8,8 +8,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 
+#include "svertka/device.h"
 #include "svertka/op.h"
 
 namespace svertka {
@@ -17,15 +19,17 @@ namespace svertka {
 class KernelRegistry {
  public:
   template <class T>
-  using Factory =
-      std::function<std::unique_ptr<BasicKernel<T>>(const Op&, const std::vector<Shape>& inputs)>;
+  using Factory = std::function<std::unique_ptr<BasicKernel<T>>(
+      const Op&, const std::vector<Shape>& inputs, Device& device)>;
 
   static const KernelRegistry& instance();
 
-  // A kernel for `op` on `backend` for these input shapes. A backend in host memory without its
-  // own kernel for the op falls back to the reference kernel; one with memory of its own
-  // (backend.h) does not: NotFoundError naming the op and the backend. NotFoundError for an
-  // unknown op type.
+  // A kernel for `op` on `device` for these input shapes. A device in host memory whose backend
+  // has no kernel for the op gets the reference kernel; one with memory of its own (device.h)
+  // does not: NotFoundError naming the op and the backend. NotFoundError for an unknown op type.
+  std::unique_ptr<Kernel> make(const Op& op, Device& device,
+                               const std::vector<Shape>& inputs) const;
+  // The same on default_device(backend).
   std::unique_ptr<Kernel> make(const Op& op, Backend backend,
                                const std::vector<Shape>& inputs) const;
   // The reference kernel in double precision, for gradient checks.
@@ -36,7 +40,8 @@ class KernelRegistry {
   bool has_reference_double(std::string_view op_type) const;
 
   // Registers KernelT<float> (and KernelT<double> for the reference backend) for OpT.
-  // KernelT must be constructible from (const OpT&, const std::vector<Shape>& inputs).
+  // KernelT must be constructible from (const OpT&, const std::vector<Shape>& inputs), or from
+  // those and the Device& it runs on.
   template <class OpT, template <class> class KernelT>
   void add_reference() {
     const std::string type(OpT::kType);
@@ -65,10 +70,15 @@ class KernelRegistry {
 
   template <class T, class OpT, class KernelT>
   static Factory<T> typed_factory() {
-    return [](const Op& op, const std::vector<Shape>& inputs) -> std::unique_ptr<BasicKernel<T>> {
+    return [](const Op& op, const std::vector<Shape>& inputs,
+              Device& device) -> std::unique_ptr<BasicKernel<T>> {
       const auto& typed = dynamic_cast<const OpT&>(op);
       typed.output_shapes(inputs);  // validates parameters and shapes before any kernel exists
-      return std::make_unique<KernelT>(typed, inputs);
+      if constexpr (std::is_constructible_v<KernelT, const OpT&, const std::vector<Shape>&,
+                                            Device&>)
+        return std::make_unique<KernelT>(typed, inputs, device);
+      else
+        return std::make_unique<KernelT>(typed, inputs);
     };
   }
 

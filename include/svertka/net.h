@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "svertka/device.h"
 #include "svertka/net_spec.h"
 
 namespace svertka {
@@ -31,6 +32,9 @@ struct Parameter {
 struct NetOptions {
   Phase phase = Phase::kTrain;
   Backend backend = Backend::kCpuDnnl;
+  // The device to run on (device.h); null: default_device(backend). When set, it decides the
+  // backend.
+  std::shared_ptr<Device> device;
   // Blobs no longer needed share buffers (activations in TEST, gradients in TRAIN); the blobs
   // named here keep their own, so blob() and blob_grad() stay readable after forward/backward.
   std::vector<std::string> keep_blobs;
@@ -108,6 +112,9 @@ class Net {
   // Iteration counter passed to kernels (seeds dropout masks).
   void set_step(uint64_t step) { step_ = step; }
   Phase phase() const { return options_.phase; }
+  Device& device() const { return *device_; }
+  const std::shared_ptr<Device>& shared_device() const { return device_; }
+  Backend backend() const { return device_->backend(); }
   const std::string& name() const { return name_; }
 
   const std::vector<LayerInfo>& layer_infos() const { return layer_infos_; }
@@ -140,7 +147,8 @@ class Net {
 
   std::string name_;
   NetOptions options_;
-  MemoryResource* memory_ = nullptr;     // the backend's memory; null: host memory
+  std::shared_ptr<Device> device_;
+  MemoryResource* memory_ = nullptr;     // the device's memory; null: host memory
   std::map<int, Tensor> staged_inputs_;  // input blob -> its host buffer, when memory_ is set
   uint64_t step_ = 0;
   std::vector<std::unique_ptr<Layer>> layers_;

@@ -1,5 +1,8 @@
 #include "svertka/backend.h"
 
+#include <map>
+#include <mutex>
+
 #include "svertka/blob_layout.h"
 #include "svertka/error.h"
 
@@ -43,12 +46,26 @@ bool has_backend(Backend backend) {
   return false;
 }
 
-MemoryResource* backend_memory(Backend backend) {
-  return backend == Backend::kCpuRef ? nullptr : backend_entry(backend).memory;
+std::shared_ptr<Device> open_device(Backend backend) {
+  if (backend == Backend::kCpuRef) return std::make_shared<Device>(Backend::kCpuRef);
+  return backend_entry(backend).open();
+}
+
+const std::shared_ptr<Device>& default_device(Backend backend) {
+  static std::mutex mutex;
+  static std::map<Backend, std::shared_ptr<Device>> devices;
+  std::lock_guard lock(mutex);
+  std::shared_ptr<Device>& device = devices[backend];
+  if (!device) device = open_device(backend);
+  return device;
+}
+
+Device& host_device() {
+  return *default_device(Backend::kCpuRef);
 }
 
 int channel_block(Backend backend) {
-  return backend == Backend::kCpuRef ? 0 : backend_entry(backend).channel_block();
+  return default_device(backend)->channel_block();
 }
 
 }  // namespace svertka

@@ -26,7 +26,8 @@ std::string cpu_model() {
 
 std::string machine_summary() {
   std::string summary = cpu_model();
-  for (const BackendEntry* backend : registered_backends()) summary += "; " + backend->describe();
+  for (const BackendEntry* backend : registered_backends())
+    summary += "; " + default_device(backend->backend)->describe();
   return summary + "; svertka built " + build_target();
 }
 

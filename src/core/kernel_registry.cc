@@ -43,9 +43,15 @@ const KernelRegistry& KernelRegistry::instance() {
 
 std::unique_ptr<Kernel> KernelRegistry::make(const Op& op, Backend backend,
                                              const std::vector<Shape>& inputs) const {
+  return make(op, *default_device(backend), inputs);
+}
+
+std::unique_ptr<Kernel> KernelRegistry::make(const Op& op, Device& device,
+                                             const std::vector<Shape>& inputs) const {
   const std::string type(op.type());
+  const Backend backend = device.backend();
   auto it = float_.find({type, backend});
-  if (it == float_.end() && backend != Backend::kCpuRef && backend_memory(backend)) {
+  if (it == float_.end() && device.memory()) {
     if (float_.count({type, Backend::kCpuRef}) == 0)
       throw NotFoundError("no kernel registered for op type '" + type + "'");
     throw NotFoundError("backend " + std::string(backend_name(backend)) + " has no kernel for " +
@@ -53,7 +59,7 @@ std::unique_ptr<Kernel> KernelRegistry::make(const Op& op, Backend backend,
   }
   if (it == float_.end()) it = float_.find({type, Backend::kCpuRef});
   if (it == float_.end()) throw NotFoundError("no kernel registered for op type '" + type + "'");
-  return it->second(op, inputs);
+  return it->second(op, inputs, device);
 }
 
 std::unique_ptr<BasicKernel<double>> KernelRegistry::make_reference_double(
@@ -62,7 +68,7 @@ std::unique_ptr<BasicKernel<double>> KernelRegistry::make_reference_double(
   auto it = double_.find(type);
   if (it == double_.end())
     throw NotFoundError("no double reference kernel registered for op type '" + type + "'");
-  return it->second(op, inputs);
+  return it->second(op, inputs, host_device());
 }
 
 bool KernelRegistry::has(std::string_view op_type, Backend backend) const {

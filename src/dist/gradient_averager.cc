@@ -12,10 +12,6 @@ GradientAverager::GradientAverager(std::vector<Parameter>& params, Communicator&
                                    GradientAveragerOptions options)
     : params_(params), comm_(comm), bucket_of_(params.size(), -1), is_ready_(params.size()) {
   if (options.bucket_bytes <= 0) throw ParamError("bucket_bytes must be positive");
-  for (const Parameter& p : params)
-    if (!p.grad.on_host())
-      throw ParamError("data-parallel training averages gradients in host memory, and parameter '" +
-                       p.name + "' is in " + std::string(p.grad.memory()->name()) + " memory");
   int64_t bytes = 0;
   for (int k = static_cast<int>(params.size()); k-- > 0;) {
     const int64_t n = params[static_cast<size_t>(k)].grad.numel();
@@ -47,7 +43,11 @@ void GradientAverager::ready(int index) {
   const size_t slot =
       static_cast<size_t>(std::find(b.params.begin(), b.params.end(), index) - b.params.begin());
   const Tensor& g = params_[static_cast<size_t>(index)].grad;
-  std::memcpy(b.buffer.data() + b.offsets[slot], g.data(), static_cast<size_t>(g.numel()) * 4);
+  float* staged = b.buffer.data() + b.offsets[slot];
+  if (g.on_host())
+    std::memcpy(staged, g.data(), g.bytes());
+  else
+    g.memory()->copy_to_host(staged, g.data(), g.bytes());
   if (--b.waiting == 0) start(b);
   comm_.progress();
 }
@@ -68,9 +68,10 @@ void GradientAverager::finish() {
   for (Bucket& b : buckets_)
     for (size_t slot = 0; slot < b.params.size(); ++slot) {
       Tensor& g = params_[static_cast<size_t>(b.params[slot])].grad;
-      const float* sum = b.buffer.data() + b.offsets[slot];
-      float* out = g.data();
+      float* sum = b.buffer.data() + b.offsets[slot];
+      float* out = g.on_host() ? g.data() : sum;
       for (int64_t i = 0; i < g.numel(); ++i) out[i] = sum[i] * scale;
+      if (!g.on_host()) g.memory()->copy_from_host(g.data(), sum, g.bytes());
     }
 }
 

@@ -3,7 +3,6 @@
 #include <set>
 
 #include "net/net_internal.h"
-#include "svertka/backend.h"
 #include "svertka/error.h"
 #include "svertka/kernel_registry.h"
 
@@ -16,10 +15,11 @@ std::string kernel_failure(const std::string& net, const LayerSpec& layer, Backe
 }
 
 Net::Net(const NetSpec& spec, const NetOptions& options)
-    : name_(spec.name), options_(options), memory_(backend_memory(options.backend)) {
-  if (memory_ && !backend_entry(options.backend).accumulate)
-    throw ParamError("backend " + std::string(backend_name(options.backend)) +
-                     " has memory of its own but no accumulate(): the net cannot add gradients");
+    : name_(spec.name),
+      options_(options),
+      device_(options.device ? options.device : default_device(options.backend)),
+      memory_(device_->memory()) {
+  options_.device = nullptr;  // held in device_
   compile(spec);
   choose_layouts();
   plan_memory();
@@ -65,8 +65,8 @@ void Net::compile_layer(const LayerSpec& ls, const LayerShapes& shapes) {
   add_params(*layer, bottom_shapes);
   add_tops(*layer, shapes.tops, where);
   layer->loss_weight = ls.loss_weight.value_or(op.is_loss() ? 1.0f : 0.0f);
-  layer->kernel = in_layer(name_, ls, options_.backend, "making its kernel", [&] {
-    return KernelRegistry::instance().make(op, options_.backend, bottom_shapes);
+  layer->kernel = in_layer(name_, ls, backend(), "making its kernel", [&] {
+    return KernelRegistry::instance().make(op, *device_, bottom_shapes);
   });
 
   layer_infos_.push_back(describe_layer(ls, shapes));
@@ -204,7 +204,7 @@ void Net::forward_layer(int i) {
   Layer& layer = *layers_.at(static_cast<size_t>(i));
   if (i == 0 && memory_) upload_inputs();
   layer.forward_args.step = step_;
-  in_layer(name_, layer.spec, options_.backend, "forward",
+  in_layer(name_, layer.spec, backend(), "forward",
            [&] { layer.kernel->forward(layer.forward_args); });
 }
 
@@ -234,21 +234,13 @@ void Net::backward_layer(int i) {
   Layer& layer = *layers_.at(static_cast<size_t>(i));
   if (!layer.runs_backward) return;
   layer.backward_args.step = step_;
-  in_layer(name_, layer.spec, options_.backend, "backward",
+  in_layer(name_, layer.spec, backend(), "backward",
            [&] { layer.kernel->backward(layer.backward_args); });
   for (size_t b = 0; b < layer.bottoms.size(); ++b) {
     if (!layer.accumulates_bottom_grad[b]) continue;
     Tensor& sum = blobs_[static_cast<size_t>(layer.bottoms[b])].grad;
     const Tensor& part = *layer.backward_args.input_grads[b];
-    if (memory_) {
-      backend_entry(options_.backend).accumulate(sum, part);
-      continue;
-    }
-    float* s = sum.data();
-    const float* p = part.data();
-    const int64_t n = sum.numel();
-#pragma omp parallel for schedule(static)
-    for (int64_t k = 0; k < n; ++k) s[k] += p[k];
+    device_->axpby(1, part, 1, sum);
   }
 }
 
@@ -285,7 +277,7 @@ const Tensor& Net::plain(int version, bool gradient) const {
   if (blob.layout == BlobLayout::kPlain && tensor.on_host()) return tensor;
   Tensor& copy = plain_copies_[{version, gradient}];
   if (blob.layout == BlobLayout::kChannelBlocked) {
-    backend_entry(options_.backend).copy_to_plain(tensor, copy);
+    device_->copy_to_plain(tensor, copy);
   } else {
     if (!copy.defined() || copy.shape() != tensor.shape()) copy = Tensor(tensor.shape());
     copy.copy_from(tensor);

@@ -27,7 +27,7 @@ class Groups {
 // accepts that. Versions sharing a buffer (in place), and the input and output of an elementwise
 // kernel, share one layout, so they are decided together.
 void Net::choose_layouts() {
-  const int block = channel_block(options_.backend);
+  const int block = device_->channel_block();
   if (block == 0) return;
   auto support = [&](int layer) {
     return layers_[static_cast<size_t>(layer)]->kernel->layout_support();
@@ -62,7 +62,7 @@ void Net::choose_layouts() {
     for (BlobLayout l : inputs) any_blocked |= l != BlobLayout::kPlain;
     for (BlobLayout l : outputs) any_blocked |= l != BlobLayout::kPlain;
     if (any_blocked)
-      in_layer(name_, layer->spec, options_.backend, "setting its layouts",
+      in_layer(name_, layer->spec, backend(), "setting its layouts",
                [&] { layer->kernel->set_layouts(inputs, outputs); });
   }
 }

@@ -12,8 +12,9 @@ namespace svertka {
 
 class GradientAccumulator {
  public:
-  // Nothing is kept for parts == 1 (the gradients are the update's).
-  GradientAccumulator(std::vector<Parameter>& params, int64_t parts);
+  // The sums live on `device`, with the parameters; nothing is kept for parts == 1 (the gradients
+  // are the update's).
+  GradientAccumulator(std::vector<Parameter>& params, int64_t parts, Device& device);
 
   // Parameter `param`'s gradient of part `part` (0-based) is final: added to the sum, which the
   // last part leaves, divided by parts, in the gradient.
@@ -23,6 +24,7 @@ class GradientAccumulator {
  private:
   std::vector<Parameter>& params_;
   int64_t parts_;
+  Device& device_;
   std::vector<Tensor> sums_;
 };
 

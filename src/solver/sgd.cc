@@ -1,6 +1,5 @@
 #include "svertka/solver/sgd.h"
 
-#include "svertka/backend.h"
 #include "svertka/error.h"
 
 namespace svertka {
@@ -22,29 +21,15 @@ void sgd_update_on_host(const SgdUpdate& update, Tensor& value, const Tensor& gr
   }
 }
 
-namespace {
-
-// How a parameter in `value`'s memory is updated: the host loop, or its backend's sgd_update.
-SgdUpdateFunction update_for(const Tensor& value) {
-  if (value.on_host()) return sgd_update_on_host;
-  for (const BackendEntry* backend : registered_backends())
-    if (backend->memory == value.memory()) {
-      if (!backend->sgd_update)
-        throw ParamError("backend " + std::string(backend_name(backend->backend)) +
-                         " has memory of its own but no sgd_update()");
-      return backend->sgd_update;
-    }
-  throw BackendError("no backend owns the memory of a parameter (" +
-                     std::string(value.memory()->name()) + ")");
-}
-
-}  // namespace
-
-SgdSolver::SgdSolver(std::vector<Parameter>& params, SgdOptions options)
-    : params_(params), options_(options) {
+SgdSolver::SgdSolver(std::vector<Parameter>& params, SgdOptions options, Device& device)
+    : params_(params), options_(options), device_(device) {
   for (const Parameter& p : params_) {
+    if (p.value.memory() != device.memory())
+      throw ParamError(
+          "the solver runs on " + device.describe() + ", and parameter '" + p.name + "' lives in " +
+          (p.value.on_host() ? std::string("host") : std::string(p.value.memory()->name())) +
+          " memory");
     momentum_.emplace_back(p.value.shape(), p.value.memory());
-    updates_.push_back(update_for(p.value));
   }
 }
 
@@ -56,7 +41,7 @@ void SgdSolver::step(double lr) {
                            .decay = static_cast<float>(options_.weight_decay * p.spec.decay_mult),
                            .momentum = static_cast<float>(options_.momentum),
                            .nesterov = options_.nesterov};
-    updates_[k](update, p.value, p.grad, momentum_[k]);
+    device_.sgd_update(update, p.value, p.grad, momentum_[k]);
   }
 }
 

@@ -68,13 +68,15 @@ Trainer::Trainer(TrainNet net, TrainConfig config, const BatchSource& train_data
       length_(run_length(config_.loop, train_data.size(), distribution_->ranks())),
       net_(net.spec, {.phase = Phase::kTrain,
                       .backend = config_.loop.backend,
+                      .device = config_.loop.device,
                       .keep_blobs = task_.keep_blobs(Phase::kTrain)}),
-      solver_(net_.params(), config_.solver.sgd),
+      solver_(net_.params(), config_.solver.sgd, net_.device()),
       schedule_(
           resolve_schedule(config_.solver.schedule, length_.updates_per_epoch, length_.epochs)),
       run_directory_(
           std::make_unique<RunDirectory>(config_.snapshot.out_dir, distribution_->writes())),
-      accumulator_(std::make_unique<GradientAccumulator>(net_.params(), config_.loop.iter_size)),
+      accumulator_(std::make_unique<GradientAccumulator>(net_.params(), config_.loop.iter_size,
+                                                         net_.device())),
       clock_(std::make_unique<TimeLimit>(config_.loop.time_limit_seconds)),
       state_{.seed = config_.loop.seed, .model = model_},
       targets_(Shape{config_.loop.batch, train_data.target_width()}) {
@@ -83,7 +85,7 @@ Trainer::Trainer(TrainNet net, TrainConfig config, const BatchSource& train_data
   if (validation_data_ && config_.validation.enabled) {
     test_net_ =
         std::make_unique<Net>(net.spec, NetOptions{.phase = Phase::kTest,
-                                                   .backend = config_.loop.backend,
+                                                   .device = net_.shared_device(),
                                                    .keep_blobs = task_.keep_blobs(Phase::kTest)});
     test_net_->share_params_from(net_);
   }

@@ -79,7 +79,7 @@ TEST(Convolution, WinogradAndDirectBothMatchTheReference) {
   const Shape x{4, 32, 14, 14};  // a 3x3 stride-1 layer, the only kind Winograd takes
   for (ConvAlgorithm algorithm : {ConvAlgorithm::kDirect, ConvAlgorithm::kWinograd}) {
     const ConvOp op = with_algorithm(conv(48, 3, 1, 1), algorithm);
-    const cpu_dnnl::Conv kernel(op, {x});
+    const cpu_dnnl::Conv kernel(op, {x}, *default_device(Backend::kCpuDnnl));
     if (algorithm == ConvAlgorithm::kDirect) {
       EXPECT_FALSE(kernel.uses_winograd());
     }
@@ -94,7 +94,7 @@ TEST(Convolution, WinogradRequestOnAnInapplicableLayerComputesDirectly) {
   const Shape x{2, 6, 11, 10};
   for (const ConvOp& op : {conv(6, 3, 2, 1), conv(6, 3, 1, 1, 3), conv(6, 5, 1, 2)}) {
     const ConvOp winograd = with_algorithm(op, ConvAlgorithm::kWinograd);
-    EXPECT_FALSE(cpu_dnnl::Conv(winograd, {x}).uses_winograd());
+    EXPECT_FALSE(cpu_dnnl::Conv(winograd, {x}, *default_device(Backend::kCpuDnnl)).uses_winograd());
     expect_backends_agree(winograd, {x}, 8);
   }
 }

@@ -1,6 +1,6 @@
-// The device seam (memory.h, backend.h): a CPU test backend whose memory is apart from the host's
-// — every buffer is an mmap'd region kept PROT_NONE except while the backend itself reads it (its
-// kernels, its copies) — runs nets with the reference kernels. Any read or write of a blob,
+// The device seam (device.h, memory.h, backend.h): a CPU test device whose memory is apart from the
+// host's — every buffer is an mmap'd region kept PROT_NONE except while the backend itself reads it
+// (its kernels, its copies) — runs nets with the reference kernels. Any read or write of a blob,
 // parameter or gradient by the net outside the backend would fault and end the test; the results
 // must equal the reference backend's in host memory, bitwise.
 #include <gtest/gtest.h>
@@ -13,10 +13,11 @@
 #include <mutex>
 
 #include "core/op_registry.h"
-#include "solver/gradient_accumulator.h"
 #include "svertka/backend.h"
 #include "svertka/blob_names.h"
 #include "svertka/builder.h"
+#include "svertka/dist/communicator.h"
+#include "svertka/dist/gradient_averager.h"
 #include "svertka/io/safetensors.h"
 #include "svertka/kernel_registry.h"
 #include "svertka/net.h"
@@ -120,11 +121,12 @@ class GuardedKernel final : public Kernel {
 void register_guarded_kernels(KernelRegistry& registry) {
   for (const OpEntry* entry : op_entries()) {
     const KernelRegistry::Factory<float> reference = *registry.find(entry->type, Backend::kCpuRef);
-    registry.add_factory(entry->type, Backend::kPrivate,
-                         [reference](const Op& op, const std::vector<Shape>& inputs) {
-                           GuardedMemory::Access access(guarded());
-                           return std::make_unique<GuardedKernel>(reference(op, inputs));
-                         });
+    registry.add_factory(
+        entry->type, Backend::kPrivate,
+        [reference](const Op& op, const std::vector<Shape>& inputs, Device& device) {
+          GuardedMemory::Access access(guarded());
+          return std::make_unique<GuardedKernel>(reference(op, inputs, device));
+        });
   }
 }
 
@@ -135,26 +137,27 @@ std::vector<KernelFile> guarded_kernel_files() {
   return files;
 }
 
-void guarded_accumulate(Tensor& sum, const Tensor& part) {
-  GuardedMemory::Access access(guarded());
-  for (int64_t k = 0; k < sum.numel(); ++k) sum[k] += part[k];
-}
-
-void guarded_sgd_update(const SgdUpdate& update, Tensor& value, const Tensor& grad,
-                        Tensor& momentum) {
-  GuardedMemory::Access access(guarded());
-  sgd_update_on_host(update, value, grad, momentum);
-}
+// The test device: the host's arithmetic, inside the guarded memory.
+class GuardedDevice final : public Device {
+ public:
+  GuardedDevice() : Device(Backend::kPrivate) {}
+  MemoryResource* memory() const override { return &guarded(); }
+  std::string describe() const override { return "guarded test memory"; }
+  void axpby(float a, const Tensor& x, float b, Tensor& y) override {
+    GuardedMemory::Access access(guarded());
+    Device::axpby(a, x, b, y);
+  }
+  void sgd_update(const SgdUpdate& update, Tensor& value, const Tensor& grad,
+                  Tensor& momentum) override {
+    GuardedMemory::Access access(guarded());
+    Device::sgd_update(update, value, grad, momentum);
+  }
+};
 
 const BackendEntry kGuardedBackend{
     .backend = Backend::kPrivate,
     .kernel_files = guarded_kernel_files,
-    .memory = &guarded(),
-    .accumulate = guarded_accumulate,
-    .sgd_update = guarded_sgd_update,
-    .channel_block = [] { return 0; },
-    .copy_to_plain = nullptr,  // every blob stays plain
-    .describe = [] { return std::string("guarded test memory"); },
+    .open = [] { return std::shared_ptr<Device>(std::make_shared<GuardedDevice>()); },
 };
 [[maybe_unused]] const bool registered = register_backend(kGuardedBackend);
 
@@ -268,7 +271,7 @@ TEST(DeviceMemory, WeightsLoadAndReadBackThroughTheBackend) {
 
 // The whole Trainer (data in, SGD, validation, snapshots, the saved weights) on the test backend:
 // nothing of it touches the backend's memory but through the backend, and it trains as cpu_ref.
-std::vector<NamedTensor> train_on(Backend backend, const std::string& run) {
+std::vector<NamedTensor> train_on(Backend backend, const std::string& run, int64_t iter_size = 1) {
   const IdxBatchSource train(synthetic_idx(32, 1), Normalization{.mean = 0.3f, .stddev = 0.3f},
                              SmallImageAugment{.pad = 2, .mirror = true});
   const IdxBatchSource val(synthetic_idx(8, 2), Normalization{.mean = 0.3f, .stddev = 0.3f},
@@ -278,6 +281,7 @@ std::vector<NamedTensor> train_on(Backend backend, const std::string& run) {
   c.loop.batch = 8;
   c.loop.seed = 3;
   c.loop.backend = backend;
+  c.loop.iter_size = iter_size;
   c.solver.schedule.base_lr = 0.02;
   c.snapshot.out_dir = run;
   Trainer trainer(zoo_train_net("alexnet_small", train, c.loop.batch, 4), c, train, &val);
@@ -294,9 +298,60 @@ TEST(DeviceMemory, TheTrainerTrainsOnItAsOnTheReference) {
   expect_bitwise_equal(device, reference);
 }
 
-TEST(DeviceMemory, AccumulatingOverBatchesIsRefusedOnItForNow) {
+TEST(DeviceMemory, AccumulatingOverBatchesTrainsOnItAsOnTheReference) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("svertka_device_iter_" + std::to_string(::getpid()));
+  const auto reference = train_on(Backend::kCpuRef, (dir / "ref").string(), 2);
+  const auto device = train_on(Backend::kPrivate, (dir / "device").string(), 2);
+  std::filesystem::remove_all(dir);
+  expect_bitwise_equal(device, reference);
+}
+
+// Two ranks holding the same gradients: the sum is twice ours.
+class MirrorCommunicator final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 2; }
+  std::string describe() const override { return "mirror"; }
+  void start_sum(std::span<float> data) override {
+    for (float& x : data) x *= 2;
+  }
+  void progress() override {}
+  void wait_all() override {}
+  void sum(std::span<double>) override {}
+  void broadcast(std::span<float>, int) override {}
+  void broadcast(std::span<double>, int) override {}
+  bool same_on_all_ranks(uint64_t) override { return true; }
+  [[noreturn]] void abort(int) noexcept override { std::abort(); }
+};
+
+TEST(DeviceMemory, GradientsAreAveragedOverRanksThroughTheHost) {
   Net net(branching_net(), {.phase = Phase::kTrain, .backend = Backend::kPrivate});
-  EXPECT_THROW(GradientAccumulator(net.params(), 2), ParamError);
+  std::vector<Tensor> before;
+  for (Parameter& p : net.params()) {
+    Tensor host(p.grad.shape());
+    for (int64_t i = 0; i < host.numel(); ++i) host[i] = 0.25f * static_cast<float>(i % 7);
+    p.grad.copy_from(host);
+    before.push_back(std::move(host));
+  }
+  MirrorCommunicator comm;
+  GradientAverager averager(net.params(), comm, {.bucket_bytes = 256});
+  averager.begin();
+  for (int k = static_cast<int>(net.params().size()); k-- > 0;) averager.ready(k);
+  averager.finish();
+  for (size_t k = 0; k < before.size(); ++k)
+    expect_same_tensor(net.params()[k].grad.to_host(), before[k], net.params()[k].name);
+}
+
+TEST(DeviceMemory, ADeviceIsAnObjectTheNetRunsOn) {
+  const std::shared_ptr<Device> mine = open_device(Backend::kPrivate);
+  EXPECT_NE(mine, default_device(Backend::kPrivate));
+  Net net(branching_net(), {.phase = Phase::kTest, .device = mine});
+  EXPECT_EQ(&net.device(), mine.get());
+  EXPECT_EQ(net.backend(), Backend::kPrivate);
+  EXPECT_EQ(net.param("fc.weight").value.memory(), &guarded());
+  EXPECT_THROW(SgdSolver(net.params(), {}), ParamError) << "host solver, device parameters";
+  EXPECT_NO_THROW(SgdSolver(net.params(), {}, net.device()));
 }
 
 TEST(DeviceMemory, CopyingBetweenTwoBackendsMemoriesIsAnError) {

@@ -4,7 +4,8 @@
 //
 // Buckets group parameters in reverse order (the order backward finalises them) up to bucket_bytes;
 // a parameter larger than that gets a bucket of its own. Gradients are copied into one contiguous
-// buffer per bucket, summed in place, and copied back divided by the number of ranks.
+// host buffer per bucket (through their memory's copies, for a device with memory of its own),
+// summed in place, and copied back divided by the number of ranks.
 #pragma once
 
 #include <cstdint>

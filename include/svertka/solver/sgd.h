@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "svertka/device.h"
 #include "svertka/net.h"
 
 namespace svertka {
@@ -23,17 +24,16 @@ struct SgdUpdate {
   bool nesterov = false;
 };
 
-// The update on host memory: what SgdSolver runs for parameters there, and what a backend with
-// memory of its own does inside its memory (BackendEntry::sgd_update, backend.h).
+// The update on host memory: Device::sgd_update of the host, and what a device with memory of its
+// own does inside its memory (device.h).
 void sgd_update_on_host(const SgdUpdate& update, Tensor& value, const Tensor& grad,
                         Tensor& momentum);
-using SgdUpdateFunction = void (*)(const SgdUpdate&, Tensor& value, const Tensor& grad,
-                                   Tensor& momentum);
 
 class SgdSolver {
  public:
-  // The momentum buffers are allocated where the parameters are (memory.h).
-  SgdSolver(std::vector<Parameter>& params, SgdOptions options);
+  // Updates parameters that live on `device` (a net's: Net::device()), with momentum buffers in
+  // its memory; ParamError for a parameter in other memory.
+  SgdSolver(std::vector<Parameter>& params, SgdOptions options, Device& device = host_device());
 
   // Applies one update with learning rate `lr` from the parameters' current gradients.
   void step(double lr);
@@ -47,7 +47,7 @@ class SgdSolver {
   std::vector<Parameter>& params_;
   SgdOptions options_;
   std::vector<Tensor> momentum_;
-  std::vector<SgdUpdateFunction> updates_;  // per parameter: where its memory is updated
+  Device& device_;
 };
 
 }  // namespace svertka

@@ -31,6 +31,9 @@ struct LoopOptions {
   double time_limit_seconds = 0;
   uint64_t seed = 1;  // initialisation, data order, augmentation and dropout
   Backend backend = Backend::kCpuDnnl;
+  // The device the nets run on (device.h); null: default_device(backend). When set, it decides
+  // the backend.
+  std::shared_ptr<Device> device;
   // Threads filling batches ahead of the network (data/pipeline.h); 0: fill synchronously.
   int data_workers = 0;
   int prefetch = 4;  // batches filled ahead, at most

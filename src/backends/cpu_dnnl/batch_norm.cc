@@ -16,8 +16,8 @@ using Flags = dnnl::normalization_flags;
 
 class BatchNorm final : public Kernel {
  public:
-  BatchNorm(const BatchNormOp& op, const std::vector<Shape>& inputs)
-      : op_(op), g_(op.geometry(inputs.at(0))), shape_(inputs.at(0)) {
+  BatchNorm(const BatchNormOp& op, const std::vector<Shape>& inputs, Device& device)
+      : device_(as_dnnl(device)), op_(op), g_(op.geometry(inputs.at(0))), shape_(inputs.at(0)) {
     build(BlobLayout::kPlain);
   }
 
@@ -37,6 +37,7 @@ class BatchNorm final : public Kernel {
                    std::unordered_map<int, dnnl::memory>& arguments);
   void update_running(const std::vector<Tensor*>& state) const;
 
+  DnnlDevice& device_;
   BatchNormOp op_;
   BatchNormGeometry g_;
   Shape shape_;
@@ -61,23 +62,23 @@ void BatchNorm::build(BlobLayout layout) {
   const float eps = static_cast<float>(op_.params().eps);
   using dnnl::prop_kind;
   const dnnl::batch_normalization_forward::primitive_desc inference_pd(
-      {prop_kind::forward_inference, data, eps, flags(true)}, engine());
+      {prop_kind::forward_inference, data, eps, flags(true)}, device_.engine());
   const dnnl::batch_normalization_forward::primitive_desc training_pd(
-      {prop_kind::forward_training, data, eps, flags(false)}, engine());
+      {prop_kind::forward_training, data, eps, flags(false)}, device_.engine());
   const dnnl::batch_normalization_forward::primitive_desc frozen_pd(
-      {prop_kind::forward_training, data, eps, flags(true)}, engine());
+      {prop_kind::forward_training, data, eps, flags(true)}, device_.engine());
   const prop_kind backward = op_.params().affine ? prop_kind::backward : prop_kind::backward_data;
   backward_batch_ = dnnl::batch_normalization_backward(
-      {{backward, data, data, eps, flags(false)}, engine(), training_pd});
+      {{backward, data, data, eps, flags(false)}, device_.engine(), training_pd});
   backward_global_ = dnnl::batch_normalization_backward(
-      {{backward, data, data, eps, flags(true)}, engine(), frozen_pd});
+      {{backward, data, data, eps, flags(true)}, device_.engine(), frozen_pd});
   inference_ = dnnl::batch_normalization_forward(inference_pd);
   training_ = dnnl::batch_normalization_forward(training_pd);
-  x_ = unbound_memory(data), y_ = unbound_memory(data);
-  dx_ = unbound_memory(data), dy_ = unbound_memory(data);
-  scale_ = unbound_memory(channels), shift_ = unbound_memory(channels);
-  mean_ = unbound_memory(channels), var_ = unbound_memory(channels);
-  dscale_ = unbound_memory(channels), dshift_ = unbound_memory(channels);
+  x_ = device_.unbound_memory(data), y_ = device_.unbound_memory(data);
+  dx_ = device_.unbound_memory(data), dy_ = device_.unbound_memory(data);
+  scale_ = device_.unbound_memory(channels), shift_ = device_.unbound_memory(channels);
+  mean_ = device_.unbound_memory(channels), var_ = device_.unbound_memory(channels);
+  dscale_ = device_.unbound_memory(channels), dshift_ = device_.unbound_memory(channels);
   batch_mean_ = Tensor(Shape{g_.channels}), batch_var_ = Tensor(Shape{g_.channels});
   forwarded_ = false;
 }
@@ -118,7 +119,7 @@ void BatchNorm::forward(const ForwardArgs<float>& args) {
   bind(y_, *args.outputs[0]);
   std::unordered_map<int, dnnl::memory> arguments{{DNNL_ARG_SRC, x_}, {DNNL_ARG_DST, y_}};
   bind_params(args.params, global, arguments);
-  execute(global ? inference_ : training_, arguments);
+  device_.execute(global ? inference_ : training_, arguments);
   if (global) return;
   update_running(args.state);
   forwarded_ = true;
@@ -146,7 +147,7 @@ void BatchNorm::backward(const BackwardArgs<float>& args) {
     arguments[DNNL_ARG_DIFF_SCALE] = dscale_;
     arguments[DNNL_ARG_DIFF_SHIFT] = dshift_;
   }
-  execute(global ? backward_global_ : backward_batch_, arguments);
+  device_.execute(global ? backward_global_ : backward_batch_, arguments);
 }
 
 }  // namespace

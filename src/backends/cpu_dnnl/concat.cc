@@ -4,8 +4,11 @@
 
 namespace svertka::cpu_dnnl {
 
-Concat::Concat(const ConcatOp& op, const std::vector<Shape>& inputs)
-    : geometry_(op.geometry(inputs)), x_shapes_(inputs), y_shape_(op.output_shapes(inputs)[0]) {
+Concat::Concat(const ConcatOp& op, const std::vector<Shape>& inputs, Device& device)
+    : device_(as_dnnl(device)),
+      geometry_(op.geometry(inputs)),
+      x_shapes_(inputs),
+      y_shape_(op.output_shapes(inputs)[0]) {
   const ConcatGeometry& g = geometry_;
   const int64_t block = native_channel_block();
   blockable_ = y_shape_.rank() == 4 && g.axis == 1;
@@ -24,13 +27,14 @@ void Concat::build(const std::vector<dnnl::memory::desc>& x_descs,
     block_dims[1] = geometry_.sizes[i];
     offsets[1] = geometry_.offsets[i];
     const auto block_desc = y_desc.submemory_desc(block_dims, offsets);
-    x_.push_back(unbound_memory(x_descs[i]));
-    dx_.push_back(unbound_memory(x_descs[i]));
-    dy_block_.push_back(unbound_memory(block_desc));
-    split_.emplace_back(dnnl::reorder::primitive_desc(engine(), block_desc, engine(), x_descs[i]));
+    x_.push_back(device_.unbound_memory(x_descs[i]));
+    dx_.push_back(device_.unbound_memory(x_descs[i]));
+    dy_block_.push_back(device_.unbound_memory(block_desc));
+    split_.emplace_back(
+        dnnl::reorder::primitive_desc(device_.engine(), block_desc, device_.engine(), x_descs[i]));
   }
-  forward_ = dnnl::concat(dnnl::concat::primitive_desc(y_desc, 1, x_descs, engine()));
-  y_ = unbound_memory(y_desc);
+  forward_ = dnnl::concat(dnnl::concat::primitive_desc(y_desc, 1, x_descs, device_.engine()));
+  y_ = device_.unbound_memory(y_desc);
 }
 
 void Concat::set_layouts(const std::vector<BlobLayout>& inputs,
@@ -48,7 +52,7 @@ void Concat::forward(const ForwardArgs<float>& args) {
     bind(x_[i], *args.inputs[i]);
     arguments[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = x_[i];
   }
-  execute(forward_, arguments);
+  device_.execute(forward_, arguments);
 }
 
 void Concat::backward(const BackwardArgs<float>& args) {
@@ -57,7 +61,7 @@ void Concat::backward(const BackwardArgs<float>& args) {
     // A sub-memory keeps the full tensor's base pointer; its offset is in the descriptor.
     bind(dy_block_[i], *args.output_grads[0]);
     bind(dx_[i], *args.input_grads[i]);
-    execute(split_[i], {{DNNL_ARG_FROM, dy_block_[i]}, {DNNL_ARG_TO, dx_[i]}});
+    device_.execute(split_[i], {{DNNL_ARG_FROM, dy_block_[i]}, {DNNL_ARG_TO, dx_[i]}});
   }
 }
 

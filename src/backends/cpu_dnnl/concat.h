@@ -16,7 +16,7 @@ namespace svertka::cpu_dnnl {
 
 class Concat final : public Kernel {
  public:
-  Concat(const ConcatOp& op, const std::vector<Shape>& inputs);
+  Concat(const ConcatOp& op, const std::vector<Shape>& inputs, Device& device);
   void forward(const ForwardArgs<float>& args) override;
   void backward(const BackwardArgs<float>& args) override;
   LayoutSupport layout_support() const override {
@@ -26,6 +26,7 @@ class Concat final : public Kernel {
                    const std::vector<BlobLayout>& outputs) override;
 
  private:
+  DnnlDevice& device_;
   void build(const std::vector<dnnl::memory::desc>& x_descs, const dnnl::memory::desc& y_desc);
 
   ConcatGeometry geometry_;

@@ -20,7 +20,8 @@ bool prefers_winograd(const ConvParams& p, const ConvGeometry& g) {
   return false;
 }
 
-Conv::Conv(const ConvOp& op, const std::vector<Shape>& inputs) : bias_(op.params().bias) {
+Conv::Conv(const ConvOp& op, const std::vector<Shape>& inputs, Device& device)
+    : device_(as_dnnl(device)), bias_(op.params().bias) {
   const ConvGeometry g = op.geometry(inputs.at(0));
   x_shape_ = inputs.at(0);
   y_shape_ = op.output_shapes(inputs)[0];
@@ -44,19 +45,19 @@ Conv::Conv(const ConvOp& op, const std::vector<Shape>& inputs) : bias_(op.params
     return dnnl::convolution_forward::primitive_desc(
         {dnnl::prop_kind::forward_training, algorithm, any(x_desc), any(w_desc), b_desc,
          any(y_desc), strides, pad_l, pad_r},
-        shared_scratchpad(), engine());
+        shared_scratchpad(), device_.engine());
   };
   auto make_backward_data = [&](dnnl::algorithm algorithm,
                                 const dnnl::convolution_forward::primitive_desc& hint) {
     return dnnl::convolution_backward_data::primitive_desc(
         {algorithm, any(x_desc), any(w_desc), any(y_desc), strides, pad_l, pad_r},
-        shared_scratchpad(), engine(), hint);
+        shared_scratchpad(), device_.engine(), hint);
   };
   auto make_backward_weights = [&](dnnl::algorithm algorithm,
                                    const dnnl::convolution_forward::primitive_desc& hint) {
     return dnnl::convolution_backward_weights::primitive_desc(
         {algorithm, any(x_desc), any(w_desc), b_desc, any(y_desc), strides, pad_l, pad_r},
-        shared_scratchpad(), engine(), hint);
+        shared_scratchpad(), device_.engine(), hint);
   };
 
   winograd_ = prefers_winograd(op.params(), g);
@@ -81,22 +82,22 @@ Conv::Conv(const ConvOp& op, const std::vector<Shape>& inputs) : bias_(op.params
   backward_data_ = dnnl::convolution_backward_data(backward_data_pd_);
   backward_weights_ = dnnl::convolution_backward_weights(backward_weights_pd_);
   using enum ScratchSlot;
-  w_ = LayoutBridge(w_desc, forward_pd_.weights_desc(), kWeights);
-  w_data_ = LayoutBridge(w_desc, backward_data_pd_.weights_desc(), kWeights);
-  dw_ = LayoutBridge(w_desc, backward_weights_pd_.diff_weights_desc(), kWeights);
+  w_ = LayoutBridge(device_, w_desc, forward_pd_.weights_desc(), kWeights);
+  w_data_ = LayoutBridge(device_, w_desc, backward_data_pd_.weights_desc(), kWeights);
+  dw_ = LayoutBridge(device_, w_desc, backward_weights_pd_.diff_weights_desc(), kWeights);
   connect(x_desc, y_desc);
-  if (bias_) b_ = unbound_memory(b_desc), db_ = unbound_memory(b_desc);
+  if (bias_) b_ = device_.unbound_memory(b_desc), db_ = device_.unbound_memory(b_desc);
 }
 
 void Conv::connect(const dnnl::memory::desc& x_held, const dnnl::memory::desc& y_held) {
   using enum ScratchSlot;
-  x_ = LayoutBridge(x_held, forward_pd_.src_desc(), kSource);
-  y_ = LayoutBridge(y_held, forward_pd_.dst_desc(), kDestination);
-  dy_data_ = LayoutBridge(y_held, backward_data_pd_.diff_dst_desc(), kDestination);
-  dx_ = LayoutBridge(x_held, backward_data_pd_.diff_src_desc(), kSource);
+  x_ = LayoutBridge(device_, x_held, forward_pd_.src_desc(), kSource);
+  y_ = LayoutBridge(device_, y_held, forward_pd_.dst_desc(), kDestination);
+  dy_data_ = LayoutBridge(device_, y_held, backward_data_pd_.diff_dst_desc(), kDestination);
+  dx_ = LayoutBridge(device_, x_held, backward_data_pd_.diff_src_desc(), kSource);
   // The weights pass runs after dx and w of the data pass are done with their slots.
-  x_weights_ = LayoutBridge(x_held, backward_weights_pd_.src_desc(), kSource);
-  dy_weights_ = LayoutBridge(y_held, backward_weights_pd_.diff_dst_desc(), kDestination);
+  x_weights_ = LayoutBridge(device_, x_held, backward_weights_pd_.src_desc(), kSource);
+  dy_weights_ = LayoutBridge(device_, y_held, backward_weights_pd_.diff_dst_desc(), kDestination);
   weights_pass_reuses_dy_ =
       backward_weights_pd_.diff_dst_desc() == backward_data_pd_.diff_dst_desc();
 }
@@ -114,7 +115,7 @@ void Conv::forward(const ForwardArgs<float>& args) {
     bind(b_, *args.params[1]);
     arguments[DNNL_ARG_BIAS] = b_;
   }
-  execute(forward_, arguments);
+  device_.execute(forward_, arguments);
   y_.to_held();
 }
 
@@ -123,9 +124,9 @@ void Conv::forward(const ForwardArgs<float>& args) {
 void Conv::backward(const BackwardArgs<float>& args) {
   const bool data_pass = args.input_grads[0] != nullptr;
   if (data_pass) {
-    execute(backward_data_, {{DNNL_ARG_DIFF_DST, dy_data_.to_wanted(*args.output_grads[0])},
-                             {DNNL_ARG_WEIGHTS, w_data_.to_wanted(*args.params[0])},
-                             {DNNL_ARG_DIFF_SRC, dx_.output(*args.input_grads[0])}});
+    device_.execute(backward_data_, {{DNNL_ARG_DIFF_DST, dy_data_.to_wanted(*args.output_grads[0])},
+                                     {DNNL_ARG_WEIGHTS, w_data_.to_wanted(*args.params[0])},
+                                     {DNNL_ARG_DIFF_SRC, dx_.output(*args.input_grads[0])}});
     dx_.to_held();
   }
   Tensor* dw = args.param_grads.empty() ? nullptr : args.param_grads[0];
@@ -144,7 +145,7 @@ void Conv::backward(const BackwardArgs<float>& args) {
     bind(db_, db ? *db : scratch_for(scratch_db_, Shape{g_o_}));
     arguments[DNNL_ARG_DIFF_BIAS] = db_;
   }
-  execute(backward_weights_, arguments);
+  device_.execute(backward_weights_, arguments);
   dw_.to_held();
 }
 

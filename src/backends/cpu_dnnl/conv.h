@@ -14,7 +14,7 @@ bool prefers_winograd(const ConvParams& params, const ConvGeometry& geometry);
 
 class Conv final : public Kernel {
  public:
-  Conv(const ConvOp& op, const std::vector<Shape>& inputs);
+  Conv(const ConvOp& op, const std::vector<Shape>& inputs, Device& device);
   bool uses_winograd() const { return winograd_; }
   void forward(const ForwardArgs<float>& args) override;
   void backward(const BackwardArgs<float>& args) override;
@@ -23,6 +23,7 @@ class Conv final : public Kernel {
                    const std::vector<BlobLayout>& outputs) override;
 
  private:
+  DnnlDevice& device_;
   // Bridges from x and y as held (and their gradients alike) to what the primitives want.
   void connect(const dnnl::memory::desc& x_held, const dnnl::memory::desc& y_held);
 

@@ -1,10 +1,11 @@
-// Shared oneDNN plumbing: the CPU engine and stream, plain-layout memory descriptors, and
-// wrapping a Tensor's buffer as a dnnl::memory without copying.
+// Shared oneDNN plumbing: plain-layout memory descriptors, wrapping a Tensor's buffer as a
+// dnnl::memory without copying, and converting between layouts. The engine, the stream and the
+// scratch buffers are the device's (dnnl_device.h).
 #pragma once
 
 #include <dnnl.hpp>
-#include <unordered_map>
 
+#include "backends/cpu_dnnl/dnnl_device.h"
 #include "svertka/blob_layout.h"
 #include "svertka/tensor.h"
 
@@ -12,9 +13,6 @@ namespace svertka::cpu_dnnl {
 
 using dims = dnnl::memory::dims;
 using tag = dnnl::memory::format_tag;
-
-dnnl::engine& engine();
-dnnl::stream& stream();
 
 // A plain row-major f32 descriptor for these dims (nchw for 4-D, nc for 2-D, x for 1-D, ...).
 dnnl::memory::desc plain_desc(const dims& d);
@@ -26,8 +24,6 @@ dnnl::memory::desc blob_desc(const Shape& shape, BlobLayout layout);
 // The channel block oneDNN's fastest kernels use on this CPU: 16 with AVX-512, else 8.
 int native_channel_block();
 
-// A memory object over desc with no buffer yet; bind() points it at a tensor before each execute.
-dnnl::memory unbound_memory(const dnnl::memory::desc& desc);
 inline void bind(dnnl::memory& memory, const Tensor& tensor) {
   memory.set_data_handle(const_cast<float*>(tensor.data()));
 }
@@ -39,13 +35,6 @@ inline Tensor& scratch_for(Tensor& tensor, const Shape& shape) {
   return tensor;
 }
 
-// Buffers for data that lives only during one kernel call (a tensor converted to the layout a
-// primitive wants). Every kernel on a thread shares them: a net holds one buffer per slot, as large
-// as the largest request, instead of one per layer and role. A kernel must not use a slot twice
-// in one call, and nothing in a slot survives the call.
-enum class ScratchSlot { kSource, kWeights, kDestination, kExtra, kScratchpad };
-void* scratch_buffer(ScratchSlot slot, size_t bytes);
-
 // A tensor as a primitive wants it. The tensor's layout (`held`: plain, or blocked where the Net
 // keeps it so) may differ from the one the primitive wants (a primitive created with "any" layouts
 // picks oneDNN's blocked one); then the bridge converts into a scratch buffer in the wanted layout
@@ -54,7 +43,8 @@ void* scratch_buffer(ScratchSlot slot, size_t bytes);
 class LayoutBridge {
  public:
   LayoutBridge() = default;
-  LayoutBridge(const dnnl::memory::desc& held, const dnnl::memory::desc& wanted, ScratchSlot slot);
+  LayoutBridge(DnnlDevice& device, const dnnl::memory::desc& held, const dnnl::memory::desc& wanted,
+               ScratchSlot slot);
 
   bool converts() const { return converts_; }
   // Binds `tensor` and returns the memory the primitive should read, converted if needed.
@@ -68,6 +58,7 @@ class LayoutBridge {
  private:
   void bind_scratch();
 
+  DnnlDevice* device_ = nullptr;
   bool converts_ = false;
   ScratchSlot slot_ = ScratchSlot::kExtra;
   dnnl::memory held_, wanted_;
@@ -77,10 +68,5 @@ class LayoutBridge {
 // Attributes for primitives whose working memory (oneDNN's "scratchpad") comes from the shared
 // scratch at execute() rather than being held by each primitive for its lifetime.
 dnnl::primitive_attr shared_scratchpad();
-
-// Runs `primitive` with `arguments` on the shared stream and waits for it; a primitive made with
-// shared_scratchpad() gets its scratchpad from ScratchSlot::kScratchpad.
-void execute(const dnnl::primitive& primitive,
-             const std::unordered_map<int, dnnl::memory>& arguments);
 
 }  // namespace svertka::cpu_dnnl

@@ -4,8 +4,9 @@
 
 namespace svertka::cpu_dnnl {
 
-InnerProduct::InnerProduct(const InnerProductOp& op, const std::vector<Shape>& inputs)
-    : bias_(op.params().bias) {
+InnerProduct::InnerProduct(const InnerProductOp& op, const std::vector<Shape>& inputs,
+                           Device& device)
+    : device_(as_dnnl(device)), bias_(op.params().bias) {
   const Shape& x = inputs.at(0);
   const int64_t n = x[0], k = op.in_features(x), o = op.params().out_features;
   w_shape_ = Shape{o, k};
@@ -18,18 +19,20 @@ InnerProduct::InnerProduct(const InnerProductOp& op, const std::vector<Shape>& i
 
   const dnnl::inner_product_forward::primitive_desc forward_pd(
       {dnnl::prop_kind::forward_training, x_desc, w_desc, b_desc, y_desc}, shared_scratchpad(),
-      engine());
+      device_.engine());
   const dnnl::inner_product_backward_data::primitive_desc backward_data_pd(
-      {x_desc, w_desc, y_desc}, shared_scratchpad(), engine(), forward_pd);
+      {x_desc, w_desc, y_desc}, shared_scratchpad(), device_.engine(), forward_pd);
   const dnnl::inner_product_backward_weights::primitive_desc backward_weights_pd(
-      {x_desc, w_desc, b_desc, y_desc}, shared_scratchpad(), engine(), forward_pd);
+      {x_desc, w_desc, b_desc, y_desc}, shared_scratchpad(), device_.engine(), forward_pd);
 
   forward_ = dnnl::inner_product_forward(forward_pd);
   backward_data_ = dnnl::inner_product_backward_data(backward_data_pd);
   backward_weights_ = dnnl::inner_product_backward_weights(backward_weights_pd);
-  x_ = unbound_memory(x_desc), w_ = unbound_memory(w_desc), y_ = unbound_memory(y_desc);
-  dx_ = unbound_memory(x_desc), dw_ = unbound_memory(w_desc), dy_ = unbound_memory(y_desc);
-  if (bias_) b_ = unbound_memory(b_desc), db_ = unbound_memory(b_desc);
+  x_ = device_.unbound_memory(x_desc), w_ = device_.unbound_memory(w_desc),
+  y_ = device_.unbound_memory(y_desc);
+  dx_ = device_.unbound_memory(x_desc), dw_ = device_.unbound_memory(w_desc),
+  dy_ = device_.unbound_memory(y_desc);
+  if (bias_) b_ = device_.unbound_memory(b_desc), db_ = device_.unbound_memory(b_desc);
 }
 
 void InnerProduct::forward(const ForwardArgs<float>& args) {
@@ -42,7 +45,7 @@ void InnerProduct::forward(const ForwardArgs<float>& args) {
     bind(b_, *args.params[1]);
     arguments[DNNL_ARG_BIAS] = b_;
   }
-  execute(forward_, arguments);
+  device_.execute(forward_, arguments);
 }
 
 void InnerProduct::backward(const BackwardArgs<float>& args) {
@@ -50,8 +53,8 @@ void InnerProduct::backward(const BackwardArgs<float>& args) {
   if (Tensor* dx = args.input_grads[0]) {
     bind(dx_, *dx);
     bind(w_, *args.params[0]);
-    execute(backward_data_,
-            {{DNNL_ARG_DIFF_SRC, dx_}, {DNNL_ARG_WEIGHTS, w_}, {DNNL_ARG_DIFF_DST, dy_}});
+    device_.execute(backward_data_,
+                    {{DNNL_ARG_DIFF_SRC, dx_}, {DNNL_ARG_WEIGHTS, w_}, {DNNL_ARG_DIFF_DST, dy_}});
   }
   Tensor* dw = args.param_grads.empty() ? nullptr : args.param_grads[0];
   Tensor* db = bias_ && args.param_grads.size() > 1 ? args.param_grads[1] : nullptr;
@@ -65,7 +68,7 @@ void InnerProduct::backward(const BackwardArgs<float>& args) {
       bind(db_, db ? *db : scratch_for(scratch_db_, b_shape_));
       arguments[DNNL_ARG_DIFF_BIAS] = db_;
     }
-    execute(backward_weights_, arguments);
+    device_.execute(backward_weights_, arguments);
   }
 }
 

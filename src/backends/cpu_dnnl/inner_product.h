@@ -9,11 +9,12 @@ namespace svertka::cpu_dnnl {
 
 class InnerProduct final : public Kernel {
  public:
-  InnerProduct(const InnerProductOp& op, const std::vector<Shape>& inputs);
+  InnerProduct(const InnerProductOp& op, const std::vector<Shape>& inputs, Device& device);
   void forward(const ForwardArgs<float>& args) override;
   void backward(const BackwardArgs<float>& args) override;
 
  private:
+  DnnlDevice& device_;
   bool bias_;
   dnnl::inner_product_forward forward_;
   dnnl::inner_product_backward_data backward_data_;

@@ -4,8 +4,11 @@
 
 namespace svertka::cpu_dnnl {
 
-Lrn::Lrn(const LrnOp& op, const std::vector<Shape>& inputs)
-    : label_(op.label()), params_(op.params()), shape_(op.output_shapes(inputs)[0]) {
+Lrn::Lrn(const LrnOp& op, const std::vector<Shape>& inputs, Device& device)
+    : device_(as_dnnl(device)),
+      label_(op.label()),
+      params_(op.params()),
+      shape_(op.output_shapes(inputs)[0]) {
   build(BlobLayout::kPlain, BlobLayout::kPlain);
 }
 
@@ -20,24 +23,26 @@ void Lrn::build(BlobLayout x_held, BlobLayout y_held) {
              k = static_cast<float>(params_.k);
   const auto size = params_.local_size;
   inference_ = dnnl::lrn_forward(dnnl::lrn_forward::primitive_desc(
-      {dnnl::prop_kind::forward_inference, algorithm, plain, size, alpha, beta, k}, engine()));
+      {dnnl::prop_kind::forward_inference, algorithm, plain, size, alpha, beta, k},
+      device_.engine()));
   const dnnl::lrn_forward::primitive_desc forward_pd(
       {dnnl::prop_kind::forward_training, algorithm, training_desc, size, alpha, beta, k},
-      engine());
+      device_.engine());
   const dnnl::lrn_backward::primitive_desc backward_pd(
-      {algorithm, training_desc, training_desc, size, alpha, beta, k}, engine(), forward_pd);
+      {algorithm, training_desc, training_desc, size, alpha, beta, k}, device_.engine(),
+      forward_pd);
   forward_ = dnnl::lrn_forward(forward_pd);
   backward_ = dnnl::lrn_backward(backward_pd);
   using enum ScratchSlot;
-  x_plain_ = unbound_memory(plain);
-  y_test_ = LayoutBridge(y_desc, plain, kDestination);
-  x_ = LayoutBridge(x_desc, training_desc, kSource);
-  y_ = LayoutBridge(y_desc, training_desc, kDestination);
-  dy_ = LayoutBridge(y_desc, training_desc, kDestination);
-  dx_ = LayoutBridge(x_desc, training_desc, kExtra);
+  x_plain_ = device_.unbound_memory(plain);
+  y_test_ = LayoutBridge(device_, y_desc, plain, kDestination);
+  x_ = LayoutBridge(device_, x_desc, training_desc, kSource);
+  y_ = LayoutBridge(device_, y_desc, training_desc, kDestination);
+  dy_ = LayoutBridge(device_, y_desc, training_desc, kDestination);
+  dx_ = LayoutBridge(device_, x_desc, training_desc, kExtra);
   const auto workspace_desc = forward_pd.workspace_desc();
   uses_workspace_ = workspace_desc.get_size() > 0;
-  if (uses_workspace_) workspace_ = dnnl::memory(workspace_desc, engine());
+  if (uses_workspace_) workspace_ = dnnl::memory(workspace_desc, device_.engine());
   forwarded_ = false;
 }
 
@@ -49,8 +54,8 @@ void Lrn::set_layouts(const std::vector<BlobLayout>& inputs,
 void Lrn::forward(const ForwardArgs<float>& args) {
   if (args.phase == Phase::kTest && x_.converts()) {  // x is plain: no conversion for inference
     bind(x_plain_, *args.inputs[0]);
-    execute(inference_,
-            {{DNNL_ARG_SRC, x_plain_}, {DNNL_ARG_DST, y_test_.output(*args.outputs[0])}});
+    device_.execute(inference_,
+                    {{DNNL_ARG_SRC, x_plain_}, {DNNL_ARG_DST, y_test_.output(*args.outputs[0])}});
     y_test_.to_held();
     return;
   }
@@ -59,7 +64,7 @@ void Lrn::forward(const ForwardArgs<float>& args) {
   std::unordered_map<int, dnnl::memory> arguments{{DNNL_ARG_SRC, x_.to_wanted(*args.inputs[0])},
                                                   {DNNL_ARG_DST, y_.output(*args.outputs[0])}};
   if (uses_workspace_) arguments[DNNL_ARG_WORKSPACE] = workspace_;
-  execute(forward_, arguments);
+  device_.execute(forward_, arguments);
   y_.to_held();
   forwarded_ = true;
 }
@@ -74,7 +79,7 @@ void Lrn::backward(const BackwardArgs<float>& args) {
       {DNNL_ARG_DIFF_DST, dy_.to_wanted(*args.output_grads[0])},
       {DNNL_ARG_DIFF_SRC, dx_.output(*dx)}};
   if (uses_workspace_) arguments[DNNL_ARG_WORKSPACE] = workspace_;
-  execute(backward_, arguments);
+  device_.execute(backward_, arguments);
   dx_.to_held();
 }
 

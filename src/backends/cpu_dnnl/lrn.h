@@ -15,7 +15,7 @@ namespace svertka::cpu_dnnl {
 
 class Lrn final : public Kernel {
  public:
-  Lrn(const LrnOp& op, const std::vector<Shape>& inputs);
+  Lrn(const LrnOp& op, const std::vector<Shape>& inputs, Device& device);
   void forward(const ForwardArgs<float>& args) override;
   void backward(const BackwardArgs<float>& args) override;
   LayoutSupport layout_support() const override { return LayoutSupport::kAny; }
@@ -23,6 +23,7 @@ class Lrn final : public Kernel {
                    const std::vector<BlobLayout>& outputs) override;
 
  private:
+  DnnlDevice& device_;
   void build(BlobLayout x_held, BlobLayout y_held);
 
   std::string label_;

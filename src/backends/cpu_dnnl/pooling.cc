@@ -4,8 +4,8 @@
 
 namespace svertka::cpu_dnnl {
 
-Pool::Pool(const PoolOp& op, const std::vector<Shape>& inputs)
-    : label_(op.label()), max_(op.params().method == PoolMethod::kMax) {
+Pool::Pool(const PoolOp& op, const std::vector<Shape>& inputs, Device& device)
+    : device_(as_dnnl(device)), label_(op.label()), max_(op.params().method == PoolMethod::kMax) {
   const bool exclude_padding = op.params().exclude_padding;
   const PoolGeometry g = op.geometry(inputs.at(0));
   strides_ = {g.sh, g.sw}, kernel_ = {g.kh, g.kw}, pad_l_ = {g.ph, g.pw};
@@ -36,17 +36,18 @@ void Pool::build(BlobLayout work, BlobLayout x_held, BlobLayout y_held) {
   const dnnl::pooling_forward::primitive_desc forward_pd(
       {dnnl::prop_kind::forward_training, algorithm_, x_desc, y_desc, strides_, kernel_, pad_l_,
        pad_r_},
-      engine());
+      device_.engine());
   const dnnl::pooling_backward::primitive_desc backward_pd(
-      {algorithm_, x_desc, y_desc, strides_, kernel_, pad_l_, pad_r_}, engine(), forward_pd);
+      {algorithm_, x_desc, y_desc, strides_, kernel_, pad_l_, pad_r_}, device_.engine(),
+      forward_pd);
   forward_ = dnnl::pooling_forward(forward_pd);
   backward_ = dnnl::pooling_backward(backward_pd);
   using enum ScratchSlot;
-  x_ = LayoutBridge(blob_desc(x_shape_, x_held), x_desc, kSource);
-  y_ = LayoutBridge(blob_desc(y_shape_, y_held), y_desc, kDestination);
-  dy_ = LayoutBridge(blob_desc(y_shape_, y_held), y_desc, kDestination);
-  dx_ = LayoutBridge(blob_desc(x_shape_, x_held), x_desc, kSource);
-  if (max_) workspace_ = dnnl::memory(forward_pd.workspace_desc(), engine());
+  x_ = LayoutBridge(device_, blob_desc(x_shape_, x_held), x_desc, kSource);
+  y_ = LayoutBridge(device_, blob_desc(y_shape_, y_held), y_desc, kDestination);
+  dy_ = LayoutBridge(device_, blob_desc(y_shape_, y_held), y_desc, kDestination);
+  dx_ = LayoutBridge(device_, blob_desc(x_shape_, x_held), x_desc, kSource);
+  if (max_) workspace_ = dnnl::memory(forward_pd.workspace_desc(), device_.engine());
   has_workspace_ = false;
 }
 
@@ -61,7 +62,7 @@ void Pool::forward(const ForwardArgs<float>& args) {
   std::unordered_map<int, dnnl::memory> arguments{{DNNL_ARG_SRC, x_.to_wanted(*args.inputs[0])},
                                                   {DNNL_ARG_DST, y_.output(*args.outputs[0])}};
   if (max_) arguments[DNNL_ARG_WORKSPACE] = workspace_;
-  execute(forward_, arguments);
+  device_.execute(forward_, arguments);
   y_.to_held();
   has_workspace_ = max_;
 }
@@ -75,7 +76,7 @@ void Pool::backward(const BackwardArgs<float>& args) {
       {DNNL_ARG_DIFF_DST, dy_.to_wanted(*args.output_grads[0])},
       {DNNL_ARG_DIFF_SRC, dx_.output(*dx)}};
   if (max_) arguments[DNNL_ARG_WORKSPACE] = workspace_;
-  execute(backward_, arguments);
+  device_.execute(backward_, arguments);
   dx_.to_held();
 }
 

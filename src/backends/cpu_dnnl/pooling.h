@@ -14,7 +14,7 @@ namespace svertka::cpu_dnnl {
 
 class Pool final : public Kernel {
  public:
-  Pool(const PoolOp& op, const std::vector<Shape>& inputs);
+  Pool(const PoolOp& op, const std::vector<Shape>& inputs, Device& device);
   void forward(const ForwardArgs<float>& args) override;
   void backward(const BackwardArgs<float>& args) override;
   LayoutSupport layout_support() const override {
@@ -24,6 +24,7 @@ class Pool final : public Kernel {
                    const std::vector<BlobLayout>& outputs) override;
 
  private:
+  DnnlDevice& device_;
   // Primitives working in `work` layout on x and y held in the given layouts.
   void build(BlobLayout work, BlobLayout x_held, BlobLayout y_held);
 

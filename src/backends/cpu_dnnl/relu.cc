@@ -4,25 +4,26 @@
 
 namespace svertka::cpu_dnnl {
 
-Relu::Relu(const ReluOp& op, const std::vector<Shape>& inputs) {
+Relu::Relu(const ReluOp& op, const std::vector<Shape>& inputs, Device& device)
+    : device_(as_dnnl(device)) {
   const auto desc = plain_desc(dims{inputs.at(0).numel()});
   const auto algorithm = dnnl::algorithm::eltwise_relu_use_dst_for_bwd;
   const float slope = static_cast<float>(op.params().negative_slope);  // oneDNN's alpha
 
   const dnnl::eltwise_forward::primitive_desc forward_pd(
-      {dnnl::prop_kind::forward_training, algorithm, desc, slope}, engine());
-  const dnnl::eltwise_backward::primitive_desc backward_pd({algorithm, desc, desc, slope}, engine(),
-                                                           forward_pd);
+      {dnnl::prop_kind::forward_training, algorithm, desc, slope}, device_.engine());
+  const dnnl::eltwise_backward::primitive_desc backward_pd({algorithm, desc, desc, slope},
+                                                           device_.engine(), forward_pd);
   forward_ = dnnl::eltwise_forward(forward_pd);
   backward_ = dnnl::eltwise_backward(backward_pd);
-  x_ = unbound_memory(desc), y_ = unbound_memory(desc);
-  dx_ = unbound_memory(desc), dy_ = unbound_memory(desc);
+  x_ = device_.unbound_memory(desc), y_ = device_.unbound_memory(desc);
+  dx_ = device_.unbound_memory(desc), dy_ = device_.unbound_memory(desc);
 }
 
 void Relu::forward(const ForwardArgs<float>& args) {
   bind(x_, *args.inputs[0]);
   bind(y_, *args.outputs[0]);
-  execute(forward_, {{DNNL_ARG_SRC, x_}, {DNNL_ARG_DST, y_}});
+  device_.execute(forward_, {{DNNL_ARG_SRC, x_}, {DNNL_ARG_DST, y_}});
 }
 
 void Relu::backward(const BackwardArgs<float>& args) {
@@ -31,7 +32,8 @@ void Relu::backward(const BackwardArgs<float>& args) {
   bind(y_, *args.outputs[0]);
   bind(dy_, *args.output_grads[0]);
   bind(dx_, *dx);
-  execute(backward_, {{DNNL_ARG_DST, y_}, {DNNL_ARG_DIFF_DST, dy_}, {DNNL_ARG_DIFF_SRC, dx_}});
+  device_.execute(backward_,
+                  {{DNNL_ARG_DST, y_}, {DNNL_ARG_DIFF_DST, dy_}, {DNNL_ARG_DIFF_SRC, dx_}});
 }
 
 }  // namespace svertka::cpu_dnnl

@@ -10,12 +10,13 @@ namespace svertka::cpu_dnnl {
 
 class Relu final : public Kernel {
  public:
-  Relu(const ReluOp& op, const std::vector<Shape>& inputs);
+  Relu(const ReluOp& op, const std::vector<Shape>& inputs, Device& device);
   void forward(const ForwardArgs<float>& args) override;
   void backward(const BackwardArgs<float>& args) override;
   LayoutSupport layout_support() const override { return LayoutSupport::kSameAsInput; }
 
  private:
+  DnnlDevice& device_;
   dnnl::eltwise_forward forward_;
   dnnl::eltwise_backward backward_;
   dnnl::memory x_, y_, dx_, dy_;

@@ -11,11 +11,12 @@ namespace svertka::cpu_dnnl {
 
 class Softmax final : public Kernel {
  public:
-  Softmax(const SoftmaxOp& op, const std::vector<Shape>& inputs);
+  Softmax(const SoftmaxOp& op, const std::vector<Shape>& inputs, Device& device);
   void forward(const ForwardArgs<float>& args) override;
   void backward(const BackwardArgs<float>& args) override;
 
  private:
+  DnnlDevice& device_;
   dnnl::softmax_forward forward_;
   dnnl::softmax_backward backward_;
   dnnl::memory x_, y_, dx_, dy_;

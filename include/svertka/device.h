@@ -1,0 +1,67 @@
+// A device: one instance of a backend, the object that owns what its kernels run with (for oneDNN
+// its engine, stream and scratch buffers; for a GPU its stream and library handles) and the memory
+// its tensors live in (memory.h). A Net runs on one device (NetOptions::device): its kernels are
+// made for that device, its blobs, parameters and gradients are allocated in the device's memory,
+// and the few elementwise steps outside the kernels (summing a blob's gradients, averaging them
+// over batches, the solver's update) are the device's methods. So neither the net nor the solver
+// touches device memory; a new backend is a Device subclass and its kernel files.
+//
+// The base class is the host: every method works on host memory. A device serves one thread at a
+// time; programs that run nets on several threads at once open a device per thread.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "svertka/op.h"
+#include "svertka/tensor.h"
+
+namespace svertka {
+
+struct SgdUpdate;  // solver/sgd.h
+
+class Device {
+ public:
+  explicit Device(Backend backend) : backend_(backend) {}
+  virtual ~Device() = default;
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
+
+  Backend backend() const { return backend_; }
+  // Where its tensors live; null: the host's heap. A device with memory of its own gets no
+  // reference-kernel fallback for the ops its backend lacks (they would read its memory).
+  virtual MemoryResource* memory() const { return nullptr; }
+  // What it runs on, for a benchmark's head line: "oneDNN ISA avx2".
+  virtual std::string describe() const;
+
+  // The block of BlobLayout::kChannelBlocked on this device (blob_layout.h); 0: every blob stays
+  // plain.
+  virtual int channel_block() const { return 0; }
+  // `blocked` (4-D, kChannelBlocked) into `plain`, a host tensor, allocated with the same shape if
+  // needed.
+  virtual void copy_to_plain(const Tensor& blocked, Tensor& plain);
+
+  // y = a*x + b*y, elementwise, over tensors in this device's memory; b == 0 overwrites y whatever
+  // it held. The net sums gradients with it, the solver averages batches (iter_size).
+  virtual void axpby(float a, const Tensor& x, float b, Tensor& y);
+  // The solver's step on one parameter (solver/sgd.h).
+  virtual void sgd_update(const SgdUpdate& update, Tensor& value, const Tensor& grad,
+                          Tensor& momentum);
+
+ private:
+  Backend backend_;
+};
+
+// A new device of `backend`, with its own engine, stream and scratch; NotFoundError naming the
+// component to link when `backend` is not in this program.
+std::shared_ptr<Device> open_device(Backend backend);
+
+// The device a Net of `backend` uses when NetOptions::device is null: one per backend and process,
+// opened on first use, so that the nets of one program (a trainer's TRAIN and TEST nets) share
+// their scratch.
+const std::shared_ptr<Device>& default_device(Backend backend);
+
+// The reference backend's device: host memory.
+Device& host_device();
+
+}  // namespace svertka

@@ -1,0 +1,66 @@
+#include "backends/cpu_dnnl/dnnl_device.h"
+
+#include "backends/cpu_dnnl/dnnl_common.h"
+#include "svertka/backends/cpu_dnnl.h"
+#include "svertka/error.h"
+
+namespace svertka::cpu_dnnl {
+
+DnnlDevice::DnnlDevice()
+    : Device(Backend::kCpuDnnl), engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {}
+
+std::string DnnlDevice::describe() const {
+  return "oneDNN ISA " + dnnl_cpu_isa();
+}
+
+int DnnlDevice::channel_block() const {
+  return native_channel_block();
+}
+
+// A reorder from oneDNN's nChw16c / nChw8c to nchw.
+void DnnlDevice::copy_to_plain(const Tensor& blocked, Tensor& plain) {
+  if (!plain.defined() || plain.shape() != blocked.shape()) plain = Tensor(blocked.shape());
+  auto from = unbound_memory(blob_desc(blocked.shape(), BlobLayout::kChannelBlocked));
+  auto to = unbound_memory(plain_desc(plain.shape()));
+  bind(from, blocked);
+  bind(to, plain);
+  execute(dnnl::reorder(from, to), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
+}
+
+dnnl::memory DnnlDevice::unbound_memory(const dnnl::memory::desc& desc) const {
+  return dnnl::memory(desc, engine_, DNNL_MEMORY_NONE);
+}
+
+void* DnnlDevice::scratch_buffer(ScratchSlot slot, size_t bytes) {
+  Tensor& buffer = scratch_[static_cast<size_t>(slot)];
+  const auto floats = static_cast<int64_t>((bytes + sizeof(float) - 1) / sizeof(float));
+  if (!buffer.defined() || buffer.numel() < floats) {
+    buffer = Tensor();  // free the smaller buffer first: both at once would raise the peak
+    buffer = Tensor(Shape{floats});
+  }
+  return buffer.data();
+}
+
+void DnnlDevice::execute(const dnnl::primitive& primitive,
+                         const std::unordered_map<int, dnnl::memory>& arguments) {
+  const dnnl_memory_desc_t* scratchpad =
+      dnnl_primitive_desc_query_md(primitive.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
+  const size_t bytes = scratchpad ? dnnl_memory_desc_get_size(scratchpad) : 0;
+  if (bytes == 0) {
+    primitive.execute(stream_, arguments);
+  } else {
+    auto with_scratchpad = arguments;
+    with_scratchpad[DNNL_ARG_SCRATCHPAD] = dnnl::memory(
+        dnnl::memory::desc(*scratchpad), engine_, scratch_buffer(ScratchSlot::kScratchpad, bytes));
+    primitive.execute(stream_, with_scratchpad);
+  }
+  stream_.wait();
+}
+
+DnnlDevice& as_dnnl(Device& device) {
+  if (auto* dnnl_device = dynamic_cast<DnnlDevice*>(&device)) return *dnnl_device;
+  throw BackendError("a cpu_dnnl kernel was asked to run on a " +
+                     std::string(backend_name(device.backend())) + " device");
+}
+
+}  // namespace svertka::cpu_dnnl

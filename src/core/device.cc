@@ -1,0 +1,39 @@
+#include "svertka/device.h"
+
+#include "svertka/error.h"
+#include "svertka/solver/sgd.h"
+
+namespace svertka {
+
+std::string Device::describe() const {
+  return std::string(backend_name(backend_)) + " on the host";
+}
+
+void Device::copy_to_plain(const Tensor& blocked, Tensor&) {
+  throw BackendError("backend " + std::string(backend_name(backend_)) +
+                     " keeps every blob plain, yet a blob of " + blocked.shape().str() +
+                     " is marked channel-blocked");
+}
+
+void Device::axpby(float a, const Tensor& x, float b, Tensor& y) {
+  if (x.numel() != y.numel())
+    throw ShapeError("axpby over " + x.shape().str() + " and " + y.shape().str());
+  const float* in = x.data();
+  float* out = y.data();
+  const int64_t n = y.numel();
+  // Elementwise, so the result does not depend on the thread count.
+  if (b == 0) {
+#pragma omp parallel for schedule(static)
+    for (int64_t k = 0; k < n; ++k) out[k] = a * in[k];
+  } else {
+#pragma omp parallel for schedule(static)
+    for (int64_t k = 0; k < n; ++k) out[k] = a * in[k] + b * out[k];
+  }
+}
+
+void Device::sgd_update(const SgdUpdate& update, Tensor& value, const Tensor& grad,
+                        Tensor& momentum) {
+  sgd_update_on_host(update, value, grad, momentum);
+}
+
+}  // namespace svertka
