@@ -52,6 +52,7 @@ const std::vector<RecipeKey>& recipe_keys() {
       {"solver", "weight_decay", T::kNumber, train},
       {"solver", "seed", T::kInteger, train},
       {"solver", "snapshot", T::kInteger, train},
+      {"solver", "snapshot_minutes", T::kNumber, train},
       // Training-time augmentation (pad also tells evaluation where the 10 views' corners are).
       {"augment", "pad", T::kInteger, both},
       {"augment", "mirror", T::kBool, train},

@@ -95,6 +95,11 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
   cmd->add_option("--snapshot", snapshot.interval,
                   "Also checkpoint every this many updates (0: after each epoch only)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--snapshot-minutes", snapshot.minutes,
+                  "Also checkpoint every this many minutes of training, at the next update (0: "
+                  "never), so that a killed run loses at most about this much")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--init-from", args.config.init_from.source,
                   "Start from these weights (a run directory, weights or checkpoint file): every "
                   "parameter whose name and shape match, or those of --init-layers");

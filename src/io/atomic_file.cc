@@ -1,6 +1,7 @@
 #include "svertka/io/atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,19 +72,19 @@ class FdStreambuf : public std::streambuf {
   std::vector<char> buffer_;
 };
 
-// Makes the rename of a file in the directory of `path` durable.
-void sync_directory_of(const std::string& path) {
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  const std::string dir = parent.empty() ? std::string(".") : parent.string();
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    fail("wrote " + path + " but cannot open its directory " + dir + " to sync it", errno);
-  const int status = ::fsync(fd);
-  const int error = errno;
-  ::close(fd);
-  // Some file systems cannot sync a directory at all (EINVAL); the rename has happened regardless.
-  if (status != 0 && error != EINVAL)
-    fail("wrote " + path + " but cannot sync its directory " + dir, error);
+// The pid of a temporary file's name, `<name>.tmp.<pid>`; 0 when it is not one.
+pid_t temporary_file_pid(const std::string& name) {
+  const size_t mark = name.rfind(".tmp.");
+  if (mark == std::string::npos || mark == 0) return 0;
+  const std::string digits = name.substr(mark + 5);
+  if (digits.empty() || digits.size() > 9 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return 0;
+  return static_cast<pid_t>(std::stol(digits));
+}
+
+bool process_exists(pid_t pid) {
+  return ::kill(pid, 0) == 0 || errno == EPERM;
 }
 
 }  // namespace
@@ -116,7 +117,36 @@ void write_file_atomically(const std::string& path,
     ::unlink(temp.c_str());
     throw;
   }
-  sync_directory_of(path);
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  try {
+    sync_directory(parent.empty() ? std::string(".") : parent.string());
+  } catch (const IoError& e) {
+    throw IoError("wrote " + path + " but " + e.what());
+  }
+}
+
+void sync_directory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail("cannot open directory " + dir + " to sync it", errno);
+  const int status = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  // Some file systems cannot sync a directory at all (EINVAL); the entries are there regardless.
+  if (status != 0 && error != EINVAL) fail("cannot sync directory " + dir, error);
+}
+
+std::vector<std::string> remove_stale_temporaries(const std::string& dir) {
+  std::vector<std::string> removed;
+  std::error_code error;
+  for (std::filesystem::directory_iterator it(dir, error), end; !error && it != end;
+       it.increment(error)) {
+    const pid_t pid = temporary_file_pid(it->path().filename().string());
+    std::error_code ignored;  // a file that vanished or cannot be removed is skipped
+    if (pid <= 0 || !it->is_regular_file(ignored)) continue;
+    if (pid != ::getpid() && process_exists(pid)) continue;
+    if (std::filesystem::remove(it->path(), ignored)) removed.push_back(it->path().string());
+  }
+  return removed;
 }
 
 std::string read_file(const std::string& path) {

@@ -1,7 +1,10 @@
 #include "svertka/solver/checkpoint.h"
 
-#include <nlohmann/json.hpp>
+#include <cstdio>
+#include <sstream>
+#include <string_view>
 
+#include "solver/checkpoint_state.h"
 #include "svertka/error.h"
 #include "svertka/io/safetensors.h"
 
@@ -30,54 +33,94 @@ void copy_weights(const SafetensorsContents& file, Net& net) {
 
 }  // namespace
 
+std::string architecture_hash(const NetSpec& spec) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  const auto add = [&h](std::string_view bytes) {
+    for (const char c : bytes) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    h = (h ^ 0xffu) * 1099511628211ull;  // ends the field: ("ab", "c") differs from ("a", "bc")
+  };
+  const auto add_sample_shape = [&add](const Shape& shape) {  // without the batch
+    for (int d = 1; d < shape.rank(); ++d) add(std::to_string(shape[d]));
+  };
+  for (const InputSpec& input : spec.inputs) {
+    add(input.name);
+    add_sample_shape(input.shape);
+  }
+  for (const LayerSpec& layer : spec.layers) {
+    add(layer.name);
+    for (const std::string& bottom : layer.bottoms) add(bottom);
+    add("->");
+    for (const std::string& top : layer.tops) add(top);
+  }
+  for (const LayerInfo& layer : describe_layers(spec, Phase::kTrain)) {
+    add(layer.name);
+    add(layer.type);
+    for (const Shape& shape : layer.output_shapes) add_sample_shape(shape);
+    add(std::to_string(layer.params));
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
 void save_checkpoint(const std::string& path, const Net& net, const SgdSolver& solver,
                      const TrainingState& state) {
   std::vector<NamedTensor> tensors = weight_tensors(net);
   const auto& momentum = solver.momentum();
   for (size_t k = 0; k < net.params().size(); ++k)
     tensors.push_back({kMomentumPrefix + net.params()[k].name, momentum[k].to_host()});
-  const nlohmann::json json{{"version", kCheckpointVersion},
-                            {"iteration", state.iteration},
-                            {"epoch", state.epoch},
-                            {"epoch_position", state.epoch_position},
-                            {"seed", state.seed},
-                            {"model", state.model},
-                            {"plateau_best_error", state.schedule.best_error},
-                            {"plateau_bad_evaluations", state.schedule.bad_evaluations},
-                            {"plateau_drops", state.schedule.drops}};
-  save_safetensors(path, tensors, {{"svertka_checkpoint", json.dump()}});
+  save_safetensors(path, tensors, {{"svertka_checkpoint", encode_training_state(state)}});
 }
 
-TrainingState load_checkpoint(const std::string& path, Net& net, SgdSolver& solver) {
+TrainingState load_checkpoint(const std::string& path, Net& net, SgdSolver& solver,
+                              const std::function<void(const TrainingState&)>& check_state) {
   const SafetensorsContents file = load_safetensors(path);
   auto it = file.metadata.find("svertka_checkpoint");
   if (it == file.metadata.end())
     throw IoError(path + ": not a svertka checkpoint (no 'svertka_checkpoint' metadata)");
-  TrainingState state;
-  try {
-    const auto json = nlohmann::json::parse(it->second);
-    if (json.at("version").get<int>() != kCheckpointVersion)
-      throw IoError(path + ": checkpoint version " + json.at("version").dump() + ", expected " +
-                    std::to_string(kCheckpointVersion));
-    state.iteration = json.at("iteration");
-    state.epoch = json.at("epoch");
-    state.epoch_position = json.at("epoch_position");
-    state.seed = json.at("seed");
-    state.model = json.at("model");
-    state.schedule.best_error = json.at("plateau_best_error");
-    state.schedule.bad_evaluations = json.at("plateau_bad_evaluations");
-    state.schedule.drops = json.at("plateau_drops");
-  } catch (const nlohmann::json::exception& e) {
-    throw IoError(path + ": malformed checkpoint state: " + e.what());
-  }
+  const TrainingState state = decode_training_state(it->second, path);
+  if (check_state) check_state(state);
   copy_weights(file, net);
   auto& momentum = solver.momentum();
   for (size_t k = 0; k < net.params().size(); ++k) {
     const std::string name = kMomentumPrefix + net.params()[k].name;
     if (!file.contains(name)) throw IoError(path + ": has no momentum buffer '" + name + "'");
-    momentum[k].copy_from(file.at(name));
+    const Tensor& stored = file.at(name);
+    if (stored.shape() != momentum[k].shape())
+      throw IoError(path + ": momentum buffer '" + name + "' has shape " + stored.shape().str() +
+                    ", the model expects " + momentum[k].shape().str());
+    momentum[k].copy_from(stored);
   }
   return state;
+}
+
+void check_resumable(const std::string& path, const TrainingState& saved,
+                     const TrainingState& now) {
+  std::string differences;
+  const auto compare = [&](const std::string& what, const auto& then, const auto& current) {
+    if (then == current) return;
+    std::ostringstream line;
+    line << "\n  " << what << ": " << then << " in the checkpoint, " << current << " now";
+    differences += line.str();
+  };
+  compare("model", saved.model, now.model);
+  compare("seed", saved.seed, now.seed);
+  compare("training samples", saved.run.train_samples, now.run.train_samples);
+  // Another split of the same global batch continues the same epochs (N ranks resume on M).
+  const auto per_update = [](const RunSignature& run) {
+    return std::to_string(run.batch * run.iter_size * run.ranks) + " (batch " +
+           std::to_string(run.batch) + " x iter_size " + std::to_string(run.iter_size) + " x " +
+           std::to_string(run.ranks) + " ranks)";
+  };
+  if (saved.run.batch * saved.run.iter_size * saved.run.ranks !=
+      now.run.batch * now.run.iter_size * now.run.ranks)
+    compare("samples per update", per_update(saved.run), per_update(now.run));
+  compare("architecture hash", saved.run.architecture, now.run.architecture);
+  if (!differences.empty())
+    throw ParamError(path +
+                     " belongs to another run; resume it with the same settings and data "
+                     "(or start from its weights with --init-from):" +
+                     differences);
 }
 
 void save_weights(const std::string& path, const Net& net) {

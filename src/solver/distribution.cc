@@ -44,17 +44,22 @@ void Distribution::share_from_rank0(Net& net, SgdSolver& solver, TrainingState& 
   if (ranks() == 1) return;
   for (Parameter& p : net.params()) broadcast_from_rank0(comm_, p.value);
   for (Tensor& m : solver.momentum()) broadcast_from_rank0(comm_, m);
-  double s[6] = {double(state.iteration),
+  // The epoch's totals are rank 0's to carry (Trainer::restore): only their count is shared.
+  double s[8] = {double(state.iteration),
                  double(state.epoch),
                  double(state.epoch_position),
                  state.schedule.best_error,
                  double(state.schedule.bad_evaluations),
-                 double(state.schedule.drops)};
+                 double(state.schedule.drops),
+                 double(state.totals.updates),
+                 state.seconds};
   comm_.broadcast(s, 0);
   state.iteration = int64_t(s[0]);
   state.epoch = int64_t(s[1]);
   state.epoch_position = int64_t(s[2]);
   state.schedule = {.best_error = s[3], .bad_evaluations = int(s[4]), .drops = int(s[5])};
+  state.totals.updates = int64_t(s[6]);
+  state.seconds = s[7];
 }
 
 void Distribution::attach(std::vector<Parameter>& params) {

@@ -1,6 +1,7 @@
 // What a training run writes (train_config.h: SnapshotOptions): checkpoint.safetensors,
-// weights.safetensors and metrics.jsonl in one directory, by rank 0 alone; with no directory (or
-// on another rank) every write is skipped.
+// weights.safetensors and metrics.jsonl in one directory, by rank 0 alone, each replaced atomically
+// (io/atomic_file.h), so that a crash never tears one; with no directory (or on another rank) every
+// write is skipped.
 #pragma once
 
 #include <string>
@@ -14,15 +15,21 @@ namespace svertka {
 
 class RunDirectory {
  public:
-  // Creates `dir` when `writer` and checks that it can be written: IoError naming it otherwise.
+  // Creates `dir` when `writer`, checks that it can be written (IoError naming it otherwise) and
+  // removes the temporary files that killed writes left there (remove_stale_temporaries).
   RunDirectory(std::string dir, bool writer);
 
   bool writes() const { return writes_; }
   const std::string& dir() const { return dir_; }
   std::string checkpoint_path() const { return dir_ + "/checkpoint.safetensors"; }
+  std::string metrics_path() const { return dir_ + "/metrics.jsonl"; }
 
+  // IoError when it cannot be written, saying that the previous checkpoint (if any) is unchanged.
   void save_checkpoint(const Net& net, const SgdSolver& solver, const TrainingState& state) const;
-  void append_metrics(const EpochMetrics& metrics) const;
+  // Replaces metrics.jsonl by its lines of the epochs before `metrics`' (those of this epoch or
+  // later come from a run this one resumed before their end, and a torn line from an older
+  // version's append) and `metrics`' line.
+  void record_epoch(const EpochMetrics& metrics) const;
   void save_weights(const Net& net) const;
 
  private:

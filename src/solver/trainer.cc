@@ -78,7 +78,13 @@ Trainer::Trainer(TrainNet net, TrainConfig config, const BatchSource& train_data
       accumulator_(std::make_unique<GradientAccumulator>(net_.params(), config_.loop.iter_size,
                                                          net_.device())),
       clock_(std::make_unique<TimeLimit>(config_.loop.time_limit_seconds)),
-      state_{.seed = config_.loop.seed, .model = model_},
+      state_{.seed = config_.loop.seed,
+             .model = model_,
+             .run = {.train_samples = train_data.size(),
+                     .batch = config_.loop.batch,
+                     .iter_size = config_.loop.iter_size,
+                     .ranks = distribution_->ranks(),
+                     .architecture = architecture_hash(net.spec)}},
       targets_(Shape{config_.loop.batch, train_data.target_width()}) {
   task_.check_data(train_data_, validation_data_);
   net_.init_params(config_.loop.seed);
@@ -112,24 +118,51 @@ void Trainer::initialise_from(const InitFromOptions& init) {
 
 void Trainer::restore(const std::string& checkpoint) {
   if (distribution_->writes()) {
-    TrainingState restored = load_checkpoint(checkpoint, net_, solver_);
-    if (restored.model != model_)
-      throw ParamError(checkpoint + " holds a '" + restored.model + "' model, not '" + model_ +
-                       "'");
-    if (restored.seed != config_.loop.seed)
-      throw ParamError(checkpoint + " was trained with seed " + std::to_string(restored.seed) +
-                       ", not " + std::to_string(config_.loop.seed) +
-                       "; resume with the same seed");
-    state_ = restored;
+    // Checked before the weights are touched: a mismatch leaves the net as it was.
+    state_ = load_checkpoint(checkpoint, net_, solver_, [&](const TrainingState& saved) {
+      check_resumable(checkpoint, saved, state_);
+    });
   }
   distribution_->share_from_rank0(net_, solver_, state_);
   schedule_.restore(state_.schedule);
+  // Rank 0 carries the sums over every rank of the epoch so far; the others start from nothing.
+  totals_ = distribution_->writes() ? state_.totals : EpochTotals{.updates = state_.totals.updates};
+  seconds_before_ = state_.seconds;
   pipeline_.reset();
 }
 
 void Trainer::snapshot() {
   state_.schedule = schedule_.state();
+  state_.totals = global_totals();
+  state_.seconds = training_seconds();
+  last_snapshot_seconds_ = clock_->elapsed();
   run_directory_->save_checkpoint(net_, solver_, state_);
+}
+
+EpochTotals Trainer::global_totals() {
+  EpochTotals t = totals_;
+  double sums[4] = {t.loss, t.top1, t.top5, t.measure};
+  distribution_->sum(sums);
+  t.loss = sums[0];
+  t.top1 = sums[1];
+  t.top5 = sums[2];
+  t.measure = sums[3];
+  return t;
+}
+
+double Trainer::training_seconds() const {
+  return seconds_before_ + clock_->elapsed();
+}
+
+// One collective for both, as the stop alone needed before.
+Trainer::Requests Trainer::agree_on_requests() {
+  const std::atomic<bool>* stop = config_.callbacks.stop_requested;
+  const double minutes = config_.snapshot.minutes;
+  const bool snapshot_due = distribution_->writes() && minutes > 0 &&
+                            clock_->elapsed() - last_snapshot_seconds_ >= 60 * minutes;
+  double flags[2] = {stop && stop->load() ? 1.0 : 0.0, snapshot_due ? 1.0 : 0.0};
+  distribution_->sum(flags);
+  return {.stop = flags[0] > 0, .snapshot = flags[1] > 0};
 }
 
 bool Trainer::epoch_has_room() const {
@@ -247,15 +280,9 @@ void Trainer::report_progress(const StepResult& step) const {
 
 void Trainer::train_metrics(EpochMetrics& m) {
   const int ranks = distribution_->ranks();
-  EpochTotals& t = totals_;
-  if (ranks > 1) {
-    double sums[4] = {t.loss, t.top1, t.top5, t.measure};
-    distribution_->sum(sums);
-    t.loss = sums[0] / ranks;
-    t.top1 = sums[1];
-    t.top5 = sums[2];
-    t.measure = sums[3] / ranks;
-  }
+  EpochTotals t = global_totals();
+  t.loss /= ranks;
+  t.measure /= ranks;
   if (t.updates > 0) {
     m.loss = t.loss / double(t.updates);
     const double batches = double(t.updates * config_.loop.iter_size * ranks);
@@ -284,13 +311,16 @@ EpochMetrics Trainer::finish_epoch() {
                  .lr = schedule_.lr(state_.iteration > 0 ? state_.iteration - 1 : 0)};
   train_metrics(m);
   validation_metrics(m, epoch_complete);
-  m.seconds = clock_->elapsed();
+  m.seconds = training_seconds();
   if (epoch_complete) {
     ++state_.epoch;
     state_.epoch_position = 0;
+    totals_ = {};
   }
+  // The line first: a crash before the checkpoint is replaced redoes the epoch's end from the
+  // previous checkpoint, and its line replaces this one.
+  run_directory_->record_epoch(m);
   snapshot();
-  run_directory_->append_metrics(m);
   if (config_.callbacks.on_epoch && distribution_->writes()) config_.callbacks.on_epoch(m);
   return m;
 }
@@ -298,16 +328,17 @@ EpochMetrics Trainer::finish_epoch() {
 TrainResult Trainer::run() {
   TrainResult result;
   clock_->start();
-  const std::atomic<bool>* stop = config_.callbacks.stop_requested;
+  last_snapshot_seconds_ = 0;
   while (state_.iteration < length_.planned && state_.epoch < length_.epochs) {
-    totals_ = {};
     while (epoch_has_room() && state_.iteration < length_.planned) {
-      if (distribution_->any(stop && stop->load())) {  // every rank stops at the same update
+      const Requests requests = agree_on_requests();  // every rank acts at the same update
+      if (requests.stop) {
         snapshot();
         result.interrupted = true;
         result.state = state_;
         return result;
       }
+      if (requests.snapshot) snapshot();
       after_step(step());
     }
     result.last = finish_epoch();

@@ -46,6 +46,7 @@ TEST(TrainCommand, OptionDefaultsAreTheLibrarys) {
   EXPECT_EQ(args.config.loop.iter_size, library.loop.iter_size);
   EXPECT_EQ(args.config.loop.seed, library.loop.seed);
   EXPECT_EQ(args.config.snapshot.interval, library.snapshot.interval);
+  EXPECT_EQ(args.config.snapshot.minutes, library.snapshot.minutes);
 }
 
 TEST(TrainCommand, LocalizeRejectsTheOptionsItCannotHonour) {

@@ -2,12 +2,16 @@
 
 #include <gtest/gtest.h>
 #include <omp.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "op_test_helpers.h"
+#include "svertka/io/atomic_file.h"
 #include "svertka/io/safetensors.h"
 #include "synthetic_idx.h"
 #include "weights_compare.h"
@@ -212,6 +216,128 @@ TEST_F(TrainerTest, ResumeWithoutCheckpointNamesTheFile) {
   TrainConfig c = config("missing", 4);
   c.snapshot.resume = true;
   SVERTKA_EXPECT_THROW_WITH(train(c, nullptr), IoError, "checkpoint.safetensors");
+}
+
+// metrics.jsonl without the wall times, which differ from run to run.
+std::vector<nlohmann::json> metrics_without_seconds(const std::string& run_dir) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream in(run_dir + "/metrics.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    nlohmann::json record = nlohmann::json::parse(line);
+    record.erase("seconds");
+    lines.push_back(record);
+  }
+  return lines;
+}
+
+int64_t checkpoint_iteration(const std::string& run_dir) {
+  const auto file = load_safetensors(run_dir + "/checkpoint.safetensors");
+  return nlohmann::json::parse(file.metadata.at("svertka_checkpoint")).at("iteration");
+}
+
+TEST_F(TrainerTest, MetricsHaveEachEpochOnceWithItsWholeTotalsAcrossResumes) {
+  omp_set_num_threads(1);
+  train(config("whole", 12), val_.get());  // epoch 1 whole, epoch 2 up to its 4th update
+  train(config("split", 6), val_.get());   // stops in epoch 1: its line has 6 updates' totals
+  TrainConfig resumed = config("split", 12);
+  resumed.snapshot.resume = true;
+  std::ofstream(resumed.snapshot.out_dir + "/metrics.jsonl", std::ios::app)
+      << "{\"epoch\": 1, \"lo";
+  train(resumed, val_.get());
+  const auto whole = metrics_without_seconds(config("whole", 0).snapshot.out_dir);
+  ASSERT_EQ(whole.size(), 2u);
+  EXPECT_EQ(metrics_without_seconds(resumed.snapshot.out_dir), whole);
+}
+
+TEST_F(TrainerTest, TimedCheckpointMidEpochResumesToTheSameWeightsAndMetrics) {
+  omp_set_num_threads(1);
+  train(config("whole", 12), val_.get());
+  TrainConfig crashing = config("crashed", 12);
+  crashing.snapshot.minutes = 1e-12;  // due before every update
+  crashing.callbacks.after_update = [](int64_t iteration) {
+    if (iteration == 5) throw std::runtime_error("crash after update 5");
+  };
+  EXPECT_THROW(train(crashing, val_.get()), std::runtime_error);
+  EXPECT_EQ(checkpoint_iteration(crashing.snapshot.out_dir), 4);  // mid-epoch: 8 updates each
+  TrainConfig resumed = config("crashed", 12);
+  resumed.snapshot.resume = true;
+  train(resumed, val_.get());
+  expect_bitwise_equal(weights(config("whole", 0).snapshot.out_dir),
+                       weights(resumed.snapshot.out_dir));
+  EXPECT_EQ(metrics_without_seconds(resumed.snapshot.out_dir),
+            metrics_without_seconds(config("whole", 0).snapshot.out_dir));
+}
+
+TEST_F(TrainerTest, NoTimedCheckpointBeforeItsMinutesPass) {
+  omp_set_num_threads(1);
+  TrainConfig c = config("untimed", 12);
+  c.snapshot.minutes = 60;
+  c.callbacks.after_update = [](int64_t iteration) {
+    if (iteration == 5) throw std::runtime_error("crash after update 5");
+  };
+  EXPECT_THROW(train(c, nullptr), std::runtime_error);
+  EXPECT_FALSE(fs::exists(c.snapshot.out_dir + "/checkpoint.safetensors"));
+}
+
+TEST_F(TrainerTest, ResumingWithOtherDataOrBatchIsAParamErrorNamingTheDifference) {
+  omp_set_num_threads(1);
+  train(config("run", 4), nullptr);
+  TrainConfig resumed = config("run", 8);
+  resumed.snapshot.resume = true;
+  const IdxBatchSource smaller(synthetic_idx(32, 1), Normalization{.mean = 0.3f, .stddev = 0.3f},
+                               SmallImageAugment{});
+  SVERTKA_EXPECT_THROW_WITH(
+      Trainer(zoo_train_net("alexnet_small", smaller, 8, 4), resumed, smaller, nullptr), ParamError,
+      "checkpoint.safetensors", "training samples: 64 in the checkpoint, 32 now");
+  resumed.loop.batch = 16;
+  SVERTKA_EXPECT_THROW_WITH(train(resumed, nullptr), ParamError,
+                            "samples per update: 8 (batch 8 x iter_size 1 x 1 ranks) in the "
+                            "checkpoint, 16 (batch 16 x iter_size 1 x 1 ranks) now");
+  resumed.loop.batch = 8;
+  resumed.loop.iter_size = 2;
+  SVERTKA_EXPECT_THROW_WITH(train(resumed, nullptr), ParamError,
+                            "16 (batch 8 x iter_size 2 x 1 ranks) now");
+}
+
+TEST_F(TrainerTest, StaleTemporariesOfGoneProcessesAreRemovedWhenTheRunStarts) {
+  const pid_t gone = ::fork();
+  if (gone == 0) ::_exit(0);
+  ::waitpid(gone, nullptr, 0);
+  const fs::path run = dir_ / "stale";
+  fs::create_directories(run);
+  const std::vector<fs::path> stale{
+      run / ("checkpoint.safetensors.tmp." + std::to_string(gone)),
+      run / ("weights.safetensors.tmp." + std::to_string(::getpid()))};
+  const std::vector<fs::path> kept{run / ("metrics.jsonl.tmp." + std::to_string(::getppid())),
+                                   run / "notes.tmp.txt"};
+  for (const auto& files : {stale, kept})
+    for (const fs::path& file : files) std::ofstream(file) << "partial";
+  TrainConfig c = config("stale", 1);
+  c.loop.epochs = 1;
+  Trainer trainer(zoo_train_net("alexnet_small", *train_, c.loop.batch, 4), c, *train_, nullptr);
+  for (const fs::path& file : stale) EXPECT_FALSE(fs::exists(file)) << file;
+  for (const fs::path& file : kept) EXPECT_TRUE(fs::exists(file)) << file;
+}
+
+TEST_F(TrainerTest, FullDiskDuringACheckpointKeepsThePreviousOneAndSaysSo) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  omp_set_num_threads(1);
+  const TrainConfig c = config("full", 4);
+  Trainer trainer(zoo_train_net("alexnet_small", *train_, c.loop.batch, 4), c, *train_, nullptr);
+  trainer.run();
+  const std::string checkpoint = c.snapshot.out_dir + "/checkpoint.safetensors";
+  const std::string before = read_file(checkpoint);
+  // The atomic writer's temporary file is /dev/full: every write fails with ENOSPC.
+  const std::string temporary = checkpoint + ".tmp." + std::to_string(::getpid());
+  fs::create_symlink("/dev/full", temporary);
+  const std::string unchanged = "the previous one (" + checkpoint + ") is unchanged";
+  SVERTKA_EXPECT_THROW_WITH(trainer.snapshot(), IoError, "No space left on device",
+                            "checkpoint of iteration 4 is not saved", unchanged.c_str());
+  EXPECT_FALSE(fs::exists(fs::symlink_status(temporary)));
+  EXPECT_EQ(read_file(checkpoint), before);
+  TrainConfig resumed = config("full", 6);
+  resumed.snapshot.resume = true;
+  EXPECT_EQ(train(resumed, nullptr).state.iteration, 6);
 }
 
 }  // namespace

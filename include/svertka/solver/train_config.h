@@ -49,12 +49,16 @@ struct ValidationOptions {
   int64_t test_interval = 0;  // also every this many updates (Caffe's test_interval)
 };
 
-// The run directory: checkpoint.safetensors (after each epoch, every `interval` updates and when
-// asked to stop), weights.safetensors at the end, metrics.jsonl; empty: nothing is written.
+// The run directory: checkpoint.safetensors (after each epoch, every `interval` updates, every
+// `minutes` of training and when asked to stop), weights.safetensors at the end, metrics.jsonl
+// (one line per epoch, replaced atomically); empty: nothing is written.
 struct SnapshotOptions {
   std::string out_dir;
   int64_t interval = 0;  // also checkpoint every this many updates (Caffe's snapshot)
-  bool resume = false;   // continue from out_dir's checkpoint (needs out_dir)
+  // Also checkpoint before the first update that starts this many minutes of wall time after the
+  // last checkpoint (or the start), so that a killed run loses at most about this much; 0: never.
+  double minutes = 10;
+  bool resume = false;  // continue from out_dir's checkpoint (needs out_dir)
 };
 
 // After the fillers and unless resuming: parameters copied from this weights file or run directory
@@ -95,7 +99,7 @@ struct EpochMetrics {
   double loss = 0, lr = 0;
   double train_top1_error = 0, train_top5_error = 0;
   double val_top1_error = 0, val_top5_error = 0;
-  double seconds = 0;  // wall time since the run (or resume) started
+  double seconds = 0;  // training wall time so far, over every resume
   // The task's own measures (localisation: "box_loss", "val_mean_iou"), after the others in
   // metrics.jsonl.
   std::vector<NamedValue> task;

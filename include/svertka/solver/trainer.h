@@ -1,8 +1,9 @@
 // The Trainer, in the shape of Caffe's Solver: step() makes one SGD update, validate() measures
 // the validation set, snapshot() writes a checkpoint, restore() reads one, and run() trains epochs
 // of a deterministic shuffle (seed, epoch) with each sample augmented from (seed, epoch, index),
-// validating after each epoch, checkpointing after each epoch and on request (Ctrl-C), appending
-// metrics.jsonl, and resuming exactly: N + resume + N updates give the weights of 2N in one run.
+// validating after each epoch, checkpointing after each epoch, every few minutes and on request
+// (Ctrl-C), writing metrics.jsonl, and resuming exactly from any checkpoint: N + resume + N updates
+// give the weights (and metrics) of 2N in one run.
 //
 // The caller hands it the net already shaped for the data (TrainNet) and a task (train_task.h):
 // classification by default, localisation with a box head and its per-batch targets.
@@ -62,7 +63,9 @@ class Trainer {
   // rank 0's parameters. A null task: classification on net.logits. `train_data`,
   // `validation_data`, `task` and the config's communicator must outlive the trainer.
   // ParamError for settings that cannot run (sizes, a resume without out_dir, a checkpoint of
-  // another model or seed), IoError for an unwritable run directory or unreadable checkpoint.
+  // another run: check_resumable), IoError for an unwritable run directory or a checkpoint that
+  // cannot be read or holds invalid state. A writing rank removes the temporary files killed
+  // writes left in the run directory (remove_stale_temporaries).
   Trainer(TrainNet net, TrainConfig config, const BatchSource& train_data,
           const BatchSource* validation_data, const TrainTask* task = nullptr);
   ~Trainer();
@@ -80,10 +83,12 @@ class Trainer {
   StepResult step();
   // The validation set's counts, each rank measuring its part (every rank must call it).
   ValidationCounts validate();
-  // Writes the run directory's checkpoint (rank 0; nothing without out_dir).
+  // Writes the run directory's checkpoint (rank 0; nothing without out_dir; every rank must call
+  // it, as the epoch's totals are summed over them). IoError when it cannot be written (a full
+  // disk), saying that the previous checkpoint is unchanged.
   void snapshot();
   // Weights, momentum and state from `checkpoint` on rank 0, then shared with every rank (every
-  // rank must call it). ParamError when it holds another model or seed.
+  // rank must call it). ParamError when it belongs to another run (check_resumable).
   void restore(const std::string& checkpoint);
 
   const TrainingState& state() const { return state_; }
@@ -97,16 +102,19 @@ class Trainer {
   };
 
  private:
-  // The current epoch's training metrics so far (this rank's).
-  struct EpochTotals {
-    double loss = 0, top1 = 0, top5 = 0, measure = 0;
-    int64_t updates = 0;
+  // What every rank agreed on before an update.
+  struct Requests {
+    bool stop = false;      // callbacks.stop_requested
+    bool snapshot = false;  // SnapshotOptions::minutes have passed since the last checkpoint
   };
 
   bool epoch_has_room() const;
   void open_epoch();
   void after_step(const StepResult& step);
   void report_progress(const StepResult& step) const;
+  Requests agree_on_requests();
+  EpochTotals global_totals();
+  double training_seconds() const;
   EpochMetrics finish_epoch();
   void train_metrics(EpochMetrics& m);
   void validation_metrics(EpochMetrics& m, bool epoch_complete);
@@ -130,9 +138,11 @@ class Trainer {
   TrainingState state_;
   BatchBuffers batch_buffers_;  // each epoch's pipeline reuses the last one's prefetch batches
   std::unique_ptr<BatchPipeline> pipeline_;
-  int64_t pipeline_updates_ = 0;  // updates the current pipeline still holds
-  Tensor targets_;                // the batch's targets, when the source has them
-  EpochTotals totals_;
+  int64_t pipeline_updates_ = 0;      // updates the current pipeline still holds
+  Tensor targets_;                    // the batch's targets, when the source has them
+  EpochTotals totals_;                // this rank's, of the current epoch
+  double seconds_before_ = 0;         // training time of the runs this one resumes
+  double last_snapshot_seconds_ = 0;  // by clock_
 };
 
 // Top-1/top-5 over a whole dataset, in batches of the net's batch size (the last one padded),
