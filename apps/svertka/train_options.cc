@@ -39,22 +39,26 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
   cmd->add_option("--lr", schedule.base_lr, "Base learning rate")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--schedule", args.schedule, "fixed | step | multistep | poly | plateau")
+  cmd->add_option("--schedule", args.schedule,
+                  "fixed | step | exp | inv | multistep | poly | sigmoid | plateau (Caffe's "
+                  "lr_policy formulas)")
       ->capture_default_str()
       ->check(parses_with(parse_schedule_kind, "SCHEDULE"));
-  cmd->add_option("--gamma", schedule.gamma, "Factor of each drop (step, multistep, plateau)")
+  cmd->add_option("--gamma", schedule.gamma,
+                  "Factor of each drop (step, exp, multistep, plateau), decay rate (inv), "
+                  "steepness (sigmoid)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Number);
   cmd->add_option("--step-size", schedule.step_size,
-                  "Iterations between drops (step; default: --step-epochs, else a third of the "
-                  "run)")
+                  "Iterations between drops (step) or the midpoint (sigmoid); default: "
+                  "--step-epochs, else a third of the run (sigmoid: half)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--step-epochs", schedule.step_epochs, "Epochs between drops (step)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--milestones", schedule.milestones, "Iterations of the drops (multistep)")
       ->delimiter(',')
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--power", schedule.power, "Exponent (poly)")
+  cmd->add_option("--power", schedule.power, "Exponent (poly, inv)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--patience", schedule.patience,

@@ -52,8 +52,15 @@ CaffeSolver load_caffe_solver(const std::string& path) {
   } else if (policy == "poly") {
     s.schedule.kind = LrScheduleOptions::Kind::kPoly;
     s.schedule.max_iter = p.max_iter();
+  } else if (policy == "exp" || policy == "inv") {
+    s.schedule.kind = parse_schedule_kind(policy);
+  } else if (policy == "sigmoid") {
+    s.schedule.kind = LrScheduleOptions::Kind::kSigmoid;
+    s.schedule.step_size = p.stepsize();  // the midpoint
+    if (s.schedule.step_size <= 0) fail("lr_policy \"sigmoid\" needs a positive stepsize");
   } else {
-    fail("lr_policy \"" + policy + "\" is unsupported (fixed, step, multistep and poly are)");
+    fail("lr_policy \"" + policy +
+         "\" is unknown (Caffe's are fixed, step, exp, inv, multistep, poly and sigmoid)");
   }
   s.sgd.momentum = p.momentum();
   s.sgd.weight_decay = p.weight_decay();

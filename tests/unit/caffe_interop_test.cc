@@ -2,12 +2,14 @@
 // ../shared/data/caffe (skipped with a message when that folder is absent).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "caffe.pb.h"
+#include "op_test_helpers.h"
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"
 #include "svertka/localize/localizer.h"
@@ -280,6 +282,59 @@ layers { name: "loss" type: EUCLIDEAN_LOSS bottom: "a" bottom: "b" top: "loss" l
   ASSERT_EQ(model.spec.layers.size(), 1u);
   EXPECT_EQ(model.spec.layers[0].op->type(), "EuclideanLoss");
   EXPECT_EQ(model.spec.layers[0].loss_weight, 2.0f);
+}
+
+// BVLC's examples/mnist/lenet_solver.prototxt, as shipped (its comments included).
+TEST(CaffeSolver, ReadsLeNetsInvPolicy) {
+  write("lenet_train_test.prototxt",
+        "input: \"data\" input_shape { dim: 1 dim: 1 dim: 28 dim: 28 }\n");
+  const std::string path =
+      write("lenet_solver.prototxt", R"(# The train/test net protocol buffer definition
+net: "lenet_train_test.prototxt"
+# test_iter specifies how many forward passes the test should carry out.
+test_iter: 100
+# Carry out testing every 500 training iterations.
+test_interval: 500
+# The base learning rate, momentum and the weight decay of the network.
+base_lr: 0.01
+momentum: 0.9
+weight_decay: 0.0005
+# The learning rate policy
+lr_policy: "inv"
+gamma: 0.0001
+power: 0.75
+# Display every 100 iterations
+display: 100
+# The maximum number of iterations
+max_iter: 10000
+# snapshot intermediate results
+snapshot: 5000
+snapshot_prefix: "examples/mnist/lenet"
+# solver mode: CPU or GPU
+solver_mode: GPU
+)");
+  const CaffeSolver s = load_caffe_solver(path);
+  EXPECT_EQ(s.schedule.kind, LrScheduleOptions::Kind::kInv);
+  const LrSchedule schedule(s.schedule);
+  EXPECT_NEAR(schedule.lr(5000), 0.01 * std::pow(1 + 0.0001 * 5000, -0.75), 1e-9);
+}
+
+TEST(CaffeSolver, SigmoidNeedsItsMidpointAndUnknownPoliciesAreNamed) {
+  write("n.prototxt", "input: \"data\" input_shape { dim: 1 dim: 1 dim: 2 dim: 2 }\n");
+  const std::string sigmoid = write("sigmoid.prototxt", R"(net: "n.prototxt"
+base_lr: 0.1 lr_policy: "sigmoid" gamma: -0.001 max_iter: 100
+)");
+  SVERTKA_EXPECT_THROW_WITH(load_caffe_solver(sigmoid), IoError, "stepsize");
+  const std::string with_midpoint = write("sigmoid2.prototxt", R"(net: "n.prototxt"
+base_lr: 0.1 lr_policy: "sigmoid" gamma: -0.001 stepsize: 40 max_iter: 100
+)");
+  const CaffeSolver s = load_caffe_solver(with_midpoint);
+  EXPECT_EQ(s.schedule.kind, LrScheduleOptions::Kind::kSigmoid);
+  EXPECT_EQ(s.schedule.step_size, 40);
+  const std::string unknown = write("cosine.prototxt", R"(net: "n.prototxt"
+base_lr: 0.1 lr_policy: "cosine" max_iter: 100
+)");
+  SVERTKA_EXPECT_THROW_WITH(load_caffe_solver(unknown), IoError, "cosine");
 }
 
 TEST(CaffeSolver, ReadsPolicyAndIntervals) {

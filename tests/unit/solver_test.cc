@@ -40,7 +40,8 @@ TEST(LrSchedule, ResolutionTurnsEpochsAndDefaultsIntoIterations) {
   EXPECT_DOUBLE_EQ(LrSchedule(run).lr(10), 0.001);
   SVERTKA_EXPECT_THROW_WITH(resolve_schedule({.step_epochs = -1}, 10, 3), ParamError, "-1");
   SVERTKA_EXPECT_THROW_WITH(resolve_schedule(d, 0, 3), ParamError, "no updates");
-  for (const char* name : {"fixed", "step", "multistep", "poly", "plateau"})
+  for (const char* name :
+       {"fixed", "step", "exp", "inv", "multistep", "poly", "sigmoid", "plateau"})
     EXPECT_EQ(schedule_kind_name(parse_schedule_kind(name)), name);
 }
 
@@ -51,7 +52,8 @@ TEST(LrSchedule, CaffePolicies) {
   EXPECT_DOUBLE_EQ(step.lr(9), 0.1);
   EXPECT_NEAR(step.lr(10), 0.01, 1e-15);
   EXPECT_NEAR(step.lr(25), 0.001, 1e-15);
-  LrSchedule multistep({.kind = Kind::kMultiStep, .base_lr = 1, .gamma = 0.5, .milestones = {3, 7}});
+  LrSchedule multistep(
+      {.kind = Kind::kMultiStep, .base_lr = 1, .gamma = 0.5, .milestones = {3, 7}});
   EXPECT_DOUBLE_EQ(multistep.lr(2), 1);
   EXPECT_DOUBLE_EQ(multistep.lr(3), 0.5);
   EXPECT_DOUBLE_EQ(multistep.lr(7), 0.25);
@@ -60,8 +62,28 @@ TEST(LrSchedule, CaffePolicies) {
   EXPECT_DOUBLE_EQ(poly.lr(100), 0);
 }
 
+// Caffe's SGDSolver::GetLearningRate for exp, inv and sigmoid, step by step in double.
+TEST(LrSchedule, CaffeExpInvAndSigmoidFollowCaffesFormulas) {
+  LrSchedule exp({.kind = Kind::kExp, .base_lr = 0.01, .gamma = 0.999});
+  LrSchedule inv({.kind = Kind::kInv, .base_lr = 0.01, .gamma = 1e-4, .power = 0.75});
+  LrSchedule sigmoid({.kind = Kind::kSigmoid, .base_lr = 0.1, .gamma = -0.01, .step_size = 500});
+  double exp_rate = 0.01;
+  for (int64_t i = 0; i <= 3000; ++i) {
+    EXPECT_NEAR(exp.lr(i), exp_rate, 1e-12 * exp_rate) << i;
+    exp_rate *= 0.999;
+    const double inv_rate = 0.01 / std::pow(1 + 1e-4 * double(i), 0.75);
+    EXPECT_NEAR(inv.lr(i), inv_rate, 1e-15) << i;
+    const double sigmoid_rate = 0.1 * (1 / (1 + std::exp(0.01 * double(i - 500))));
+    EXPECT_NEAR(sigmoid.lr(i), sigmoid_rate, 1e-15) << i;
+  }
+  EXPECT_NEAR(inv.lr(10000), 0.01 * std::pow(2.0, -0.75), 1e-15);  // LeNet's at iteration 10000
+  EXPECT_DOUBLE_EQ(sigmoid.lr(500), 0.05);                         // the midpoint
+  EXPECT_EQ(resolve_schedule({.kind = Kind::kSigmoid}, 10, 4).step_size, 20) << "half the run";
+}
+
 TEST(LrSchedule, PlateauDividesByTenWhenValidationErrorStopsImproving) {
-  LrSchedule plateau({.kind = Kind::kPlateau, .base_lr = 0.01, .gamma = 0.1, .patience = 2, .max_drops = 2});
+  LrSchedule plateau(
+      {.kind = Kind::kPlateau, .base_lr = 0.01, .gamma = 0.1, .patience = 2, .max_drops = 2});
   EXPECT_FALSE(plateau.observe_validation_error(0.50));
   EXPECT_FALSE(plateau.observe_validation_error(0.40));  // improving
   EXPECT_FALSE(plateau.observe_validation_error(0.41));  // one bad evaluation: patience 2
