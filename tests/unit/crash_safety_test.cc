@@ -16,6 +16,7 @@
 #include <random>
 #include <thread>
 
+#include "run_files.h"
 #include "svertka/io/safetensors.h"
 #include "svertka/solver/trainer.h"
 #include "synthetic_idx.h"
@@ -66,25 +67,6 @@ int wait_for(pid_t pid) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   return status;
-}
-
-std::vector<nlohmann::json> metrics_without_seconds(const std::string& run_dir) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream in(run_dir + "/metrics.jsonl");
-  for (std::string line; std::getline(in, line);) {
-    nlohmann::json record = nlohmann::json::parse(line);
-    record.erase("seconds");
-    lines.push_back(record);
-  }
-  return lines;
-}
-
-// -1 without a checkpoint.
-int64_t checkpoint_iteration(const std::string& run_dir) {
-  const std::string path = run_dir + "/checkpoint.safetensors";
-  if (!fs::exists(path)) return -1;
-  const auto state = load_safetensors(path).metadata.at("svertka_checkpoint");
-  return nlohmann::json::parse(state).at("iteration").get<int64_t>();
 }
 
 TEST(CrashSafety, KilledAtRandomMomentsResumesToTheSameWeights) {

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "op_test_helpers.h"
+#include "run_files.h"
 #include "svertka/io/atomic_file.h"
 #include "svertka/io/safetensors.h"
 #include "synthetic_idx.h"
@@ -216,23 +217,6 @@ TEST_F(TrainerTest, ResumeWithoutCheckpointNamesTheFile) {
   TrainConfig c = config("missing", 4);
   c.snapshot.resume = true;
   SVERTKA_EXPECT_THROW_WITH(train(c, nullptr), IoError, "checkpoint.safetensors");
-}
-
-// metrics.jsonl without the wall times, which differ from run to run.
-std::vector<nlohmann::json> metrics_without_seconds(const std::string& run_dir) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream in(run_dir + "/metrics.jsonl");
-  for (std::string line; std::getline(in, line);) {
-    nlohmann::json record = nlohmann::json::parse(line);
-    record.erase("seconds");
-    lines.push_back(record);
-  }
-  return lines;
-}
-
-int64_t checkpoint_iteration(const std::string& run_dir) {
-  const auto file = load_safetensors(run_dir + "/checkpoint.safetensors");
-  return nlohmann::json::parse(file.metadata.at("svertka_checkpoint")).at("iteration");
 }
 
 TEST_F(TrainerTest, MetricsHaveEachEpochOnceWithItsWholeTotalsAcrossResumes) {
