@@ -238,6 +238,21 @@ void print_result(const TrainArgs& args, const TrainData& data, const TrainResul
     fmt::print("weights: {}/weights.safetensors\n", args.config.snapshot.out_dir);
 }
 
+// --solver-type, --nesterov and --regularization into the solver's options.
+void apply_solver_type(TrainArgs& args) {
+  SgdOptions& sgd = args.config.solver.sgd;
+  sgd.type = parse_solver_type(args.solver_type);
+  if (args.nesterov) {
+    if (sgd.type != SolverType::kSgd && sgd.type != SolverType::kNesterov)
+      throw ParamError("--nesterov contradicts --solver-type " + args.solver_type);
+    sgd.type = SolverType::kNesterov;
+  }
+  const bool takes_no_momentum =
+      sgd.type == SolverType::kAdaGrad || sgd.type == SolverType::kRmsProp;
+  if (takes_no_momentum && !args.momentum_given) sgd.momentum = 0;
+  sgd.regularization = args.regularization == "L1" ? Regularization::kL1 : Regularization::kL2;
+}
+
 // Returns false when interrupted (Ctrl-C).
 bool train_on(TrainArgs& args, Communicator& comm) {
   TrainConfig& c = args.config;
@@ -251,7 +266,10 @@ bool train_on(TrainArgs& args, Communicator& comm) {
                c.loop.batch, comm.size() * c.loop.batch);
   if (!args.solver.empty()) apply_solver(args, rank0);
   if (args.model.empty()) throw ParamError("train needs --model or --solver");
-  if (args.solver.empty()) c.solver.schedule.kind = parse_schedule_kind(args.schedule);
+  if (args.solver.empty()) {
+    c.solver.schedule.kind = parse_schedule_kind(args.schedule);
+    apply_solver_type(args);
+  }
 
   const TrainData data = load_train_data(args);
   const bool images = data.train_images || args.localize.localize();

@@ -68,13 +68,33 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
   cmd->add_option("--max-drops", schedule.max_drops, "Drops at most (plateau)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--momentum", sgd.momentum, "Momentum")
+  cmd->add_option("--solver-type", args.solver_type,
+                  "SGD | Nesterov | AdaGrad | RMSProp | AdaDelta | Adam (Caffe's update rules)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
-  cmd->add_flag("--nesterov", sgd.nesterov, "Nesterov momentum");
-  cmd->add_option("--weight-decay", sgd.weight_decay, "L2 weight decay")
+      ->check(parses_with(parse_solver_type, "TYPE"));
+  cmd->add_option("--momentum", sgd.momentum,
+                  "Momentum (SGD, Nesterov), beta1 (Adam), decay (AdaDelta); AdaGrad and RMSProp "
+                  "take none (default 0 for them)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0))
+      ->each([&args](const std::string&) { args.momentum_given = true; });
+  cmd->add_flag("--nesterov", args.nesterov, "Nesterov momentum (--solver-type Nesterov)");
+  cmd->add_option("--weight-decay", sgd.weight_decay, "Weight decay")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--regularization", args.regularization, "L2 | L1 (weight decay by sign)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"L2", "L1"}));
+  cmd->add_option("--delta", sgd.delta,
+                  "Added to the denominators (AdaGrad, RMSProp, AdaDelta, Adam)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--momentum2", sgd.momentum2, "Adam's beta2")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--rms-decay", sgd.rms_decay, "RMSProp's decay of the mean square")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   CLI::Option* seed = cmd->add_option("--seed", loop.seed,
                                       "Seed of initialisation, order, augmentation and dropout")
                           ->capture_default_str();

@@ -20,6 +20,10 @@ struct TrainArgs {
   std::vector<uint64_t> seeds;  // one run per seed, into OUT/seed<N> (an ensemble)
   std::string data;
   std::string schedule = schedule_kind_name(LrScheduleOptions{}.kind);
+  std::string solver_type = solver_type_name(SgdOptions{}.type);
+  bool nesterov = false;  // --nesterov: --solver-type Nesterov
+  bool momentum_given = false;
+  std::string regularization = "L2";
   std::string mean = "channel";
   int64_t pad = 2;
   bool mirror = true;

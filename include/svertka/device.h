@@ -44,9 +44,10 @@ class Device {
   // y = a*x + b*y, elementwise, over tensors in this device's memory; b == 0 overwrites y whatever
   // it held. The net sums gradients with it, the solver averages batches (iter_size).
   virtual void axpby(float a, const Tensor& x, float b, Tensor& y);
-  // The solver's step on one parameter (solver/sgd.h).
+  // The solver's step on one parameter, every solver type (solver/sgd.h); `history2` only for
+  // those with two history buffers.
   virtual void sgd_update(const SgdUpdate& update, Tensor& value, const Tensor& grad,
-                          Tensor& momentum);
+                          Tensor& history, Tensor& history2);
 
  private:
   Backend backend_;

@@ -32,8 +32,8 @@ void Device::axpby(float a, const Tensor& x, float b, Tensor& y) {
 }
 
 void Device::sgd_update(const SgdUpdate& update, Tensor& value, const Tensor& grad,
-                        Tensor& momentum) {
-  sgd_update_on_host(update, value, grad, momentum);
+                        Tensor& history, Tensor& history2) {
+  sgd_update_on_host(update, value, grad, history, history2);
 }
 
 }  // namespace svertka

@@ -8,6 +8,46 @@
 
 namespace svertka {
 
+namespace {
+
+// The solver type from `type` (or the deprecated `solver_type` enum) and the fields of its rule,
+// with Caffe's defaults.
+template <class Fail>
+SgdOptions solver_options(const caffe::SolverParameter& p, const Fail& fail) {
+  using Enum = caffe::SolverParameter;
+  static const std::pair<Enum::SolverType, SolverType> kEnum[] = {
+      {Enum::SGD, SolverType::kSgd},           {Enum::NESTEROV, SolverType::kNesterov},
+      {Enum::ADAGRAD, SolverType::kAdaGrad},   {Enum::RMSPROP, SolverType::kRmsProp},
+      {Enum::ADADELTA, SolverType::kAdaDelta}, {Enum::ADAM, SolverType::kAdam},
+  };
+  SgdOptions o;
+  try {
+    o.type = parse_solver_type(p.type());
+  } catch (const ParamError& e) {
+    fail(e.what());
+  }
+  if (p.has_solver_type()) {
+    for (const auto& [value, type] : kEnum)
+      if (value == p.solver_type()) {
+        if (p.has_type() && type != o.type)
+          fail("type \"" + p.type() + "\" and solver_type disagree");
+        o.type = type;
+      }
+  }
+  if (p.regularization_type() == "L1")
+    o.regularization = Regularization::kL1;
+  else if (p.regularization_type() != "L2")
+    fail("regularization_type \"" + p.regularization_type() + "\" is unknown (L1 or L2)");
+  o.momentum = p.momentum();
+  o.weight_decay = p.weight_decay();
+  o.delta = p.delta();
+  o.momentum2 = p.momentum2();
+  o.rms_decay = p.rms_decay();
+  return o;
+}
+
+}  // namespace
+
 CaffeSolver load_caffe_solver(const std::string& path) {
   caffe::SolverParameter p;
   proto_io::parse_text(path, p);
@@ -29,12 +69,7 @@ CaffeSolver load_caffe_solver(const std::string& path) {
         break;
       }
   }
-  const bool nesterov =
-      p.type() == "Nesterov" || p.solver_type() == caffe::SolverParameter::NESTEROV;
-  if (!(p.type() == "SGD" || p.type() == "Nesterov") ||
-      (p.solver_type() != caffe::SolverParameter::SGD && !nesterov))
-    fail("solver type '" + p.type() + "' is unsupported (SGD and Nesterov are)");
-  if (p.regularization_type() != "L2") fail("regularization_type other than L2 is unsupported");
+  s.sgd = solver_options(p, fail);
   if (!p.has_base_lr()) fail("no base_lr");
   s.schedule.base_lr = p.base_lr();
   s.schedule.gamma = p.gamma();
@@ -62,9 +97,6 @@ CaffeSolver load_caffe_solver(const std::string& path) {
     fail("lr_policy \"" + policy +
          "\" is unknown (Caffe's are fixed, step, exp, inv, multistep, poly and sigmoid)");
   }
-  s.sgd.momentum = p.momentum();
-  s.sgd.weight_decay = p.weight_decay();
-  s.sgd.nesterov = nesterov;
   s.max_iter = p.max_iter();
   if (s.max_iter <= 0) fail("max_iter must be positive");
   s.iter_size = p.iter_size();

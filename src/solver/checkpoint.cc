@@ -11,7 +11,10 @@
 namespace svertka {
 namespace {
 
-const std::string kMomentumPrefix = "solver/momentum/";
+// Per history buffer of the solver (sgd.h): the momentum or first one, then AdaDelta's and Adam's
+// second.
+const std::string kHistoryPrefixes[] = {"solver/momentum/", "solver/history2/"};
+const std::string kSolverKey = "svertka_solver";
 
 std::vector<NamedTensor> weight_tensors(const Net& net) {
   std::vector<NamedTensor> tensors;
@@ -66,10 +69,13 @@ std::string architecture_hash(const NetSpec& spec) {
 void save_checkpoint(const std::string& path, const Net& net, const SgdSolver& solver,
                      const TrainingState& state) {
   std::vector<NamedTensor> tensors = weight_tensors(net);
-  const auto& momentum = solver.momentum();
-  for (size_t k = 0; k < net.params().size(); ++k)
-    tensors.push_back({kMomentumPrefix + net.params()[k].name, momentum[k].to_host()});
-  save_safetensors(path, tensors, {{"svertka_checkpoint", encode_training_state(state)}});
+  for (int b = 0; b < solver.num_history_buffers(); ++b)
+    for (size_t k = 0; k < net.params().size(); ++k)
+      tensors.push_back(
+          {kHistoryPrefixes[b] + net.params()[k].name, solver.history(b)[k].to_host()});
+  save_safetensors(path, tensors,
+                   {{"svertka_checkpoint", encode_training_state(state)},
+                    {kSolverKey, solver_type_name(solver.options().type)}});
 }
 
 TrainingState load_checkpoint(const std::string& path, Net& net, SgdSolver& solver,
@@ -80,17 +86,28 @@ TrainingState load_checkpoint(const std::string& path, Net& net, SgdSolver& solv
     throw IoError(path + ": not a svertka checkpoint (no 'svertka_checkpoint' metadata)");
   const TrainingState state = decode_training_state(it->second, path);
   if (check_state) check_state(state);
+  const auto solver_entry = file.metadata.find(kSolverKey);
+  const std::string saved_solver =
+      solver_entry == file.metadata.end() ? "SGD" : solver_entry->second;  // before Adam & co.
+  const std::string solver_now = solver_type_name(solver.options().type);
+  if (saved_solver != solver_now)
+    throw ParamError(path + ": trained with the " + saved_solver + " solver, resumed with " +
+                     solver_now + "; resume with --solver-type " + saved_solver);
   copy_weights(file, net);
-  auto& momentum = solver.momentum();
-  for (size_t k = 0; k < net.params().size(); ++k) {
-    const std::string name = kMomentumPrefix + net.params()[k].name;
-    if (!file.contains(name)) throw IoError(path + ": has no momentum buffer '" + name + "'");
-    const Tensor& stored = file.at(name);
-    if (stored.shape() != momentum[k].shape())
-      throw IoError(path + ": momentum buffer '" + name + "' has shape " + stored.shape().str() +
-                    ", the model expects " + momentum[k].shape().str());
-    momentum[k].copy_from(stored);
-  }
+  for (int b = 0; b < solver.num_history_buffers(); ++b)
+    for (size_t k = 0; k < net.params().size(); ++k) {
+      Tensor& history = solver.history(b)[k];
+      const std::string name = kHistoryPrefixes[b] + net.params()[k].name;
+      if (!file.contains(name))
+        throw IoError(path + ": has no solver history buffer '" + name + "' (the " +
+                      solver_type_name(solver.options().type) + " solver needs " +
+                      std::to_string(solver.num_history_buffers()) + " per parameter)");
+      const Tensor& stored = file.at(name);
+      if (stored.shape() != history.shape())
+        throw IoError(path + ": solver history buffer '" + name + "' has shape " +
+                      stored.shape().str() + ", the model expects " + history.shape().str());
+      history.copy_from(stored);
+    }
   return state;
 }
 

@@ -43,7 +43,8 @@ void Distribution::sum(std::span<double> values) {
 void Distribution::share_from_rank0(Net& net, SgdSolver& solver, TrainingState& state) {
   if (ranks() == 1) return;
   for (Parameter& p : net.params()) broadcast_from_rank0(comm_, p.value);
-  for (Tensor& m : solver.momentum()) broadcast_from_rank0(comm_, m);
+  for (int b = 0; b < solver.num_history_buffers(); ++b)
+    for (Tensor& h : solver.history(b)) broadcast_from_rank0(comm_, h);
   // The epoch's totals are rank 0's to carry (Trainer::restore): only their count is shared.
   double s[8] = {double(state.iteration),
                  double(state.epoch),

@@ -1,47 +1,152 @@
 #include "svertka/solver/sgd.h"
 
+#include <cctype>
+#include <cmath>
+#include <string_view>
+#include <utility>
+
 #include "svertka/error.h"
 
 namespace svertka {
 
-void sgd_update_on_host(const SgdUpdate& update, Tensor& value, const Tensor& grad,
-                        Tensor& momentum) {
-  const float rate = update.rate, decay = update.decay, m = update.momentum;
-  const bool nesterov = update.nesterov;
+namespace {
+
+constexpr std::pair<SolverType, std::string_view> kTypeNames[] = {
+    {SolverType::kSgd, "SGD"},           {SolverType::kNesterov, "Nesterov"},
+    {SolverType::kAdaGrad, "AdaGrad"},   {SolverType::kRmsProp, "RMSProp"},
+    {SolverType::kAdaDelta, "AdaDelta"}, {SolverType::kAdam, "Adam"},
+};
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+SolverType parse_solver_type(const std::string& name) {
+  for (const auto& [type, type_name] : kTypeNames)
+    if (lower(name) == lower(type_name)) return type;
+  throw ParamError("unknown solver type '" + name +
+                   "' (expected SGD, Nesterov, AdaGrad, RMSProp, AdaDelta or Adam)");
+}
+
+std::string solver_type_name(SolverType type) {
+  for (const auto& [known, type_name] : kTypeNames)
+    if (type == known) return std::string(type_name);
+  return "unknown";
+}
+
+int history_buffers(SolverType type) {
+  return type == SolverType::kAdaDelta || type == SolverType::kAdam ? 2 : 1;
+}
+
+// Elementwise, so the result does not depend on the thread count.
+void sgd_update_on_host(const SgdUpdate& u, Tensor& value, const Tensor& grad, Tensor& history,
+                        Tensor& history2) {
+  const float rate = u.rate, decay = u.decay, m = u.momentum, e = u.delta;
   float* w = value.data();
-  const float* g = grad.data();
-  float* v = momentum.data();
+  const float* gradient = grad.data();
+  float* h = history.data();
+  float* h2 = history_buffers(u.type) == 2 ? history2.data() : nullptr;
   const int64_t n = value.numel();
-  // Elementwise, so the result does not depend on the thread count.
+  const auto sign = [](float x) { return float((x > 0) - (x < 0)); };
+  // Adam's bias correction, as Caffe computes it.
+  const float correction = u.type == SolverType::kAdam
+                               ? float(std::sqrt(1 - std::pow(double(u.momentum2), double(u.t))) /
+                                       (1 - std::pow(double(m), double(u.t))))
+                               : 1.0f;
 #pragma omp parallel for schedule(static) if (n > 65536)
   for (int64_t i = 0; i < n; ++i) {
-    const float previous = v[i];
-    v[i] = m * previous + rate * (g[i] + decay * w[i]);
-    w[i] -= nesterov ? (1 + m) * v[i] - m * previous : v[i];
+    const float g = gradient[i] + decay * (u.l1 ? sign(w[i]) : w[i]);
+    switch (u.type) {
+      case SolverType::kSgd:
+      case SolverType::kNesterov: {
+        const float previous = h[i];
+        h[i] = m * previous + rate * g;
+        w[i] -= u.type == SolverType::kNesterov ? (1 + m) * h[i] - m * previous : h[i];
+        break;
+      }
+      case SolverType::kAdaGrad:
+        h[i] += g * g;
+        w[i] -= rate * (g / (std::sqrt(h[i]) + e));
+        break;
+      case SolverType::kRmsProp:
+        h[i] = u.rms_decay * h[i] + (1 - u.rms_decay) * g * g;
+        w[i] -= rate * (g / (std::sqrt(h[i]) + e));
+        break;
+      case SolverType::kAdaDelta: {
+        h[i] = m * h[i] + (1 - m) * g * g;
+        const float step = g * std::sqrt((h2[i] + e) / (h[i] + e));
+        h2[i] = m * h2[i] + (1 - m) * step * step;
+        w[i] -= rate * step;
+        break;
+      }
+      case SolverType::kAdam:
+        h[i] = m * h[i] + (1 - m) * g;
+        h2[i] = u.momentum2 * h2[i] + (1 - u.momentum2) * g * g;
+        w[i] -= rate * correction * (h[i] / (std::sqrt(h2[i]) + e));
+        break;
+    }
   }
 }
 
+namespace {
+
+void check_options(const SgdOptions& o) {
+  const auto in_unit = [](double x) { return x >= 0 && x < 1; };
+  if (!in_unit(o.momentum))
+    throw ParamError("solver: momentum must be in [0, 1), got " + std::to_string(o.momentum));
+  if (!(o.weight_decay >= 0))
+    throw ParamError("solver: weight_decay must not be negative, got " +
+                     std::to_string(o.weight_decay));
+  if (!(o.delta >= 0)) throw ParamError("solver: delta must not be negative");
+  if (!in_unit(o.momentum2) || !in_unit(o.rms_decay))
+    throw ParamError("solver: momentum2 and rms_decay must be in [0, 1)");
+  // Caffe's checks: AdaGrad and RMSProp take no momentum.
+  if ((o.type == SolverType::kAdaGrad || o.type == SolverType::kRmsProp) && o.momentum != 0)
+    throw ParamError("solver " + solver_type_name(o.type) +
+                     " takes no momentum (set momentum 0, as Caffe requires)");
+  if (o.type == SolverType::kAdaDelta && o.delta == 0)
+    throw ParamError("solver AdaDelta needs a positive delta");
+}
+
+}  // namespace
+
 SgdSolver::SgdSolver(std::vector<Parameter>& params, SgdOptions options, Device& device)
-    : params_(params), options_(options), device_(device) {
+    : params_(params),
+      options_(options),
+      history_(static_cast<size_t>(history_buffers(options.type))),
+      device_(device) {
+  check_options(options_);
   for (const Parameter& p : params_) {
     if (p.value.memory() != device.memory())
       throw ParamError(
           "the solver runs on " + device.describe() + ", and parameter '" + p.name + "' lives in " +
           (p.value.on_host() ? std::string("host") : std::string(p.value.memory()->name())) +
           " memory");
-    momentum_.emplace_back(p.value.shape(), p.value.memory());
+    for (std::vector<Tensor>& buffer : history_)
+      buffer.emplace_back(p.value.shape(), p.value.memory());
   }
 }
 
-void SgdSolver::step(double lr) {
+void SgdSolver::step(double lr, int64_t iteration) {
+  Tensor none;
   for (size_t k = 0; k < params_.size(); ++k) {
     Parameter& p = params_[k];
     if (p.spec.lr_mult == 0) continue;
-    const SgdUpdate update{.rate = static_cast<float>(lr * p.spec.lr_mult),
+    const SgdUpdate update{.type = options_.type,
+                           .rate = static_cast<float>(lr * p.spec.lr_mult),
                            .decay = static_cast<float>(options_.weight_decay * p.spec.decay_mult),
+                           .l1 = options_.regularization == Regularization::kL1,
                            .momentum = static_cast<float>(options_.momentum),
-                           .nesterov = options_.nesterov};
-    device_.sgd_update(update, p.value, p.grad, momentum_[k]);
+                           .delta = static_cast<float>(options_.delta),
+                           .momentum2 = static_cast<float>(options_.momentum2),
+                           .rms_decay = static_cast<float>(options_.rms_decay),
+                           .t = iteration + 1};
+    device_.sgd_update(update, p.value, p.grad, history_[0][k],
+                       history_.size() > 1 ? history_[1][k] : none);
   }
 }
 

@@ -232,7 +232,7 @@ StepResult Trainer::step() {
     state_.epoch_position += config_.loop.batch * ranks;
   }
   distribution_->finish_backward();
-  solver_.step(result.lr);
+  solver_.step(result.lr, state_.iteration);
   ++state_.iteration;
   --pipeline_updates_;
   totals_.loss += result.loss;

@@ -319,6 +319,40 @@ solver_mode: GPU
   EXPECT_NEAR(schedule.lr(5000), 0.01 * std::pow(1 + 0.0001 * 5000, -0.75), 1e-9);
 }
 
+// The settings of BVLC's examples/mnist/lenet_solver_adam.prototxt, lenet_solver_rmsprop.prototxt
+// and lenet_adadelta_solver.prototxt.
+TEST(CaffeSolver, ReadsEverySolverTypeWithItsFields) {
+  write("lenet.prototxt", "input: \"data\" input_shape { dim: 1 dim: 1 dim: 28 dim: 28 }\n");
+  const CaffeSolver adam = load_caffe_solver(write("adam.prototxt", R"(net: "lenet.prototxt"
+base_lr: 0.001 momentum: 0.9 momentum2: 0.999 delta: 1e-8 lr_policy: "fixed" max_iter: 10000
+weight_decay: 0.0005 type: "Adam" solver_mode: GPU
+)"));
+  EXPECT_EQ(adam.sgd.type, SolverType::kAdam);
+  EXPECT_FLOAT_EQ(float(adam.sgd.momentum2), 0.999f);
+  EXPECT_FLOAT_EQ(float(adam.sgd.delta), 1e-8f);
+  const CaffeSolver rmsprop = load_caffe_solver(write("rmsprop.prototxt", R"(net: "lenet.prototxt"
+base_lr: 0.01 momentum: 0.0 weight_decay: 0.0005 lr_policy: "inv" gamma: 0.0001 power: 0.75
+max_iter: 10000 type: "RMSProp" rms_decay: 0.98
+)"));
+  EXPECT_EQ(rmsprop.sgd.type, SolverType::kRmsProp);
+  EXPECT_FLOAT_EQ(float(rmsprop.sgd.rms_decay), 0.98f);
+  const CaffeSolver adadelta = load_caffe_solver(write("adadelta.prototxt", R"(net: "lenet.prototxt"
+base_lr: 1.0 lr_policy: "fixed" momentum: 0.95 weight_decay: 0.0005 max_iter: 10000
+solver_mode: GPU type: "AdaDelta" delta: 1e-6
+)"));
+  EXPECT_EQ(adadelta.sgd.type, SolverType::kAdaDelta);
+  EXPECT_FLOAT_EQ(float(adadelta.sgd.delta), 1e-6f);
+  const CaffeSolver old_enum = load_caffe_solver(write("enum.prototxt", R"(net: "lenet.prototxt"
+base_lr: 0.01 solver_type: NESTEROV momentum: 0.9 max_iter: 10 regularization_type: "L1"
+)"));
+  EXPECT_EQ(old_enum.sgd.type, SolverType::kNesterov);
+  EXPECT_EQ(old_enum.sgd.regularization, Regularization::kL1);
+  SVERTKA_EXPECT_THROW_WITH(load_caffe_solver(write("lbfgs.prototxt", R"(net: "lenet.prototxt"
+base_lr: 0.01 type: "LBFGS" max_iter: 10
+)")),
+                            IoError, "LBFGS");
+}
+
 TEST(CaffeSolver, SigmoidNeedsItsMidpointAndUnknownPoliciesAreNamed) {
   write("n.prototxt", "input: \"data\" input_shape { dim: 1 dim: 1 dim: 2 dim: 2 }\n");
   const std::string sigmoid = write("sigmoid.prototxt", R"(net: "n.prototxt"

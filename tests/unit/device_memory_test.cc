@@ -147,10 +147,10 @@ class GuardedDevice final : public Device {
     GuardedMemory::Access access(guarded());
     Device::axpby(a, x, b, y);
   }
-  void sgd_update(const SgdUpdate& update, Tensor& value, const Tensor& grad,
-                  Tensor& momentum) override {
+  void sgd_update(const SgdUpdate& update, Tensor& value, const Tensor& grad, Tensor& history,
+                  Tensor& history2) override {
     GuardedMemory::Access access(guarded());
-    Device::sgd_update(update, value, grad, momentum);
+    Device::sgd_update(update, value, grad, history, history2);
   }
 };
 

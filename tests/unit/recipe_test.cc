@@ -159,7 +159,7 @@ TEST(Recipe, TheCommandLineOverridesTheRecipe) {
   EXPECT_EQ(c.train.config.solver.schedule.base_lr, 0.05);
   EXPECT_EQ(c.train.config.solver.schedule.milestones, std::vector<int64_t>{5});
   EXPECT_FALSE(c.train.mirror);
-  EXPECT_TRUE(c.train.config.solver.sgd.nesterov);
+  EXPECT_TRUE(c.train.nesterov);
 }
 
 TEST(Recipe, ErrorsNameTheFileTheLineAndTheKey) {

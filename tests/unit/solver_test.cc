@@ -134,7 +134,7 @@ TEST(Sgd, CaffeMomentumAndWeightDecay) {
 
 TEST(Sgd, NesterovAndFrozenParameters) {
   auto params = one_parameter(1.0f, 1.0f, 1.0f, 0.0f);
-  SgdSolver nesterov(params, {.momentum = 0.5, .weight_decay = 0.3, .nesterov = true});
+  SgdSolver nesterov(params, {.type = SolverType::kNesterov, .momentum = 0.5, .weight_decay = 0.3});
   nesterov.step(0.1);  // v = 0.1; w -= 1.5*0.1 - 0.5*0
   EXPECT_NEAR(params[0].value[0], 1.0 - 0.15, 1e-7);
   auto frozen = one_parameter(1.0f, 1.0f, 0.0f, 1.0f);
@@ -143,5 +143,115 @@ TEST(Sgd, NesterovAndFrozenParameters) {
   EXPECT_EQ(frozen[0].value[0], 1.0f);
 }
 
+namespace caffe_rules {
+
+// Caffe's update rules in double, written from its solvers' ComputeUpdateValue, for one element.
+struct State {
+  double w, h = 0, h2 = 0;
+};
+
+void step(SolverType type, const SgdOptions& o, double rate, double g, int64_t t, State& s) {
+  const double m = o.momentum, e = o.delta;
+  g += o.weight_decay *
+       (o.regularization == Regularization::kL1 ? double((s.w > 0) - (s.w < 0)) : s.w);
+  switch (type) {
+    case SolverType::kSgd:
+      s.h = m * s.h + rate * g;
+      s.w -= s.h;
+      break;
+    case SolverType::kNesterov: {
+      const double previous = s.h;
+      s.h = m * s.h + rate * g;
+      s.w -= (1 + m) * s.h - m * previous;
+      break;
+    }
+    case SolverType::kAdaGrad:
+      s.h += g * g;
+      s.w -= rate * g / (std::sqrt(s.h) + e);
+      break;
+    case SolverType::kRmsProp:
+      s.h = o.rms_decay * s.h + (1 - o.rms_decay) * g * g;
+      s.w -= rate * g / (std::sqrt(s.h) + e);
+      break;
+    case SolverType::kAdaDelta: {
+      s.h = m * s.h + (1 - m) * g * g;
+      const double u = g * std::sqrt((s.h2 + e) / (s.h + e));
+      s.h2 = m * s.h2 + (1 - m) * u * u;
+      s.w -= rate * u;
+      break;
+    }
+    case SolverType::kAdam: {
+      s.h = m * s.h + (1 - m) * g;
+      s.h2 = o.momentum2 * s.h2 + (1 - o.momentum2) * g * g;
+      const double correction =
+          std::sqrt(1 - std::pow(o.momentum2, double(t))) / (1 - std::pow(m, double(t)));
+      s.w -= rate * correction * s.h / (std::sqrt(s.h2) + e);
+      break;
+    }
+  }
+}
+
+}  // namespace caffe_rules
+
+// Each solver type over several steps with changing gradients and rates, against Caffe's rule in
+// double: parameters, and every history buffer.
+TEST(Sgd, EveryCaffeSolverTypeFollowsCaffesUpdateRule) {
+  const std::vector<std::pair<SolverType, SgdOptions>> cases = {
+      {SolverType::kSgd, {.momentum = 0.9, .weight_decay = 5e-4}},
+      {SolverType::kNesterov, {.momentum = 0.95, .weight_decay = 1e-3}},
+      {SolverType::kAdaGrad, {.momentum = 0, .weight_decay = 5e-4, .delta = 1e-6}},
+      {SolverType::kRmsProp,
+       {.momentum = 0, .weight_decay = 5e-4, .delta = 1e-6, .rms_decay = 0.98}},
+      {SolverType::kAdaDelta, {.momentum = 0.95, .weight_decay = 5e-4, .delta = 1e-6}},
+      {SolverType::kAdam, {.momentum = 0.9, .weight_decay = 5e-4, .momentum2 = 0.999}},
+      {SolverType::kSgd,
+       {.momentum = 0.9, .weight_decay = 0.01, .regularization = Regularization::kL1}},
+  };
+  for (auto [type, options] : cases) {
+    options.type = type;
+    const std::string name = solver_type_name(type);
+    std::vector<Parameter> params = one_parameter(0, 0, 2.0f, 1.0f);
+    params[0].value = Tensor(Shape{5});
+    params[0].grad = Tensor(Shape{5});
+    std::vector<caffe_rules::State> expected;
+    for (int64_t i = 0; i < 5; ++i) {
+      params[0].value[i] = 0.3f * float(i) - 0.6f;
+      expected.push_back({.w = params[0].value[i]});
+    }
+    SgdSolver solver(params, options);
+    ASSERT_EQ(solver.num_history_buffers(), history_buffers(type)) << name;
+    for (int64_t t = 0; t < 6; ++t) {
+      const double lr = 0.01 * (1 + 0.5 * double(t % 3));
+      for (int64_t i = 0; i < 5; ++i) {
+        const double g = std::sin(double(3 * t + i)) * (1 + double(i));
+        params[0].grad[i] = float(g);
+        caffe_rules::step(type, options, lr * 2.0, double(float(g)), t + 1, expected[size_t(i)]);
+      }
+      solver.step(lr, t);
+      for (int64_t i = 0; i < 5; ++i) {
+        const caffe_rules::State& e = expected[size_t(i)];
+        const auto near = [](double want) { return 1e-5 * (1 + std::abs(want)); };
+        EXPECT_NEAR(params[0].value[i], e.w, near(e.w)) << name << " step " << t << " elem " << i;
+        EXPECT_NEAR(solver.history(0)[0][i], e.h, near(e.h)) << name << " history, step " << t;
+        if (history_buffers(type) == 2) {
+          EXPECT_NEAR(solver.history(1)[0][i], e.h2, near(e.h2)) << name << " history2";
+        }
+      }
+    }
+  }
+}
+
+TEST(Sgd, SolverTypesParseAndCaffesConstraintsHold) {
+  for (const char* name : {"SGD", "Nesterov", "AdaGrad", "RMSProp", "AdaDelta", "Adam"})
+    EXPECT_EQ(solver_type_name(parse_solver_type(name)), name);
+  EXPECT_EQ(parse_solver_type("adam"), SolverType::kAdam);
+  SVERTKA_EXPECT_THROW_WITH(parse_solver_type("lbfgs"), ParamError, "lbfgs", "Adam");
+  auto params = one_parameter(1.0f, 1.0f, 1.0f, 1.0f);
+  SVERTKA_EXPECT_THROW_WITH(SgdSolver(params, {.type = SolverType::kAdaGrad, .momentum = 0.9}),
+                            ParamError, "momentum");
+  SVERTKA_EXPECT_THROW_WITH(SgdSolver(params, {.momentum = 1.5}), ParamError, "momentum");
+  SVERTKA_EXPECT_THROW_WITH(SgdSolver(params, {.type = SolverType::kAdaDelta, .delta = 0}),
+                            ParamError, "delta");
+}
 }  // namespace
 }  // namespace svertka::testing

@@ -1,6 +1,7 @@
 // Checkpoints: one safetensors file holding the weights under their own names ("conv1.weight",
-// readable by any safetensors reader), the momentum buffers under "solver/momentum/<name>", and the
-// training state as metadata. Written atomically (temporary file, fsync, rename, fsync of the
+// readable by any safetensors reader), the solver's history buffers under "solver/momentum/<name>"
+// (and "solver/history2/<name>" for AdaDelta and Adam), and as metadata the training state and
+// the solver type ("svertka_solver": a resume with another type is a ParamError). Written atomically (temporary file, fsync, rename, fsync of the
 // directory): a crash or a full disk leaves the previous checkpoint as it was.
 #pragma once
 
