@@ -1,5 +1,7 @@
 // Caffe solver files -> CaffeSolver.
+#include <cmath>
 #include <filesystem>
+#include <utility>
 
 #include "caffe.pb.h"
 #include "io/proto_io.h"
@@ -55,6 +57,12 @@ CaffeSolver load_caffe_solver(const std::string& path) {
   } else {
     fail("lr_policy \"" + policy + "\" is unsupported (fixed, step, multistep and poly are)");
   }
+  for (const auto& [name, value] :
+       {std::pair{"base_lr", p.base_lr()}, std::pair{"gamma", p.gamma()},
+        std::pair{"power", p.power()}, std::pair{"momentum", p.momentum()},
+        std::pair{"weight_decay", p.weight_decay()}})
+    if (!std::isfinite(value)) fail(std::string(name) + " is " + std::to_string(value));
+  if (p.iter_size() <= 0) fail("iter_size must be positive");
   s.sgd.momentum = p.momentum();
   s.sgd.weight_decay = p.weight_decay();
   s.sgd.nesterov = nesterov;

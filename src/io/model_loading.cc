@@ -1,14 +1,29 @@
 // load_model: a zoo name or net file, adapted to the data, with its weights; make_net.
 #include "svertka/io/model_loading.h"
 
+#include <cmath>
 #include <set>
 
+#include "io/error_context.h"
 #include "svertka/error.h"
+#include "svertka/infer_shapes.h"
 #include "svertka/io/caffe.h"
 #include "svertka/io/onnx.h"
 #include "svertka/io/safetensors.h"
 
 namespace svertka {
+namespace {
+
+// Weights holding NaN or Inf give NaN scores: an error naming the value, not a model that runs.
+void check_finite(const std::string& source, const std::string& name, const Tensor& tensor) {
+  const Tensor host = tensor.on_host() ? tensor : tensor.to_host();
+  for (int64_t i = 0, n = host.numel(); i < n; ++i)
+    if (!std::isfinite(host[i]))
+      throw DataError(source + ": tensor '" + name + "' holds " + std::to_string(host[i]) +
+                      " at element " + std::to_string(i) + " (weights must be finite)");
+}
+
+}  // namespace
 
 bool is_model_file(const std::string& name_or_file) {
   return name_or_file.ends_with(".prototxt") || name_or_file.ends_with(".onnx");
@@ -39,8 +54,12 @@ std::vector<NamedTensor> read_model_weights(const std::string& path, const NetSp
 ImportedModel load_model(const std::string& name_or_file, const std::string& weights,
                          const LoadModelOptions& options) {
   ImportedModel model = import_model(name_or_file, options.model, options.phase);
-  if (is_model_file(name_or_file))
+  if (is_model_file(name_or_file)) {
     model.spec = adapt_to_data(std::move(model.spec), model.logits, options.model);
+    // An op's own error (a group that does not divide the channels) names the model file too.
+    error_context::with_context(name_or_file, name_or_file + ": ",
+                                [&] { infer_shapes(model.spec, options.phase); });
+  }
   if (!weights.empty()) {
     model.weights = read_model_weights(weights, model.spec);
     model.weights_source = weights;
@@ -63,6 +82,7 @@ std::unique_ptr<Net> make_net(const ImportedModel& model, const NetOptions& opti
     if (it->second->shape() != p.value.shape())
       throw IoError(model.weights_source + ": tensor '" + p.name + "' has shape " +
                     it->second->shape().str() + ", the model expects " + p.value.shape().str());
+    check_finite(model.weights_source, p.name, *it->second);
     p.value.copy_from(*it->second);
   }
   return net;
