@@ -5,7 +5,11 @@
 
 #include "hostile_input.h"
 #include "svertka/error.h"
+#include "svertka/io/model_loading.h"
 #include "svertka/io/safetensors.h"
+#include "svertka/net.h"
+#include "svertka/solver/checkpoint.h"
+#include "svertka/solver/sgd.h"
 
 namespace svertka::testing {
 namespace {
@@ -52,6 +56,20 @@ TEST(HostileSafetensors, ShapeWhoseElementCountOverflowsIsAnError) {
       R"({"w":{"dtype":"F32","shape":[4294967296,4294967296,4],"data_offsets":[0,0]}})";
   const std::string path = dir.write("overflow.safetensors", safetensors_with_header(header));
   expect_error<IoError>([&] { load_safetensors(path); }, {path, "too large"});
+}
+
+TEST(HostileSafetensors, CheckpointStateNestedDeeplyIsAnError) {
+  HostileDir dir;
+  const ImportedModel model =
+      load_model("lenet", "", {.model = {.num_classes = 10, .channels = 1, .batch = 2}});
+  Net net(model.spec);
+  SgdSolver solver(net.params(), SgdOptions{});
+  const std::string path = dir.file("checkpoint.safetensors");
+  save_checkpoint(path, net, solver, TrainingState{});
+  SafetensorsContents contents = load_safetensors(path);
+  contents.metadata["svertka_checkpoint"] = std::string(100000, '[') + std::string(100000, ']');
+  save_safetensors(path, contents.tensors, contents.metadata);
+  expect_error<IoError>([&] { load_checkpoint(path, net, solver); }, {path, "nested"});
 }
 
 }  // namespace
