@@ -12,6 +12,7 @@
 #include "svertka/eval/metrics.h"
 #include "svertka/io/model_loading.h"
 #include "svertka/io/safetensors.h"
+#include "svertka/solver/init_from.h"
 #include "svertka/solver/trainer.h"
 #include "synthetic_idx.h"
 
@@ -64,6 +65,19 @@ TEST(HostileResults, NanWeightsAreAnErrorNamingTheFileAndTheTensor) {
   save_safetensors(path, weights);
   expect_error<DataError>([&] { make_net(load_model("lenet", path, options), {}); },
                           {path, weights.back().name, "finite"});
+}
+
+TEST(HostileResults, InitialisingFromNanWeightsIsAnError) {
+  HostileDir dir;
+  const LoadModelOptions options{.model = {.num_classes = 10, .channels = 1, .batch = 2}};
+  const std::unique_ptr<Net> net = make_net(load_model("lenet", "", options), {});
+  std::vector<NamedTensor> weights;
+  for (const Parameter& p : net->params()) weights.push_back({p.name, p.value.to_host()});
+  weights.front().tensor[3] = std::numeric_limits<float>::infinity();
+  const std::string path = dir.file("inf.safetensors");
+  save_safetensors(path, weights);
+  expect_error<DataError>([&] { init_params_from(*net, load_safetensors(path), {}); },
+                          {path, weights.front().name, "element 3"});
 }
 
 TEST(HostileResults, ResumingAFinishedRunReportsTheSavedWeightsMetrics) {
