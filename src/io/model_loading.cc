@@ -4,9 +4,7 @@
 #include <cmath>
 #include <set>
 
-#include "io/error_context.h"
 #include "svertka/error.h"
-#include "svertka/infer_shapes.h"
 #include "svertka/io/caffe.h"
 #include "svertka/io/onnx.h"
 #include "svertka/io/safetensors.h"
@@ -54,12 +52,8 @@ std::vector<NamedTensor> read_model_weights(const std::string& path, const NetSp
 ImportedModel load_model(const std::string& name_or_file, const std::string& weights,
                          const LoadModelOptions& options) {
   ImportedModel model = import_model(name_or_file, options.model, options.phase);
-  if (is_model_file(name_or_file)) {
+  if (is_model_file(name_or_file))
     model.spec = adapt_to_data(std::move(model.spec), model.logits, options.model);
-    // An op's own error (a group that does not divide the channels) names the model file too.
-    error_context::with_context(name_or_file, name_or_file + ": ",
-                                [&] { infer_shapes(model.spec, options.phase); });
-  }
   if (!weights.empty()) {
     model.weights = read_model_weights(weights, model.spec);
     model.weights_source = weights;

@@ -8,7 +8,6 @@
 #include "hostile_input.h"
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"
-#include "svertka/io/model_loading.h"
 
 namespace svertka::testing {
 namespace {
@@ -64,17 +63,6 @@ TEST(HostileCaffe, InputShapesThatOverflowOrAreNegativeAreErrors) {
         "layer { name: 'in' type: 'Input' top: 'a' input_param { shape { " + dims + " } } }");
     expect_error<IoError>([&] { load_caffe_net(path); }, {path, "layer 'in' (Input)"});
   }
-}
-
-TEST(HostileCaffe, OpErrorsNameTheFileAndTheLayer) {
-  HostileDir dir;  // 2 groups over 3 channels: the op's own ParamError, when the net is shaped
-  const std::string path = dir.write("op.prototxt", R"(
-layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 dim: 4 dim: 4 } } }
-layer { name: "conv" type: "Convolution" bottom: "data" top: "conv"
-        convolution_param { num_output: 2 kernel_size: 1 group: 2 } }
-)");
-  const LoadModelOptions options{.model = {.num_classes = 2, .height = 4, .width = 4}};
-  expect_error<ParamError>([&] { load_model(path, "", options); }, {path, "conv"});
 }
 
 // A caffemodel whose layer "conv" holds `blobs`.
