@@ -69,7 +69,7 @@ TEST(HostileSafetensors, CheckpointStateNestedDeeplyIsAnError) {
   SafetensorsContents contents = load_safetensors(path);
   contents.metadata["svertka_checkpoint"] = std::string(100000, '[') + std::string(100000, ']');
   save_safetensors(path, contents.tensors, contents.metadata);
-  expect_error<IoError>([&] { load_checkpoint(path, net, solver); }, {path, "nested"});
+  expect_error<IoError>([&] { load_checkpoint(path, net, solver); }, {path});
 }
 
 }  // namespace
