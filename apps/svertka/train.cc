@@ -225,6 +225,11 @@ void print_result(const TrainArgs& args, const TrainData& data, const TrainResul
         result.state.iteration, args.config.snapshot.out_dir);
     return;
   }
+  if (result.nothing_left)
+    fmt::print(
+        "nothing left to do: the run in {} already finished (iteration {}, epoch {}); the "
+        "metrics below are those of its saved weights\n",
+        args.config.snapshot.out_dir, result.state.iteration, result.state.epoch);
   if (!data.validation) {
     fmt::print("final: no validation set (give --val-list or a val/ folder)\n");
   } else if (args.localize.localize()) {

@@ -48,4 +48,11 @@ class BackendError : public Error {
   using Error::Error;
 };
 
+// Memory ran out: a tensor larger than this machine can allocate (a model or data file asking for
+// too much).
+class ResourceError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace svertka

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,7 @@ class Shape {
   int64_t& operator[](int axis) { return dims_.at(static_cast<size_t>(axis)); }
   const std::vector<int64_t>& dims() const { return dims_; }
 
-  // Product of all dimensions (1 for rank 0).
+  // Product of all dimensions (1 for rank 0). ShapeError if it overflows int64.
   int64_t numel() const;
   // Product of dimensions [begin, end).
   int64_t numel(int begin, int end) const;
@@ -33,5 +34,9 @@ class Shape {
  private:
   std::vector<int64_t> dims_;
 };
+
+// The product of `dims` (1 for none), or nullopt if a dimension is negative or the product
+// overflows int64: for readers checking the dimensions a file gives before using them.
+std::optional<int64_t> checked_numel(const std::vector<int64_t>& dims);
 
 }  // namespace svertka

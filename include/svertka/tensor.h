@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -30,9 +32,8 @@ class BasicTensor {
   BasicTensor() = default;
   // Allocates numel(shape) elements, zero-filled.
   explicit BasicTensor(Shape shape) : shape_(std::move(shape)) {
-    const int64_t n = shape_.numel();
-    if (n < 0) throw ShapeError("tensor shape " + shape_.str() + " has a negative dimension");
-    storage_ = allocate(static_cast<size_t>(n));
+    const int64_t n = checked_count(shape_);
+    storage_ = allocate(static_cast<size_t>(n), shape_);
     data_ = storage_.get();
     capacity_ = n;
     if (n > 0) std::memset(data_, 0, static_cast<size_t>(n) * sizeof(T));
@@ -44,8 +45,7 @@ class BasicTensor {
       return;
     }
     shape_ = std::move(shape);
-    const int64_t n = shape_.numel();
-    if (n < 0) throw ShapeError("tensor shape " + shape_.str() + " has a negative dimension");
+    const int64_t n = checked_count(shape_);
     const size_t bytes = std::max<size_t>(static_cast<size_t>(n), 1) * sizeof(T);
     T* p = static_cast<T*>(memory->allocate(bytes));
     storage_ = std::shared_ptr<T>(p, [memory, bytes](T* q) { memory->deallocate(q, bytes); });
@@ -138,9 +138,25 @@ class BasicTensor {
   struct AlignedDelete {
     void operator()(T* p) const { ::operator delete[](p, std::align_val_t(kTensorAlignment)); }
   };
-  static std::shared_ptr<T> allocate(size_t n) {
-    T* p = static_cast<T*>(
-        ::operator new[](std::max<size_t>(n, 1) * sizeof(T), std::align_val_t(kTensorAlignment)));
+  // numel(shape), checked to be non-negative and to fit a byte count.
+  static int64_t checked_count(const Shape& shape) {
+    const int64_t n = shape.numel();
+    if (n < 0) throw ShapeError("tensor shape " + shape.str() + " has a negative dimension");
+    if (static_cast<uint64_t>(n) > SIZE_MAX / sizeof(T))
+      throw ResourceError("tensor shape " + shape.str() + " is too large to address");
+    return n;
+  }
+  static std::shared_ptr<T> allocate(size_t n, const Shape& shape) {
+    const size_t bytes = std::max<size_t>(n, 1) * sizeof(T);
+    T* p = nullptr;
+    try {
+      p = static_cast<T*>(::operator new[](bytes, std::align_val_t(kTensorAlignment)));
+    } catch (const std::bad_alloc&) {
+      char gigabytes[32];
+      std::snprintf(gigabytes, sizeof(gigabytes), "%.1f", double(bytes) / 1e9);
+      throw ResourceError("a tensor of shape " + shape.str() + " would need " + gigabytes +
+                          " GB, more memory than can be allocated");
+    }
     return std::shared_ptr<T>(p, AlignedDelete{});
   }
 

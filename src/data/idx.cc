@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <optional>
 
 #include "svertka/error.h"
 
@@ -17,6 +18,8 @@ namespace {
 
 constexpr uint32_t kImagesMagic = 0x00000803;  // unsigned bytes, 3 dimensions
 constexpr uint32_t kLabelsMagic = 0x00000801;  // unsigned bytes, 1 dimension
+// 4096x4096 pixels: far above MNIST's 28x28, far below a size that overflows what uses it.
+constexpr uint64_t kMaxImageBytes = uint64_t{1} << 24;
 
 std::string hex32(uint32_t value) {
   char text[16];
@@ -49,6 +52,13 @@ class ByteReader {
   ByteReader& operator=(const ByteReader&) = delete;
 
   const std::string& path() const { return path_; }
+  // The bytes of a raw file (its data, unlike a gzip file's, is as long as the file); else nullopt.
+  std::optional<uint64_t> raw_size() const {
+    std::error_code error;
+    const auto size = std::filesystem::file_size(path_, error);
+    if (gzip_ || error) return std::nullopt;
+    return uint64_t(size);
+  }
   int64_t offset() const { return offset_; }  // bytes of (decompressed) data read so far
 
   // Reads up to n bytes into dst; fewer only at the end of the data.
@@ -141,6 +151,12 @@ std::vector<int64_t> read_header(ByteReader& reader, uint32_t magic, int rank, c
 // Reads exactly `expected` bytes after the header and checks that nothing follows them.
 std::vector<uint8_t> read_payload(ByteReader& reader, uint64_t expected, const char* what) {
   const int64_t header_bytes = reader.offset();
+  // A raw file tells its length: a header claiming more than it holds fails before reading.
+  if (const auto size = reader.raw_size(); size && *size - uint64_t(header_bytes) != expected)
+    throw IoError("IDX file '" + reader.path() + "': expected " + std::to_string(expected) +
+                  " bytes of " + what + " after the header (from byte " +
+                  std::to_string(header_bytes) + "), found " +
+                  std::to_string(*size - uint64_t(header_bytes)));
   std::vector<uint8_t> payload;
   // Grow as data arrives: a corrupt header must not make us allocate what the file never holds.
   constexpr uint64_t kStep = uint64_t{1} << 24;
@@ -176,8 +192,14 @@ IdxImages read_idx_images(const std::string& path) {
     throw IoError("IDX file '" + path + "', bytes 8-15: image size is " +
                   std::to_string(images.rows) + "x" + std::to_string(images.cols) +
                   ", expected both dimensions positive");
-  // Each dimension is below 2^32, so rows*cols fits; the product with count may not.
-  const auto image_bytes = static_cast<uint64_t>(images.rows * images.cols);
+  // Each dimension is below 2^32, so rows*cols fits in 64 unsigned bits; the product with count
+  // may not.
+  const auto image_bytes = static_cast<uint64_t>(images.rows) * static_cast<uint64_t>(images.cols);
+  if (image_bytes > kMaxImageBytes)
+    throw IoError("IDX file '" + path + "', bytes 8-15: image size is " +
+                  std::to_string(images.rows) + "x" + std::to_string(images.cols) +
+                  ", more than the " + std::to_string(kMaxImageBytes) +
+                  " pixels an IDX image may have");
   const auto count = static_cast<uint64_t>(images.count);
   if (count > uint64_t(std::numeric_limits<int64_t>::max()) / image_bytes)
     throw IoError("IDX file '" + path + "', bytes 4-15: " + std::to_string(count) + " images of " +

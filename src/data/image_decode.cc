@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <utility>
@@ -107,9 +108,16 @@ std::optional<ImageSize> peek_image_size(const std::vector<uint8_t>& bytes) {
 }
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
+  // A directory opens as a stream too, and seeking to its end gives a nonsense size.
+  std::error_code error;
+  if (std::filesystem::exists(path, error) && !std::filesystem::is_regular_file(path, error))
+    throw DataError("cannot read image '" + path + "': not a regular file");
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw DataError("cannot open image '" + path + "': " + std::strerror(errno));
   const std::streamsize size = in.tellg();
+  if (size > kMaxImageFileBytes)
+    throw DataError("image '" + path + "' has " + std::to_string(size) + " bytes, more than the " +
+                    std::to_string(kMaxImageFileBytes) + " an image file may have");
   std::vector<uint8_t> bytes(static_cast<size_t>(std::max<std::streamsize>(size, 0)));
   in.seekg(0);
   if (size < 0 || !in.read(reinterpret_cast<char*>(bytes.data()), size))

@@ -37,7 +37,8 @@ std::vector<std::string> sorted_images(const fs::path& folder) {
   for (const auto& entry : fs::directory_iterator(folder, error))
     if (entry.is_regular_file(error) && is_image_name(entry.path()))
       files.push_back(entry.path().string());
-  if (error) throw IoError("cannot list class folder '" + folder.string() + "': " + error.message());
+  if (error)
+    throw IoError("cannot list class folder '" + folder.string() + "': " + error.message());
   std::sort(files.begin(), files.end());
   return files;
 }
@@ -136,6 +137,10 @@ ImageList read_image_list(const std::string& list_path, const std::string& root,
                       ": label " + std::to_string(label) + " is out of range 0.." +
                       (num_classes > 0 ? std::to_string(num_classes - 1) : std::string("")) +
                       (num_classes > 0 ? " for " + std::to_string(num_classes) + " classes" : ""));
+    if (label >= kMaxClasses)
+      throw DataError("image list '" + list_path + "', line " + std::to_string(number) +
+                      ": label " + std::to_string(label) + " would need a model of more than " +
+                      std::to_string(kMaxClasses) + " classes (the most svertka allows)");
     largest = std::max(largest, label);
     const fs::path file = fs::path(path).is_absolute() ? fs::path(path) : base / path;
     list.entries.push_back({file.string(), label, where});

@@ -34,8 +34,14 @@ int64_t ImageBatchSource::load_sample(int64_t index, bool augment, uint64_t seed
       const Image image = decode_image(bytes, entry.path, side, side, int(t.channels));
       transform_image(image, t, draw, dst);
       return entry.label;
-    } catch (const DataError& e) {
-      if (!options_.skip_bad) throw DataError(std::string(e.what()) + " (listed at " + entry.origin + ")");
+    } catch (const std::exception& e) {
+      // Any failure of this one image (unreadable, corrupt, a directory, too large to decode).
+      const std::string what = std::string(e.what()) + " (listed at " + entry.origin + ")";
+      if (!options_.skip_bad) {
+        if (dynamic_cast<const Error*>(&e) && !dynamic_cast<const DataError*>(&e)) throw;
+        throw DataError(what.find(entry.path) == std::string::npos ? entry.path + ": " + what
+                                                                   : what);
+      }
       std::lock_guard<std::mutex> lock(bad_mutex_);
       bad_.insert(e.what());
     }

@@ -1,6 +1,7 @@
 #include "svertka/data/image_stats.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <utility>
 
@@ -205,7 +206,12 @@ ImageStats load_image_stats(const std::string& path) {
       stats.pca.eigenvectors[size_t(k)][size_t(j)] = vectors[k * 3 + j];
     }
   }
-  stats.images = std::stoll(field("images").empty() ? "0" : field("images"));
+  const std::string images = field("images").empty() ? "0" : field("images");
+  const auto [stop, error] =
+      std::from_chars(images.data(), images.data() + images.size(), stats.images);
+  if (error != std::errc() || stop != images.data() + images.size() || stats.images < 0)
+    throw IoError("image statistics '" + path + "': metadata 'images' is '" + images.substr(0, 64) +
+                  "', not a count of images");
   return stats;
 }
 

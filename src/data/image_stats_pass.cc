@@ -28,6 +28,20 @@ Image stats_view(const Image& bgr, ResizeMode resize, int64_t size) {
   return resized.region((height - size) / 2, (width - size) / 2, size, size);
 }
 
+namespace {
+
+// The error to report for `e`, thrown reading `entry`: a DataError (or a standard exception) names
+// where the image was listed; another svertka error (a bad option) stays as it is.
+std::exception_ptr image_error(const std::exception& e, const ImageEntry& entry) {
+  const std::string where = " (listed at " + entry.origin + ")";
+  if (dynamic_cast<const DataError*>(&e))
+    return std::make_exception_ptr(DataError(std::string(e.what()) + where));
+  if (dynamic_cast<const Error*>(&e)) return std::current_exception();
+  return std::make_exception_ptr(DataError("image '" + entry.path + "': " + e.what() + where));
+}
+
+}  // namespace
+
 ImageStatsResult compute_image_stats(const ImageList& list, const ImageStatsOptions& options,
                                      const std::function<void(int64_t, int64_t)>& progress) {
   if (options.size <= 0 || options.workers <= 0)
@@ -48,16 +62,19 @@ ImageStatsResult compute_image_stats(const ImageList& list, const ImageStatsOpti
         const Image image =
             decode_image(read_file_bytes(entry.path), entry.path, options.size, options.size);
         acc.add(stats_view(image, options.resize, options.size));
-      } catch (const DataError& e) {
+      } catch (const std::exception& e) {  // any failure of this one image
         std::lock_guard<std::mutex> lock(mutex);
         if (options.skip_bad) {
           skipped.push_back(e.what());
         } else if (i < first_error_index) {
           first_error_index = i;
-          first_error = std::make_exception_ptr(
-              DataError(std::string(e.what()) + " (listed at " + entry.origin + ")"));
+          first_error = image_error(e, entry);
           failed = true;
         }
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (i < first_error_index) first_error_index = i, first_error = std::current_exception();
+        failed = true;
       }
     }
   };

@@ -8,8 +8,8 @@
 
 namespace svertka {
 
-BatchPipeline::BatchPipeline(const BatchSource& source, std::vector<int64_t> indices,
-                             int64_t batch, PipelineOptions options)
+BatchPipeline::BatchPipeline(const BatchSource& source, std::vector<int64_t> indices, int64_t batch,
+                             PipelineOptions options)
     : source_(source),
       indices_(std::move(indices)),
       batch_(batch),
@@ -54,8 +54,9 @@ void BatchPipeline::work() {
       if (stopping_) return;
       b = next_to_fill_++;
     }
-    Slot slot{buffers_.take(images_shape, labels_shape, targets_shape), nullptr};
+    Slot slot;
     try {
+      slot.batch = buffers_.take(images_shape, labels_shape, targets_shape);
       source_.fill_with_targets(batch_indices(b), options_.augment, options_.seed, options_.epoch,
                                 slot.batch.images, slot.batch.labels, slot.batch.targets);
     } catch (...) {

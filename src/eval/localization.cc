@@ -1,6 +1,7 @@
 #include "svertka/eval/localization.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "svertka/error.h"
@@ -46,6 +47,12 @@ LocalizationCounts count_localization(const Tensor& scores, const Tensor& boxes,
       return best;
     };
     const float* s = scores.data() + i * k;
+    // NaN breaks the sort's ordering and would count as correct; Inf is no score either.
+    for (int64_t cls = 0; cls < k; ++cls)
+      if (!std::isfinite(s[cls]))
+        throw DataError("localisation metrics: sample " + std::to_string(i) + " scores class " +
+                        std::to_string(cls) + " as " + std::to_string(s[cls]) +
+                        "; the model's outputs are not finite");
     std::iota(order.begin(), order.end(), 0);
     const size_t top = size_t(std::min<int64_t>(5, k));
     std::partial_sort(order.begin(), order.begin() + long(top), order.end(),

@@ -1,5 +1,7 @@
 #include "svertka/eval/metrics.h"
 
+#include <cmath>
+
 #include "svertka/error.h"
 
 namespace svertka {
@@ -23,6 +25,13 @@ TopKCounts count_top_k(const Tensor& scores, const Tensor& labels, int64_t count
                       std::to_string(n) + " is not a class index in [0, " +
                       std::to_string(classes) + ")");
     const float* row = scores.data() + n * classes;
+    // NaN compares false with everything: counted, it would make every sample correct.
+    for (int64_t c = 0; c < classes; ++c)
+      if (!std::isfinite(row[c]))
+        throw DataError("top-k: sample " + std::to_string(n) + " scores class " +
+                        std::to_string(c) + " as " + std::to_string(row[c]) +
+                        "; the model's outputs are not finite (NaN or Inf in its weights or "
+                        "inputs, or a training that diverged)");
     int64_t higher = 0;
     for (int64_t c = 0; c < classes; ++c) higher += row[c] > row[label];
     ++counts.samples;

@@ -2,8 +2,9 @@
 #include <map>
 #include <set>
 
-#include "io/format_registry.h"
 #include "io/caffe_layers.h"
+#include "io/error_context.h"
+#include "io/format_registry.h"
 #include "io/proto_io.h"
 #include "svertka/builder.h"
 #include "svertka/error.h"
@@ -38,8 +39,21 @@ bool included(const LayerParameter& layer, caffe::Phase phase, const caffe::NetS
   return true;
 }
 
-Shape blob_shape(const caffe::BlobShape& shape) {
-  return Shape(std::vector<int64_t>(shape.dim().begin(), shape.dim().end()));
+// More than any CNN's input has; a rank from a file is bounded before shapes are built of it.
+constexpr size_t kMaxInputRank = 8;
+
+// `dims` as a shape, checked: IoError naming `where` for a negative dimension, a product that
+// overflows or a rank over kMaxInputRank.
+Shape checked_shape(std::vector<int64_t> dims, const std::string& where) {
+  if (!checked_numel(dims) || dims.size() > kMaxInputRank)
+    throw IoError(where + ": shape " + Shape(dims).str() +
+                  " has a negative dimension, more elements than an int64 counts or a rank over " +
+                  std::to_string(kMaxInputRank));
+  return Shape(std::move(dims));
+}
+
+Shape blob_shape(const caffe::BlobShape& shape, const std::string& where) {
+  return checked_shape(std::vector<int64_t>(shape.dim().begin(), shape.dim().end()), where);
 }
 
 class Importer {
@@ -87,11 +101,13 @@ class Importer {
   void legacy_inputs(const caffe::NetParameter& net) {
     for (int i = 0; i < net.input_size(); ++i) {
       Shape shape;
+      const std::string where = file_ + ": input '" + net.input(i) + "'";
       if (i < net.input_shape_size()) {
-        shape = blob_shape(net.input_shape(i));
+        shape = blob_shape(net.input_shape(i), where);
       } else if (net.input_dim_size() >= 4 * (i + 1)) {
-        shape = Shape{net.input_dim(4 * i), net.input_dim(4 * i + 1), net.input_dim(4 * i + 2),
-                      net.input_dim(4 * i + 3)};
+        shape = checked_shape({net.input_dim(4 * i), net.input_dim(4 * i + 1),
+                               net.input_dim(4 * i + 2), net.input_dim(4 * i + 3)},
+                              where);
       } else {
         throw IoError(file_ + ": input '" + net.input(i) +
                       "' has neither an input_shape nor four input_dim values");
@@ -102,34 +118,21 @@ class Importer {
 
   void data_layer(const LayerParameter& layer, bool preferred) {
     const std::string& type = layer.type();
+    const std::string where = caffe_io::layer_error(file_, layer, "top");
+    if (layer.top_size() == 0) fail(layer, "has no top");
     if (type == "Input") {
       const auto& shapes = layer.input_param().shape();
       if (shapes.empty() || (shapes.size() != 1 && shapes.size() != layer.top_size()))
         fail(layer, "input_param has " + std::to_string(shapes.size()) + " shapes for " +
                         std::to_string(layer.top_size()) + " tops (give one, or one per top)");
       for (int i = 0; i < layer.top_size(); ++i)
-        add_input(layer.top(i), blob_shape(shapes.size() == 1 ? shapes[0] : shapes.at(i)),
-                  preferred);
+        add_input(
+            layer.top(i),
+            blob_shape(shapes.size() == 1 ? shapes[0] : shapes[i], where + " " + layer.top(i)),
+            preferred);
       return;
     }
-    if (type == "DummyData") {
-      const auto& p = layer.dummy_data_param();
-      for (int i = 0; i < layer.top_size(); ++i) {
-        Shape shape;
-        if (p.shape_size() > 0) {
-          shape = blob_shape(p.shape(p.shape_size() == 1 ? 0 : i));
-        } else if (p.num_size() > 0) {
-          auto at = [&](const auto& field) {
-            return int64_t(field.Get(field.size() == 1 ? 0 : i));
-          };
-          shape = Shape{at(p.num()), at(p.channels()), at(p.height()), at(p.width())};
-        } else {
-          fail(layer, "dummy_data_param has no shape");
-        }
-        add_input(layer.top(i), shape, preferred);
-      }
-      return;
-    }
+    if (type == "DummyData") return dummy_data(layer, preferred);
     // Data / ImageData: images of the crop (or resize) size and a label per image. Caffe gives a
     // Data layer the channels of its database's images; the file tells them only by
     // transform_param.force_gray, so colour is assumed otherwise. ImageData: is_color.
@@ -150,13 +153,57 @@ class Importer {
       fail(layer,
            "cannot tell the image size: set transform_param.crop_size (or new_height and "
            "new_width)");
-    add_input(layer.top(0), Shape{batch, channels, height, width}, preferred);
+    add_input(layer.top(0), checked_shape({batch, channels, height, width}, where), preferred);
     if (layer.top_size() > 1) add_input(layer.top(1), Shape{batch}, preferred);
   }
 
-  // Adds the layer; returns whether its op also took `next` (a Scale after a BatchNorm).
+  // DummyData: a BlobShape per top (or one for all), or the legacy num, channels, height and width,
+  // each with one value per top or one for all.
+  void dummy_data(const LayerParameter& layer, bool preferred) {
+    const auto& p = layer.dummy_data_param();
+    const int tops = layer.top_size();
+    const auto check_count = [&](int count, const char* field) {
+      if (count != 1 && count != tops)
+        fail(layer, std::string("dummy_data_param has ") + std::to_string(count) + " " + field +
+                        " value(s) for " + std::to_string(tops) +
+                        " tops (give one, or one per top)");
+    };
+    if (p.shape_size() > 0) {
+      check_count(p.shape_size(), "shape");
+    } else if (p.num_size() > 0) {
+      check_count(p.num_size(), "num");
+      check_count(p.channels_size(), "channels");
+      check_count(p.height_size(), "height");
+      check_count(p.width_size(), "width");
+    } else {
+      fail(layer, "dummy_data_param has no shape");
+    }
+    for (int i = 0; i < tops; ++i) {
+      const std::string where = caffe_io::layer_error(file_, layer, "top " + layer.top(i));
+      const auto at = [&](const auto& field) {
+        return int64_t(field.Get(field.size() == 1 ? 0 : i));
+      };
+      const Shape shape =
+          p.shape_size() > 0
+              ? blob_shape(p.shape(p.shape_size() == 1 ? 0 : i), where)
+              : checked_shape({at(p.num()), at(p.channels()), at(p.height()), at(p.width())},
+                              where);
+      add_input(layer.top(i), shape, preferred);
+    }
+  }
+
+  // Adds the layer; returns whether its op also took `next` (a Scale after a BatchNorm). Any error
+  // while reading it names the file and the layer.
   bool add_layer(const LayerParameter& layer, const LayerParameter* next,
                  const caffe::NetState& state) {
+    bool took_next = false;
+    error_context::with_context(file_, caffe_io::layer_error(file_, layer, ""),
+                                [&] { took_next = read_layer(layer, next, state); });
+    return took_next;
+  }
+
+  bool read_layer(const LayerParameter& layer, const LayerParameter* next,
+                  const caffe::NetState& state) {
     const bool train = included(layer, caffe::TRAIN, state);
     const bool test = included(layer, caffe::TEST, state);
     const std::string& type = layer.type();

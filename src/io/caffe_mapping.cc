@@ -1,4 +1,6 @@
 // The contexts the ops' Caffe mappings read and write layers and weights through.
+#include <optional>
+
 #include "io/caffe_layers.h"
 #include "svertka/builder.h"
 #include "svertka/error.h"
@@ -153,7 +155,8 @@ Tensor read_blob(const caffe::BlobProto& blob, const Shape& ours, const std::str
     theirs = Shape{blob.num(), blob.channels(), blob.height(), blob.width()};
   }
   const int64_t count = blob.data_size() > 0 ? blob.data_size() : blob.double_data_size();
-  if (theirs.numel() != ours.numel() || count != ours.numel())
+  const std::optional<int64_t> their_count = checked_numel(theirs.dims());
+  if (!their_count || *their_count != ours.numel() || count != ours.numel())
     throw IoError(where + " holds " + theirs.str() + " (" + std::to_string(count) +
                   " values), expected " + ours.str());
   Tensor tensor(ours);

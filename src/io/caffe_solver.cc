@@ -1,5 +1,7 @@
 // Caffe solver files -> CaffeSolver.
+#include <cmath>
 #include <filesystem>
+#include <utility>
 
 #include "caffe.pb.h"
 #include "io/proto_io.h"
@@ -97,6 +99,13 @@ CaffeSolver load_caffe_solver(const std::string& path) {
     fail("lr_policy \"" + policy +
          "\" is unknown (Caffe's are fixed, step, exp, inv, multistep, poly and sigmoid)");
   }
+  for (const auto& [name, value] :
+       {std::pair{"base_lr", p.base_lr()}, std::pair{"gamma", p.gamma()},
+        std::pair{"power", p.power()}, std::pair{"momentum", p.momentum()},
+        std::pair{"weight_decay", p.weight_decay()}, std::pair{"delta", p.delta()},
+        std::pair{"momentum2", p.momentum2()}, std::pair{"rms_decay", p.rms_decay()}})
+    if (!std::isfinite(value)) fail(std::string(name) + " is " + std::to_string(value));
+  if (p.iter_size() <= 0) fail("iter_size must be positive");
   s.max_iter = p.max_iter();
   if (s.max_iter <= 0) fail("max_iter must be positive");
   s.iter_size = p.iter_size();

@@ -1,8 +1,9 @@
 // .caffemodel -> named tensors: by layer name, or by the op's own blob mapping where it has one.
 #include <map>
 
-#include "io/format_registry.h"
 #include "io/caffe_layers.h"
+#include "io/error_context.h"
+#include "io/format_registry.h"
 #include "io/proto_io.h"
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"
@@ -30,6 +31,27 @@ void read_by_name(const std::string& path, const std::map<std::string, const Blo
   }
 }
 
+// The weights of one layer of `spec`, appended to `weights`.
+void read_layer(const std::string& path, const caffe::NetParameter& net,
+                const std::map<std::string, const Blobs*>& blobs,
+                const std::map<std::string, Shape>& shapes, const LayerSpec& layer,
+                std::vector<NamedTensor>& weights) {
+  const std::vector<std::string> names = layer.op->param_names();
+  if (names.empty()) return;
+  const FormatEntry* entry = find_format_entry(layer.op->type());
+  const CaffeMapping* caffe = entry ? mapping(entry->caffe) : nullptr;
+  if (!caffe || !caffe->read_blobs) {
+    read_by_name(path, blobs, layer, shapes, weights);
+    return;
+  }
+  std::vector<Shape> param_shapes;
+  for (const std::string& name : names) param_shapes.push_back(shapes.at(layer.name + "." + name));
+  caffe_io::BlobReader reader(path, net, layer, param_shapes);
+  caffe->read_blobs(reader);
+  for (size_t i = 0; i < names.size(); ++i)
+    weights.push_back({layer.name + "." + names[i], reader.take(i)});
+}
+
 }  // namespace
 
 std::vector<NamedTensor> load_caffemodel(const std::string& path, const NetSpec& spec) {
@@ -42,21 +64,10 @@ std::vector<NamedTensor> load_caffemodel(const std::string& path, const NetSpec&
   const std::map<std::string, Shape> shapes = infer_param_shapes(spec);
   std::vector<NamedTensor> weights;
   for (const LayerSpec& layer : spec.layers) {
-    const std::vector<std::string> names = layer.op->param_names();
-    if (names.empty()) continue;
-    const FormatEntry* entry = find_format_entry(layer.op->type());
-    const CaffeMapping* caffe = entry ? mapping(entry->caffe) : nullptr;
-    if (!caffe || !caffe->read_blobs) {
-      read_by_name(path, blobs, layer, shapes, weights);
-      continue;
-    }
-    std::vector<Shape> param_shapes;
-    for (const std::string& name : names)
-      param_shapes.push_back(shapes.at(layer.name + "." + name));
-    caffe_io::BlobReader reader(path, net, layer, param_shapes);
-    caffe->read_blobs(reader);
-    for (size_t i = 0; i < names.size(); ++i)
-      weights.push_back({layer.name + "." + names[i], reader.take(i)});
+    const std::string where =
+        path + ": layer '" + layer.name + "' (" + std::string(layer.op->type()) + "): ";
+    error_context::with_context(path, where,
+                                [&] { read_layer(path, net, blobs, shapes, layer, weights); });
   }
   return weights;
 }

@@ -34,8 +34,11 @@ std::optional<int64_t> weights_channels(const NetSpec& spec, const std::string& 
     const Shape ours = infer_param_shapes(spec).at(name);
     const std::map<std::string, Shape> theirs = read_safetensors_shapes(path);
     const auto it = theirs.find(name);
-    if (ours.rank() != 4 || it == theirs.end() || it->second.rank() != 4) return std::nullopt;
-    return it->second[1] * channels / ours[1];
+    if (ours.rank() != 4 || it == theirs.end() || it->second.rank() != 4 || ours[1] <= 0)
+      return std::nullopt;
+    int64_t product = 0;  // the file's dimension is any int64
+    if (__builtin_mul_overflow(it->second[1], channels, &product)) return std::nullopt;
+    return product / ours[1];
   }
   return std::nullopt;
 }

@@ -1,6 +1,7 @@
 // load_model: a zoo name or net file, adapted to the data, with its weights; make_net.
 #include "svertka/io/model_loading.h"
 
+#include <cmath>
 #include <set>
 
 #include "svertka/error.h"
@@ -9,6 +10,18 @@
 #include "svertka/io/safetensors.h"
 
 namespace svertka {
+namespace {
+
+// Weights holding NaN or Inf give NaN scores: an error naming the value, not a model that runs.
+void check_finite(const std::string& source, const std::string& name, const Tensor& tensor) {
+  const Tensor host = tensor.on_host() ? tensor : tensor.to_host();
+  for (int64_t i = 0, n = host.numel(); i < n; ++i)
+    if (!std::isfinite(host[i]))
+      throw DataError(source + ": tensor '" + name + "' holds " + std::to_string(host[i]) +
+                      " at element " + std::to_string(i) + " (weights must be finite)");
+}
+
+}  // namespace
 
 bool is_model_file(const std::string& name_or_file) {
   return name_or_file.ends_with(".prototxt") || name_or_file.ends_with(".onnx");
@@ -63,6 +76,7 @@ std::unique_ptr<Net> make_net(const ImportedModel& model, const NetOptions& opti
     if (it->second->shape() != p.value.shape())
       throw IoError(model.weights_source + ": tensor '" + p.name + "' has shape " +
                     it->second->shape().str() + ", the model expects " + p.value.shape().str());
+    check_finite(model.weights_source, p.name, *it->second);
     p.value.copy_from(*it->second);
   }
   return net;

@@ -1,19 +1,26 @@
 // ONNX ModelProto -> NetSpec + weights: constants, aliases and inputs here, each op's nodes by its
 // registry entry.
 #include <map>
+#include <optional>
 
+#include "io/error_context.h"
 #include "io/format_registry.h"
 #include "io/onnx_nodes.h"
 #include "io/proto_io.h"
-#include "svertka/ops/dropout.h"
 #include "svertka/error.h"
 #include "svertka/io/onnx.h"
+#include "svertka/ops/dropout.h"
 
 namespace svertka {
 namespace {
 
 using onnx_io::Constant;
 using onnx_io::NodeReader;
+
+// More than any CNN's input has; a rank from a file is bounded before shapes are built of it.
+constexpr size_t kMaxInputRank = 8;
+// ConstantOfShape makes its values from a shape alone, not from bytes in the file: 1 GB of floats.
+constexpr int64_t kMaxFoldedElements = int64_t{1} << 28;
 
 const OnnxMapping* mapping_of(const std::string& op_type) {
   for (const FormatEntry* entry : format_entries())
@@ -41,6 +48,10 @@ class Importer {
       std::vector<int64_t> dims;
       for (const auto& d : input.type().tensor_type().shape().dim())
         dims.push_back(d.has_dim_value() && d.dim_value() > 0 ? d.dim_value() : options_.batch);
+      if (!checked_numel(dims) || dims.size() > kMaxInputRank)
+        throw IoError(graph_.file + ": graph input '" + input.name() + "' has shape " +
+                      Shape(dims).str() + ", more elements than an int64 counts or rank over " +
+                      std::to_string(kMaxInputRank));
       graph_.spec.inputs.push_back({input.name(), Shape(dims)});
       graph_.shapes[input.name()] = Shape(dims);
     }
@@ -52,7 +63,14 @@ class Importer {
   }
 
  private:
+  // Any error while reading the node names the file and the node.
   void add_node(const onnx::NodeProto& node, int index) {
+    const std::string where =
+        graph_.file + ": node '" + node.name() + "' (" + node.op_type() + "): ";
+    error_context::with_context(graph_.file, where, [&] { read_node(node, index); });
+  }
+
+  void read_node(const onnx::NodeProto& node, int index) {
     NodeReader reader(graph_, node, index);
     const std::string& op = node.op_type();
     if (!node.domain().empty() && node.domain() != "ai.onnx")
@@ -115,6 +133,10 @@ class Importer {
     if (!shape || shape->is_float) reader.fail("the shape input must be a constant int64 tensor");
     Constant c;
     c.dims = shape->ints;
+    const std::optional<int64_t> count = checked_numel(c.dims);
+    if (!count || *count > kMaxFoldedElements)
+      reader.fail("shape " + Shape(c.dims).str() + " is negative or has more than " +
+                  std::to_string(kMaxFoldedElements) + " elements");
     const auto* value = reader.attr("value");
     const Constant fill =
         value ? onnx_io::read_tensor(value->t(), graph_.file) : Constant{{1}, {0.f}, {}, true};
@@ -133,14 +155,22 @@ class Importer {
     if (!shape || shape->is_float) reader.fail("the shape input must be a constant int64 tensor");
     std::vector<int64_t> dims = shape->ints;
     int64_t known = 1, infer = -1;
+    const std::string bad = "cannot reshape a constant of shape " + Shape(c.dims).str() + " to " +
+                            Shape(shape->ints).str();
     for (size_t i = 0; i < dims.size(); ++i) {
       if (dims[i] == 0 && i < c.dims.size()) dims[i] = c.dims[i];
-      if (dims[i] == -1)
+      if (dims[i] == -1 && infer < 0)
         infer = int64_t(i);
-      else
-        known *= dims[i];
+      else if (dims[i] < 0 || __builtin_mul_overflow(known, dims[i], &known))
+        reader.fail(bad);
     }
-    if (infer >= 0) dims[size_t(infer)] = c.numel() / std::max<int64_t>(known, 1);
+    if (infer >= 0) {
+      if (known == 0 || c.numel() % known != 0) reader.fail(bad);
+      dims[size_t(infer)] = c.numel() / known;
+    } else if (known != c.numel()) {
+      reader.fail(bad + ": " + std::to_string(c.numel()) + " elements for " +
+                  std::to_string(known));
+    }
     c.dims = dims;
     return c;
   }

@@ -21,20 +21,39 @@ const onnx::AttributeProto* NodeReader::attr(const std::string& name) const {
   return nullptr;
 }
 
-int64_t NodeReader::attr_int(const std::string& name, int64_t fallback) const {
+const onnx::AttributeProto* NodeReader::typed_attr(const std::string& name, int type) const {
   const auto* a = attr(name);
+  // Writers of old files leave the type unset; one that is set must be the expected one.
+  if (a && a->type() != onnx::AttributeProto::UNDEFINED && a->type() != type)
+    fail("attribute " + name + " has type " +
+         onnx::AttributeProto::AttributeType_Name(onnx::AttributeProto::AttributeType(a->type())) +
+         ", expected " +
+         onnx::AttributeProto::AttributeType_Name(onnx::AttributeProto::AttributeType(type)));
+  return a;
+}
+
+int64_t NodeReader::attr_int(const std::string& name, int64_t fallback) const {
+  const auto* a = typed_attr(name, onnx::AttributeProto::INT);
   return a ? a->i() : fallback;
 }
 
 float NodeReader::attr_float(const std::string& name, float fallback) const {
-  const auto* a = attr(name);
+  const auto* a = typed_attr(name, onnx::AttributeProto::FLOAT);
   return a ? a->f() : fallback;
 }
 
 std::vector<int64_t> NodeReader::attr_ints(const std::string& name,
                                            std::vector<int64_t> fallback) const {
-  const auto* a = attr(name);
+  const auto* a = typed_attr(name, onnx::AttributeProto::INTS);
   return a ? std::vector<int64_t>(a->ints().begin(), a->ints().end()) : fallback;
+}
+
+int NodeReader::attr_axis(const std::string& name, int64_t fallback, int rank) const {
+  const int64_t axis = attr_int(name, fallback);
+  if (axis < -rank || axis >= rank)
+    fail(name + " " + std::to_string(axis) + " is out of range for an input of rank " +
+         std::to_string(rank));
+  return int(axis < 0 ? axis + rank : axis);
 }
 
 std::vector<int64_t> NodeReader::attr_ints(const std::string& name, std::vector<int64_t> fallback,
@@ -58,7 +77,7 @@ bool NodeReader::has_input(int input) const {
 }
 
 const Constant* NodeReader::constant(int input) const {
-  return input < node_.input_size() ? graph_.constant(node_.input(input)) : nullptr;
+  return input >= 0 && input < node_.input_size() ? graph_.constant(node_.input(input)) : nullptr;
 }
 
 const Constant& NodeReader::need_constant(int input) const {
@@ -70,6 +89,9 @@ const Constant& NodeReader::need_constant(int input) const {
 }
 
 std::string NodeReader::blob(int input) const {
+  if (input < 0 || input >= node_.input_size())
+    fail("has " + std::to_string(node_.input_size()) + " input(s); input " + std::to_string(input) +
+         " is missing");
   const std::string& name = node_.input(input);
   if (graph_.constant(name))
     fail("input '" + name + "' is a constant; svertka expects activations");
@@ -96,6 +118,9 @@ void NodeReader::add(std::shared_ptr<Op> op, std::vector<std::string> bottoms,
   const std::vector<Shape> out = op->output_shapes(in);
   const std::vector<std::string> names = op->param_names();
   const std::vector<Shape> param_shapes = op->param_shapes(in);
+  if (params.size() > names.size() || params.size() > param_shapes.size())
+    fail("gives " + std::to_string(params.size()) + " parameters, the op has " +
+         std::to_string(names.size()));
   for (size_t i = 0; i < params.size(); ++i) {
     if (params[i].shape() != param_shapes.at(i))
       fail(names[i] + " has shape " + params[i].shape().str() + ", expected " +
@@ -124,7 +149,12 @@ void NodeReader::extend_last_layer(std::shared_ptr<Op> op, const std::string& pa
   graph_.aliases[before] = node_.output(0);
 }
 
-Tensor to_tensor(const Constant& c, Shape shape) {
+Tensor NodeReader::to_tensor(const Constant& c, Shape shape) const {
+  if (!c.is_float || int64_t(c.floats.size()) != shape.numel())
+    fail("a constant of shape " + Shape(c.dims).str() + " holds " +
+         std::to_string(c.is_float ? c.floats.size() : c.ints.size()) +
+         (c.is_float ? "" : " integer") + " values; the layer expects " + shape.str() + " (" +
+         std::to_string(shape.numel()) + " floats)");
   Tensor t(std::move(shape));
   std::copy(c.floats.begin(), c.floats.end(), t.data());
   return t;

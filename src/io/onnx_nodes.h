@@ -41,12 +41,17 @@ class NodeReader {
   [[noreturn]] void fail(const std::string& what) const;
 
   const onnx::AttributeProto* attr(const std::string& name) const;
+  // The attribute, failing if its type is set and is not `type` (an AttributeProto type).
+  const onnx::AttributeProto* typed_attr(const std::string& name, int type) const;
   int64_t attr_int(const std::string& name, int64_t fallback) const;
   float attr_float(const std::string& name, float fallback) const;
   std::vector<int64_t> attr_ints(const std::string& name, std::vector<int64_t> fallback) const;
   // The same, holding exactly `count` values (2-D ops: kernel_shape and strides 2, pads 4).
   std::vector<int64_t> attr_ints(const std::string& name, std::vector<int64_t> fallback,
                                  size_t count) const;
+  // An axis attribute for an input of `rank`, in [0, rank) (negative ones count from the end);
+  // fails outside [-rank, rank).
+  int attr_axis(const std::string& name, int64_t fallback, int rank) const;
   // Fails for auto_pad other than NOTSET and for dilations other than 1.
   void expect_explicit_pads() const;
 
@@ -67,6 +72,9 @@ class NodeReader {
   // The layer added last, or null; extend_last_layer() gives it a new op with one more parameter
   // and makes this node's output its top (MatMul + Add: the Add becomes the bias).
   const LayerSpec* last_layer() const;
+  // The values of a float constant as a tensor of `shape`; fails unless it holds exactly
+  // shape.numel() floats.
+  Tensor to_tensor(const Constant& constant, Shape shape) const;
   void extend_last_layer(std::shared_ptr<Op> op, const std::string& param, Tensor value);
 
  private:
@@ -76,9 +84,6 @@ class NodeReader {
   const onnx::NodeProto& node_;
   int index_;
 };
-
-// The values of a float constant as a tensor of `shape`.
-Tensor to_tensor(const Constant& constant, Shape shape);
 
 // A graph being exported (onnx_export.cc): SSA names of the blobs and the weights to write.
 struct ExportedGraph {

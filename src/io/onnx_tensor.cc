@@ -1,23 +1,29 @@
 #include "io/onnx_tensor.h"
 
 #include <cstring>
+#include <optional>
 
 #include "svertka/error.h"
 
 namespace svertka::onnx_io {
 
 int64_t Constant::numel() const {
-  int64_t n = 1;
-  for (int64_t d : dims) n *= d;
-  return n;
+  const std::optional<int64_t> n = checked_numel(dims);
+  if (!n) throw ShapeError("constant of shape " + Shape(dims).str() + ": too many elements");
+  return *n;
 }
 
 namespace {
 
 template <class T>
-std::vector<T> from_raw(const std::string& raw) {
+std::vector<T> from_raw(const onnx::TensorProto& t, const std::string& where) {
+  const std::string& raw = t.raw_data();
+  if (raw.size() % sizeof(T) != 0)
+    throw IoError(where + ": tensor '" + t.name() + "' has " + std::to_string(raw.size()) +
+                  " bytes of raw data, not a whole number of " + std::to_string(sizeof(T)) +
+                  "-byte values");
   std::vector<T> values(raw.size() / sizeof(T));
-  if (!values.empty()) std::memcpy(values.data(), raw.data(), values.size() * sizeof(T));
+  if (!values.empty()) std::memcpy(values.data(), raw.data(), raw.size());
   return values;
 }
 
@@ -27,31 +33,34 @@ Constant read_tensor(const onnx::TensorProto& t, const std::string& where) {
   using onnx::TensorProto;
   Constant c;
   c.dims.assign(t.dims().begin(), t.dims().end());
+  if (!checked_numel(c.dims))
+    throw IoError(where + ": tensor '" + t.name() + "' has dims " + Shape(c.dims).str() +
+                  " (a negative dimension, or more elements than an int64 counts)");
   if (t.data_location() == TensorProto::EXTERNAL)
     throw IoError(where + ": tensor '" + t.name() +
                   "' keeps its data in an external file (unsupported)");
   const bool raw = t.has_raw_data();
   switch (t.data_type()) {
     case TensorProto::FLOAT:
-      c.floats = raw ? from_raw<float>(t.raw_data())
+      c.floats = raw ? from_raw<float>(t, where)
                      : std::vector<float>(t.float_data().begin(), t.float_data().end());
       break;
     case TensorProto::DOUBLE: {
       const std::vector<double> d =
-          raw ? from_raw<double>(t.raw_data())
+          raw ? from_raw<double>(t, where)
               : std::vector<double>(t.double_data().begin(), t.double_data().end());
       c.floats.assign(d.begin(), d.end());
       break;
     }
     case TensorProto::INT64:
       c.is_float = false;
-      c.ints = raw ? from_raw<int64_t>(t.raw_data())
+      c.ints = raw ? from_raw<int64_t>(t, where)
                    : std::vector<int64_t>(t.int64_data().begin(), t.int64_data().end());
       break;
     case TensorProto::INT32: {
       c.is_float = false;
       const std::vector<int32_t> d =
-          raw ? from_raw<int32_t>(t.raw_data())
+          raw ? from_raw<int32_t>(t, where)
               : std::vector<int32_t>(t.int32_data().begin(), t.int32_data().end());
       c.ints.assign(d.begin(), d.end());
       break;

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "io/bounded_json.h"
 #include "svertka/error.h"
 #include "svertka/io/atomic_file.h"
 
@@ -93,19 +94,20 @@ struct Entry {
 Entry parse_entry(const std::string& path, const std::string& name, const Json& info) {
   const std::string tensor = "tensor '" + name + "'";
   if (!info.is_object())
-    fail(path,
-         tensor + ": expected an object with dtype, shape and data_offsets, got " + info.dump());
+    fail(path, tensor + ": expected an object with dtype, shape and data_offsets, got " +
+                   json_limits::excerpt(info));
   for (const char* key : {"dtype", "shape", "data_offsets"})
     if (!info.contains(key)) fail(path, tensor + " has no \"" + key + "\"");
 
   const Json& dtype = info["dtype"];
-  if (!dtype.is_string()) fail(path, tensor + ": dtype must be a string, got " + dtype.dump());
+  if (!dtype.is_string())
+    fail(path, tensor + ": dtype must be a string, got " + json_limits::excerpt(dtype));
   if (dtype != "F32")
     fail(path, tensor + " has dtype " + dtype.get<std::string>() + "; only F32 is supported");
 
   const Json& shape = info["shape"];
-  const std::string bad_shape =
-      tensor + ": shape must be an array of non-negative integers, got " + shape.dump();
+  const std::string bad_shape = tensor + ": shape must be an array of non-negative integers, got " +
+                                json_limits::excerpt(shape);
   if (!shape.is_array()) fail(path, bad_shape);
   std::vector<int64_t> dims;
   uint64_t bytes = sizeof(float);
@@ -114,7 +116,7 @@ Entry parse_entry(const std::string& path, const std::string& name, const Json& 
     const uint64_t dim = d.get<uint64_t>();
     if (dim > uint64_t(std::numeric_limits<int64_t>::max()) ||
         __builtin_mul_overflow(bytes, dim, &bytes))
-      fail(path, tensor + ": shape " + shape.dump() + " is too large");
+      fail(path, tensor + ": shape " + json_limits::excerpt(shape) + " is too large");
     dims.push_back(static_cast<int64_t>(dim));
   }
 
@@ -122,7 +124,7 @@ Entry parse_entry(const std::string& path, const std::string& name, const Json& 
   if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
       !offsets[1].is_number_unsigned() || offsets[0].get<uint64_t>() > offsets[1].get<uint64_t>())
     fail(path, tensor + ": data_offsets must be [begin, end] with 0 <= begin <= end, got " +
-                   offsets.dump());
+                   json_limits::excerpt(offsets));
   Entry entry{name, Shape(std::move(dims)), offsets[0].get<uint64_t>(), offsets[1].get<uint64_t>()};
   if (entry.end - entry.begin != bytes)
     fail(path, tensor + " has shape " + entry.shape.str() + " (" + std::to_string(bytes) +
@@ -132,11 +134,13 @@ Entry parse_entry(const std::string& path, const std::string& name, const Json& 
 }
 
 std::map<std::string, std::string> parse_metadata(const std::string& path, const Json& json) {
-  if (!json.is_object()) fail(path, "__metadata__ must be an object, got " + json.dump());
+  if (!json.is_object())
+    fail(path, "__metadata__ must be an object, got " + json_limits::excerpt(json));
   std::map<std::string, std::string> metadata;
   for (const auto& [key, value] : json.items()) {
     if (!value.is_string())
-      fail(path, "__metadata__ values must be strings; '" + key + "' is " + value.dump());
+      fail(path,
+           "__metadata__ values must be strings; '" + key + "' is " + json_limits::excerpt(value));
     metadata[key] = value.get<std::string>();
   }
   return metadata;
@@ -187,14 +191,20 @@ Header read_header(const InputFile& file, const std::string& path) {
 
   std::string text(header_size, '\0');
   file.read(kPrefixBytes, text.data(), header_size);
+  if (const auto at = json_limits::too_deep_at(text))
+    fail(path, "the header nests arrays or objects more than " +
+                   std::to_string(json_limits::kMaxDepth) + " deep (at byte " +
+                   std::to_string(kPrefixBytes + *at) + ")");
   Json header;
   try {
     header = Json::parse(text);
   } catch (const Json::parse_error& e) {
-    fail(path, "the header (bytes " + range(kPrefixBytes, kPrefixBytes + header_size) +
-                   ") is not valid JSON: " + e.what());
+    fail(path,
+         "the header (bytes " + range(kPrefixBytes, kPrefixBytes + header_size) +
+             ") is not valid JSON: " + std::string(e.what()).substr(0, json_limits::kMaxExcerpt));
   }
-  if (!header.is_object()) fail(path, "the header must be a JSON object, got " + header.dump());
+  if (!header.is_object())
+    fail(path, "the header must be a JSON object, got " + json_limits::excerpt(header));
 
   Header result;
   std::vector<Entry>& entries = result.entries;

@@ -122,7 +122,7 @@ void read_onnx(onnx_io::NodeReader& r) {
     if (c.numel() != channels)
       r.fail("input " + std::to_string(i) + " holds " + std::to_string(c.numel()) +
              " values, expected one per channel of " + shape.str());
-    params.push_back(onnx_io::to_tensor(c, Shape{channels}));
+    params.push_back(r.to_tensor(c, Shape{channels}));
   }
   r.add(std::make_shared<BatchNormOp>(p), {x}, std::move(params));
 }

@@ -25,6 +25,8 @@ void write_caffe(caffe_io::LayerWriter& w) {
 void read_onnx(onnx_io::NodeReader& r) {
   std::vector<std::string> bottoms;
   for (int i = 0; i < r.node().input_size(); ++i) bottoms.push_back(r.blob(i));
+  const int rank = r.shape(bottoms.at(0)).rank();
+  r.attr_axis("axis", 1, rank);  // in range, so that it fits an int
   r.add(std::make_shared<ConcatOp>(ConcatParams{int(r.attr_int("axis", 1))}), bottoms);
 }
 

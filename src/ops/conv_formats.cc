@@ -77,8 +77,8 @@ void read_onnx(onnx_io::NodeReader& r) {
   p.pad_h = pads.at(0), p.pad_w = pads.at(1), p.pad_bottom = pads.at(2), p.pad_right = pads.at(3);
   p.groups = r.attr_int("group", 1);
   p.bias = r.has_input(2);
-  std::vector<Tensor> params{onnx_io::to_tensor(w, Shape(w.dims))};
-  if (p.bias) params.push_back(onnx_io::to_tensor(r.need_constant(2), Shape{p.out_channels}));
+  std::vector<Tensor> params{r.to_tensor(w, Shape(w.dims))};
+  if (p.bias) params.push_back(r.to_tensor(r.need_constant(2), Shape{p.out_channels}));
   r.add(std::make_shared<ConvOp>(p), {r.blob(0)}, std::move(params));
 }
 

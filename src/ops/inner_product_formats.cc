@@ -55,7 +55,7 @@ void read_fully_connected(onnx_io::NodeReader& r) {
     const onnx_io::Constant& c = r.need_constant(2);
     if (c.numel() != out)
       r.fail("only a per-output bias C of " + std::to_string(out) + " values is supported");
-    Tensor bias = onnx_io::to_tensor(c, Shape{out});
+    Tensor bias = r.to_tensor(c, Shape{out});
     const float beta = r.attr_float("beta", 1);
     for (int64_t o = 0; o < out; ++o) bias[o] *= beta;
     params.push_back(bias);
@@ -77,7 +77,7 @@ void read_bias(onnx_io::NodeReader& r) {
   if (bias.numel() != p.out_features) r.fail("the bias must have one value per output");
   p.bias = true;
   r.extend_last_layer(std::make_shared<InnerProductOp>(p), "bias",
-                      onnx_io::to_tensor(bias, Shape{p.out_features}));
+                      r.to_tensor(bias, Shape{p.out_features}));
 }
 
 void read_onnx(onnx_io::NodeReader& r) {

@@ -23,10 +23,11 @@ void write_caffe(caffe_io::LayerWriter& w) {
 
 // Before opset 13 Softmax flattens from `axis`: the same as one axis when the rest are 1.
 void read_onnx(onnx_io::NodeReader& r) {
-  const int axis = int(r.attr_int("axis", r.opset() >= 13 ? -1 : 1));
   const std::string in = r.blob(0);
   const Shape& s = r.shape(in);
-  const int a = axis < 0 ? axis + s.rank() : axis;
+  const int64_t fallback = r.opset() >= 13 ? -1 : 1;
+  const int a = r.attr_axis("axis", fallback, s.rank());  // checked: the given axis fits an int
+  const int axis = int(r.attr_int("axis", fallback));
   if (r.opset() < 13 && s.numel(a + 1, s.rank()) != 1)
     r.fail("a softmax over several trailing axes is unsupported");
   r.add(std::make_shared<SoftmaxOp>(SoftmaxParams{axis}), {in});

@@ -1,6 +1,7 @@
 #include "svertka/solver/init_from.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -51,7 +52,13 @@ InitFromReport init_params_from(Net& net, const SafetensorsContents& source,
           source.at(p.name).shape().str() + " in the source, " + p.value.shape().str() + " here";
     }
     if (problem.empty()) {
-      p.value.copy_from(source.at(p.name));
+      const Tensor& value = source.at(p.name);
+      for (int64_t i = 0; i < value.numel(); ++i)
+        if (!std::isfinite(value[i]))
+          throw DataError(source.path + ": tensor '" + p.name + "' holds " +
+                          std::to_string(value[i]) + " at element " + std::to_string(i) +
+                          " (weights must be finite)");
+      p.value.copy_from(value);
       report.copied.push_back(p.name);
     } else if (!named.empty()) {
       throw ParamError("cannot initialise '" + p.name + "' from " + source.path + ": " + problem);

@@ -329,6 +329,12 @@ TrainResult Trainer::run() {
   TrainResult result;
   clock_->start();
   last_snapshot_seconds_ = 0;
+  if (state_.iteration >= length_.planned || state_.epoch >= length_.epochs) {
+    // A finished run resumed: nothing to train; the metrics are those of the saved weights.
+    result.nothing_left = true;
+    result.last = {.epoch = std::max<int64_t>(state_.epoch - 1, 0), .iteration = state_.iteration};
+    validation_metrics(result.last, false);
+  }
   while (state_.iteration < length_.planned && state_.epoch < length_.epochs) {
     while (epoch_has_room() && state_.iteration < length_.planned) {
       const Requests requests = agree_on_requests();  // every rank acts at the same update

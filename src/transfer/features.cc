@@ -1,10 +1,11 @@
 #include "svertka/transfer/features.h"
 
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <regex>
+#include <optional>
 
 #include "svertka/error.h"
 #include "svertka/io/safetensors.h"
@@ -13,7 +14,8 @@ namespace svertka {
 namespace {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // NumPy format 1.0: magic, version, little-endian u16 header length, a dict padded with spaces to
@@ -39,36 +41,76 @@ struct Npy {
   std::string data;
 };
 
+// The text after `'key':` and any spaces in the .npy header dict, or npos.
+size_t npy_value_start(const std::string& header, const std::string& key) {
+  size_t at = header.find("'" + key + "':");
+  if (at == std::string::npos) return at;
+  at += key.size() + 3;
+  while (at < header.size() && header[at] == ' ') ++at;
+  return at;
+}
+
+std::string npy_descr(const std::string& path, const std::string& header) {
+  const size_t begin = npy_value_start(header, "descr");
+  const size_t end = begin == std::string::npos || begin >= header.size() || header[begin] != '\''
+                         ? std::string::npos
+                         : header.find('\'', begin + 1);
+  if (end == std::string::npos) throw IoError(path + ": .npy header has no descr");
+  const std::string descr = header.substr(begin + 1, end - begin - 1);
+  if (descr != "<f4" && descr != "<i8")
+    throw IoError(path + ": dtype " + descr.substr(0, 32) + (descr.size() > 32 ? "..." : "") +
+                  " is not <f4 or <i8");
+  return descr;
+}
+
+// The dimensions of `'shape': (D0, D1, )`, each a non-negative decimal.
+std::vector<int64_t> npy_shape(const std::string& path, const std::string& header) {
+  const size_t begin = npy_value_start(header, "shape");
+  const size_t end = begin == std::string::npos || begin >= header.size() || header[begin] != '('
+                         ? std::string::npos
+                         : header.find(')', begin);
+  if (end == std::string::npos) throw IoError(path + ": .npy header has no shape");
+  std::vector<int64_t> shape;
+  const char* p = header.data() + begin + 1;
+  const char* const last = header.data() + end;
+  while (p < last) {
+    while (p < last && (*p == ' ' || *p == ',')) ++p;
+    if (p == last) break;
+    int64_t d = 0;
+    const auto [stop, error] = std::from_chars(p, last, d);
+    if (error != std::errc() || stop == p || d < 0)
+      throw IoError(path + ": .npy shape " +
+                    header.substr(begin, std::min<size_t>(end + 1 - begin, 64)) +
+                    " is not a tuple of non-negative integers");
+    shape.push_back(d);
+    p = stop;
+    if (p < last && *p == 'L') ++p;  // Python 2's long suffix
+  }
+  return shape;
+}
+
 Npy read_npy(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("cannot open " + path);
+  if (!in || !std::filesystem::is_regular_file(path)) throw IoError("cannot open " + path);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0 || bytes[6] != 1)
     throw IoError(path + ": not a NumPy 1.0 .npy file");
   const size_t len = uint8_t(bytes[8]) | size_t(uint8_t(bytes[9])) << 8;
   if (bytes.size() < 10 + len) throw IoError(path + ": truncated .npy header");
   const std::string header = bytes.substr(10, len);
-  std::smatch m;
   Npy npy;
-  if (!std::regex_search(header, m, std::regex("'descr': *'([^']*)'")))
-    throw IoError(path + ": .npy header has no descr");
-  npy.descr = m[1];
+  npy.descr = npy_descr(path, header);
   if (header.find("'fortran_order': False") == std::string::npos)
     throw IoError(path + ": only C-order .npy files are supported");
-  if (!std::regex_search(header, m, std::regex("'shape': *\\(([^)]*)\\)")))
-    throw IoError(path + ": .npy header has no shape");
-  const std::string dims = m[1];
-  const std::regex number("[0-9]+");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it)
-    npy.shape.push_back(std::stoll(it->str()));
+  npy.shape = npy_shape(path, header);
   npy.data = bytes.substr(10 + len);
-  int64_t count = 1;
-  for (const int64_t d : npy.shape) count *= d;
-  const size_t item = npy.descr == "<f4" ? 4 : npy.descr == "<i8" ? 8 : 0;
-  if (item == 0) throw IoError(path + ": dtype " + npy.descr + " is not <f4 or <i8");
-  if (npy.data.size() != size_t(count) * item)
+  const size_t item = npy.descr == "<f4" ? 4 : 8;
+  const std::optional<int64_t> count = checked_numel(npy.shape);
+  uint64_t expected = 0;
+  if (!count || __builtin_mul_overflow(uint64_t(*count), item, &expected) ||
+      npy.data.size() != expected)
     throw IoError(path + ": " + std::to_string(npy.data.size()) + " data bytes for shape of " +
-                  std::to_string(count) + " items");
+                  (count ? std::to_string(*count) : std::string("too many")) + " items");
   return npy;
 }
 
@@ -84,7 +126,10 @@ std::string npy_labels_path(const std::string& npy_path) {
 
 FeatureWriter::FeatureWriter(std::string path, int64_t rows, int64_t dim,
                              std::map<std::string, std::string> metadata)
-    : path_(std::move(path)), tmp_(path_ + ".tmp"), format_(feature_format(path_)), rows_(rows),
+    : path_(std::move(path)),
+      tmp_(path_ + ".tmp"),
+      format_(feature_format(path_)),
+      rows_(rows),
       dim_(dim) {
   if (rows <= 0 || dim <= 0)
     throw ParamError("feature file " + path_ + ": " + std::to_string(rows) + " rows of " +
@@ -96,7 +141,8 @@ FeatureWriter::FeatureWriter(std::string path, int64_t rows, int64_t dim,
     out_ << npy_header("<f4", {rows, dim});
   } else {
     nlohmann::json h;
-    h["features"] = {{"dtype", "F32"}, {"shape", {rows, dim}}, {"data_offsets", {0, feature_bytes}}};
+    h["features"] = {
+        {"dtype", "F32"}, {"shape", {rows, dim}}, {"data_offsets", {0, feature_bytes}}};
     h["labels"] = {{"dtype", "F32"},
                    {"shape", {rows}},
                    {"data_offsets", {feature_bytes, feature_bytes + rows * 4}}};

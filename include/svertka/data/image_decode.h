@@ -24,7 +24,10 @@ struct ImageSize {
 // are neither or the header is cut short.
 std::optional<ImageSize> peek_image_size(const std::vector<uint8_t>& bytes);
 
-// The whole file; DataError naming the path if it cannot be read.
+// The largest image file read_file_bytes reads (1 GiB): far above any photograph.
+inline constexpr int64_t kMaxImageFileBytes = int64_t{1} << 30;
+// The whole file; DataError naming the path if it cannot be read, is not a regular file or is
+// larger than kMaxImageFileBytes.
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 
 // The largest of 8, 4, 2, 1 by which `size` can be divided and stay at least `min_height` x

@@ -15,7 +15,8 @@ struct TopKCounts {
   TopKCounts& operator+=(const TopKCounts& other);
 };
 
-// Counts over the first `count` rows of scores (N, C) with labels (N); DataError on a bad label.
+// Counts over the first `count` rows of scores (N, C) with labels (N); DataError on a bad label or
+// a score that is NaN or infinite.
 TopKCounts count_top_k(const Tensor& scores, const Tensor& labels, int64_t count);
 
 }  // namespace svertka

@@ -39,6 +39,9 @@ TrainNet zoo_train_net(const std::string& name, const BatchSource& data, int64_t
 
 struct TrainResult {
   bool interrupted = false;
+  // The run (resumed) had already done every planned update; `last` then holds the validation
+  // metrics of its weights (no training metrics).
+  bool nothing_left = false;
   TrainingState state;
   EpochMetrics last;  // of the last completed epoch
 };
