@@ -1,4 +1,5 @@
 # The two commands: `make demo` and `make test`. Each installs what is missing, builds, and runs.
+# Checks beyond them: `make test-asan` (the tests under ASan + UBSan) and `make fuzz` (libFuzzer).
 JOBS ?= $(shell nproc)
 BUILD ?= build
 # NATIVE=1 builds for this processor only (-march=native); WERROR=1 makes warnings errors (CI).
@@ -16,7 +17,18 @@ DEMO_DEPS := dataset-fashion-mnist
 # PyTorch with an optimised BLAS: with the reference one its fully connected layers crawl.
 GOLDEN_DEPS := python3-torch python3-torchvision python3-numpy python3-onnx libopenblas0-pthread
 
-.PHONY: all deps build test demo bench golden golden-onnx clean
+FUZZ_DEPS := clang-14
+# make fuzz FUZZ_SECONDS=N: each harness runs N seconds (tests/fuzz/run_fuzzers.sh).
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD ?= build-fuzz
+FUZZ_READERS := idx safetensors checkpoint npy prototxt caffemodel onnx recipe image_list \
+                box_list voc_xml image_decode
+ASAN_BUILD ?= build-asan
+# Not under the sanitizers: the installed package is linked by programs built without them, and
+# the portability check reads the instructions of a plain build.
+ASAN_SKIP := Install\.|Build\.PortableByDefault
+
+.PHONY: all deps build test test-asan fuzz demo bench golden golden-onnx clean
 
 all: build
 
@@ -30,6 +42,28 @@ build: deps
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The whole suite built with -fsanitize=address,undefined (CMake option SVERTKA_SANITIZE): a
+# sanitizer report fails its test.
+test-asan: deps
+	@mkdir -p $(ASAN_BUILD) && cmake -S . -B $(ASAN_BUILD) $(CMAKE_FLAGS) -DSVERTKA_SANITIZE=ON \
+	  -DSVERTKA_BUILD_BENCH=OFF > $(ASAN_BUILD)/configure.log 2>&1 \
+	  || (cat $(ASAN_BUILD)/configure.log; exit 1)
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) -E '$(ASAN_SKIP)'
+
+# libFuzzer harnesses of every reader (tests/fuzz), built with clang 14 under ASan + UBSan, each
+# run FUZZ_SECONDS on its corpus; findings in $(FUZZ_BUILD)/fuzz-findings/.
+fuzz: deps
+	@scripts/install-deps.sh $(FUZZ_DEPS)
+	@mkdir -p $(FUZZ_BUILD) && cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_CXX_COMPILER=clang++-14 -DSVERTKA_FUZZ=ON -DSVERTKA_BUILD_TESTS=OFF \
+	  -DSVERTKA_BUILD_BENCH=OFF -DSVERTKA_WITH_MPI=OFF > $(FUZZ_BUILD)/configure.log 2>&1 \
+	  || (cat $(FUZZ_BUILD)/configure.log; exit 1)
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_READERS))
+	tests/fuzz/run_fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_READERS)
 
 demo: build
 	@scripts/install-deps.sh $(DEMO_DEPS)
