@@ -42,52 +42,67 @@ int history_buffers(SolverType type) {
   return type == SolverType::kAdaDelta || type == SolverType::kAdam ? 2 : 1;
 }
 
-// Elementwise, so the result does not depend on the thread count.
+// The loop over one tensor with `rule(i, g)` applied to each element's regularised gradient g, the
+// rule chosen outside the loop. Elementwise, so the result does not depend on the thread count.
+template <class Rule>
+void for_each_element(const SgdUpdate& u, float* w, const float* gradient, int64_t n,
+                      const Rule& rule) {
+  const float decay = u.decay;
+  if (u.l1) {
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (int64_t i = 0; i < n; ++i) rule(i, gradient[i] + decay * float((w[i] > 0) - (w[i] < 0)));
+  } else {
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (int64_t i = 0; i < n; ++i) rule(i, gradient[i] + decay * w[i]);
+  }
+}
+
 void sgd_update_on_host(const SgdUpdate& u, Tensor& value, const Tensor& grad, Tensor& history,
                         Tensor& history2) {
-  const float rate = u.rate, decay = u.decay, m = u.momentum, e = u.delta;
+  const float rate = u.rate, m = u.momentum, e = u.delta, q = u.rms_decay, b2 = u.momentum2;
   float* w = value.data();
-  const float* gradient = grad.data();
+  const float* g = grad.data();
   float* h = history.data();
   float* h2 = history_buffers(u.type) == 2 ? history2.data() : nullptr;
   const int64_t n = value.numel();
-  const auto sign = [](float x) { return float((x > 0) - (x < 0)); };
-  // Adam's bias correction, as Caffe computes it.
-  const float correction = u.type == SolverType::kAdam
-                               ? float(std::sqrt(1 - std::pow(double(u.momentum2), double(u.t))) /
-                                       (1 - std::pow(double(m), double(u.t))))
-                               : 1.0f;
-#pragma omp parallel for schedule(static) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) {
-    const float g = gradient[i] + decay * (u.l1 ? sign(w[i]) : w[i]);
-    switch (u.type) {
-      case SolverType::kSgd:
-      case SolverType::kNesterov: {
+  switch (u.type) {
+    case SolverType::kSgd:
+      return for_each_element(u, w, g, n, [&](int64_t i, float gi) {
+        h[i] = m * h[i] + rate * gi;
+        w[i] -= h[i];
+      });
+    case SolverType::kNesterov:
+      return for_each_element(u, w, g, n, [&](int64_t i, float gi) {
         const float previous = h[i];
-        h[i] = m * previous + rate * g;
-        w[i] -= u.type == SolverType::kNesterov ? (1 + m) * h[i] - m * previous : h[i];
-        break;
-      }
-      case SolverType::kAdaGrad:
-        h[i] += g * g;
-        w[i] -= rate * (g / (std::sqrt(h[i]) + e));
-        break;
-      case SolverType::kRmsProp:
-        h[i] = u.rms_decay * h[i] + (1 - u.rms_decay) * g * g;
-        w[i] -= rate * (g / (std::sqrt(h[i]) + e));
-        break;
-      case SolverType::kAdaDelta: {
-        h[i] = m * h[i] + (1 - m) * g * g;
-        const float step = g * std::sqrt((h2[i] + e) / (h[i] + e));
+        h[i] = m * previous + rate * gi;
+        w[i] -= (1 + m) * h[i] - m * previous;
+      });
+    case SolverType::kAdaGrad:
+      return for_each_element(u, w, g, n, [&](int64_t i, float gi) {
+        h[i] += gi * gi;
+        w[i] -= rate * (gi / (std::sqrt(h[i]) + e));
+      });
+    case SolverType::kRmsProp:
+      return for_each_element(u, w, g, n, [&](int64_t i, float gi) {
+        h[i] = q * h[i] + (1 - q) * gi * gi;
+        w[i] -= rate * (gi / (std::sqrt(h[i]) + e));
+      });
+    case SolverType::kAdaDelta:
+      return for_each_element(u, w, g, n, [&](int64_t i, float gi) {
+        h[i] = m * h[i] + (1 - m) * gi * gi;
+        const float step = gi * std::sqrt((h2[i] + e) / (h[i] + e));
         h2[i] = m * h2[i] + (1 - m) * step * step;
         w[i] -= rate * step;
-        break;
-      }
-      case SolverType::kAdam:
-        h[i] = m * h[i] + (1 - m) * g;
-        h2[i] = u.momentum2 * h2[i] + (1 - u.momentum2) * g * g;
+      });
+    case SolverType::kAdam: {
+      // Adam's bias correction, as Caffe computes it.
+      const float correction = float(std::sqrt(1 - std::pow(double(b2), double(u.t))) /
+                                     (1 - std::pow(double(m), double(u.t))));
+      return for_each_element(u, w, g, n, [&](int64_t i, float gi) {
+        h[i] = m * h[i] + (1 - m) * gi;
+        h2[i] = b2 * h2[i] + (1 - b2) * gi * gi;
         w[i] -= rate * correction * (h[i] / (std::sqrt(h2[i]) + e));
-        break;
+      });
     }
   }
 }

@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "core/op_registry.h"
+#include "fake_communicator.h"
 #include "svertka/backend.h"
 #include "svertka/blob_names.h"
 #include "svertka/builder.h"
@@ -307,24 +308,6 @@ TEST(DeviceMemory, AccumulatingOverBatchesTrainsOnItAsOnTheReference) {
   expect_bitwise_equal(device, reference);
 }
 
-// Two ranks holding the same gradients: the sum is twice ours.
-class MirrorCommunicator final : public Communicator {
- public:
-  int rank() const override { return 0; }
-  int size() const override { return 2; }
-  std::string describe() const override { return "mirror"; }
-  void start_sum(std::span<float> data) override {
-    for (float& x : data) x *= 2;
-  }
-  void progress() override {}
-  void wait_all() override {}
-  void sum(std::span<double>) override {}
-  void broadcast(std::span<float>, int) override {}
-  void broadcast(std::span<double>, int) override {}
-  bool same_on_all_ranks(uint64_t) override { return true; }
-  [[noreturn]] void abort(int) noexcept override { std::abort(); }
-};
-
 TEST(DeviceMemory, GradientsAreAveragedOverRanksThroughTheHost) {
   Net net(branching_net(), {.phase = Phase::kTrain, .backend = Backend::kPrivate});
   std::vector<Tensor> before;
@@ -334,7 +317,7 @@ TEST(DeviceMemory, GradientsAreAveragedOverRanksThroughTheHost) {
     p.grad.copy_from(host);
     before.push_back(std::move(host));
   }
-  MirrorCommunicator comm;
+  FakeCommunicator comm(2, 1.0f);  // the other rank holds the same gradients: twice ours
   GradientAverager averager(net.params(), comm, {.bucket_bytes = 256});
   averager.begin();
   for (int k = static_cast<int>(net.params().size()); k-- > 0;) averager.ready(k);
