@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -64,9 +65,16 @@ void on_crash(int signal) {
   std::raise(signal);
 }
 
-void run(const Bytes& input) {
+// Runs one input; one that takes over a second is named on stderr (libFuzzer's slow units), with
+// its number in the run (corpus files first, then mutations) and its size.
+void run(const Bytes& input, long number) {
   current_input = &input;
+  const auto start = std::chrono::steady_clock::now();
   LLVMFuzzerTestOneInput(input.data(), input.size());
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  if (took.count() > 1.0)
+    std::fprintf(stderr, "replay: input %ld (%zu bytes) took %.1f s\n", number, input.size(),
+                 took.count());
   current_input = nullptr;
 }
 
@@ -117,13 +125,14 @@ int main(int argc, char** argv) {
     default_terminate();
   });
   for (const int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(signal, on_crash);
-  for (const Bytes& input : corpus) run(input);
+  long number = 0;
+  for (const Bytes& input : corpus) run(input, number++);
   std::mt19937_64 random(20261202);
   for (long i = 0; i < mutations; ++i) {
     // Mutations of mutations now and then, to get past the first check a reader makes.
     Bytes input = mutate(corpus[random() % corpus.size()], random);
     if (random() % 4 == 0) input = mutate(std::move(input), random);
-    run(input);
+    run(input, number++);
   }
   std::printf("%zu corpus files and %ld mutations: no finding\n", corpus.size(), mutations);
   return 0;
