@@ -16,7 +16,7 @@
 #       and packed into $OUT where the device tool sets it.
 #
 # Budget (8 minutes in all): build ~2 min on 16 cores, kernels ~1 min, nets ~1 min, training
-# ~2 min (the cpu_ref run is cut at 150 s), throughput ~1 min, PyTorch ~1 min.
+# ~2 min (cpu_ref: 30 updates only), throughput ~1 min, PyTorch ~1 min.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)

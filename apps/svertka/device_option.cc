@@ -13,6 +13,7 @@ void add_device_option(CLI::App* cmd, std::string& device) {
 }
 
 std::shared_ptr<Device> open_named_device(const std::string& name) {
+  if (name.empty()) return default_device(Backend::kCpuDnnl);  // arguments made without the parser
   const DeviceName parsed = parse_device_name(name);
   if (parsed.backend != Backend::kCuda && parsed.ordinal == 0)
     return default_device(parsed.backend);

@@ -16,8 +16,8 @@ inline constexpr const char* kDefaultDevice = "cpu_dnnl";
 
 void add_device_option(CLI::App* cmd, std::string& device);
 
-// The device `name` names, newly opened; the library's shared default device for the default
-// name, so that programs that never ask for a device behave as before.
+// The device `name` names, newly opened; the library's shared default device for a CPU backend
+// and for an empty name, so that programs that never ask for a device behave as before.
 std::shared_ptr<Device> open_named_device(const std::string& name);
 
 }  // namespace svertka::cli
