@@ -99,6 +99,12 @@ check() {
     exit 2
   fi
   echo "built in $((SECONDS - start)) s"
+  # cuDNN loads its engine libraries by name at run time: the wheels' folders go on the path.
+  local root
+  IFS=';' read -ra root_list <<<"$roots"
+  for root in "${root_list[@]}"; do
+    [ -d "$root/lib" ] && export LD_LIBRARY_PATH="$root/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  done
   local status=0
   build-gpu/svertka_gpu_check --out "$OUT_DIR" --catalog shapes/catalog.txt \
     --fashion-mnist "$PREP/fashion-mnist" "${quick[@]}" || status=$?

@@ -1,5 +1,6 @@
 #include "eval_options.h"
 
+#include "device_option.h"
 #include "option_checks.h"
 #include "svertka/eval/views.h"
 

@@ -31,8 +31,8 @@ class NcclCommunicator final : public Communicator {
       : bootstrap_(std::move(bootstrap)),
         device_(device),
         options_(options),
-        staging_([&device](size_t bytes) { return device.cuda_memory().allocate(bytes); },
-                 [&device](void* block) { device.cuda_memory().deallocate(block, 0); }) {
+        staging_([d = &device](size_t bytes) { return d->cuda_memory().allocate(bytes); },
+                 [d = &device](void* block) { d->cuda_memory().deallocate(block, 0); }) {
     device_.activate();
     // Rank 0's id reaches the others through the bootstrap, as the bits of 16 doubles.
     ncclUniqueId id{};
