@@ -41,6 +41,12 @@ endfunction()
 # without its function fails to link; the lists are rewritten when files come or go (the globs
 # are CONFIGURE_DEPENDS).
 set(SVERTKA_BACKENDS cpu_dnnl)  # beyond cpu_ref, which the core lists itself
+if(SVERTKA_CORE_ONLY)
+  set(SVERTKA_BACKENDS "")
+endif()
+if(SVERTKA_CUDA_ENABLED)
+  list(APPEND SVERTKA_BACKENDS cuda)
+endif()
 file(GLOB SVERTKA_OP_SOURCES CONFIGURE_DEPENDS src/ops/*.cc)
 set(SVERTKA_FORMAT_SOURCES ${SVERTKA_OP_SOURCES})
 list(FILTER SVERTKA_OP_SOURCES EXCLUDE REGEX "_formats\\.cc$")
@@ -91,6 +97,15 @@ foreach(source ${SVERTKA_DATA_IMAGE_SOURCES})
 endforeach()
 svertka_component(core SOURCES ${SVERTKA_CORE_SOURCES}
   DEPENDS fmt::fmt OpenMP::OpenMP_CXX PRIVATE_DEPENDS nlohmann_json::nlohmann_json ZLIB::ZLIB)
+
+# cuda: the CUDA backend and the NCCL communicator, when cmake/cuda.cmake found the toolkit.
+if(SVERTKA_CUDA_ENABLED)
+  include(cmake/cuda_component.cmake)
+endif()
+# The GPU machine's build (cmake/core_only.cmake) stops here: the rest needs Debian's -dev packages.
+if(SVERTKA_CORE_ONLY)
+  return()
+endif()
 
 # dnnl: the cpu_dnnl backend.
 file(GLOB SVERTKA_DNNL_SOURCES CONFIGURE_DEPENDS src/backends/cpu_dnnl/*.cc)

@@ -14,6 +14,7 @@
 #include <random>
 
 #include "commands.h"
+#include "device_option.h"
 #include "model_options.h"
 #include "svertka/backends/cpu_dnnl.h"
 #include "svertka/build_info.h"
@@ -37,6 +38,7 @@ struct BenchArgs {
   int64_t classes = 1000;
   std::string json;
   std::string conv_algorithm = "auto";
+  std::string device;
 };
 
 // Medians over the timed iterations, in milliseconds.
@@ -99,6 +101,7 @@ BenchResult time_net(Net& net, const BenchArgs& args) {
     for (int i = 0; i < n; ++i) {
       const auto start = Clock::now();
       net.forward_layer(i);
+      net.device().synchronize();  // a GPU's layer has only been queued
       if (timed) forward[static_cast<size_t>(i)].push_back(ms_since(start));
     }
     if (timed) forward_total.push_back(ms_since(iteration_start));
@@ -109,12 +112,14 @@ BenchResult time_net(Net& net, const BenchArgs& args) {
         if (!net.layer_runs_backward(i)) continue;
         const auto start = Clock::now();
         net.backward_layer(i);
+        net.device().synchronize();
         if (timed) backward[static_cast<size_t>(i)].push_back(ms_since(start));
       }
       if (timed) backward_total.push_back(ms_since(backward_start));
       const auto update_start = Clock::now();
       // A small rate: random labels must not drive the weights to overflow over many iterations.
       solver->step(1e-4);
+      net.device().synchronize();
       if (timed) update_total.push_back(ms_since(update_start));
     }
     if (timed) iteration_total.push_back(ms_since(iteration_start));
@@ -150,7 +155,7 @@ void run_bench(const BenchArgs& args) {
   set_conv_algorithm(spec, parse_conv_algorithm(args.conv_algorithm));
   NetOptions options;
   options.phase = args.train ? Phase::kTrain : Phase::kTest;
-  options.backend = Backend::kCpuDnnl;
+  options.device = open_named_device(args.device);
   Net net(spec, options);
   net.init_params(1);
   fill_inputs(net, args.classes);
@@ -183,6 +188,7 @@ void run_bench(const BenchArgs& args) {
   const int threads = omp_get_max_threads();
 
   fmt::print("\n{}\n", machine_summary());
+  fmt::print("device: {}\n", net.device().describe());
   fmt::print("{} {} {}, batch {}, {} thread(s), median of {} iteration(s) after {} warm-up\n",
              args.model, args.train ? "train" : "test", input_shape.str(), args.batch, threads,
              args.iters, args.warmup);
@@ -242,6 +248,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--model", args->model,
                   "Model name (alexnet, vgg11..vgg19, googlenet, lenet, alexnet_small)")
       ->required();
+  add_device_option(cmd, args->device);
   cmd->add_option("--batch", args->batch, "Batch size")->required()->check(CLI::PositiveNumber);
   cmd->add_flag(
       "--train", args->train,

@@ -1,5 +1,6 @@
 #include "eval_options.h"
 
+#include "device_option.h"
 #include "option_checks.h"
 #include "svertka/eval/views.h"
 
@@ -17,6 +18,7 @@ void add_eval_options(CLI::App* cmd, EvalArgs& args) {
                   "Weights: .safetensors (weights or checkpoint) or .caffemodel (optional for "
                   ".onnx); several, comma-separated, are an ensemble averaging their softmax")
       ->delimiter(',');
+  add_device_option(cmd, args.device);
   cmd->add_option("--data", args.data,
                   "IDX folder (t10k-* files) or image root (val/ folder, or the folder itself)");
   cmd->add_option("--crops", args.crops,

@@ -14,6 +14,7 @@ struct EvalArgs {
   std::string recipe;  // TOML file giving defaults to the options below
   std::vector<std::string> models, weights;
   std::string data, crops = "center", out;
+  std::string device;  // --device: cpu_dnnl, cpu_ref, cuda, cuda:N
   std::vector<int64_t> scales;
   int64_t batch = 250;
   int64_t pad = 2;

@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "data_options.h"
+#include "device_option.h"
 #include "model_options.h"
 #include "progress.h"
 #include "svertka/data/class_subset.h"
@@ -18,7 +19,7 @@ namespace svertka::cli {
 namespace {
 
 struct ExtractArgs {
-  std::string model, weights, layer, data, out, split = "test", classes, mean = "channel";
+  std::string model, weights, layer, data, out, split = "test", classes, mean = "channel", device;
   int64_t batch = 256, model_classes = 0;
   ImageDataArgs image;
 };
@@ -49,7 +50,9 @@ void run_extract(const ExtractArgs& args) {
   if (args.model_classes > 0) options.num_classes = args.model_classes;
   const std::unique_ptr<Net> loaded =
       make_net(load_model(args.model, args.weights, {.model = options, .require_weights = true}),
-               {.phase = Phase::kTest, .keep_blobs = {args.layer}});
+               {.phase = Phase::kTest,
+                .device = open_named_device(args.device),
+                .keep_blobs = {args.layer}});
   Net& net = *loaded;
   if (!net.has_blob(args.layer))
     throw NotFoundError("model '" + args.model + "' has no blob '" + args.layer + "'");
@@ -74,6 +77,7 @@ void add_extract_command(CLI::App& app) {
       app.add_subcommand("extract", "Activations of a blob for a whole dataset, to a feature file");
   cmd->add_option("--model", args->model, "Model name, or a .prototxt or .onnx file")->required();
   cmd->add_option("--weights", args->weights, "Weights: .safetensors or .caffemodel");
+  add_device_option(cmd, args->device);
   cmd->add_option("--layer", args->layer, "Blob to extract (e.g. fc7, fc4)")->required();
   cmd->add_option("--data", args->data, "IDX folder or image root");
   cmd->add_option("--out", args->out, "Feature file: .safetensors or .npy")->required();

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "data_options.h"
+#include "device_option.h"
 #include "svertka/error.h"
 #include "svertka/eval/evaluator.h"
 #include "svertka/eval/image_views.h"
@@ -16,7 +17,7 @@ namespace svertka::cli {
 namespace {
 
 struct PredictArgs {
-  std::string model, weights, labels, crops = "center", mean = "channel";
+  std::string model, weights, labels, crops = "center", mean = "channel", device;
   std::vector<std::string> images;
   std::vector<int64_t> scales;
   bool json = false;
@@ -43,7 +44,7 @@ void run_predict(const PredictArgs& args) {
   options.height = options.width = source.sample_shape()[1];
   const ImportedModel model =
       load_model(args.model, args.weights, {.model = options, .require_weights = true});
-  const std::unique_ptr<Net> net = make_net(model, {.phase = Phase::kTest});
+  const std::unique_ptr<Net> net = make_net(model, {.phase = Phase::kTest, .device = open_named_device(args.device)});
   const EvaluationResult result =
       evaluate_ensemble({{args.model, model.spec, net.get(), model.logits}}, views,
                         {.policy = parse_crop_policy(args.crops), .scales = args.scales});
@@ -74,6 +75,7 @@ void add_predict_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("predict", "Top-5 classes of image files");
   cmd->add_option("--model", args->model, "Model name, or a .prototxt or .onnx file")->required();
   cmd->add_option("--weights", args->weights, "Weights (.safetensors or .caffemodel)");
+  add_device_option(cmd, args->device);
   cmd->add_option("--labels", args->labels, "Class names, one per line (synset_words.txt)");
   cmd->add_option("--crops", args->crops, "center, 10, dense or 144 (as in eval)")
       ->capture_default_str();

@@ -29,6 +29,7 @@
 
 #include "commands.h"
 #include "data_options.h"
+#include "device_option.h"
 #include "localize.h"
 #include "model_options.h"
 #include "progress.h"
@@ -276,6 +277,7 @@ bool train_on(TrainArgs& args, Communicator& comm) {
     apply_solver_type(args);
   }
 
+  if (!c.loop.device) c.loop.device = open_named_device(args.device);
   const TrainData data = load_train_data(args);
   const bool images = data.train_images || args.localize.localize();
   if (images) {

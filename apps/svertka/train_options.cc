@@ -1,5 +1,6 @@
 #include "train_options.h"
 
+#include "device_option.h"
 #include "option_checks.h"
 #include "svertka/dist/communicator.h"
 #include "svertka/solver/lr_schedule.h"
@@ -20,6 +21,7 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
   cmd->add_option("--solver", args.solver,
                   "Caffe solver .prototxt: its net, lr policy, momentum, weight decay, max_iter, "
                   "snapshot and test_interval replace the corresponding options");
+  add_device_option(cmd, args.device);
   cmd->add_option("--data", args.data,
                   "IDX folder (train-*/t10k-* files) or image root (train/ and val/ folders)");
   cmd->add_option("--epochs", loop.epochs, "Epochs")

@@ -19,6 +19,7 @@ struct TrainArgs {
   std::string recipe;           // TOML file giving defaults to the options below
   std::vector<uint64_t> seeds;  // one run per seed, into OUT/seed<N> (an ensemble)
   std::string data;
+  std::string device;  // --device: cpu_dnnl, cpu_ref, cuda, cuda:N
   std::string schedule = schedule_kind_name(LrScheduleOptions{}.kind);
   std::string solver_type = solver_type_name(SgdOptions{}.type);
   bool nesterov = false;  // --nesterov: --solver-type Nesterov

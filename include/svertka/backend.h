@@ -29,6 +29,9 @@ struct BackendEntry {
   std::vector<KernelFile> (*kernel_files)();
   // A new device of this backend (open_device, device.h).
   std::shared_ptr<Device> (*open)();
+  // For a backend of several devices (GPUs): a new device on the one numbered `ordinal` (from 0);
+  // null for a backend of one device.
+  std::shared_ptr<Device> (*open_ordinal)(int ordinal) = nullptr;
 };
 
 // Makes `entry` known; true, so that a static initialiser can call it. Registering one backend

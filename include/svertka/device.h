@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "svertka/op.h"
 #include "svertka/tensor.h"
@@ -44,6 +45,10 @@ class Device {
   // y = a*x + b*y, elementwise, over tensors in this device's memory; b == 0 overwrites y whatever
   // it held. The net sums gradients with it, the solver averages batches (iter_size).
   virtual void axpby(float a, const Tensor& x, float b, Tensor& y);
+  // Waits for the work queued on the device (a GPU's stream), for timing; the host's devices
+  // finish their work within each call.
+  virtual void synchronize() {}
+
   // The solver's step on one parameter, every solver type (solver/sgd.h); `history2` only for
   // those with two history buffers.
   virtual void sgd_update(const SgdUpdate& update, Tensor& value, const Tensor& grad,
@@ -56,6 +61,20 @@ class Device {
 // A new device of `backend`, with its own engine, stream and scratch; NotFoundError naming the
 // component to link when `backend` is not in this program.
 std::shared_ptr<Device> open_device(Backend backend);
+
+// A device named as on the command line: a backend, and for a backend of several devices (a GPU's)
+// which one, counted from 0: "cpu_dnnl", "cpu_ref", "cuda" (= "cuda:0"), "cuda:1".
+struct DeviceName {
+  Backend backend = Backend::kCpuDnnl;
+  int ordinal = 0;
+};
+// NotFoundError for an unknown backend, ParamError for a malformed ordinal or one given to a
+// backend of one device.
+DeviceName parse_device_name(std::string_view text);
+// A new device of that name: open_device(backend) for ordinal 0 of a one-device backend, else the
+// backend's own opener (BackendEntry::open_ordinal). NotFoundError when the backend is not in this
+// program; BackendError from the backend when the device cannot be opened ("no CUDA device: ...").
+std::shared_ptr<Device> open_device(const DeviceName& name);
 
 // The device a Net of `backend` uses when NetOptions::device is null: one per backend and process,
 // opened on first use, so that the nets of one program (a trainer's TRAIN and TEST nets) share

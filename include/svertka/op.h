@@ -22,12 +22,13 @@ enum class Phase { kTrain, kTest };
 enum class Backend {
   kCpuRef,   // naive loops: the oracle
   kCpuDnnl,  // oneDNN primitives; ops oneDNN lacks fall back to their reference kernel
+  kCuda,     // cuDNN/cuBLAS on an NVIDIA GPU (svertka::cuda, src/backends/cuda); memory of its own
   // A backend a program registers itself (backend.h), as PyTorch's PrivateUse1: the tests' CPU
   // backend with memory apart from the host's.
   kPrivate,
 };
 std::string_view backend_name(Backend backend);
-Backend parse_backend(std::string_view name);  // "cpu_ref" | "cpu_dnnl"
+Backend parse_backend(std::string_view name);  // "cpu_ref" | "cpu_dnnl" | "cuda"
 
 template <class T>
 struct ForwardArgs {

@@ -1,5 +1,6 @@
 #include "svertka/backend.h"
 
+#include <charconv>
 #include <map>
 #include <mutex>
 
@@ -36,7 +37,8 @@ const BackendEntry& backend_entry(Backend backend) {
     if (entry->backend == backend) return *entry;
   throw NotFoundError("backend " + std::string(backend_name(backend)) +
                       " is not linked into this program (link its component: svertka::dnnl for "
-                      "cpu_dnnl)");
+                      "cpu_dnnl, svertka::cuda for cuda, which a build has when CMake found the "
+                      "CUDA toolkit and cuDNN: SVERTKA_WITH_CUDA)");
 }
 
 bool has_backend(Backend backend) {
@@ -49,6 +51,34 @@ bool has_backend(Backend backend) {
 std::shared_ptr<Device> open_device(Backend backend) {
   if (backend == Backend::kCpuRef) return std::make_shared<Device>(Backend::kCpuRef);
   return backend_entry(backend).open();
+}
+
+DeviceName parse_device_name(std::string_view text) {
+  const size_t colon = text.find(':');
+  DeviceName name{.backend = parse_backend(text.substr(0, colon))};
+  if (colon == std::string_view::npos) return name;
+  const std::string_view digits = text.substr(colon + 1);
+  const auto [end, error] =
+      std::from_chars(digits.data(), digits.data() + digits.size(), name.ordinal);
+  if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() ||
+      name.ordinal < 0)
+    throw ParamError("device '" + std::string(text) +
+                     "': expected BACKEND or BACKEND:N with N a device number from 0 (cuda:1)");
+  if (name.backend != Backend::kCuda)
+    throw ParamError("device '" + std::string(text) + "': backend " +
+                     std::string(backend_name(name.backend)) +
+                     " has one device (write it without ':N')");
+  return name;
+}
+
+std::shared_ptr<Device> open_device(const DeviceName& name) {
+  if (name.backend == Backend::kCpuRef) return open_device(name.backend);
+  const BackendEntry& entry = backend_entry(name.backend);
+  if (entry.open_ordinal) return entry.open_ordinal(name.ordinal);
+  if (name.ordinal != 0)
+    throw ParamError("backend " + std::string(backend_name(name.backend)) + " has no device " +
+                     std::to_string(name.ordinal));
+  return entry.open();
 }
 
 const std::shared_ptr<Device>& default_device(Backend backend) {

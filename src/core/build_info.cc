@@ -26,8 +26,11 @@ std::string cpu_model() {
 
 std::string machine_summary() {
   std::string summary = cpu_model();
+  // Backends of one device, each described by its default device. A GPU backend is left out:
+  // which GPU a run uses is the run's choice (the bench prints its device), and opening one here
+  // would fail on a machine without a GPU.
   for (const BackendEntry* backend : registered_backends())
-    summary += "; " + default_device(backend->backend)->describe();
+    if (!backend->open_ordinal) summary += "; " + default_device(backend->backend)->describe();
   return summary + "; svertka built " + build_target();
 }
 

@@ -10,6 +10,8 @@ std::string_view backend_name(Backend backend) {
       return "cpu_ref";
     case Backend::kCpuDnnl:
       return "cpu_dnnl";
+    case Backend::kCuda:
+      return "cuda";
     case Backend::kPrivate:
       return "private";
   }
@@ -19,7 +21,9 @@ std::string_view backend_name(Backend backend) {
 Backend parse_backend(std::string_view name) {
   if (name == "cpu_ref") return Backend::kCpuRef;
   if (name == "cpu_dnnl") return Backend::kCpuDnnl;
-  throw NotFoundError("unknown backend '" + std::string(name) + "' (expected cpu_ref or cpu_dnnl)");
+  if (name == "cuda") return Backend::kCuda;
+  throw NotFoundError("unknown backend '" + std::string(name) +
+                      "' (expected cpu_ref, cpu_dnnl or cuda)");
 }
 
 std::string Op::label() const {

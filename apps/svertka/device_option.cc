@@ -1,0 +1,23 @@
+#include "device_option.h"
+
+#include "option_checks.h"
+
+namespace svertka::cli {
+
+void add_device_option(CLI::App* cmd, std::string& device) {
+  device = kDefaultDevice;
+  cmd->add_option("--device,--backend", device,
+                  "cpu_dnnl | cpu_ref | cuda | cuda:N (the GPU numbered N; docs/GPU.md)")
+      ->capture_default_str()
+      ->check(parses_with(parse_device_name, "DEVICE"));
+}
+
+std::shared_ptr<Device> open_named_device(const std::string& name) {
+  if (name.empty()) return default_device(Backend::kCpuDnnl);  // arguments made without the parser
+  const DeviceName parsed = parse_device_name(name);
+  if (parsed.backend != Backend::kCuda && parsed.ordinal == 0)
+    return default_device(parsed.backend);
+  return open_device(parsed);
+}
+
+}  // namespace svertka::cli

@@ -1,0 +1,52 @@
+// Top-k accuracy on the GPU with Caffe's tie rule (a sample counts when fewer than k classes
+// score strictly higher than its label), one block over the batch (losses.cu).
+#include "backends/cuda/cuda_device.h"
+#include "backends/cuda/label_check.h"
+#include "backends/cuda/launch.h"
+#include "svertka/kernel_registry.h"
+#include "svertka/ops/accuracy.h"
+
+namespace svertka::cuda {
+namespace {
+
+class Accuracy final : public Kernel {
+ public:
+  Accuracy(const AccuracyOp& op, const std::vector<Shape>& inputs, Device& device)
+      : device_(as_cuda(device)),
+        label_(op.label()),
+        n_(inputs.at(0)[0]),
+        classes_(inputs.at(0).numel() / std::max<int64_t>(inputs.at(0)[0], 1)),
+        top_k_(op.params().top_k),
+        ignore_(op.params().ignore_label),
+        bad_label_(bad_label_buffer(device_.memory())) {}
+
+  // inputs {scores (N, C), labels (N)}, outputs {accuracy (1)}
+  void forward(const ForwardArgs<float>& args) override {
+    device_.activate();
+    launch_accuracy(device_.stream(), n_, classes_, top_k_, ignore_.has_value(),
+                    ignore_.value_or(0), args.inputs[0]->data(), args.inputs[1]->data(),
+                    args.outputs[0]->data(), reinterpret_cast<int64_t*>(bad_label_.data()));
+    throw_if_bad_label(bad_label_, *args.inputs[1], classes_, label_, "of sample");
+  }
+  void backward(const BackwardArgs<float>&) override {
+    throw Error(label_ + ": Accuracy has no backward (it is an evaluation metric)");
+  }
+
+ private:
+  CudaDevice& device_;
+  std::string label_;
+  int64_t n_, classes_, top_k_;
+  std::optional<int64_t> ignore_;
+  Tensor bad_label_;
+};
+
+}  // namespace
+}  // namespace svertka::cuda
+
+namespace svertka {
+
+void register_cuda_accuracy(KernelRegistry& registry) {
+  registry.add<AccuracyOp, cuda::Accuracy>(Backend::kCuda);
+}
+
+}  // namespace svertka
