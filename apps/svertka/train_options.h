@@ -23,6 +23,7 @@ struct TrainArgs {
   std::string solver_type = solver_type_name(SgdOptions{}.type);
   bool nesterov = false;  // --nesterov: --solver-type Nesterov
   bool momentum_given = false;
+  bool batch_given = false;  // --batch on the command line: it overrides a Data layer's batch_size
   std::string regularization = "L2";
   std::string mean = "channel";
   int64_t pad = 2;

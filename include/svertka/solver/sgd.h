@@ -45,6 +45,11 @@ struct SgdOptions {
   double delta = 1e-8;       // AdaGrad, RMSProp, AdaDelta, Adam: added to the denominators
   double momentum2 = 0.999;  // Adam's beta2
   double rms_decay = 0.99;   // RMSProp
+  // Caffe's clip_gradients: when positive and the L2 norm of every parameter's gradient together
+  // exceeds it, each gradient is scaled by clip_gradients / norm before the update. Here the
+  // gradients are averaged over iter_size; Caffe clips their sum (load_caffe_solver divides its
+  // value by iter_size). Needs parameters in host memory.
+  double clip_gradients = -1;
 };
 
 // One parameter's update, with its multipliers applied.
@@ -88,12 +93,16 @@ class SgdSolver {
   std::vector<Tensor>& momentum() { return history(0); }
   const std::vector<Tensor>& momentum() const { return history(0); }
   const SgdOptions& options() const { return options_; }
+  // The factor clip_gradients scaled the last step's gradients by (1: no clipping).
+  double last_clip_scale() const { return last_clip_scale_; }
 
  private:
   std::vector<Parameter>& params_;
   SgdOptions options_;
   std::vector<std::vector<Tensor>> history_;  // [buffer][parameter]
   Device& device_;
+  double last_clip_scale_ = 1;
+  void clip_gradients();
 };
 
 }  // namespace svertka
