@@ -163,7 +163,7 @@ void apply_solver(TrainArgs& args, bool verbose) {
   args.model = solver.net;
   c.solver = {.schedule = solver.schedule, .sgd = solver.sgd};
   c.loop.epochs = 0;
-  c.loop.max_iterations = solver.max_iter;
+  if (!args.max_iter_given) c.loop.max_iterations = solver.max_iter;
   c.loop.iter_size = solver.iter_size;
   c.snapshot.interval = solver.snapshot;
   c.validation.test_interval = solver.test_interval;

@@ -33,7 +33,9 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
   cmd->add_option("--iter-size", loop.iter_size, "Batches accumulated per update")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--max-iter", loop.max_iterations, "Stop after this many updates (0: all epochs)")
+  cmd->add_option("--max-iter", loop.max_iterations,
+                  "Stop after this many updates (0: all epochs; overrides a solver's max_iter)")
+      ->each([&args](const std::string&) { args.max_iter_given = true; })
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--time-limit", loop.time_limit_seconds,
                   "Stop after the update that ends this many seconds into training (0: none)")

@@ -214,6 +214,7 @@ int run(std::vector<std::string> args) {
   cli::add_convert_images_command(app);
   cli::add_mean_command(app);
   cli::add_train_command(app);
+  cli::add_convert_command(app);
   args.insert(args.begin(), "svertka");
   std::vector<const char*> argv;
   for (const std::string& a : args) argv.push_back(a.c_str());
@@ -277,6 +278,19 @@ display: 1 snapshot: 0 solver_mode: CPU
             std::string::npos)
       << out;
   EXPECT_TRUE(fs::exists(dir / "run/weights.safetensors"));
+  // Fine-tuning from a .caffemodel, as `caffe train --weights`: its layers copied by name.
+  ASSERT_EQ(run({"convert", "--from", dir / "train_val.prototxt", "--weights",
+                 dir / "run/weights.safetensors", "--out", dir / "tiny.prototxt"}),
+            0);
+  ::testing::internal::CaptureStdout();
+  const int tuned = run({"train", "--solver", dir / "solver.prototxt", "--weights",
+                         dir / "tiny.caffemodel", "--max-iter", "1", "--workers", "1"});
+  const std::string tuned_out = ::testing::internal::GetCapturedStdout();
+  ASSERT_EQ(tuned, 0) << tuned_out;
+  EXPECT_NE(tuned_out.find("initialised from " + (dir / "tiny.caffemodel") + ": 2 tensors copied"),
+            std::string::npos)
+      << tuned_out;
+  EXPECT_NE(out.find("test at iteration 0:"), std::string::npos) << out;  // test_initialization
   // A LEVELDB Data layer is refused, naming the file and the layer.
   std::ofstream(dir / "leveldb.prototxt") << R"(layer { name: "d" type: "Data" top: "data"
   data_param { source: "db" batch_size: 4 } })";
