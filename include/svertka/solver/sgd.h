@@ -13,9 +13,14 @@
 //   Adam      h = m*h + (1-m)*g;  h2 = b2*h2 + (1-b2)*g^2;
 //                                                     w -= r * sqrt(1-b2^t)/(1-m^t) * h / (sqrt(h2)
 //                                                     + e)
-// PyTorch's optimisers define the same updates for RMSprop, Adagrad and Adadelta; its SGD puts the
-// rate outside the momentum (equal while the rate is constant), and its Adam adds eps to
-// sqrt(h2)/sqrt(1-b2^t) rather than to sqrt(h2).
+// PyTorch's optimisers define the same updates for RMSprop, Adagrad (lr_decay 0, a zero initial
+// accumulator) and Adadelta, with weight decay added to the gradient as Caffe's L2; its SGD and
+// Nesterov keep the rate outside the momentum buffer (v = m*v + g; w -= lr*v, resp.
+// w -= lr*(g + m*v)): the same while the rate is constant, not across a rate change; its Adam adds
+// eps to sqrt(h2)/sqrt(1-b2^t) rather than to sqrt(h2) (the same with eps 0). Caffe's L1
+// regularisation and clip_gradients have no torch.optim counterpart. tests/unit/
+// solver_torch_test.cc checks all six against torch.optim where they coincide
+// (tools/solver_torch_fixture.py).
 #pragma once
 
 #include <cstdint>
