@@ -1,5 +1,6 @@
 // Caffe's datasets: Datum records, transform_param, LMDBs written by another tool (Python's lmdb
 // and protobuf modules, tools/write_caffe_lmdb.py) and by convert-images, and mean files.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -299,6 +300,46 @@ display: 1 snapshot: 0 solver_mode: CPU
     FAIL() << "a LEVELDB source was accepted";
   } catch (const IoError& e) {
     EXPECT_NE(std::string(e.what()).find("Data layer 'd': backend LEVELDB"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace svertka::testing
+
+namespace svertka::testing {
+namespace {
+
+// BVLC's MNIST solvers and LeNet train_test net, unmodified (tests/fixtures/caffe), each run for
+// two iterations on LMDBs named as the net names them (mnist_{train,test}_lmdb, found next to the
+// net): random 28x28 digits, so only that they run is checked, and that each is its solver type.
+TEST(BvlcSolvers, EachRunsUnmodifiedOnLmdbs) {
+  TempDir dir;
+  const fs::path examples = fs::path(dir.path()) / "examples/mnist";
+  fs::create_directories(examples);
+  for (const auto& entry : fs::directory_iterator(SVERTKA_SOURCE_DIR "/tests/fixtures/caffe"))
+    fs::copy_file(entry.path(), examples / entry.path().filename());
+  for (const auto& [name, records] : {std::pair{"mnist_train_lmdb", 16}, {"mnist_test_lmdb", 8}}) {
+    LmdbWriter db((examples / name).string());
+    for (int i = 0; i < records; ++i) {
+      Datum d = raw_datum(1, 28, 28, i % 10);
+      for (size_t p = 0; p < d.data.size(); ++p) d.data[p] = uint8_t((p * 7 + size_t(i) * 13) % 256);
+      db.put(fmt::format("{:08d}", i), serialize_datum(d));
+    }
+  }
+  const std::pair<const char*, const char*> solvers[] = {
+      {"lenet_solver.prototxt", "SGD"},
+      {"lenet_solver_adam.prototxt", "Adam"},
+      {"lenet_adadelta_solver.prototxt", "AdaDelta"},
+      {"lenet_multistep_solver.prototxt", "SGD"}};
+  for (const auto& [solver, type] : solvers) {
+    const CaffeSolver s = load_caffe_solver((examples / solver).string());
+    EXPECT_EQ(solver_type_name(s.sgd.type), type) << solver;
+    ::testing::internal::CaptureStdout();
+    const int code = run({"train", "--solver", (examples / solver).string(), "--max-iter", "2",
+                          "--batch", "8", "--workers", "1"});
+    const std::string out = ::testing::internal::GetCapturedStdout();
+    EXPECT_EQ(code, 0) << solver << "\n" << out;
+    EXPECT_NE(out.find("16 training images of 10 classes"), std::string::npos) << out;
   }
 }
 
