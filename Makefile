@@ -9,10 +9,12 @@ CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=Release \
                -DSVERTKA_NATIVE=$(if $(filter 1,$(NATIVE)),ON,OFF) \
                -DSVERTKA_WERROR=$(if $(filter 1,$(WERROR)),ON,OFF)
 
+# python3-lmdb, python3-protobuf: tests/unit/caffe_lmdb_test reads LMDBs that Python writes.
 BUILD_DEPS := g++ cmake make pkg-config libdnnl-dev libgtest-dev libgmock-dev libbenchmark-dev \
               libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev \
               libopencv-dev libjpeg62-turbo-dev libprotobuf-dev protobuf-compiler \
-              libopenmpi-dev openmpi-bin liblinear-dev libtinyxml2-dev libtomlplusplus-dev
+              libopenmpi-dev openmpi-bin liblinear-dev libtinyxml2-dev libtomlplusplus-dev liblmdb-dev \
+              python3-lmdb python3-protobuf
 DEMO_DEPS := dataset-fashion-mnist
 # PyTorch with an optimised BLAS: with the reference one its fully connected layers crawl.
 GOLDEN_DEPS := python3-torch python3-torchvision python3-numpy python3-onnx libopenblas0-pthread
@@ -22,7 +24,7 @@ FUZZ_DEPS := clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD ?= build-fuzz
 FUZZ_READERS := idx safetensors checkpoint npy prototxt caffemodel onnx recipe image_list \
-                box_list voc_xml image_decode
+                box_list voc_xml image_decode datum
 ASAN_BUILD ?= build-asan
 # Not under the sanitizers: the installed package is linked by programs built without them, and
 # the portability check reads the instructions of a plain build.

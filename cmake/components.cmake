@@ -81,7 +81,7 @@ endforeach()
 
 # core: needs only fmt, OpenMP, zlib (IDX files) and nlohmann-json (headers).
 set(SVERTKA_DATA_IMAGE_SOURCES
-  src/data/box.cc src/data/box_annotation.cc src/data/box_source.cc src/data/colour_jitter.cc
+  src/data/image_datum.cc src/data/lmdb.cc src/data/lmdb_source.cc src/data/box.cc src/data/box_annotation.cc src/data/box_source.cc src/data/colour_jitter.cc
   src/data/grey_mean.cc src/data/image.cc src/data/image_cv.cc src/data/image_decode.cc
   src/data/image_source.cc src/data/image_stats.cc
   src/data/image_stats_pass.cc src/data/image_transform.cc src/data/jpeg_decode.cc
@@ -128,12 +128,14 @@ list(REMOVE_ITEM SVERTKA_IO_SOURCES ${PROJECT_SOURCE_DIR}/src/io/safetensors.cc
 svertka_component(formats SOURCES ${SVERTKA_IO_SOURCES} ${SVERTKA_FORMAT_SOURCES}
   DEPENDS svertka_core PRIVATE_DEPENDS svertka_proto)
 
-# data: image decoding and transforms, boxes and their annotations, localisation. OpenCV stays
-# inside: the public headers speak of svertka::Image (include/svertka/data/image.h).
+# data: image decoding and transforms, Caffe LMDB datasets, boxes and their annotations,
+# localisation. OpenCV and liblmdb stay inside: the public headers speak of svertka::Image
+# (include/svertka/data/image.h) and LmdbReader (include/svertka/data/lmdb.h).
 svertka_component(data SOURCES ${SVERTKA_DATA_IMAGE_SOURCES}
   DEPENDS svertka_core
-  PRIVATE_DEPENDS opencv_core opencv_imgcodecs opencv_imgproc JPEG::JPEG tinyxml2::tinyxml2)
-target_include_directories(svertka_data SYSTEM PRIVATE ${OpenCV_INCLUDE_DIRS})
+  PRIVATE_DEPENDS opencv_core opencv_imgcodecs opencv_imgproc JPEG::JPEG tinyxml2::tinyxml2
+    ${LMDB_LIBRARY})
+target_include_directories(svertka_data SYSTEM PRIVATE ${OpenCV_INCLUDE_DIRS} ${LMDB_INCLUDE_DIR})
 
 # mpi: the MPI communicator, when CMake found MPI.
 if(MPI_CXX_FOUND)

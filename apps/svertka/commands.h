@@ -14,6 +14,7 @@ void add_bench_command(CLI::App& app);
 void add_mean_command(CLI::App& app);
 void add_bench_data_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
+void add_convert_images_command(CLI::App& app);
 void add_extract_command(CLI::App& app);
 void add_svm_command(CLI::App& app);
 

@@ -40,6 +40,11 @@ void add_image_data_options(CLI::App* cmd, ImageDataArgs& args, bool training) {
   cmd->add_option("--workers", args.workers, "Threads decoding images (default: one per core)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--skip-bad", args.skip_bad, "Skip images that cannot be decoded; list them");
+  cmd->add_option("--mean-file", args.mean_file,
+                  "LMDB data: Caffe mean file (mean.binaryproto) subtracted before --pixel-scale");
+  cmd->add_option("--mean-value", args.mean_value,
+                  "LMDB data: Caffe mean_value, one or one per channel (e.g. 104,117,123)")
+      ->delimiter(',');
   if (!training) return;
   cmd->add_option("--scale-max", args.scale_max, "Largest S: scale jitter S in [scale, scale-max]")
       ->check(CLI::NonNegativeNumber);
@@ -80,6 +85,9 @@ ResizeMode parse_resize_mode(const std::string& text) {
 
 ImageSourceOptions image_source_options(const ImageDataArgs& args, int64_t default_crop,
                                         bool mirror, const std::string& mean, int64_t channels) {
+  if (!args.mean_file.empty() || !args.mean_value.empty())
+    throw ParamError("--mean-file and --mean-value are for Caffe LMDB data; image data takes "
+                     "--mean and --stats");
   ImageSourceOptions o;
   ImageTransformOptions& t = o.transform;
   t.channels = args.channels > 0 ? args.channels : channels;

@@ -3,7 +3,8 @@
 //                        ROOT/val/<class>/*.jpg (either may be missing where it is not needed)
 //   --train-list FILE    Caffe-style lists ("path label" per line) with --root for their paths
 //   --val-list FILE
-// and the transforms of image_transform.h.
+// and the transforms of image_transform.h; for Caffe LMDBs (--data PATH.lmdb) --crop, --pixel-scale,
+// --mean-file and --mean-value make Caffe's transform_param (caffe_transform.h).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -33,6 +34,9 @@ struct ImageDataArgs {
   int workers = 0;  // 0: one per core
   int prefetch = 4;
   bool skip_bad = false;
+  // Caffe LMDB data without a Data layer (lmdb_data.h): its transform_param's mean.
+  std::string mean_file;          // mean.binaryproto
+  std::vector<float> mean_value;  // one, or one per channel
 };
 
 // Adds the options above (not --data, which each command owns). `training` adds the training

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   svertka::cli::add_mean_command(app);
   svertka::cli::add_bench_data_command(app);
   svertka::cli::add_convert_command(app);
+  svertka::cli::add_convert_images_command(app);
   svertka::cli::add_extract_command(app);
   svertka::cli::add_svm_command(app);
   return svertka::cli::run_cli(app, argc, argv);

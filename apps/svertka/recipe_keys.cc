@@ -55,6 +55,8 @@ const std::vector<RecipeKey>& recipe_keys() {
       {"solver", "delta", T::kNumber, train},
       {"solver", "momentum2", T::kNumber, train},
       {"solver", "rms_decay", T::kNumber, train},
+      {"solver", "clip_gradients", T::kNumber, train},
+      {"solver", "average_loss", T::kInteger, train},
       {"solver", "seed", T::kInteger, train},
       {"solver", "snapshot", T::kInteger, train},
       {"solver", "snapshot_minutes", T::kNumber, train},

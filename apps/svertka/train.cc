@@ -30,6 +30,7 @@
 #include "commands.h"
 #include "data_options.h"
 #include "device_option.h"
+#include "lmdb_data.h"
 #include "localize.h"
 #include "model_options.h"
 #include "progress.h"
@@ -77,6 +78,8 @@ struct TrainData {
   std::unique_ptr<BatchSource> train, validation;
   const ImageBatchSource* train_images = nullptr;
   const ImageBatchSource* validation_images = nullptr;
+  const LmdbBatchSource* train_lmdb = nullptr;
+  int64_t layer_batch = 0;  // the net's TRAIN Data layer's batch_size; 0: none
 };
 
 TrainData load_box_data(const TrainArgs& args) {
@@ -92,6 +95,8 @@ TrainData load_box_data(const TrainArgs& args) {
 
 // The IDX folder's train and test files, both restricted to --class-subset when given.
 TrainData load_idx_data(const TrainArgs& args, const std::string& folder) {
+  if (!args.image.mean_file.empty() || !args.image.mean_value.empty())
+    throw ParamError("--mean-file and --mean-value are for Caffe LMDB data, not IDX folders");
   TrainData d;
   IdxSplit split = load_idx_split(folder, {.pad = args.pad, .mirror = args.mirror},
                                   parse_mean_subtraction(args.mean));
@@ -105,8 +110,20 @@ TrainData load_idx_data(const TrainArgs& args, const std::string& folder) {
   return d;
 }
 
+// Caffe LMDBs: --data or the net's Data layers (lmdb_data.h).
+TrainData load_lmdb_data(const TrainArgs& args) {
+  LmdbData lmdb = open_lmdb_data(args.model, args.data, args.image, args.mirror);
+  TrainData d;
+  d.train_lmdb = lmdb.train.get();
+  d.layer_batch = lmdb.batch;
+  d.train = std::move(lmdb.train);
+  d.validation = std::move(lmdb.validation);
+  return d;
+}
+
 TrainData load_train_data(const TrainArgs& args) {
   if (args.localize.localize()) return load_box_data(args);
+  if (uses_lmdb(args.model, args.data, args.image)) return load_lmdb_data(args);
   if (args.image.train_list.empty() && args.data.empty())
     throw ParamError("train needs --data or --train-list");
   Dataset dataset = open_dataset(dataset_location(args.image, args.data),
@@ -147,10 +164,13 @@ void apply_solver(TrainArgs& args, bool verbose) {
   args.model = solver.net;
   c.solver = {.schedule = solver.schedule, .sgd = solver.sgd};
   c.loop.epochs = 0;
-  c.loop.max_iterations = solver.max_iter;
+  if (!args.max_iter_given) c.loop.max_iterations = solver.max_iter;
   c.loop.iter_size = solver.iter_size;
   c.snapshot.interval = solver.snapshot;
   c.validation.test_interval = solver.test_interval;
+  c.validation.test_initialization = solver.test_initialization;
+  c.loop.average_loss = solver.average_loss;
+  c.snapshot.after_train = solver.snapshot_after_train;
   if (solver.random_seed >= 0) c.loop.seed = uint64_t(solver.random_seed);
   if (verbose)
     fmt::print("solver {}: net {}, base_lr {}, max_iter {}, snapshot {}, test_interval {}\n",
@@ -159,8 +179,11 @@ void apply_solver(TrainArgs& args, bool verbose) {
 }
 
 void print_data(const TrainArgs& args, const TrainData& data, int workers) {
-  const std::string source =
-      data.train_images ? " from " + data.train_images->list().source : std::string();
+  const std::string source = data.train_images ? " from " + data.train_images->list().source
+                             : data.train_lmdb  ? " from " + data.train_lmdb->path() + " (LMDB, " +
+                                                     data.train_lmdb->record_shape().str() +
+                                                     (data.train_lmdb->encoded() ? " encoded)" : ")")
+                                                : std::string();
   const std::string regression = !args.localize.localize() ? ""
                                  : args.localize.per_class ? "; per-class box regression"
                                                            : "; single-class box regression";
@@ -279,13 +302,19 @@ bool train_on(TrainArgs& args, Communicator& comm) {
 
   if (!c.loop.device) c.loop.device = open_named_device(args.device);
   const TrainData data = load_train_data(args);
-  const bool images = data.train_images || args.localize.localize();
+  if (data.layer_batch > 0 && !args.batch_given) c.loop.batch = data.layer_batch;
+  const bool images = data.train_images || data.train_lmdb || args.localize.localize();
   if (images) {
     c.loop.data_workers = resolved_workers(args.image);
     c.loop.prefetch = args.image.prefetch;
   }
   if (images && rank0) print_data(args, data, c.loop.data_workers);
   TrainNet net = train_net(args, *data.train);
+  const std::string& init = c.init_from.source;
+  if (init.ends_with(".caffemodel"))  // Caffe's fine-tuning: the layers it has, by name
+    c.init_from.tensors = std::make_shared<SafetensorsContents>(
+        SafetensorsContents{.tensors = load_caffemodel(init, net.spec, /*present_only=*/true),
+                            .path = init});
   std::unique_ptr<TrainTask> task;  // null: classification
   if (args.localize.localize())
     task = std::make_unique<LocalizationTask>(net.logits, args.localize.head());

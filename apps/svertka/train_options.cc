@@ -23,17 +23,21 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
                   "snapshot and test_interval replace the corresponding options");
   add_device_option(cmd, args.device);
   cmd->add_option("--data", args.data,
-                  "IDX folder (train-*/t10k-* files) or image root (train/ and val/ folders)");
+                  "IDX folder (train-*/t10k-* files), image root (train/ and val/ folders) or a "
+                  "Caffe LMDB (default with --solver: the net's Data layers' sources)");
   cmd->add_option("--epochs", loop.epochs, "Epochs")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", loop.batch, "Batch size")
+  cmd->add_option("--batch", loop.batch, "Batch size (default with a Caffe Data layer: its batch_size)")
       ->capture_default_str()
+      ->each([&args](const std::string&) { args.batch_given = true; })
       ->check(CLI::PositiveNumber);
   cmd->add_option("--iter-size", loop.iter_size, "Batches accumulated per update")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--max-iter", loop.max_iterations, "Stop after this many updates (0: all epochs)")
+  cmd->add_option("--max-iter", loop.max_iterations,
+                  "Stop after this many updates (0: all epochs; overrides a solver's max_iter)")
+      ->each([&args](const std::string&) { args.max_iter_given = true; })
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--time-limit", loop.time_limit_seconds,
                   "Stop after the update that ends this many seconds into training (0: none)")
@@ -97,6 +101,13 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
   cmd->add_option("--rms-decay", sgd.rms_decay, "RMSProp's decay of the mean square")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--clip-gradients", sgd.clip_gradients,
+                  "Scale the gradients down to this global L2 norm when above it (Caffe's "
+                  "clip_gradients; <= 0: off)");
+  cmd->add_option("--average-loss", loop.average_loss,
+                  "The loss shown: the mean of this many updates' (Caffe's average_loss)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   CLI::Option* seed = cmd->add_option("--seed", loop.seed,
                                       "Seed of initialisation, order, augmentation and dropout")
                           ->capture_default_str();
@@ -126,9 +137,10 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
                   "never), so that a killed run loses at most about this much")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--init-from", args.config.init_from.source,
-                  "Start from these weights (a run directory, weights or checkpoint file): every "
-                  "parameter whose name and shape match, or those of --init-layers");
+  cmd->add_option("--init-from,--weights", args.config.init_from.source,
+                  "Start from these weights (a run directory, weights or checkpoint file, or a "
+                  ".caffemodel as `caffe train --weights`): every parameter whose name and shape "
+                  "match, or those of --init-layers");
   cmd->add_option("--init-layers", args.config.init_from.layers,
                   "With --init-from: copy exactly these layers (e.g. VGG's conv1_1,conv2_1,"
                   "conv3_1,conv3_2,fc6,fc7,fc8), failing if one is missing or differs in shape")

@@ -24,6 +24,8 @@ struct TrainArgs {
   std::string solver_type = solver_type_name(SgdOptions{}.type);
   bool nesterov = false;  // --nesterov: --solver-type Nesterov
   bool momentum_given = false;
+  bool batch_given = false;
+  bool max_iter_given = false;  // --max-iter on the command line: it overrides a solver's max_iter  // --batch on the command line: it overrides a Data layer's batch_size
   std::string regularization = "L2";
   std::string mean = "channel";
   int64_t pad = 2;

@@ -1,6 +1,7 @@
-// open_dataset: an IDX folder, an image folder in ImageNet's layout, or list files.
+// open_dataset: an IDX folder, a Caffe LMDB, an image folder in ImageNet's layout, or list files.
 #include "svertka/data/open_dataset.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "svertka/data/idx.h"
@@ -48,6 +49,13 @@ std::unique_ptr<ImageList> split_images(const DatasetLocation& location, DataSpl
 
 }  // namespace
 
+bool is_lmdb(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (fs::is_directory(path, error)) return fs::is_regular_file(fs::path(path) / "data.mdb", error);
+  return fs::is_regular_file(path, error) && fs::path(path).extension() == ".mdb";
+}
+
 bool is_idx_folder(const std::string& folder) {
   try {
     find_idx_files(folder);
@@ -64,6 +72,20 @@ Dataset open_dataset(const DatasetLocation& location, const OpenDatasetOptions& 
     throw ParamError(std::string("no dataset for the ") + split_name(first) +
                      " split: neither a data folder nor a list file");
   Dataset dataset;
+  if (list_file(location, first).empty() && is_lmdb(location.data)) {
+    const DataSplit other = first == DataSplit::kTrain ? DataSplit::kVal : DataSplit::kTrain;
+    (first == DataSplit::kTrain ? dataset.train_lmdb : dataset.val_lmdb) = location.data;
+    const bool other_wanted = std::find(options.splits.begin(), options.splits.end(), other) !=
+                              options.splits.end();
+    if (other_wanted && !list_file(location, other).empty()) {
+      if (!is_lmdb(list_file(location, other)))
+        throw ParamError("'" + location.data + "' is an LMDB; the " + split_name(other) +
+                         " split must be one too, not '" + list_file(location, other) + "'");
+      (other == DataSplit::kTrain ? dataset.train_lmdb : dataset.val_lmdb) =
+          list_file(location, other);
+    }
+    return dataset;
+  }
   if (list_file(location, first).empty() && is_idx_folder(location.data)) {
     dataset.idx_folder = location.data;
     return dataset;

@@ -39,9 +39,11 @@ NetSpec adapt_to_data(NetSpec spec, const std::string& logits, const ModelOption
   std::vector<InputSpec*> images;
   bool has_label = false;
   for (InputSpec& input : spec.inputs) {
-    if (input.name == kLabelBlob)
+    if (input.name == kLabelBlob) {
       has_label = true;
-    else
+      // A Data layer's labels come in its batch_size; the data's batch may be another.
+      if (input.shape.rank() == 1) input.shape = Shape{options.batch};
+    } else
       images.push_back(&input);
   }
   if (images.size() != 1)

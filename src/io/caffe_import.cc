@@ -142,6 +142,12 @@ class Importer {
       batch = layer.data_param().batch_size();
       height = width = crop ? crop : layer.data_param().crop_size();
       if (layer.transform_param().force_gray()) channels = 1;
+      const Shape& data = options_.data_shape;
+      if (height == 0 && data.rank() == 3) {  // the database's own size, from the dataset
+        channels = data[0];
+        height = data[1];
+        width = data[2];
+      }
     } else {
       const auto& p = layer.image_data_param();
       batch = p.batch_size();
@@ -152,7 +158,7 @@ class Importer {
     if (batch <= 0 || height <= 0 || width <= 0)
       fail(layer,
            "cannot tell the image size: set transform_param.crop_size (or new_height and "
-           "new_width)");
+           "new_width), or give the data");
     add_input(layer.top(0), checked_shape({batch, channels, height, width}, where), preferred);
     if (layer.top_size() > 1) add_input(layer.top(1), Shape{batch}, preferred);
   }

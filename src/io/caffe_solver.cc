@@ -115,6 +115,12 @@ CaffeSolver load_caffe_solver(const std::string& path) {
   s.snapshot_prefix = p.snapshot_prefix();
   s.display = p.display();
   s.random_seed = p.random_seed();
+  if (p.average_loss() < 1) fail("average_loss must be at least 1");
+  s.average_loss = p.average_loss();
+  s.test_initialization = p.test_initialization();
+  s.snapshot_after_train = p.snapshot_after_train();
+  if (!std::isfinite(p.clip_gradients())) fail("clip_gradients is not finite");
+  if (p.clip_gradients() > 0) s.sgd.clip_gradients = double(p.clip_gradients()) / double(s.iter_size);
   return s;
 }
 

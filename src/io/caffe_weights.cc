@@ -54,7 +54,8 @@ void read_layer(const std::string& path, const caffe::NetParameter& net,
 
 }  // namespace
 
-std::vector<NamedTensor> load_caffemodel(const std::string& path, const NetSpec& spec) {
+std::vector<NamedTensor> load_caffemodel(const std::string& path, const NetSpec& spec,
+                                         bool present_only) {
   caffe::NetParameter net;
   proto_io::parse_binary(path, net);
   std::map<std::string, const Blobs*> blobs;
@@ -64,6 +65,7 @@ std::vector<NamedTensor> load_caffemodel(const std::string& path, const NetSpec&
   const std::map<std::string, Shape> shapes = infer_param_shapes(spec);
   std::vector<NamedTensor> weights;
   for (const LayerSpec& layer : spec.layers) {
+    if (present_only && !blobs.count(layer.name)) continue;
     const std::string where =
         path + ": layer '" + layer.name + "' (" + std::string(layer.op->type()) + "): ";
     error_context::with_context(path, where,

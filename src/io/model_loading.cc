@@ -29,7 +29,12 @@ bool is_model_file(const std::string& name_or_file) {
 
 ImportedModel import_model(const std::string& name_or_file, const ModelOptions& options,
                            Phase phase) {
-  if (name_or_file.ends_with(".prototxt")) return load_caffe_net(name_or_file, {.phase = phase});
+  if (name_or_file.ends_with(".prototxt"))
+    return load_caffe_net(
+        name_or_file,
+        {.phase = phase,
+         .data_shape = options.height > 0 ? Shape{options.channels, options.height, options.width}
+                                          : Shape{}});
   if (name_or_file.ends_with(".onnx")) {
     ImportedModel model = load_onnx(name_or_file, {.batch = options.batch});
     if (!model.weights.empty()) model.weights_source = name_or_file;

@@ -135,6 +135,9 @@ SgdSolver::SgdSolver(std::vector<Parameter>& params, SgdOptions options, Device&
       history_(static_cast<size_t>(history_buffers(options.type))),
       device_(device) {
   check_options(options_);
+  if (options_.clip_gradients > 0 && device.memory() != nullptr)
+    throw ParamError("clip_gradients needs the parameters in host memory; " + device.describe() +
+                     " keeps its own");
   for (const Parameter& p : params_) {
     if (p.value.memory() != device.memory())
       throw ParamError(
@@ -146,7 +149,23 @@ SgdSolver::SgdSolver(std::vector<Parameter>& params, SgdOptions options, Device&
   }
 }
 
+// Caffe's SGDSolver::ClipGradients: one L2 norm over every parameter's gradient.
+void SgdSolver::clip_gradients() {
+  last_clip_scale_ = 1;
+  if (options_.clip_gradients <= 0) return;
+  double sum_squares = 0;
+  for (const Parameter& p : params_) {
+    const float* g = p.grad.data();
+    for (int64_t i = 0; i < p.grad.numel(); ++i) sum_squares += double(g[i]) * double(g[i]);
+  }
+  const double norm = std::sqrt(sum_squares);
+  if (norm <= options_.clip_gradients) return;
+  last_clip_scale_ = options_.clip_gradients / norm;
+  for (Parameter& p : params_) device_.axpby(float(last_clip_scale_), p.grad, 0.f, p.grad);
+}
+
 void SgdSolver::step(double lr, int64_t iteration) {
+  clip_gradients();
   Tensor none;
   for (size_t k = 0; k < params_.size(); ++k) {
     Parameter& p = params_[k];

@@ -108,7 +108,10 @@ Trainer::Trainer(TrainNet net, TrainConfig config, const BatchSource& train_data
 Trainer::~Trainer() = default;
 
 void Trainer::initialise_from(const InitFromOptions& init) {
-  if (!init.source.empty() && distribution_->writes()) {
+  if (init.tensors && distribution_->writes()) {
+    const InitFromReport report = init_params_from(net_, *init.tensors, init.layers);
+    if (config_.callbacks.on_init_from) config_.callbacks.on_init_from(report);
+  } else if (!init.source.empty() && distribution_->writes()) {
     const InitFromReport report =
         init_params_from(net_, load_safetensors(resolve_weights_path(init.source)), init.layers);
     if (config_.callbacks.on_init_from) config_.callbacks.on_init_from(report);
@@ -263,8 +266,17 @@ void Trainer::after_step(const StepResult& step) {
     const ValidationCounts counts = validate();
     if (callbacks.on_test && distribution_->writes()) callbacks.on_test(iteration, counts);
   }
+  recent_losses_.push_back(step.loss);
+  while (int64_t(recent_losses_.size()) > std::max<int64_t>(1, config_.loop.average_loss))
+    recent_losses_.pop_front();
   report_progress(step);
   if (clock_->reached(*distribution_)) length_.planned = iteration;  // ends the epoch and the run
+}
+
+double Trainer::average_recent_loss() const {
+  double sum = 0;
+  for (const double loss : recent_losses_) sum += loss;
+  return recent_losses_.empty() ? 0.0 : sum / double(recent_losses_.size());
 }
 
 void Trainer::report_progress(const StepResult& step) const {
@@ -273,7 +285,7 @@ void Trainer::report_progress(const StepResult& step) const {
                                  .epochs = length_.epochs,
                                  .iteration = state_.iteration,
                                  .iterations = length_.planned,
-                                 .loss = step.loss,
+                                 .loss = average_recent_loss(),
                                  .lr = step.lr,
                                  .task_measure = step.task_measure});
 }
@@ -335,6 +347,11 @@ TrainResult Trainer::run() {
     result.last = {.epoch = std::max<int64_t>(state_.epoch - 1, 0), .iteration = state_.iteration};
     validation_metrics(result.last, false);
   }
+  if (state_.iteration == 0 && test_net_ && config_.validation.test_interval > 0 &&
+      config_.validation.test_initialization) {
+    const ValidationCounts counts = validate();
+    if (config_.callbacks.on_test && distribution_->writes()) config_.callbacks.on_test(0, counts);
+  }
   while (state_.iteration < length_.planned && state_.epoch < length_.epochs) {
     while (epoch_has_room() && state_.iteration < length_.planned) {
       const Requests requests = agree_on_requests();  // every rank acts at the same update
@@ -349,7 +366,7 @@ TrainResult Trainer::run() {
     }
     result.last = finish_epoch();
   }
-  run_directory_->save_weights(net_);
+  if (config_.snapshot.after_train) run_directory_->save_weights(net_);
   result.state = state_;
   return result;
 }

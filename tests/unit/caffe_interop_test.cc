@@ -394,6 +394,31 @@ snapshot: 150 snapshot_prefix: "x" solver_mode: CPU random_seed: 5
   EXPECT_THROW(load_caffe_solver(bad), IoError);
 }
 
+// clip_gradients (per averaged gradient: divided by iter_size), average_loss,
+// test_initialization and snapshot_after_train; a field svertka lacks names file, line and field.
+TEST(CaffeSolver, ReadsClippingLossAveragingTestInitialisationAndFinalSnapshot) {
+  write("clip_net.prototxt", "input: \"data\" input_shape { dim: 1 dim: 1 dim: 2 dim: 2 }\n");
+  const CaffeSolver defaults = load_caffe_solver(
+      write("defaults.prototxt", "net: \"clip_net.prototxt\" base_lr: 0.1 max_iter: 5\n"));
+  EXPECT_LE(defaults.sgd.clip_gradients, 0);
+  EXPECT_EQ(defaults.average_loss, 1);
+  EXPECT_TRUE(defaults.test_initialization);
+  EXPECT_TRUE(defaults.snapshot_after_train);
+  const CaffeSolver s = load_caffe_solver(write("clip.prototxt", R"(net: "clip_net.prototxt"
+base_lr: 0.1 max_iter: 5 iter_size: 2 clip_gradients: 10 average_loss: 20
+test_initialization: false snapshot_after_train: false
+)"));
+  EXPECT_DOUBLE_EQ(s.sgd.clip_gradients, 5.0);
+  EXPECT_EQ(s.average_loss, 20);
+  EXPECT_FALSE(s.test_initialization);
+  EXPECT_FALSE(s.snapshot_after_train);
+  SVERTKA_EXPECT_THROW_WITH(load_caffe_solver(write("hdf5.prototxt", R"(net: "clip_net.prototxt"
+base_lr: 0.1 max_iter: 5
+snapshot_format: HDF5
+)")),
+                            IoError, "hdf5.prototxt:3");
+}
+
 struct RealNet {
   const char* file;
   int64_t params;

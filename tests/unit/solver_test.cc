@@ -255,3 +255,28 @@ TEST(Sgd, SolverTypesParseAndCaffesConstraintsHold) {
 }
 }  // namespace
 }  // namespace svertka::testing
+
+namespace svertka::testing {
+namespace {
+
+// Caffe's clip_gradients: one L2 norm over every gradient; above the threshold, all of them are
+// scaled by threshold / norm before the update; at or below it, nothing changes.
+TEST(Sgd, ClipGradientsScalesEveryGradientByThresholdOverTheGlobalNorm) {
+  auto params = one_parameter(1.0f, 3.0f, 1.0f, 1.0f);
+  auto second = one_parameter(1.0f, 4.0f, 1.0f, 1.0f);
+  second[0].name = "b";
+  params.push_back(std::move(second[0]));  // gradients 3 and 4: norm 5
+  SgdSolver sgd(params, {.momentum = 0, .weight_decay = 0, .clip_gradients = 2.5});
+  sgd.step(1.0);
+  EXPECT_DOUBLE_EQ(sgd.last_clip_scale(), 0.5);
+  EXPECT_NEAR(params[0].value[0], 1.0 - 1.5, 1e-7);
+  EXPECT_NEAR(params[1].value[0], 1.0 - 2.0, 1e-7);
+  params[0].grad[0] = 0.3f;  // norm 0.5: below the threshold
+  params[1].grad[0] = 0.4f;
+  sgd.step(1.0);
+  EXPECT_DOUBLE_EQ(sgd.last_clip_scale(), 1.0);
+  EXPECT_NEAR(params[0].value[0], -0.5 - 0.3, 1e-7);
+}
+
+}  // namespace
+}  // namespace svertka::testing

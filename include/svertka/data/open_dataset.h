@@ -1,6 +1,7 @@
 // Where a dataset lives, and what is there: an IDX folder (MNIST's files), an image folder in
 // ImageNet's layout (ROOT/train/<class>/*.jpg, ROOT/val/<class>/*.jpg), or Caffe-style list files
-// ("path label" per line) whose paths are relative to a root.
+// ("path label" per line) whose paths are relative to a root, or a Caffe LMDB (a folder holding
+// data.mdb, or a .mdb file; --val-list may name the validation LMDB).
 #pragma once
 
 #include <cstdint>
@@ -30,17 +31,24 @@ struct OpenDatasetOptions {
   bool whole_if_flat = false;
 };
 
-// What a location holds: an IDX folder, or the images of each split wanted (null where a split
+// What a location holds: an IDX folder, Caffe LMDBs, or the images of each split wanted (null where a split
 // other than the first has none).
 struct Dataset {
   std::string idx_folder;  // not empty: an IDX folder, and no image lists
   std::unique_ptr<ImageList> train, val;
+  // Caffe LMDBs (lmdb.h): `data` when it is one (the first split's), and the other split's list
+  // option when that names one; then there are no image lists.
+  std::string train_lmdb, val_lmdb;
 
   bool is_idx() const { return !idx_folder.empty(); }
+  bool is_lmdb() const { return !train_lmdb.empty() || !val_lmdb.empty(); }
   const std::unique_ptr<ImageList>& images(DataSplit split) const {
     return split == DataSplit::kTrain ? train : val;
   }
 };
+
+// Whether `path` is a Caffe LMDB: a folder holding data.mdb, or a file named *.mdb.
+bool is_lmdb(const std::string& path);
 
 // Whether `folder` holds MNIST-named IDX files (find_idx_files).
 bool is_idx_folder(const std::string& folder);

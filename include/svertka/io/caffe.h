@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "svertka/data/caffe_transform.h"
 #include "svertka/io/imported_model.h"
 #include "svertka/solver/lr_schedule.h"
 #include "svertka/solver/sgd.h"
@@ -24,6 +25,9 @@ namespace svertka {
 struct CaffeImportOptions {
   // Which phase's data layers shape the inputs when a train_val net has one per phase.
   Phase phase = Phase::kTest;
+  // (C,H,W) of a Data layer whose transform_param names no crop_size (its size is the database's
+  // images'): the dataset's sample shape; empty: such a layer is an error.
+  Shape data_shape;
 };
 
 // Reads a prototxt net; the result has no weights.
@@ -34,14 +38,39 @@ ImportedModel load_caffe_net(const std::string& prototxt_path,
 // the spec lacks are ignored). Accepts BlobProto's `shape` and legacy num/channels/height/width
 // forms, InnerProduct weights stored as (1,1,out,in) and biases as (1,1,1,out); the element count
 // must match. Throws IoError naming the file and layer for a missing or mismatched blob.
-std::vector<NamedTensor> load_caffemodel(const std::string& path, const NetSpec& spec);
+// With `present_only` (fine-tuning, as `caffe train --weights` copies layers by name): the layers
+// of `spec` the file lacks are left out instead; a layer it has must still match.
+std::vector<NamedTensor> load_caffemodel(const std::string& path, const NetSpec& spec,
+                                         bool present_only = false);
 
 // Writes `spec` as a prototxt (Input layers for its inputs, include rules for only_in) and, when
 // caffemodel_path is not empty, the weights as a .caffemodel in BlobProto's `shape` form.
 void save_caffe(const NetSpec& spec, const std::vector<NamedTensor>& weights,
                 const std::string& prototxt_path, const std::string& caffemodel_path);
 
-// An SGD solver file. lr_policy fixed, step, multistep and poly are supported (others throw).
+// Caffe's mean file (compute_image_mean's mean.binaryproto): a BlobProto of shape (1,C,H,W), in
+// BlobShape's or the legacy num/channels/height/width form; returned as (C,H,W). IoError naming the
+// file for another shape or a value count that does not match.
+Tensor load_caffe_mean(const std::string& path);
+// Writes a (C,H,W) mean as compute_image_mean does (legacy fields num 1, channels, height, width).
+void save_caffe_mean(const std::string& path, const Tensor& mean);
+
+// A Data layer of a train_val net: where its LMDB is and how its images are transformed.
+struct CaffeDataLayer {
+  std::string name;
+  Phase phase = Phase::kTrain;
+  std::string source;  // resolved next to the prototxt when not found as given
+  int64_t batch_size = 0;
+  CaffeTransform transform;  // its mean file loaded
+};
+// The Data layers of `prototxt`, one entry per phase each is in. IoError naming the file and
+// layer for a LEVELDB backend, rand_skip, a missing source or batch_size, mean_file together with
+// mean_value, or a mean file that cannot be read.
+std::vector<CaffeDataLayer> load_caffe_data_layers(const std::string& prototxt);
+
+// A solver file: every lr_policy and solver type of Caffe's; clip_gradients (into sgd, divided by
+// iter_size: Caffe clips the summed gradients), average_loss, test_initialization and
+// snapshot_after_train. A field svertka does not know is an IoError naming file, line and field.
 struct CaffeSolver {
   std::string path;
   std::string
@@ -56,6 +85,9 @@ struct CaffeSolver {
   std::string snapshot_prefix;
   int64_t display = 0;
   int64_t random_seed = -1;
+  int64_t average_loss = 1;         // the displayed loss: the mean of this many updates'
+  bool test_initialization = true;  // test before the first update (with test_interval)
+  bool snapshot_after_train = true;
 };
 CaffeSolver load_caffe_solver(const std::string& path);
 

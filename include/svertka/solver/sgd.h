@@ -13,9 +13,14 @@
 //   Adam      h = m*h + (1-m)*g;  h2 = b2*h2 + (1-b2)*g^2;
 //                                                     w -= r * sqrt(1-b2^t)/(1-m^t) * h / (sqrt(h2)
 //                                                     + e)
-// PyTorch's optimisers define the same updates for RMSprop, Adagrad and Adadelta; its SGD puts the
-// rate outside the momentum (equal while the rate is constant), and its Adam adds eps to
-// sqrt(h2)/sqrt(1-b2^t) rather than to sqrt(h2).
+// PyTorch's optimisers define the same updates for RMSprop, Adagrad (lr_decay 0, a zero initial
+// accumulator) and Adadelta, with weight decay added to the gradient as Caffe's L2; its SGD and
+// Nesterov keep the rate outside the momentum buffer (v = m*v + g; w -= lr*v, resp.
+// w -= lr*(g + m*v)): the same while the rate is constant, not across a rate change; its Adam adds
+// eps to sqrt(h2)/sqrt(1-b2^t) rather than to sqrt(h2) (the same with eps 0). Caffe's L1
+// regularisation and clip_gradients have no torch.optim counterpart. tests/unit/
+// solver_torch_test.cc checks all six against torch.optim where they coincide
+// (tools/solver_torch_fixture.py).
 #pragma once
 
 #include <cstdint>
@@ -45,6 +50,11 @@ struct SgdOptions {
   double delta = 1e-8;       // AdaGrad, RMSProp, AdaDelta, Adam: added to the denominators
   double momentum2 = 0.999;  // Adam's beta2
   double rms_decay = 0.99;   // RMSProp
+  // Caffe's clip_gradients: when positive and the L2 norm of every parameter's gradient together
+  // exceeds it, each gradient is scaled by clip_gradients / norm before the update. Here the
+  // gradients are averaged over iter_size; Caffe clips their sum (load_caffe_solver divides its
+  // value by iter_size). Needs parameters in host memory.
+  double clip_gradients = -1;
 };
 
 // One parameter's update, with its multipliers applied.
@@ -88,12 +98,16 @@ class SgdSolver {
   std::vector<Tensor>& momentum() { return history(0); }
   const std::vector<Tensor>& momentum() const { return history(0); }
   const SgdOptions& options() const { return options_; }
+  // The factor clip_gradients scaled the last step's gradients by (1: no clipping).
+  double last_clip_scale() const { return last_clip_scale_; }
 
  private:
   std::vector<Parameter>& params_;
   SgdOptions options_;
   std::vector<std::vector<Tensor>> history_;  // [buffer][parameter]
   Device& device_;
+  double last_clip_scale_ = 1;
+  void clip_gradients();
 };
 
 }  // namespace svertka

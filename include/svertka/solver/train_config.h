@@ -6,10 +6,12 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "svertka/dist/communicator.h"
+#include "svertka/io/safetensors.h"
 #include "svertka/net.h"
 #include "svertka/solver/init_from.h"
 #include "svertka/solver/lr_schedule.h"
@@ -37,6 +39,9 @@ struct LoopOptions {
   // Threads filling batches ahead of the network (data/pipeline.h); 0: fill synchronously.
   int data_workers = 0;
   int prefetch = 4;  // batches filled ahead, at most
+  // The loss on_progress reports: the mean over the last this many updates (Caffe's
+  // average_loss; 1: the update's own).
+  int64_t average_loss = 1;
 };
 
 struct SolverConfig {
@@ -47,6 +52,8 @@ struct SolverConfig {
 struct ValidationOptions {
   bool enabled = true;        // after each epoch, when there is a validation set
   int64_t test_interval = 0;  // also every this many updates (Caffe's test_interval)
+  // With test_interval, also test before the first update (Caffe's test_initialization).
+  bool test_initialization = false;
 };
 
 // The run directory: checkpoint.safetensors (after each epoch, every `interval` updates, every
@@ -59,6 +66,9 @@ struct SnapshotOptions {
   // last checkpoint (or the start), so that a killed run loses at most about this much; 0: never.
   double minutes = 10;
   bool resume = false;  // continue from out_dir's checkpoint (needs out_dir)
+  // Write weights.safetensors when training ends (Caffe's snapshot_after_train); checkpoints are
+  // written as above either way.
+  bool after_train = true;
 };
 
 // After the fillers and unless resuming: parameters copied from this weights file or run directory
@@ -67,6 +77,9 @@ struct SnapshotOptions {
 struct InitFromOptions {
   std::string source;  // empty: none
   std::vector<std::string> layers;
+  // Set: the tensors to copy from, already read (a .caffemodel's blobs, as `caffe train
+  // --weights`); `source` then only names them in the report.
+  std::shared_ptr<const SafetensorsContents> tensors;
 };
 
 // Data parallelism: with a communicator of N > 1 ranks, LoopOptions::batch is each rank's batch

@@ -9,6 +9,7 @@
 // classification by default, localisation with a box head and its per-batch targets.
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <string>
 
@@ -115,6 +116,7 @@ class Trainer {
   void open_epoch();
   void after_step(const StepResult& step);
   void report_progress(const StepResult& step) const;
+  double average_recent_loss() const;
   Requests agree_on_requests();
   EpochTotals global_totals();
   double training_seconds() const;
@@ -146,6 +148,7 @@ class Trainer {
   EpochTotals totals_;                // this rank's, of the current epoch
   double seconds_before_ = 0;         // training time of the runs this one resumes
   double last_snapshot_seconds_ = 0;  // by clock_
+  std::deque<double> recent_losses_;  // the last LoopOptions::average_loss updates' losses
 };
 
 // Top-1/top-5 over a whole dataset, in batches of the net's batch size (the last one padded),
