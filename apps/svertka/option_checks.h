@@ -3,9 +3,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <map>
 #include <string>
 
 #include "svertka/error.h"
+#include "svertka/precision.h"
 
 namespace svertka::cli {
 
@@ -23,6 +25,17 @@ CLI::Validator parses_with(Parse parse, const std::string& description) {
         }
       },
       description);
+}
+
+// --precision fp32|bf16 (precision.h), bound to `precision`: train, eval, predict, extract, bench.
+inline CLI::Option* add_precision_option(CLI::App* cmd, Precision& precision) {
+  const std::map<std::string, Precision> names{{"fp32", Precision::kF32},
+                                               {"bf16", Precision::kBF16}};
+  return cmd
+      ->add_option("--precision", precision,
+                   "fp32 (default) or bf16: convolutions and inner products round their operands "
+                   "to bfloat16 and accumulate in fp32 (weights, SGD and losses stay fp32)")
+      ->transform(CLI::CheckedTransformer(names));
 }
 
 }  // namespace svertka::cli

@@ -292,6 +292,9 @@ bool train_on(TrainArgs& args, Communicator& comm) {
   set_callbacks(c.callbacks, bar, images_per_update, args.localize.localize(),
                 data.validation != nullptr);
   Trainer trainer(std::move(net), c, *data.train, data.validation.get(), task.get());
+  if (rank0 && c.loop.precision != Precision::kF32)
+    fmt::print("precision {}: {}\n", precision_name(c.loop.precision),
+               trainer.net().device().describe());
   const TrainResult result = trainer.run();
   if (!rank0) return !result.interrupted;
   bar.finish();

@@ -22,6 +22,7 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
                   "snapshot and test_interval replace the corresponding options");
   cmd->add_option("--data", args.data,
                   "IDX folder (train-*/t10k-* files) or image root (train/ and val/ folders)");
+  add_precision_option(cmd, loop.precision);
   cmd->add_option("--epochs", loop.epochs, "Epochs")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -27,8 +27,9 @@ struct KernelFile {
 struct BackendEntry {
   Backend backend;
   std::vector<KernelFile> (*kernel_files)();
-  // A new device of this backend (open_device, device.h).
-  std::shared_ptr<Device> (*open)();
+  // A new device of this backend (open_device, device.h); BackendError when it cannot compute in
+  // the options' precision.
+  std::shared_ptr<Device> (*open)(const DeviceOptions& options);
 };
 
 // Makes `entry` known; true, so that a static initialiser can call it. Registering one backend

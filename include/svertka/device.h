@@ -14,6 +14,7 @@
 #include <string>
 
 #include "svertka/op.h"
+#include "svertka/precision.h"
 #include "svertka/tensor.h"
 
 namespace svertka {
@@ -22,12 +23,15 @@ struct SgdUpdate;  // solver/sgd.h
 
 class Device {
  public:
-  explicit Device(Backend backend) : backend_(backend) {}
+  explicit Device(Backend backend, Precision precision = Precision::kF32)
+      : backend_(backend), precision_(precision) {}
   virtual ~Device() = default;
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;
 
   Backend backend() const { return backend_; }
+  // What its convolution and inner-product kernels compute in (precision.h); fixed when opened.
+  Precision precision() const { return precision_; }
   // Where its tensors live; null: the host's heap. A device with memory of its own gets no
   // reference-kernel fallback for the ops its backend lacks (they would read its memory).
   virtual MemoryResource* memory() const { return nullptr; }
@@ -51,16 +55,24 @@ class Device {
 
  private:
   Backend backend_;
+  Precision precision_;
+};
+
+// How to open a device.
+struct DeviceOptions {
+  Precision precision = Precision::kF32;
 };
 
 // A new device of `backend`, with its own engine, stream and scratch; NotFoundError naming the
-// component to link when `backend` is not in this program.
-std::shared_ptr<Device> open_device(Backend backend);
+// component to link when `backend` is not in this program; BackendError when it cannot compute in
+// the precision asked for (the reference backend is fp32 only; oneDNN's bf16 kernels need AVX-512).
+std::shared_ptr<Device> open_device(Backend backend, const DeviceOptions& options = {});
 
-// The device a Net of `backend` uses when NetOptions::device is null: one per backend and process,
-// opened on first use, so that the nets of one program (a trainer's TRAIN and TEST nets) share
-// their scratch.
-const std::shared_ptr<Device>& default_device(Backend backend);
+// The device a Net of `backend` uses when NetOptions::device is null: one per backend, precision
+// and process, opened on first use, so that the nets of one program (a trainer's TRAIN and TEST
+// nets) share their scratch.
+const std::shared_ptr<Device>& default_device(Backend backend,
+                                              Precision precision = Precision::kF32);
 
 // The reference backend's device: host memory.
 Device& host_device();

@@ -40,7 +40,9 @@ int64_t batch_of(const NetSpec& spec) {
 class MemberNets {
  public:
   explicit MemberNets(const EnsembleMember& member) : member_(member) {
-    crop_ = std::make_unique<Net>(member.spec, NetOptions{.phase = Phase::kTest});
+    // On the trained net's device, so in its precision.
+    crop_ = std::make_unique<Net>(
+        member.spec, NetOptions{.phase = Phase::kTest, .device = member.weights->shared_device()});
     crop_->share_params_from(*member.weights);
   }
   Net& crop() { return *crop_; }
@@ -48,7 +50,8 @@ class MemberNets {
     auto& net = dense_[input.str()];
     if (!net) {
       net = std::make_unique<Net>(fully_convolutional(member_.spec, input),
-                                  NetOptions{.phase = Phase::kTest});
+                                  NetOptions{.phase = Phase::kTest,
+                                             .device = member_.weights->shared_device()});
       copy_params_reshaped(*member_.weights, *net);
     }
     return *net;
