@@ -185,7 +185,8 @@ void run_bench(const BenchArgs& args) {
   const int64_t rss = peak_rss_bytes();
   const int threads = omp_get_max_threads();
 
-  fmt::print("\n{}\n", machine_summary());
+  // The processor and what the net's device runs on (its ISA and precision), not the default's.
+  fmt::print("\n{}; {}; svertka built {}\n", cpu_model(), net.device().describe(), build_target());
   fmt::print("{} {} {}, batch {}, {}, {} thread(s), median of {} iteration(s) after {} warm-up\n",
              args.model, args.train ? "train" : "test", input_shape.str(), args.batch,
              precision_name(args.precision), threads, args.iters, args.warmup);
