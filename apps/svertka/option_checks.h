@@ -3,7 +3,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <map>
 #include <string>
 
 #include "svertka/error.h"
@@ -27,15 +26,15 @@ CLI::Validator parses_with(Parse parse, const std::string& description) {
       description);
 }
 
-// --precision fp32|bf16 (precision.h), bound to `precision`: train, eval, predict, extract, bench.
+// --precision fp32|bf16 (precision.h), parsed into `precision`: train, eval, predict, extract,
+// bench. The option keeps the name as given, so that train's printed eval command repeats it.
 inline CLI::Option* add_precision_option(CLI::App* cmd, Precision& precision) {
-  const std::map<std::string, Precision> names{{"fp32", Precision::kF32},
-                                               {"bf16", Precision::kBF16}};
   return cmd
-      ->add_option("--precision", precision,
-                   "fp32 (default) or bf16: convolutions and inner products round their operands "
-                   "to bfloat16 and accumulate in fp32 (weights, SGD and losses stay fp32)")
-      ->transform(CLI::CheckedTransformer(names));
+      ->add_option_function<std::string>(
+          "--precision", [&precision](const std::string& name) { precision = parse_precision(name); },
+          "fp32 (default) or bf16: convolutions and inner products round their operands to "
+          "bfloat16 and accumulate in fp32 (weights, SGD and losses stay fp32)")
+      ->check(parses_with(parse_precision, "fp32|bf16"));
 }
 
 }  // namespace svertka::cli
