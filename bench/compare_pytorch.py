@@ -8,10 +8,19 @@ svertka through `svertka bench --json`, PyTorch through this script's worker mod
 (PyTorch's fast format here) every round and in NCHW in the first round, to show which is faster.
 A figure is the median over rounds of each process's median iteration time.
 
+With --precision bf16, svertka runs `bench --precision bf16` (bf16 operands in convolutions and
+inner products, fp32 weights, SGD and losses) and PyTorch runs its forward pass under
+`torch.autocast("cpu", dtype=torch.bfloat16)` (the backward follows autocast's casts, the SGD step
+and master weights stay fp32); svertka's fp32 runs once more in the first round for the bf16
+speed-up. The report is then the "Low precision: bf16" section of docs/BENCHMARKS.md, the rest of
+the file kept.
+
 Usage (Debian's python3, which has torch and torchvision; build the CLI first):
   bench/compare_pytorch.py                        all four models, rewrites docs/BENCHMARKS.md
+  bench/compare_pytorch.py --precision bf16       the bf16 section of docs/BENCHMARKS.md
   bench/compare_pytorch.py --models alexnet_small --quick     smoke test, writes nothing
 """
+import contextlib
 import argparse
 import datetime
 import json
@@ -32,6 +41,7 @@ MODELS = ("alexnet", "vgg16", "googlenet", "alexnet_small")
 BATCH = {"alexnet": 32, "vgg16": 8, "googlenet": 16, "alexnet_small": 64}
 MODES = ("train", "test")
 ENGINES = ("svertka", "channels_last", "nchw")
+BF16_SECTION = "## Low precision: bf16"
 # Same input shapes as bench/torch_models.py's INPUTS (not imported here: the parent stays
 # torch-free so that importing torch does not count towards anything it measures).
 INPUTS = {"alexnet": (3, 227, 227, 1000), "vgg16": (3, 224, 224, 1000),
@@ -58,6 +68,11 @@ def torch_worker(spec):
         net = net.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
 
+    def autocast():
+        if spec["precision"] == "bf16":
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
     if spec["mode"] == "train":
         net.train()
         # The same small rate as `svertka bench`: random labels must not blow the weights up.
@@ -65,17 +80,18 @@ def torch_worker(spec):
 
         def step():
             opt.zero_grad(set_to_none=True)
-            logits, aux = net(x)
-            loss = F.cross_entropy(logits, y)
-            for a in aux:
-                loss = loss + 0.3 * F.cross_entropy(a, y)
+            with autocast():
+                logits, aux = net(x)
+                loss = F.cross_entropy(logits, y)
+                for a in aux:
+                    loss = loss + 0.3 * F.cross_entropy(a, y)
             loss.backward()
             opt.step()
     else:
         net.eval()
 
         def step():
-            with torch.no_grad():
+            with torch.no_grad(), autocast():
                 net(x)
 
     times = []
@@ -104,12 +120,12 @@ def run_child(cmd):
     return out, usage.ru_maxrss * 1024  # Linux: KiB
 
 
-def run_svertka(binary, model, mode, args, json_path):
+def run_svertka(binary, model, mode, args, json_path, precision=None):
     channels, height, width, classes = INPUTS[model]
     cmd = [binary, "bench", "--model", model, "--batch", str(BATCH[model]),
            "--iters", str(args.iters), "--warmup", str(args.warmup), "--threads", str(args.threads),
            "--input", f"{channels}x{height}x{width}", "--classes", str(classes),
-           "--json", json_path]
+           "--json", json_path, "--precision", precision or args.precision]
     if mode == "train":
         cmd.append("--train")
     _, rss = run_child(cmd)
@@ -121,7 +137,8 @@ def run_svertka(binary, model, mode, args, json_path):
 
 def run_torch(model, mode, memory_format, args):
     spec = {"model": model, "mode": mode, "format": memory_format, "batch": BATCH[model],
-            "threads": args.threads, "iters": args.iters, "warmup": args.warmup}
+            "threads": args.threads, "iters": args.iters, "warmup": args.warmup,
+            "precision": args.precision}
     out, rss = run_child([sys.executable, os.path.abspath(__file__), "--torch-worker",
                           json.dumps(spec)])
     result = json.loads(out.strip().splitlines()[-1])
@@ -145,6 +162,9 @@ def measure(binary, args):
                         runs.reverse()  # alternate who goes first
                     if r == 0:
                         runs.append(("nchw", lambda: run_torch(model, mode, "nchw", args)))
+                    if r == 0 and args.precision != "fp32":
+                        runs.append(("svertka_fp32", lambda: run_svertka(
+                            binary, model, mode, args, json_path, "fp32")))
                     for engine, run in runs:
                         res = run()
                         if res["threads"] != args.threads:
@@ -190,8 +210,60 @@ def rows(results):
             "svertka_rss": e["svertka"]["rss"] / 2**20,
             "torch_rss": (e["channels_last"]["rss"] if cl <= nchw else e["nchw"]["rss"]) / 2**20,
             "faster_format": "channels_last" if cl <= nchw else "NCHW",
+            "svertka_fp32": (images_per_s(model, statistics.median(e["svertka_fp32"]["ms"]))
+                             if "svertka_fp32" in e else None),
         })
     return out
+
+
+def bf16_table(rs):
+    lines = ["| model | mode | input | batch | svertka bf16 img/s | PyTorch autocast bf16 "
+             "channels_last img/s | PyTorch autocast bf16 NCHW img/s | svertka / PyTorch | "
+             "svertka fp32 img/s | svertka bf16 / fp32 | svertka peak RSS | PyTorch peak RSS |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rs:
+        fp32 = r["svertka_fp32"]
+        fp32_cells = f"{rate(fp32)} | {r['svertka'] / fp32:.2f}" if fp32 else "- | -"
+        lines.append(f"| {r['model']} | {r['mode']} | {r['input']} | {r['batch']} | "
+                     f"{rate(r['svertka'])} | {rate(r['channels_last'])} | {rate(r['nchw'])} | "
+                     f"{r['ratio']:.2f} | {fp32_cells} | "
+                     f"{r['svertka_rss']:.0f} MiB | {r['torch_rss']:.0f} MiB |")
+    return lines
+
+
+def bf16_markdown(rs, env, args, started, load_before, load_after, bf16_info):
+    out = [BF16_SECTION, "",
+           "Generated by `bench/compare_pytorch.py --precision bf16` (this section only).", "",
+           f"- Command: `{' '.join(['bench/compare_pytorch.py'] + sys.argv[1:])}`",
+           f"- Machine: {env['machine']}; date {started}; svertka {env['svertka']}, oneDNN "
+           f"{env['onednn']}; PyTorch {env['torch']}",
+           f"- oneDNN ISA: svertka {env['svertka_isa']}, bf16 {bf16_info}; PyTorch "
+           f"{env['torch_isa']}.",
+           "- svertka: `bench --precision bf16`: convolutions and inner products on bf16 operands "
+           "with fp32 accumulation and fp32 results; activations between layers, weights, SGD "
+           "and losses fp32. PyTorch: forward and loss under `torch.autocast(\"cpu\", "
+           "dtype=torch.bfloat16)`, backward through autocast's casts, fp32 SGD.",
+           f"- {args.threads} thread(s), medians over {args.rounds} round(s) of {args.iters} timed "
+           f"iterations after {args.warmup} warm-up; svertka fp32 and PyTorch NCHW ran in the "
+           "first round only. svertka / PyTorch: against PyTorch's faster format.",
+           f"- Load average (1 min) before / after: {load_before:.2f} / {load_after:.2f}.", ""]
+    out += bf16_table(rs)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write_section(out, section, text):
+    """Replaces `section` (up to the next "## " heading) in `out`, or appends it."""
+    old = open(out).read() if os.path.exists(out) else ""
+    if section in old:
+        before, rest = old.split(section, 1)
+        after = rest.split("\n## ", 1)
+        tail = "\n## " + after[1] if len(after) > 1 else ""
+        new = before + text.rstrip() + "\n" + tail
+    else:
+        new = old.rstrip() + "\n\n" + text
+    with open(out + ".tmp", "w") as f:
+        f.write(new)
+    os.replace(out + ".tmp", out)
 
 
 def top_layers(run, count=5):
@@ -328,6 +400,9 @@ def main():
     parser.add_argument("--allow-reference-blas", action="store_true",
                         help="measure PyTorch even if it loads the reference BLAS (its ratios "
                              "are then inflated)")
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                        help="bf16: svertka --precision bf16 against PyTorch autocast bf16 "
+                             "(writes the bf16 section of the report)")
     parser.add_argument("--torch-worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.torch_worker:
@@ -349,9 +424,15 @@ def main():
     results = measure(binary, args)
     load_after = os.getloadavg()[0]
     rs = rows(results)
-    print("\n".join([""] + table(rs)))
+    print("\n".join([""] + (table(rs) if args.precision == "fp32" else bf16_table(rs))))
     out = args.out or (None if args.quick else os.path.join(REPO, "docs", "BENCHMARKS.md"))
-    if out:
+    if out and args.precision != "fp32":
+        first = next(iter(results.values()))["svertka"]["fastest"]
+        write_section(out, BF16_SECTION,
+                      bf16_markdown(rs, environment(args, torch_info, first), args, started,
+                                    load_before, load_after, first.get("bf16", "unknown")))
+        print(f"\nwrote the bf16 section of {out}")
+    elif out:
         first = next(iter(results.values()))["svertka"]["fastest"]
         text = markdown(rs, results, environment(args, torch_info, first), args, started,
                         load_before, load_after)

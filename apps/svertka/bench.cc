@@ -1,5 +1,5 @@
 // svertka bench --model NAME --batch N [--train] [--iters N] [--warmup W] [--threads T]
-//               [--input CxHxW] [--classes K] [--json FILE]
+//               [--input CxHxW] [--classes K] [--json FILE] [--precision fp32|bf16]
 // Like `caffe time`: random data through a zoo model on oneDNN, one row per layer with the median
 // forward and backward milliseconds, then whole-iteration medians (timed on their own, not summed
 // from the rows), images/s, effective GFLOP/s, activation memory and the process's peak RSS.
@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "device_option.h"
 #include "model_options.h"
+#include "option_checks.h"
 #include "svertka/backends/cpu_dnnl.h"
 #include "svertka/build_info.h"
 #include "svertka/builder.h"
@@ -39,6 +40,7 @@ struct BenchArgs {
   std::string json;
   std::string conv_algorithm = "auto";
   std::string device;
+  Precision precision = Precision::kF32;
 };
 
 // Medians over the timed iterations, in milliseconds.
@@ -155,7 +157,7 @@ void run_bench(const BenchArgs& args) {
   set_conv_algorithm(spec, parse_conv_algorithm(args.conv_algorithm));
   NetOptions options;
   options.phase = args.train ? Phase::kTrain : Phase::kTest;
-  options.device = open_named_device(args.device);
+  options.device = open_named_device(args.device, args.precision);
   Net net(spec, options);
   net.init_params(1);
   fill_inputs(net, args.classes);
@@ -189,9 +191,9 @@ void run_bench(const BenchArgs& args) {
 
   fmt::print("\n{}\n", machine_summary());
   fmt::print("device: {}\n", net.device().describe());
-  fmt::print("{} {} {}, batch {}, {} thread(s), median of {} iteration(s) after {} warm-up\n",
-             args.model, args.train ? "train" : "test", input_shape.str(), args.batch, threads,
-             args.iters, args.warmup);
+  fmt::print("{} {} {}, batch {}, {}, {} thread(s), median of {} iteration(s) after {} warm-up\n",
+             args.model, args.train ? "train" : "test", input_shape.str(), args.batch,
+             precision_name(args.precision), threads, args.iters, args.warmup);
   if (args.train)
     fmt::print("iteration: {:.2f} ms (forward {:.2f}, backward {:.2f}, sgd update {:.2f})\n",
                r.iteration_ms, r.forward_ms, r.backward_ms, r.update_ms);
@@ -214,6 +216,8 @@ void run_bench(const BenchArgs& args) {
   j["threads"] = threads;
   j["cpu"] = cpu_model();
   j["onednn_isa"] = dnnl_cpu_isa();
+  j["precision"] = precision_name(args.precision);
+  j["bf16"] = dnnl_bf16_description();
   j["build"] = build_target();
   j["iters"] = args.iters;
   j["warmup"] = args.warmup;
@@ -264,6 +268,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--json", args->json, "Also write the totals and per-layer medians to FILE");
   cmd->add_option("--conv-algorithm", args->conv_algorithm,
                   "auto | direct | winograd (3x3 stride-1 layers; default auto)");
+  add_precision_option(cmd, args->precision);
   cmd->callback([args] { run_bench(*args); });
 }
 

@@ -12,12 +12,12 @@ void add_device_option(CLI::App* cmd, std::string& device) {
       ->check(parses_with(parse_device_name, "DEVICE"));
 }
 
-std::shared_ptr<Device> open_named_device(const std::string& name) {
-  if (name.empty()) return default_device(Backend::kCpuDnnl);  // arguments made without the parser
+std::shared_ptr<Device> open_named_device(const std::string& name, Precision precision) {
+  if (name.empty()) return default_device(Backend::kCpuDnnl, precision);  // made without the parser
   const DeviceName parsed = parse_device_name(name);
   if (parsed.backend != Backend::kCuda && parsed.ordinal == 0)
-    return default_device(parsed.backend);
-  return open_device(parsed);
+    return default_device(parsed.backend, precision);
+  return open_device(parsed, {.precision = precision});
 }
 
 }  // namespace svertka::cli

@@ -16,8 +16,10 @@ inline constexpr const char* kDefaultDevice = "cpu_dnnl";
 
 void add_device_option(CLI::App* cmd, std::string& device);
 
-// The device `name` names, newly opened; the library's shared default device for a CPU backend
-// and for an empty name, so that programs that never ask for a device behave as before.
-std::shared_ptr<Device> open_named_device(const std::string& name);
+// The device `name` names, computing in `precision`, newly opened; the library's shared default
+// device for a CPU backend and for an empty name, so that programs that never ask for a device
+// behave as before.
+std::shared_ptr<Device> open_named_device(const std::string& name,
+                                          Precision precision = Precision::kF32);
 
 }  // namespace svertka::cli

@@ -44,7 +44,7 @@ LoadedMembers load_members(const EvalArgs& args, const ModelOptions& options) {
     const ImportedModel model =
         load_model(model_name, weights, {.model = options, .require_weights = true});
     std::unique_ptr<Net> net =
-        make_net(model, {.phase = Phase::kTest, .device = open_named_device(args.device)});
+        make_net(model, {.phase = Phase::kTest, .device = open_named_device(args.device, args.precision)});
     const std::string label = weights.empty() ? model_name : weights;
     loaded.members.push_back({label, model.spec, net.get(), model.logits});
     loaded.nets.push_back(std::move(net));

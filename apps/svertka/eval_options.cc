@@ -42,6 +42,7 @@ void add_eval_options(CLI::App* cmd, EvalArgs& args) {
                   "Mean subtracted, as in training: channel, pixel or none (images)")
       ->capture_default_str()
       ->check(CLI::IsMember({"channel", "pixel", "none"}));
+  add_precision_option(cmd, args.precision);
   add_image_data_options(cmd, args.image, /*training=*/false);
   add_localize_options(cmd, args.localize, /*training=*/false);
 }

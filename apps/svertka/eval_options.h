@@ -7,6 +7,7 @@
 
 #include "data_options.h"
 #include "localize.h"
+#include "svertka/precision.h"
 
 namespace svertka::cli {
 
@@ -19,6 +20,7 @@ struct EvalArgs {
   int64_t batch = 250;
   int64_t pad = 2;
   std::string mean = "channel";
+  Precision precision = Precision::kF32;
   ImageDataArgs image;
   LocalizeArgs localize;
 };

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "data_options.h"
 #include "device_option.h"
+#include "option_checks.h"
 #include "model_options.h"
 #include "progress.h"
 #include "svertka/data/class_subset.h"
@@ -21,6 +22,7 @@ namespace {
 struct ExtractArgs {
   std::string model, weights, layer, data, out, split = "test", classes, mean = "channel", device;
   int64_t batch = 256, model_classes = 0;
+  Precision precision = Precision::kF32;
   ImageDataArgs image;
 };
 
@@ -51,7 +53,7 @@ void run_extract(const ExtractArgs& args) {
   const std::unique_ptr<Net> loaded =
       make_net(load_model(args.model, args.weights, {.model = options, .require_weights = true}),
                {.phase = Phase::kTest,
-                .device = open_named_device(args.device),
+                .device = open_named_device(args.device, args.precision),
                 .keep_blobs = {args.layer}});
   Net& net = *loaded;
   if (!net.has_blob(args.layer))
@@ -88,6 +90,7 @@ void add_extract_command(CLI::App& app) {
   cmd->add_option("--model-classes", args->model_classes,
                   "Classes of the model's classifier (default: the dataset's)");
   cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
+  add_precision_option(cmd, args->precision);
   cmd->add_option("--mean", args->mean, "Mean subtracted, as in training")->capture_default_str();
   add_image_data_options(cmd, args->image, /*training=*/false);
   cmd->callback([args] { run_extract(*args); });

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "svertka/error.h"
+#include "svertka/precision.h"
 
 namespace svertka::cli {
 
@@ -23,6 +24,17 @@ CLI::Validator parses_with(Parse parse, const std::string& description) {
         }
       },
       description);
+}
+
+// --precision fp32|bf16 (precision.h), parsed into `precision`: train, eval, predict, extract,
+// bench. The option keeps the name as given, so that train's printed eval command repeats it.
+inline CLI::Option* add_precision_option(CLI::App* cmd, Precision& precision) {
+  return cmd
+      ->add_option_function<std::string>(
+          "--precision", [&precision](const std::string& name) { precision = parse_precision(name); },
+          "fp32 (default) or bf16: convolutions and inner products round their operands to "
+          "bfloat16 and accumulate in fp32 (weights, SGD and losses stay fp32)")
+      ->check(parses_with(parse_precision, "fp32|bf16"));
 }
 
 }  // namespace svertka::cli

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "data_options.h"
 #include "device_option.h"
+#include "option_checks.h"
 #include "svertka/error.h"
 #include "svertka/eval/evaluator.h"
 #include "svertka/eval/image_views.h"
@@ -21,6 +22,7 @@ struct PredictArgs {
   std::vector<std::string> images;
   std::vector<int64_t> scales;
   bool json = false;
+  Precision precision = Precision::kF32;
   ImageDataArgs image;
 };
 
@@ -44,7 +46,8 @@ void run_predict(const PredictArgs& args) {
   options.height = options.width = source.sample_shape()[1];
   const ImportedModel model =
       load_model(args.model, args.weights, {.model = options, .require_weights = true});
-  const std::unique_ptr<Net> net = make_net(model, {.phase = Phase::kTest, .device = open_named_device(args.device)});
+  const std::unique_ptr<Net> net = make_net(
+      model, {.phase = Phase::kTest, .device = open_named_device(args.device, args.precision)});
   const EvaluationResult result =
       evaluate_ensemble({{args.model, model.spec, net.get(), model.logits}}, views,
                         {.policy = parse_crop_policy(args.crops), .scales = args.scales});
@@ -82,6 +85,7 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--scales", args->scales, "Shorter sides S, comma-separated")->delimiter(',');
   cmd->add_option("--mean", args->mean, "channel or none")->capture_default_str();
   cmd->add_flag("--json", args->json, "Machine-readable output");
+  add_precision_option(cmd, args->precision);
   cmd->add_option("images", args->images, "Image files (JPEG, PNG)")->required();
   add_image_data_options(cmd, args->image, /*training=*/false);
   cmd->callback([args] { run_predict(*args); });

@@ -16,6 +16,7 @@ const std::vector<RecipeKey>& recipe_keys() {
   constexpr unsigned train = kRecipeTrain, eval = kRecipeEval, both = train | eval;
   static const std::vector<RecipeKey> keys{
       {"", "model", T::kString, both},
+      {"", "precision", T::kString, both},
       // What the data is and how an image becomes a net input, for training and evaluation alike.
       {"data", "data", T::kString, both},
       {"data", "train_list", T::kString, train},

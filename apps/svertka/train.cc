@@ -300,7 +300,7 @@ bool train_on(TrainArgs& args, Communicator& comm) {
     apply_solver_type(args);
   }
 
-  if (!c.loop.device) c.loop.device = open_named_device(args.device);
+  if (!c.loop.device) c.loop.device = open_named_device(args.device, c.loop.precision);
   const TrainData data = load_train_data(args);
   if (data.layer_batch > 0 && !args.batch_given) c.loop.batch = data.layer_batch;
   const bool images = data.train_images || data.train_lmdb || args.localize.localize();
@@ -323,6 +323,9 @@ bool train_on(TrainArgs& args, Communicator& comm) {
   set_callbacks(c.callbacks, bar, images_per_update, args.localize.localize(),
                 data.validation != nullptr);
   Trainer trainer(std::move(net), c, *data.train, data.validation.get(), task.get());
+  if (rank0 && c.loop.precision != Precision::kF32)
+    fmt::print("precision {}: {}\n", precision_name(c.loop.precision),
+               trainer.net().device().describe());
   const TrainResult result = trainer.run();
   if (!rank0) return !result.interrupted;
   bar.finish();

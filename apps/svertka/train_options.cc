@@ -25,6 +25,7 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
   cmd->add_option("--data", args.data,
                   "IDX folder (train-*/t10k-* files), image root (train/ and val/ folders) or a "
                   "Caffe LMDB (default with --solver: the net's Data layers' sources)");
+  add_precision_option(cmd, loop.precision);
   cmd->add_option("--epochs", loop.epochs, "Epochs")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

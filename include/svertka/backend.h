@@ -27,11 +27,12 @@ struct KernelFile {
 struct BackendEntry {
   Backend backend;
   std::vector<KernelFile> (*kernel_files)();
-  // A new device of this backend (open_device, device.h).
-  std::shared_ptr<Device> (*open)();
+  // A new device of this backend (open_device, device.h); BackendError when it cannot compute in
+  // the options' precision.
+  std::shared_ptr<Device> (*open)(const DeviceOptions& options);
   // For a backend of several devices (GPUs): a new device on the one numbered `ordinal` (from 0);
   // null for a backend of one device.
-  std::shared_ptr<Device> (*open_ordinal)(int ordinal) = nullptr;
+  std::shared_ptr<Device> (*open_ordinal)(int ordinal, const DeviceOptions& options) = nullptr;
 };
 
 // Makes `entry` known; true, so that a static initialiser can call it. Registering one backend

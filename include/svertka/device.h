@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "svertka/op.h"
+#include "svertka/precision.h"
 #include "svertka/tensor.h"
 
 namespace svertka {
@@ -23,12 +24,15 @@ struct SgdUpdate;  // solver/sgd.h
 
 class Device {
  public:
-  explicit Device(Backend backend) : backend_(backend) {}
+  explicit Device(Backend backend, Precision precision = Precision::kF32)
+      : backend_(backend), precision_(precision) {}
   virtual ~Device() = default;
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;
 
   Backend backend() const { return backend_; }
+  // What its convolution and inner-product kernels compute in (precision.h); fixed when opened.
+  Precision precision() const { return precision_; }
   // Where its tensors live; null: the host's heap. A device with memory of its own gets no
   // reference-kernel fallback for the ops its backend lacks (they would read its memory).
   virtual MemoryResource* memory() const { return nullptr; }
@@ -56,11 +60,18 @@ class Device {
 
  private:
   Backend backend_;
+  Precision precision_;
+};
+
+// How to open a device.
+struct DeviceOptions {
+  Precision precision = Precision::kF32;
 };
 
 // A new device of `backend`, with its own engine, stream and scratch; NotFoundError naming the
-// component to link when `backend` is not in this program.
-std::shared_ptr<Device> open_device(Backend backend);
+// component to link when `backend` is not in this program; BackendError when it cannot compute in
+// the precision asked for (the reference backend is fp32 only; oneDNN's bf16 kernels need AVX-512).
+std::shared_ptr<Device> open_device(Backend backend, const DeviceOptions& options = {});
 
 // A device named as on the command line: a backend, and for a backend of several devices (a GPU's)
 // which one, counted from 0: "cpu_dnnl", "cpu_ref", "cuda" (= "cuda:0"), "cuda:1".
@@ -73,13 +84,15 @@ struct DeviceName {
 DeviceName parse_device_name(std::string_view text);
 // A new device of that name: open_device(backend) for ordinal 0 of a one-device backend, else the
 // backend's own opener (BackendEntry::open_ordinal). NotFoundError when the backend is not in this
-// program; BackendError from the backend when the device cannot be opened ("no CUDA device: ...").
-std::shared_ptr<Device> open_device(const DeviceName& name);
+// program; BackendError from the backend when the device cannot be opened ("no CUDA device: ...")
+// or cannot compute in the options' precision.
+std::shared_ptr<Device> open_device(const DeviceName& name, const DeviceOptions& options = {});
 
-// The device a Net of `backend` uses when NetOptions::device is null: one per backend and process,
-// opened on first use, so that the nets of one program (a trainer's TRAIN and TEST nets) share
-// their scratch.
-const std::shared_ptr<Device>& default_device(Backend backend);
+// The device a Net of `backend` uses when NetOptions::device is null: one per backend, precision
+// and process, opened on first use, so that the nets of one program (a trainer's TRAIN and TEST
+// nets) share their scratch.
+const std::shared_ptr<Device>& default_device(Backend backend,
+                                              Precision precision = Precision::kF32);
 
 // The reference backend's device: host memory.
 Device& host_device();

@@ -32,8 +32,10 @@ struct Parameter {
 struct NetOptions {
   Phase phase = Phase::kTrain;
   Backend backend = Backend::kCpuDnnl;
-  // The device to run on (device.h); null: default_device(backend). When set, it decides the
-  // backend.
+  // What convolutions and inner products compute in (precision.h).
+  Precision precision = Precision::kF32;
+  // The device to run on (device.h); null: default_device(backend, precision). When set, it
+  // decides the backend and the precision.
   std::shared_ptr<Device> device;
   // Blobs no longer needed share buffers (activations in TEST, gradients in TRAIN); the blobs
   // named here keep their own, so blob() and blob_grad() stay readable after forward/backward.

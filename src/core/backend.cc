@@ -48,9 +48,12 @@ bool has_backend(Backend backend) {
   return false;
 }
 
-std::shared_ptr<Device> open_device(Backend backend) {
-  if (backend == Backend::kCpuRef) return std::make_shared<Device>(Backend::kCpuRef);
-  return backend_entry(backend).open();
+std::shared_ptr<Device> open_device(Backend backend, const DeviceOptions& options) {
+  if (backend != Backend::kCpuRef) return backend_entry(backend).open(options);
+  if (options.precision != Precision::kF32)
+    throw BackendError("the reference backend (cpu_ref) computes in fp32 only, not " +
+                       std::string(precision_name(options.precision)));
+  return std::make_shared<Device>(Backend::kCpuRef);
 }
 
 DeviceName parse_device_name(std::string_view text) {
@@ -71,22 +74,22 @@ DeviceName parse_device_name(std::string_view text) {
   return name;
 }
 
-std::shared_ptr<Device> open_device(const DeviceName& name) {
-  if (name.backend == Backend::kCpuRef) return open_device(name.backend);
+std::shared_ptr<Device> open_device(const DeviceName& name, const DeviceOptions& options) {
+  if (name.backend == Backend::kCpuRef) return open_device(name.backend, options);
   const BackendEntry& entry = backend_entry(name.backend);
-  if (entry.open_ordinal) return entry.open_ordinal(name.ordinal);
+  if (entry.open_ordinal) return entry.open_ordinal(name.ordinal, options);
   if (name.ordinal != 0)
     throw ParamError("backend " + std::string(backend_name(name.backend)) + " has no device " +
                      std::to_string(name.ordinal));
-  return entry.open();
+  return entry.open(options);
 }
 
-const std::shared_ptr<Device>& default_device(Backend backend) {
+const std::shared_ptr<Device>& default_device(Backend backend, Precision precision) {
   static std::mutex mutex;
-  static std::map<Backend, std::shared_ptr<Device>> devices;
+  static std::map<std::pair<Backend, Precision>, std::shared_ptr<Device>> devices;
   std::lock_guard lock(mutex);
-  std::shared_ptr<Device>& device = devices[backend];
-  if (!device) device = open_device(backend);
+  std::shared_ptr<Device>& device = devices[{backend, precision}];
+  if (!device) device = open_device(backend, {.precision = precision});
   return device;
 }
 

@@ -5,6 +5,22 @@
 
 namespace svertka {
 
+std::string_view precision_name(Precision precision) {
+  switch (precision) {
+    case Precision::kF32:
+      return "fp32";
+    case Precision::kBF16:
+      return "bf16";
+  }
+  return "unknown";
+}
+
+Precision parse_precision(std::string_view name) {
+  if (name == "fp32") return Precision::kF32;
+  if (name == "bf16") return Precision::kBF16;
+  throw ParamError("unknown precision '" + std::string(name) + "' (expected fp32 or bf16)");
+}
+
 std::string Device::describe() const {
   return std::string(backend_name(backend_)) + " on the host";
 }

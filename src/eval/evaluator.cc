@@ -40,18 +40,18 @@ int64_t batch_of(const NetSpec& spec) {
 class MemberNets {
  public:
   explicit MemberNets(const EnsembleMember& member) : member_(member) {
+    // On the trained net's device, so in its precision.
     crop_ = std::make_unique<Net>(
-        member.spec,
-        NetOptions{.phase = Phase::kTest, .device = member.weights->shared_device()});
+        member.spec, NetOptions{.phase = Phase::kTest, .device = member.weights->shared_device()});
     crop_->share_params_from(*member.weights);
   }
   Net& crop() { return *crop_; }
   Net& dense(const Shape& input) {
     auto& net = dense_[input.str()];
     if (!net) {
-      net = std::make_unique<Net>(
-          fully_convolutional(member_.spec, input),
-          NetOptions{.phase = Phase::kTest, .device = member_.weights->shared_device()});
+      net = std::make_unique<Net>(fully_convolutional(member_.spec, input),
+                                  NetOptions{.phase = Phase::kTest,
+                                             .device = member_.weights->shared_device()});
       copy_params_reshaped(*member_.weights, *net);
     }
     return *net;

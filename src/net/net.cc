@@ -17,7 +17,8 @@ std::string kernel_failure(const std::string& net, const LayerSpec& layer, Backe
 Net::Net(const NetSpec& spec, const NetOptions& options)
     : name_(spec.name),
       options_(options),
-      device_(options.device ? options.device : default_device(options.backend)),
+      device_(options.device ? options.device
+                             : default_device(options.backend, options.precision)),
       memory_(device_->memory()) {
   options_.device = nullptr;  // held in device_
   compile(spec);

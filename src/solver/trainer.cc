@@ -68,6 +68,7 @@ Trainer::Trainer(TrainNet net, TrainConfig config, const BatchSource& train_data
       length_(run_length(config_.loop, train_data.size(), distribution_->ranks())),
       net_(net.spec, {.phase = Phase::kTrain,
                       .backend = config_.loop.backend,
+                      .precision = config_.loop.precision,
                       .device = config_.loop.device,
                       .keep_blobs = task_.keep_blobs(Phase::kTrain)}),
       solver_(net_.params(), config_.solver.sgd, net_.device()),

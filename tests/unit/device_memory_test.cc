@@ -158,7 +158,10 @@ class GuardedDevice final : public Device {
 const BackendEntry kGuardedBackend{
     .backend = Backend::kPrivate,
     .kernel_files = guarded_kernel_files,
-    .open = [] { return std::shared_ptr<Device>(std::make_shared<GuardedDevice>()); },
+    .open =
+        [](const DeviceOptions&) {
+          return std::shared_ptr<Device>(std::make_shared<GuardedDevice>());
+        },
 };
 [[maybe_unused]] const bool registered = register_backend(kGuardedBackend);
 

@@ -9,4 +9,12 @@ namespace svertka {
 // chooses them at run time, whatever the build target.
 std::string dnnl_cpu_isa();
 
+// How oneDNN computes bf16 convolutions and inner products on this processor: natively
+// (avx512_core_bf16's dot-product instructions, or AMX), emulated with AVX-512 fp32 arithmetic
+// (correct, but slower than fp32), or not at all (no AVX-512: oneDNN 2.6 has no bf16 kernels).
+enum class Bf16Support { kNative, kEmulated, kNone };
+Bf16Support dnnl_bf16_support();
+// "native (avx512_core_bf16)", "emulated on avx512_core", "none on avx2".
+std::string dnnl_bf16_description();
+
 }  // namespace svertka

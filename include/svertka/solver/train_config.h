@@ -33,8 +33,11 @@ struct LoopOptions {
   double time_limit_seconds = 0;
   uint64_t seed = 1;  // initialisation, data order, augmentation and dropout
   Backend backend = Backend::kCpuDnnl;
-  // The device the nets run on (device.h); null: default_device(backend). When set, it decides
-  // the backend.
+  // What convolutions and inner products compute in (precision.h); SGD, the losses and the
+  // master weights stay fp32.
+  Precision precision = Precision::kF32;
+  // The device the nets run on (device.h); null: default_device(backend, precision). When set, it
+  // decides the backend and the precision.
   std::shared_ptr<Device> device;
   // Threads filling batches ahead of the network (data/pipeline.h); 0: fill synchronously.
   int data_workers = 0;

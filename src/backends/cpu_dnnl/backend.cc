@@ -26,8 +26,8 @@ std::vector<KernelFile> kernel_files() {
   };
 }
 
-std::shared_ptr<Device> open() {
-  return std::make_shared<DnnlDevice>();
+std::shared_ptr<Device> open(const DeviceOptions& options) {
+  return std::make_shared<DnnlDevice>(options.precision);
 }
 
 const BackendEntry entry{

@@ -38,25 +38,30 @@ Conv::Conv(const ConvOp& op, const std::vector<Shape>& inputs, Device& device)
   // Caffe's floor rounding can leave the last rows of the padded input unused: the right padding
   // oneDNN needs is what makes its output size formula give ours.
   const dims pad_r{(g.oh - 1) * g.sh + g.kh - g.h - g.ph, (g.ow - 1) * g.sw + g.kw - g.w - g.pw};
-  auto any = [](const dnnl::memory::desc& d) {
-    return dnnl::memory::desc(d.dims(), dnnl::memory::data_type::f32, tag::any);
+  // The primitives pick their layouts. Operands (x, w, dy) are of the device's operand type
+  // (bf16 or f32), and the bridges convert to it; results (y, dx, dw, db) and the bias stay f32.
+  const auto operand = device_.operand_type(), f32 = dnnl::memory::data_type::f32;
+  auto any = [](const dnnl::memory::desc& d, dnnl::memory::data_type type) {
+    return dnnl::memory::desc(d.dims(), type, tag::any);
   };
   auto make_forward = [&](dnnl::algorithm algorithm) {
     return dnnl::convolution_forward::primitive_desc(
-        {dnnl::prop_kind::forward_training, algorithm, any(x_desc), any(w_desc), b_desc,
-         any(y_desc), strides, pad_l, pad_r},
+        {dnnl::prop_kind::forward_training, algorithm, any(x_desc, operand), any(w_desc, operand),
+         b_desc, any(y_desc, f32), strides, pad_l, pad_r},
         shared_scratchpad(), device_.engine());
   };
   auto make_backward_data = [&](dnnl::algorithm algorithm,
                                 const dnnl::convolution_forward::primitive_desc& hint) {
     return dnnl::convolution_backward_data::primitive_desc(
-        {algorithm, any(x_desc), any(w_desc), any(y_desc), strides, pad_l, pad_r},
+        {algorithm, any(x_desc, f32), any(w_desc, operand), any(y_desc, operand), strides, pad_l,
+         pad_r},
         shared_scratchpad(), device_.engine(), hint);
   };
   auto make_backward_weights = [&](dnnl::algorithm algorithm,
                                    const dnnl::convolution_forward::primitive_desc& hint) {
     return dnnl::convolution_backward_weights::primitive_desc(
-        {algorithm, any(x_desc), any(w_desc), b_desc, any(y_desc), strides, pad_l, pad_r},
+        {algorithm, any(x_desc, operand), any(w_desc, f32), b_desc, any(y_desc, operand), strides,
+         pad_l, pad_r},
         shared_scratchpad(), device_.engine(), hint);
   };
 
@@ -68,7 +73,7 @@ Conv::Conv(const ConvOp& op, const std::vector<Shape>& inputs, Device& device)
       backward_data_pd_ = make_backward_data(algorithm, forward_pd_);
       backward_weights_pd_ = make_backward_weights(algorithm, forward_pd_);
     } catch (const dnnl::error&) {
-      winograd_ = false;  // this CPU or shape has no Winograd implementation
+      winograd_ = false;  // this CPU, shape or data type has no Winograd implementation
     }
   }
   if (!winograd_) {

@@ -32,4 +32,24 @@ std::string dnnl_cpu_isa() {
   }
 }
 
+Bf16Support dnnl_bf16_support() {
+  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  if ((isa & dnnl_cpu_isa_avx512_core_bf16) == dnnl_cpu_isa_avx512_core_bf16)
+    return Bf16Support::kNative;
+  if ((isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core) return Bf16Support::kEmulated;
+  return Bf16Support::kNone;
+}
+
+std::string dnnl_bf16_description() {
+  switch (dnnl_bf16_support()) {
+    case Bf16Support::kNative:
+      return "native (" + dnnl_cpu_isa() + ")";
+    case Bf16Support::kEmulated:
+      return "emulated on " + dnnl_cpu_isa();
+    case Bf16Support::kNone:
+      break;
+  }
+  return "none on " + dnnl_cpu_isa();
+}
+
 }  // namespace svertka

@@ -6,11 +6,22 @@
 
 namespace svertka::cpu_dnnl {
 
-DnnlDevice::DnnlDevice()
-    : Device(Backend::kCpuDnnl), engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {}
+DnnlDevice::DnnlDevice(Precision precision)
+    : Device(Backend::kCpuDnnl, precision), engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {
+  if (precision == Precision::kBF16 && dnnl_bf16_support() == Bf16Support::kNone)
+    throw BackendError("bf16 needs a processor with AVX-512: oneDNN has no bf16 kernels for " +
+                       dnnl_cpu_isa() + " (use --precision fp32)");
+}
 
+// "oneDNN ISA avx512_core_bf16, bf16 native (avx512_core_bf16), computing in bf16".
 std::string DnnlDevice::describe() const {
-  return "oneDNN ISA " + dnnl_cpu_isa();
+  return "oneDNN ISA " + dnnl_cpu_isa() + ", bf16 " + dnnl_bf16_description() + ", computing in " +
+         std::string(precision_name(precision()));
+}
+
+dnnl::memory::data_type DnnlDevice::operand_type() const {
+  return precision() == Precision::kBF16 ? dnnl::memory::data_type::bf16
+                                         : dnnl::memory::data_type::f32;
 }
 
 int DnnlDevice::channel_block() const {

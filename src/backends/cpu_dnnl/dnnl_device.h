@@ -1,5 +1,6 @@
 // The cpu_dnnl device (device.h): oneDNN's CPU engine and stream, and the scratch buffers its
-// kernels share. Its tensors live in host memory, and it keeps a 4-D blob channel-blocked where
+// kernels share. Its precision (precision.h) decides the data type of the operands of its
+// convolution and inner-product primitives. Its tensors live in host memory, and it keeps a 4-D blob channel-blocked where
 // oneDNN's fastest kernels want it (nChw16c with AVX-512, nChw8c otherwise).
 #pragma once
 
@@ -19,13 +20,16 @@ enum class ScratchSlot { kSource, kWeights, kDestination, kExtra, kScratchpad };
 
 class DnnlDevice final : public Device {
  public:
-  DnnlDevice();
+  // BackendError for bf16 on a processor without AVX-512 (dnnl_bf16_support()).
+  explicit DnnlDevice(Precision precision = Precision::kF32);
 
   std::string describe() const override;
   int channel_block() const override;
   void copy_to_plain(const Tensor& blocked, Tensor& plain) override;
 
   const dnnl::engine& engine() const { return engine_; }
+  // The data type of a convolution's or inner product's inputs: f32, or bf16 at Precision::kBF16.
+  dnnl::memory::data_type operand_type() const;
   // A memory object over `desc` with no buffer yet; bind() points it at a tensor before each
   // execute.
   dnnl::memory unbound_memory(const dnnl::memory::desc& desc) const;

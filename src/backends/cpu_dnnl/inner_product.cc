@@ -17,30 +17,44 @@ InnerProduct::InnerProduct(const InnerProductOp& op, const std::vector<Shape>& i
   const auto b_desc = bias_ ? plain_desc(dims{o}) : dnnl::memory::desc();
   const auto y_desc = plain_desc(dims{n, o});
 
+  // Operands in the device's operand type (bf16: any layout, chosen by the primitive; f32: the
+  // tensors as they are); results in plain f32.
+  const auto operand = device_.operand_type();
+  auto as_operand = [&](const dnnl::memory::desc& d) {
+    if (operand == dnnl::memory::data_type::f32) return d;
+    return dnnl::memory::desc(d.dims(), operand, tag::any);
+  };
   const dnnl::inner_product_forward::primitive_desc forward_pd(
-      {dnnl::prop_kind::forward_training, x_desc, w_desc, b_desc, y_desc}, shared_scratchpad(),
-      device_.engine());
+      {dnnl::prop_kind::forward_training, as_operand(x_desc), as_operand(w_desc), b_desc, y_desc},
+      shared_scratchpad(), device_.engine());
   const dnnl::inner_product_backward_data::primitive_desc backward_data_pd(
-      {x_desc, w_desc, y_desc}, shared_scratchpad(), device_.engine(), forward_pd);
+      {x_desc, as_operand(w_desc), as_operand(y_desc)}, shared_scratchpad(), device_.engine(),
+      forward_pd);
   const dnnl::inner_product_backward_weights::primitive_desc backward_weights_pd(
-      {x_desc, w_desc, b_desc, y_desc}, shared_scratchpad(), device_.engine(), forward_pd);
+      {as_operand(x_desc), w_desc, b_desc, as_operand(y_desc)}, shared_scratchpad(),
+      device_.engine(), forward_pd);
 
   forward_ = dnnl::inner_product_forward(forward_pd);
   backward_data_ = dnnl::inner_product_backward_data(backward_data_pd);
   backward_weights_ = dnnl::inner_product_backward_weights(backward_weights_pd);
-  x_ = device_.unbound_memory(x_desc), w_ = device_.unbound_memory(w_desc),
-  y_ = device_.unbound_memory(y_desc);
-  dx_ = device_.unbound_memory(x_desc), dw_ = device_.unbound_memory(w_desc),
-  dy_ = device_.unbound_memory(y_desc);
+  using enum ScratchSlot;
+  x_ = LayoutBridge(device_, x_desc, forward_pd.src_desc(), kSource);
+  w_ = LayoutBridge(device_, w_desc, forward_pd.weights_desc(), kWeights);
+  dy_data_ = LayoutBridge(device_, y_desc, backward_data_pd.diff_dst_desc(), kDestination);
+  w_data_ = LayoutBridge(device_, w_desc, backward_data_pd.weights_desc(), kWeights);
+  x_weights_ = LayoutBridge(device_, x_desc, backward_weights_pd.src_desc(), kSource);
+  dy_weights_ = LayoutBridge(device_, y_desc, backward_weights_pd.diff_dst_desc(), kDestination);
+  weights_pass_reuses_dy_ = backward_weights_pd.diff_dst_desc() == backward_data_pd.diff_dst_desc();
+  y_ = device_.unbound_memory(y_desc), dx_ = device_.unbound_memory(x_desc),
+  dw_ = device_.unbound_memory(w_desc);
   if (bias_) b_ = device_.unbound_memory(b_desc), db_ = device_.unbound_memory(b_desc);
 }
 
 void InnerProduct::forward(const ForwardArgs<float>& args) {
-  bind(x_, *args.inputs[0]);
-  bind(w_, *args.params[0]);
   bind(y_, *args.outputs[0]);
-  std::unordered_map<int, dnnl::memory> arguments{
-      {DNNL_ARG_SRC, x_}, {DNNL_ARG_WEIGHTS, w_}, {DNNL_ARG_DST, y_}};
+  std::unordered_map<int, dnnl::memory> arguments{{DNNL_ARG_SRC, x_.to_wanted(*args.inputs[0])},
+                                                  {DNNL_ARG_WEIGHTS, w_.to_wanted(*args.params[0])},
+                                                  {DNNL_ARG_DST, y_}};
   if (bias_) {
     bind(b_, *args.params[1]);
     arguments[DNNL_ARG_BIAS] = b_;
@@ -49,27 +63,29 @@ void InnerProduct::forward(const ForwardArgs<float>& args) {
 }
 
 void InnerProduct::backward(const BackwardArgs<float>& args) {
-  bind(dy_, *args.output_grads[0]);
-  if (Tensor* dx = args.input_grads[0]) {
-    bind(dx_, *dx);
-    bind(w_, *args.params[0]);
-    device_.execute(backward_data_,
-                    {{DNNL_ARG_DIFF_SRC, dx_}, {DNNL_ARG_WEIGHTS, w_}, {DNNL_ARG_DIFF_DST, dy_}});
+  const bool data_pass = args.input_grads[0] != nullptr;
+  if (data_pass) {
+    bind(dx_, *args.input_grads[0]);
+    device_.execute(backward_data_, {{DNNL_ARG_DIFF_SRC, dx_},
+                                     {DNNL_ARG_WEIGHTS, w_data_.to_wanted(*args.params[0])},
+                                     {DNNL_ARG_DIFF_DST, dy_data_.to_wanted(*args.output_grads[0])}});
   }
   Tensor* dw = args.param_grads.empty() ? nullptr : args.param_grads[0];
   Tensor* db = bias_ && args.param_grads.size() > 1 ? args.param_grads[1] : nullptr;
-  if (dw || db) {
-    // One primitive computes both; a gradient nobody asked for lands in scratch.
-    bind(x_, *args.inputs[0]);
-    bind(dw_, dw ? *dw : scratch_for(scratch_dw_, w_shape_));
-    std::unordered_map<int, dnnl::memory> arguments{
-        {DNNL_ARG_SRC, x_}, {DNNL_ARG_DIFF_WEIGHTS, dw_}, {DNNL_ARG_DIFF_DST, dy_}};
-    if (bias_) {
-      bind(db_, db ? *db : scratch_for(scratch_db_, b_shape_));
-      arguments[DNNL_ARG_DIFF_BIAS] = db_;
-    }
-    device_.execute(backward_weights_, arguments);
+  if (!dw && !db) return;
+  // One primitive computes both; a gradient nobody asked for lands in scratch.
+  const dnnl::memory& dy = weights_pass_reuses_dy_ && data_pass
+                               ? dy_data_.wanted()
+                               : dy_weights_.to_wanted(*args.output_grads[0]);
+  bind(dw_, dw ? *dw : scratch_for(scratch_dw_, w_shape_));
+  std::unordered_map<int, dnnl::memory> arguments{{DNNL_ARG_SRC, x_weights_.to_wanted(*args.inputs[0])},
+                                                  {DNNL_ARG_DIFF_WEIGHTS, dw_},
+                                                  {DNNL_ARG_DIFF_DST, dy}};
+  if (bias_) {
+    bind(db_, db ? *db : scratch_for(scratch_db_, b_shape_));
+    arguments[DNNL_ARG_DIFF_BIAS] = db_;
   }
+  device_.execute(backward_weights_, arguments);
 }
 
 }  // namespace svertka::cpu_dnnl

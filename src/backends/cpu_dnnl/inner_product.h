@@ -1,5 +1,7 @@
-// oneDNN inner product over the flattened input: 2-D (N, K) x (O, K) descriptors in plain layout,
-// primitives for forward, backward-data and backward-weights created once in the constructor.
+// oneDNN inner product over the flattened input: 2-D (N, K) x (O, K), primitives for forward,
+// backward-data and backward-weights created once in the constructor. In fp32 they work on the
+// plain tensors themselves; in bf16 (the device's precision) LayoutBridges round x, w and dy into
+// bf16 scratch (in the layouts the primitives pick), and y, dx, dw, db stay plain fp32.
 #pragma once
 
 #include "backends/cpu_dnnl/dnnl_common.h"
@@ -19,7 +21,11 @@ class InnerProduct final : public Kernel {
   dnnl::inner_product_forward forward_;
   dnnl::inner_product_backward_data backward_data_;
   dnnl::inner_product_backward_weights backward_weights_;
-  dnnl::memory x_, w_, b_, y_, dx_, dw_, db_, dy_;
+  LayoutBridge x_, w_;                  // forward
+  LayoutBridge dy_data_, w_data_;       // backward data
+  LayoutBridge x_weights_, dy_weights_;  // backward weights
+  bool weights_pass_reuses_dy_ = false;
+  dnnl::memory b_, y_, dx_, dw_, db_;
   Shape w_shape_, b_shape_;
   Tensor scratch_dw_, scratch_db_;  // for a gradient the caller did not ask for
 };
