@@ -31,10 +31,14 @@ def _package_dir():
     if not os.path.exists(os.path.join(build, "CMakeCache.txt")):
         configure += ["-DCMAKE_BUILD_TYPE=Release", "-DSVERTKA_BUILD_TESTS=OFF",
                       "-DSVERTKA_BUILD_BENCH=OFF"]
-    subprocess.run(configure, check=True, stdout=sys.stderr)
+    # pip's isolated build environment hides the system's site-packages through PYTHONPATH and
+    # friends; CMake's probes of the interpreter (numpy's headers) must see them.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONNOUSERSITE", "PYTHONEXECUTABLE")}
+    subprocess.run(configure, check=True, stdout=sys.stderr, env=env)
     jobs = str(os.cpu_count() or 1)
     subprocess.run(["cmake", "--build", build, "-j", jobs, "--target", "svertka_python"],
-                   check=True, stdout=sys.stderr)
+                   check=True, stdout=sys.stderr, env=env)
     return os.path.join(build, "python", NAME)
 
 

@@ -6,11 +6,13 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <numeric>
 #include <variant>
 
+#include "arrays.h"
 #include "bindings.h"
 #include "data_options.h"
 #include "svertka/data/pipeline.h"
@@ -62,16 +64,29 @@ std::unique_ptr<ImageBatchSource> open_source(const LoaderArgs& a) {
 
 class ImageLoader;
 
+// A batch's images, handed to Python as a numpy view. The pipeline fills it directly (one copy,
+// as the trainer's batches get); it is filled again only once Python holds no reference to the
+// array (its only owner is the ring), so a batch kept, sliced or shared with torch.from_numpy
+// never changes under its holder.
+struct ImageSlot {
+  Tensor images;
+  py::object array;  // a numpy view of images (a plain handle: made and dropped with the GIL)
+  bool filling = false;
+};
+
 // One pass over the data: its pipeline of worker threads, and the batches taken so far.
 class Epoch {
  public:
-  Epoch(std::shared_ptr<const ImageLoader> loader, uint64_t epoch);
+  Epoch(std::shared_ptr<ImageLoader> loader, uint64_t epoch);
+  ~Epoch();
   py::tuple next();
 
  private:
-  std::shared_ptr<const ImageLoader> loader_;
+  std::shared_ptr<ImageLoader> loader_;
   std::unique_ptr<BatchPipeline> pipeline_;
-  Tensor images_, labels_;
+  BatchBuffers own_buffers_;
+  bool shared_buffers_ = false;  // whether this epoch holds the loader's BatchBuffers
+  Tensor labels_;
   int64_t taken_ = 0;
 };
 
@@ -93,6 +108,25 @@ class ImageLoader : public std::enable_shared_from_this<ImageLoader> {
   }
   std::unique_ptr<Epoch> iterate() { return std::make_unique<Epoch>(shared_from_this(), epoch_++); }
 
+  // A slot no one in Python holds (GIL held); a new one while every slot is in use.
+  ImageSlot& free_slot(const Shape& shape) {
+    for (ImageSlot& slot : ring_)
+      if (!slot.filling && slot.array.ref_count() == 1) return slot;
+    ImageSlot fresh{.images = Tensor(shape)};
+    fresh.array = view_of(fresh.images);
+    if (ring_.size() < kRingSize) return ring_.emplace_back(std::move(fresh));
+    overflow_ = std::move(fresh);  // every slot held: this batch gets its own buffer
+    return overflow_;
+  }
+  // The buffers of the pipelines, reused from one epoch to the next as the trainer does; null
+  // while another epoch holds them.
+  BatchBuffers* claim_buffers() {
+    if (buffers_in_use_) return nullptr;
+    buffers_in_use_ = true;
+    return &buffers_;
+  }
+  void release_buffers() { buffers_in_use_ = false; }
+
   int64_t batches() const { return source_->size() / args_.batch; }
   int64_t size() const { return source_->size(); }
   int64_t num_classes() const { return source_->num_classes(); }
@@ -104,22 +138,33 @@ class ImageLoader : public std::enable_shared_from_this<ImageLoader> {
   std::vector<std::string> bad_images() const { return source_->bad_images(); }
 
  private:
+  static constexpr size_t kRingSize = 4;
   LoaderArgs args_;
   std::unique_ptr<ImageBatchSource> source_;
   uint64_t epoch_ = 0;
+  std::deque<ImageSlot> ring_;  // a deque: slots handed out stay where they are
+  ImageSlot overflow_;
+  BatchBuffers buffers_;
+  bool buffers_in_use_ = false;
 };
 
-Epoch::Epoch(std::shared_ptr<const ImageLoader> loader, uint64_t epoch) : loader_(std::move(loader)) {
+Epoch::Epoch(std::shared_ptr<ImageLoader> loader, uint64_t epoch) : loader_(std::move(loader)) {
   const LoaderArgs& a = loader_->args();
-  const Shape sample = loader_->source().sample_shape();
-  images_ = Tensor(Shape{a.batch, sample[0], sample[1], sample[2]});
   labels_ = Tensor(Shape{a.batch});
+  BatchBuffers* buffers = loader_->claim_buffers();
+  shared_buffers_ = buffers != nullptr;
   pipeline_ = std::make_unique<BatchPipeline>(loader_->source(), loader_->order(epoch), a.batch,
                                               PipelineOptions{.workers = a.workers,
                                                               .prefetch = a.prefetch,
                                                               .augment = a.augment,
                                                               .seed = a.seed,
-                                                              .epoch = epoch});
+                                                              .epoch = epoch,
+                                                              .buffers = shared_buffers_ ? buffers : &own_buffers_});
+}
+
+Epoch::~Epoch() {
+  pipeline_.reset();  // its buffers go back before the next epoch may take them
+  if (shared_buffers_) loader_->release_buffers();
 }
 
 py::tuple Epoch::next() {
@@ -128,20 +173,26 @@ py::tuple Epoch::next() {
       py::gil_scoped_release release;
       pipeline_.reset();  // its buffers go back for the next epoch
     }
+    if (shared_buffers_) loader_->release_buffers();
+    shared_buffers_ = false;
     throw py::stop_iteration();
   }
-  py::array_t<float> images(images_.shape().dims());
+  const Shape sample = loader_->source().sample_shape();
+  ImageSlot& slot = loader_->free_slot(Shape{labels_.numel(), sample[0], sample[1], sample[2]});
   py::array_t<int64_t> labels(labels_.numel());
-  float* image_data = images.mutable_data();
   int64_t* label_data = labels.mutable_data();
-  {
+  slot.filling = true;
+  try {
     py::gil_scoped_release release;
-    pipeline_->next(images_, labels_);
-    std::memcpy(image_data, images_.data(), images_.bytes());
+    pipeline_->next(slot.images, labels_);
     for (int64_t i = 0; i < labels_.numel(); ++i) label_data[i] = int64_t(labels_[i]);
+  } catch (...) {
+    slot.filling = false;
+    throw;
   }
+  slot.filling = false;
   ++taken_;
-  return py::make_tuple(images, labels);
+  return py::make_tuple(slot.array, labels);
 }
 
 }  // namespace
@@ -175,8 +226,10 @@ shuffle        each epoch in the seeded order of (seed, epoch); False: the liste
 
 Iterating gives one epoch of (images, labels): images float32 (batch, C, crop, crop) in
 `channel_order`, labels int64 (batch); a trailing partial batch is dropped. Each iteration is
-the next epoch (set_epoch() chooses). The arrays are new each batch, so torch.from_numpy(images)
-shares them without a copy. The GIL is released while a batch is awaited.)")
+the next epoch (set_epoch() chooses). The worker pipeline writes each batch straight into its
+array; an array's memory is filled again only once nothing in Python refers to it any more, so
+a batch that is kept (or shared without a copy by torch.from_numpy(images)) never changes. The
+GIL is released while a batch is awaited.)")
       .def(py::init([](const std::string& source, int64_t batch, int64_t crop,
                        const std::variant<int64_t, std::pair<int64_t, int64_t>>& scale, bool mirror,
                        float pca_colour, const std::variant<std::string, std::array<float, 3>>& mean,
