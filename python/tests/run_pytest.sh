@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ctest's Python.Pytest: the module's pytest suite against the build tree's package.
-# Usage: run_pytest.sh BUILD_DIR SVERTKA_CLI MODULE_BUILT(ON|OFF) PYTHON
+# Usage: run_pytest.sh BUILD_DIR SVERTKA_CLI MODULE_BUILT(ON|OFF) PYTHON [PYTEST OPTIONS...]
 # Exits 77 (ctest: skipped) when the module was not built or pytest is missing, saying why.
 set -euo pipefail
 build=$1 cli=$2 built=$3 python=${4:-}
@@ -15,4 +15,4 @@ if ! "$python" -c "import pytest" 2>/dev/null; then
 fi
 here=$(cd "$(dirname "$0")" && pwd)
 export PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}" SVERTKA_CLI="$cli"
-exec "$python" -m pytest -q -p no:cacheprovider "$here"
+exec "$python" -m pytest -q -p no:cacheprovider "$here" "${@:5}"

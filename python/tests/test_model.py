@@ -1,6 +1,8 @@
 """svertka.Model against the CLI on the same weights: forward, blobs, params, predict, extract,
 summary and save; and the errors bad input gets."""
 import json
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -141,3 +143,24 @@ def test_bad_input_raises_with_a_clear_message(tiny_caffe, tmp_path):
     with pytest.raises(svertka.Error, match="missing.jpg"):
         model.predict([str(tmp_path / "missing.jpg")])
     assert issubclass(svertka.ParamError, ValueError) and issubclass(svertka.IoError, OSError)
+
+
+def test_other_python_threads_run_while_the_net_runs():
+    model = svertka.Model("alexnet")  # a forward long enough to see (a tenth of a second or more)
+    x = np.zeros((1, 3, 227, 227), np.float32)
+    model.forward(x)
+    span, ticks = [], []
+
+    def work():
+        span.append(time.perf_counter())
+        model.forward(x)
+        span.append(time.perf_counter())
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    while thread.is_alive():
+        ticks.append(time.perf_counter())
+    thread.join()
+    begin, end = span
+    middle = [t for t in ticks if begin + 0.25 * (end - begin) < t < end - 0.25 * (end - begin)]
+    assert len(middle) > 100, "the main thread did not run while forward() ran: GIL held?"
