@@ -44,8 +44,9 @@ void run_bench_data(BenchDataArgs& args) {
   Tensor labels(Shape{batch});
   std::unique_ptr<FeatureWriter> dump;
   if (!args.dump.empty())
-    dump = std::make_unique<FeatureWriter>(args.dump, args.dump_batches * batch, images.numel() / batch,
-                                           std::map<std::string, std::string>{{"source", args.data}});
+    dump = std::make_unique<FeatureWriter>(
+        args.dump, args.dump_batches * batch, images.numel() / batch,
+        std::map<std::string, std::string>{{"source", args.data}});
   BatchBuffers buffers;  // as the trainer: each epoch's pipeline reuses the last one's batches
   int64_t done = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -87,7 +88,8 @@ void add_bench_data_command(CLI::App& app) {
   cmd->add_option("--seed", args->seed, "Seed of order and augmentation")->capture_default_str();
   cmd->add_option("--mean", args->mean, "channel, pixel or none")->capture_default_str();
   cmd->add_option("--mirror", args->mirror, "Random horizontal flips")->capture_default_str();
-  cmd->add_option("--dump", args->dump, "Write the first batches to this .npy or .safetensors file");
+  cmd->add_option("--dump", args->dump,
+                  "Write the first batches to this .npy or .safetensors file");
   cmd->add_option("--dump-batches", args->dump_batches, "Batches --dump writes")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -1,12 +1,13 @@
 // svertka predict --model M --weights W [--labels synset_words.txt] [--crops center|10|...]
 //                 [--json] IMAGE...
 // The top-5 classes and their probabilities for each image file.
+#include "predict.h"
+
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "predict.h"
 #include "svertka/error.h"
 #include "svertka/eval/image_views.h"
 
@@ -38,9 +39,8 @@ void run_predict(const PredictArgs& args) {
   const ImportedModel model =
       load_model(args.model, args.weights, {.model = options, .require_weights = true});
   const std::unique_ptr<Net> net = make_net(model, {.phase = Phase::kTest});
-  const EvaluationResult result =
-      predict_images({args.model, model.spec, net.get(), model.logits}, source, args.crops,
-                     args.scales);
+  const EvaluationResult result = predict_images({args.model, model.spec, net.get(), model.logits},
+                                                 source, args.crops, args.scales);
 
   auto name = [&](int64_t k) { return k < int64_t(names.size()) ? names[size_t(k)] : ""; };
   nlohmann::json all = nlohmann::json::array();
@@ -70,15 +70,14 @@ ImageBatchSource predict_source(const std::vector<std::string>& images, int64_t 
   list.num_classes = num_classes;
   list.source = "the command line";
   for (const std::string& path : images) list.entries.push_back({path, 0, "the command line"});
-  return ImageBatchSource(std::move(list), image_source_options(image, input.crop, false, mean,
-                                                                input.channels));
+  return ImageBatchSource(std::move(list),
+                          image_source_options(image, input.crop, false, mean, input.channels));
 }
 
 EvaluationResult predict_images(const EnsembleMember& member, const ImageBatchSource& source,
                                 const std::string& crops, const std::vector<int64_t>& scales) {
   const ImageViewSource views(source);
-  return evaluate_ensemble({member}, views,
-                           {.policy = parse_crop_policy(crops), .scales = scales});
+  return evaluate_ensemble({member}, views, {.policy = parse_crop_policy(crops), .scales = scales});
 }
 
 void add_predict_command(CLI::App& app) {

@@ -39,8 +39,8 @@ void run_summary(const SummaryArgs& args) {
 }  // namespace
 
 std::string summary_table(const std::vector<LayerInfo>& layers) {
-  std::string table =
-      fmt::format("{:<32} {:<16} {:<20} {:>14} {:>16}\n", "layer", "type", "output", "params", "MACs");
+  std::string table = fmt::format("{:<32} {:<16} {:<20} {:>14} {:>16}\n", "layer", "type", "output",
+                                  "params", "MACs");
   int64_t params = 0, macs = 0;
   for (const LayerInfo& info : layers) {
     table += fmt::format("{:<32} {:<16} {:<20} {:>14} {:>16}\n", info.name, info.type,

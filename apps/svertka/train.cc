@@ -339,8 +339,7 @@ void train_runs(const TrainArgs& args, Communicator& comm, std::vector<std::stri
              shell_command(eval_args));
 }
 
-void run_train(const TrainArgs& args, std::vector<std::string> eval_args,
-               const TrainHooks& hooks) {
+void run_train(const TrainArgs& args, std::vector<std::string> eval_args, const TrainHooks& hooks) {
   const std::unique_ptr<Communicator> comm =
       make_communicator({.timeout_seconds = args.mpi_timeout});
   if (comm->size() == 1) return train_runs(args, *comm, std::move(eval_args), hooks);

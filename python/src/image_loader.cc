@@ -55,9 +55,8 @@ std::unique_ptr<ImageBatchSource> open_source(const LoaderArgs& a) {
   Dataset dataset = open_dataset(cli::dataset_location(image, data), {.whole_if_flat = true});
   if (dataset.is_idx())
     throw ParamError("ImageLoader reads image files; '" + a.source + "' is an IDX folder");
-  ImageSourceOptions options =
-      cli::image_source_options(image, a.crop, a.mirror, a.mean_values ? "channel" : a.mean,
-                                a.channels);
+  ImageSourceOptions options = cli::image_source_options(
+      image, a.crop, a.mirror, a.mean_values ? "channel" : a.mean, a.channels);
   if (a.mean_values) options.transform.channel_mean = *a.mean_values;
   return std::make_unique<ImageBatchSource>(std::move(*dataset.train), options);
 }
@@ -93,7 +92,8 @@ class Epoch {
 class ImageLoader : public std::enable_shared_from_this<ImageLoader> {
  public:
   explicit ImageLoader(const LoaderArgs& args) : args_(args), source_(open_source(args)) {
-    if (args.batch < 1) throw ParamError("batch must be positive, got " + std::to_string(args.batch));
+    if (args.batch < 1)
+      throw ParamError("batch must be positive, got " + std::to_string(args.batch));
     if (args.workers < 0) throw ParamError("workers must be 0 or more");
     if (args.batch > source_->size())
       throw ParamError("batch " + std::to_string(args.batch) + " is larger than the " +
@@ -153,13 +153,14 @@ Epoch::Epoch(std::shared_ptr<ImageLoader> loader, uint64_t epoch) : loader_(std:
   labels_ = Tensor(Shape{a.batch});
   BatchBuffers* buffers = loader_->claim_buffers();
   shared_buffers_ = buffers != nullptr;
-  pipeline_ = std::make_unique<BatchPipeline>(loader_->source(), loader_->order(epoch), a.batch,
-                                              PipelineOptions{.workers = a.workers,
-                                                              .prefetch = a.prefetch,
-                                                              .augment = a.augment,
-                                                              .seed = a.seed,
-                                                              .epoch = epoch,
-                                                              .buffers = shared_buffers_ ? buffers : &own_buffers_});
+  pipeline_ = std::make_unique<BatchPipeline>(
+      loader_->source(), loader_->order(epoch), a.batch,
+      PipelineOptions{.workers = a.workers,
+                      .prefetch = a.prefetch,
+                      .augment = a.augment,
+                      .seed = a.seed,
+                      .epoch = epoch,
+                      .buffers = shared_buffers_ ? buffers : &own_buffers_});
 }
 
 Epoch::~Epoch() {
@@ -202,7 +203,8 @@ void bind_data(py::module_& m) {
   py::class_<Epoch>(m, "_Epoch", "One pass of an ImageLoader (its iterator).")
       .def("__iter__", [](py::object self) { return self; })
       .def("__next__", &Epoch::next);
-  py::class_<ImageLoader, std::shared_ptr<ImageLoader>>(m, "ImageLoader", R"(Batches of images from svertka's C++ worker pipeline, as numpy arrays.
+  py::class_<ImageLoader, std::shared_ptr<ImageLoader>>(
+      m, "ImageLoader", R"(Batches of images from svertka's C++ worker pipeline, as numpy arrays.
 
 ImageLoader(source, batch=64, crop=224, scale=(256, 256), mirror=True, pca_colour=0.0,
             mean="channel", workers=0, seed=1, augment=True, shuffle=True, prefetch=4,
@@ -230,32 +232,42 @@ the next epoch (set_epoch() chooses). The worker pipeline writes each batch stra
 array; an array's memory is filled again only once nothing in Python refers to it any more, so
 a batch that is kept (or shared without a copy by torch.from_numpy(images)) never changes. The
 GIL is released while a batch is awaited.)")
-      .def(py::init([](const std::string& source, int64_t batch, int64_t crop,
-                       const std::variant<int64_t, std::pair<int64_t, int64_t>>& scale, bool mirror,
-                       float pca_colour, const std::variant<std::string, std::array<float, 3>>& mean,
-                       int workers, uint64_t seed, bool augment, bool shuffle, int prefetch,
-                       const std::string& channel_order, int64_t channels,
-                       const std::optional<std::string>& root) {
-             LoaderArgs a{.source = source, .root = root.value_or(""), .batch = batch,
-                          .crop = crop, .mirror = mirror, .augment = augment, .shuffle = shuffle,
-                          .pca_colour = pca_colour, .workers = workers, .prefetch = prefetch,
-                          .seed = seed, .channel_order = channel_order, .channels = channels};
-             if (const auto* s = std::get_if<int64_t>(&scale)) {
-               a.scale_min = a.scale_max = *s;
-             } else {
-               std::tie(a.scale_min, a.scale_max) = std::get<std::pair<int64_t, int64_t>>(scale);
-             }
-             if (const auto* text = std::get_if<std::string>(&mean))
-               a.mean = *text;
-             else
-               a.mean_values = std::get<std::array<float, 3>>(mean);
-             py::gil_scoped_release release;
-             return std::make_shared<ImageLoader>(a);
-           }),
-           "source"_a, "batch"_a = 64, "crop"_a = 224, "scale"_a = std::make_pair(256, 256),
-           "mirror"_a = true, "pca_colour"_a = 0.0f, "mean"_a = "channel", "workers"_a = 0,
-           "seed"_a = 1, "augment"_a = true, "shuffle"_a = true, "prefetch"_a = 4,
-           "channel_order"_a = "bgr", "channels"_a = 3, "root"_a = py::none())
+      .def(
+          py::init([](const std::string& source, int64_t batch, int64_t crop,
+                      const std::variant<int64_t, std::pair<int64_t, int64_t>>& scale, bool mirror,
+                      float pca_colour, const std::variant<std::string, std::array<float, 3>>& mean,
+                      int workers, uint64_t seed, bool augment, bool shuffle, int prefetch,
+                      const std::string& channel_order, int64_t channels,
+                      const std::optional<std::string>& root) {
+            LoaderArgs a{.source = source,
+                         .root = root.value_or(""),
+                         .batch = batch,
+                         .crop = crop,
+                         .mirror = mirror,
+                         .augment = augment,
+                         .shuffle = shuffle,
+                         .pca_colour = pca_colour,
+                         .workers = workers,
+                         .prefetch = prefetch,
+                         .seed = seed,
+                         .channel_order = channel_order,
+                         .channels = channels};
+            if (const auto* s = std::get_if<int64_t>(&scale)) {
+              a.scale_min = a.scale_max = *s;
+            } else {
+              std::tie(a.scale_min, a.scale_max) = std::get<std::pair<int64_t, int64_t>>(scale);
+            }
+            if (const auto* text = std::get_if<std::string>(&mean))
+              a.mean = *text;
+            else
+              a.mean_values = std::get<std::array<float, 3>>(mean);
+            py::gil_scoped_release release;
+            return std::make_shared<ImageLoader>(a);
+          }),
+          "source"_a, "batch"_a = 64, "crop"_a = 224, "scale"_a = std::make_pair(256, 256),
+          "mirror"_a = true, "pca_colour"_a = 0.0f, "mean"_a = "channel", "workers"_a = 0,
+          "seed"_a = 1, "augment"_a = true, "shuffle"_a = true, "prefetch"_a = 4,
+          "channel_order"_a = "bgr", "channels"_a = 3, "root"_a = py::none())
       .def("__iter__", &ImageLoader::iterate, "The next epoch's batches.")
       .def("__len__", &ImageLoader::batches, "Batches per epoch (the partial one dropped).")
       .def_property_readonly("num_images", &ImageLoader::size, "Images in the dataset.")

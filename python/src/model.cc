@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <set>
 
-#include "arrays.h"
 #include "array_views.h"
+#include "arrays.h"
 #include "bindings.h"
 #include "model_files.h"
 #include "predict.h"
@@ -71,9 +71,8 @@ py::array_t<float, py::array::c_style> batch_of(const py::handle& value, const s
 // A file name for a temporary feature file, unique within this machine.
 std::filesystem::path temporary_path(const std::string& extension) {
   static std::atomic<int> counter{0};
-  return std::filesystem::temp_directory_path() /
-         ("svertka-python-" + std::to_string(getpid()) + "-" + std::to_string(counter++) +
-          extension);
+  return std::filesystem::temp_directory_path() / ("svertka-python-" + std::to_string(getpid()) +
+                                                   "-" + std::to_string(counter++) + extension);
 }
 
 py::list prediction_list(const EvaluationResult& result, int64_t top) {
@@ -91,7 +90,8 @@ py::list prediction_list(const EvaluationResult& result, int64_t top) {
 
 Model::Model(const ModelArgs& args) : args_(args), phase_(parse_phase(args.phase)) {
   if (args.threads) {
-    if (*args.threads < 1) throw ParamError("threads must be positive, got " + std::to_string(*args.threads));
+    if (*args.threads < 1)
+      throw ParamError("threads must be positive, got " + std::to_string(*args.threads));
     omp_set_num_threads(*args.threads);
   }
   if (args.batch < 1) throw ParamError("batch must be positive, got " + std::to_string(args.batch));
@@ -147,10 +147,11 @@ py::array Model::forward(const py::handle& x) {
   const Shape want = input_shape();
   for (int axis = 1; axis < 4; ++axis)
     if (images.shape(axis) != want[axis])
-      throw ShapeError("Model.forward: x has shape " +
-                       Shape{images.shape(0), images.shape(1), images.shape(2), images.shape(3)}.str() +
-                       ", model '" + name() + "' takes (N," + std::to_string(want[1]) + "," +
-                       std::to_string(want[2]) + "," + std::to_string(want[3]) + ")");
+      throw ShapeError(
+          "Model.forward: x has shape " +
+          Shape{images.shape(0), images.shape(1), images.shape(2), images.shape(3)}.str() +
+          ", model '" + name() + "' takes (N," + std::to_string(want[1]) + "," +
+          std::to_string(want[2]) + "," + std::to_string(want[3]) + ")");
   if (images.shape(0) == 0) throw ShapeError("Model.forward: x holds no images (N = 0)");
   {
     py::gil_scoped_release release;
@@ -199,8 +200,10 @@ std::vector<std::string> Model::param_names() const {
 
 py::list Model::predict(const py::handle& paths_or_arrays, const std::string& crops, int64_t top,
                         const std::vector<int64_t>& scales) {
-  if (top < 1 || top > 5) throw ParamError("predict: top must be 1 to 5, got " + std::to_string(top));
-  if (const auto paths = paths_of(paths_or_arrays)) return predict_files(*paths, crops, top, scales);
+  if (top < 1 || top > 5)
+    throw ParamError("predict: top must be 1 to 5, got " + std::to_string(top));
+  if (const auto paths = paths_of(paths_or_arrays))
+    return predict_files(*paths, crops, top, scales);
   return predict_arrays(paths_or_arrays, crops, top);
 }
 

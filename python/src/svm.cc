@@ -47,22 +47,22 @@ c             the cost of a margin violation; c_search: chosen from c_grid by `f
               cross-validation on the training set instead
 l2_normalize  scale every feature vector to unit length first (VGG)
 ParamError for an empty set, a non-positive C or fewer than two classes.)")
-      .def(py::init([](const py::handle& features, const py::handle& labels, double c,
-                       bool c_search, std::vector<double> c_grid, int folds, bool l2_normalize,
-                       double eps) {
-             const FeatureSet set = feature_set(features, labels);
-             const SvmOptions options{.c = c,
-                                      .c_search = c_search,
-                                      .c_grid = std::move(c_grid),
-                                      .folds = folds,
-                                      .l2_normalize = l2_normalize,
-                                      .eps = eps};
-             py::gil_scoped_release release;
-             return std::make_unique<LinearSvm>(set, options);
-           }),
-           "features"_a, "labels"_a, "c"_a = 1.0, "c_search"_a = false,
-           "c_grid"_a = std::vector<double>{0.001, 0.01, 0.1, 1, 10}, "folds"_a = 3,
-           "l2_normalize"_a = true, "eps"_a = 0.1)
+      .def(
+          py::init([](const py::handle& features, const py::handle& labels, double c, bool c_search,
+                      std::vector<double> c_grid, int folds, bool l2_normalize, double eps) {
+            const FeatureSet set = feature_set(features, labels);
+            const SvmOptions options{.c = c,
+                                     .c_search = c_search,
+                                     .c_grid = std::move(c_grid),
+                                     .folds = folds,
+                                     .l2_normalize = l2_normalize,
+                                     .eps = eps};
+            py::gil_scoped_release release;
+            return std::make_unique<LinearSvm>(set, options);
+          }),
+          "features"_a, "labels"_a, "c"_a = 1.0, "c_search"_a = false,
+          "c_grid"_a = std::vector<double>{0.001, 0.01, 0.1, 1, 10}, "folds"_a = 3,
+          "l2_normalize"_a = true, "eps"_a = 0.1)
       .def(
           "predict",
           [](const LinearSvm& self, const py::handle& features) {
@@ -84,8 +84,9 @@ ParamError for an empty set, a non-positive C or fewer than two classes.)")
       "load_features",
       [](const std::string& path) {
         const FeatureSet set = load_features(path);
-        return py::make_tuple(copy_of(set.features),
-                              py::array_t<int64_t>(py::ssize_t(set.labels.size()), set.labels.data()));
+        return py::make_tuple(
+            copy_of(set.features),
+            py::array_t<int64_t>(py::ssize_t(set.labels.size()), set.labels.data()));
       },
       "path"_a,
       "(features (N, D) float32, labels (N,) int64) from a file `svertka extract` wrote.");
