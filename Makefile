@@ -14,7 +14,8 @@ BUILD_DEPS := g++ cmake make pkg-config libdnnl-dev libgtest-dev libgmock-dev li
               libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev \
               libopencv-dev libjpeg62-turbo-dev libprotobuf-dev protobuf-compiler \
               libopenmpi-dev openmpi-bin liblinear-dev libtinyxml2-dev libtomlplusplus-dev liblmdb-dev \
-              python3-lmdb python3-protobuf
+              python3-lmdb python3-protobuf \
+              python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pytest python3-venv
 DEMO_DEPS := dataset-fashion-mnist
 # PyTorch with an optimised BLAS: with the reference one its fully connected layers crawl.
 GOLDEN_DEPS := python3-torch python3-torchvision python3-numpy python3-onnx libopenblas0-pthread

@@ -1,8 +1,10 @@
 // svertka bench-data (--data DIR | --train-list FILE [--root DIR]) [--workers N] [--batch B]
-//                    [--epochs E] [training transform options]
+//                    [--epochs E] [--dump FILE [--dump-batches K]] [training transform options]
 // Images per second of the full training transform (read, decode, resize, random crop, flip,
 // mean, scale) through the worker-thread pipeline, as the trainer consumes it; no network.
-// bench/compare_data_pipeline.py runs it beside torchvision's ImageFolder + DataLoader.
+// bench/compare_data_pipeline.py runs it beside torchvision's ImageFolder + DataLoader. --dump
+// writes the first K batches (images flattened to rows of C*H*W, and their labels) to a feature
+// file (.npy or .safetensors, transfer/features.h), to compare with svertka.ImageLoader's.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -11,13 +13,14 @@
 #include "data_options.h"
 #include "svertka/build_info.h"
 #include "svertka/data/pipeline.h"
+#include "svertka/transfer/features.h"
 
 namespace svertka::cli {
 namespace {
 
 struct BenchDataArgs {
-  std::string data, mean = "channel";
-  int64_t batch = 64;
+  std::string data, mean = "channel", dump;
+  int64_t batch = 64, dump_batches = 1;
   int epochs = 3;
   uint64_t seed = 1;
   bool mirror = true;
@@ -39,6 +42,11 @@ void run_bench_data(BenchDataArgs& args) {
   const Shape sample = source.sample_shape();  // (C,crop,crop)
   Tensor images(Shape{batch, sample[0], sample[1], sample[2]});
   Tensor labels(Shape{batch});
+  std::unique_ptr<FeatureWriter> dump;
+  if (!args.dump.empty())
+    dump = std::make_unique<FeatureWriter>(
+        args.dump, args.dump_batches * batch, images.numel() / batch,
+        std::map<std::string, std::string>{{"source", args.data}});
   BatchBuffers buffers;  // as the trainer: each epoch's pipeline reuses the last one's batches
   int64_t done = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -52,9 +60,12 @@ void run_bench_data(BenchDataArgs& args) {
                             .buffers = &buffers});
     for (int64_t b = 0; b < pipeline.batches(); ++b) {
       pipeline.next(images, labels);
+      if (dump && dump->written() < args.dump_batches * batch)
+        dump->append(images.data(), labels.data(), batch);
       done += batch;
     }
   }
+  if (dump) dump->finish();  // ParamError when the epochs held fewer batches than asked
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report_skipped("bench-data", source.bad_images());
@@ -77,6 +88,11 @@ void add_bench_data_command(CLI::App& app) {
   cmd->add_option("--seed", args->seed, "Seed of order and augmentation")->capture_default_str();
   cmd->add_option("--mean", args->mean, "channel, pixel or none")->capture_default_str();
   cmd->add_option("--mirror", args->mirror, "Random horizontal flips")->capture_default_str();
+  cmd->add_option("--dump", args->dump,
+                  "Write the first batches to this .npy or .safetensors file");
+  cmd->add_option("--dump-batches", args->dump_batches, "Batches --dump writes")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   add_image_data_options(cmd, args->image, /*training=*/true);
   cmd->callback([args] { run_bench_data(*args); });
 }

@@ -3,10 +3,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "train_hooks.h"
+
 namespace svertka::cli {
 
 void add_summary_command(CLI::App& app);
-void add_train_command(CLI::App& app);
+// `hooks`: see train_hooks.h (the command line gives none).
+void add_train_command(CLI::App& app, TrainHooks hooks = {});
 void add_eval_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_plot_command(CLI::App& app);

@@ -3,10 +3,12 @@
 // .caffemodel or .safetensors (ONNX files carry their weights). FILE's extension picks the format
 // unless --to says: .safetensors (weights), .prototxt (+ a .caffemodel beside it), .onnx.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 
 #include "commands.h"
+#include "model_files.h"
 #include "model_options.h"
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"
@@ -22,19 +24,6 @@ struct ConvertArgs {
   int64_t classes = 1000;
   uint64_t seed = 0;  // 0: weights are required
 };
-
-std::string format_of(const ConvertArgs& args) {
-  if (!args.to.empty()) {
-    if (args.to == "safetensors" || args.to == "caffe" || args.to == "onnx") return args.to;
-    throw ParamError("--to expects safetensors, caffe or onnx, got '" + args.to + "'");
-  }
-  const std::string ext = std::filesystem::path(args.out).extension().string();
-  if (ext == ".safetensors") return "safetensors";
-  if (ext == ".prototxt" || ext == ".caffemodel") return "caffe";
-  if (ext == ".onnx") return "onnx";
-  throw ParamError("cannot tell the format of --out " + args.out +
-                   " (use .safetensors, .prototxt, .onnx or --to)");
-}
 
 // Every parameter drawn from its filler (parameter k from seed + k, as Net::init_params).
 std::vector<NamedTensor> initial_weights(const NetSpec& spec, uint64_t seed) {
@@ -54,7 +43,7 @@ std::vector<NamedTensor> initial_weights(const NetSpec& spec, uint64_t seed) {
 }
 
 void run_convert(const ConvertArgs& args) {
-  const std::string format = format_of(args);
+  const std::string format = model_format(args.out, args.to);
   ModelOptions options;
   options.num_classes = args.classes;
   apply_input_size(args.input, options);
@@ -70,22 +59,47 @@ void run_convert(const ConvertArgs& args) {
       throw ParamError(args.from + " holds no weights: give --weights, or --seed to draw them");
     model.weights = initial_weights(model.spec, args.seed);
   }
-  if (format == "safetensors") {
-    save_safetensors(args.out, model.weights, {{"format", "pt"}, {"source", args.from}});
+  const std::vector<std::string> files =
+      save_model(model.spec, model.weights, args.out, format, args.from);
+  if (format == "safetensors")
     fmt::print("wrote {} ({} tensors)\n", args.out, model.weights.size());
-  } else if (format == "caffe") {
-    std::filesystem::path prototxt = args.out, caffemodel = args.out;
-    prototxt.replace_extension(".prototxt");
-    caffemodel.replace_extension(".caffemodel");
-    save_caffe(model.spec, model.weights, prototxt.string(), caffemodel.string());
-    fmt::print("wrote {} and {}\n", prototxt.string(), caffemodel.string());
-  } else {
-    save_onnx(model.spec, model.weights, args.out);
-    fmt::print("wrote {}\n", args.out);
-  }
+  else
+    fmt::print("wrote {}\n", fmt::join(files, " and "));
 }
 
 }  // namespace
+
+std::string model_format(const std::string& out, const std::string& to) {
+  if (!to.empty()) {
+    if (to == "safetensors" || to == "caffe" || to == "onnx") return to;
+    throw ParamError("--to expects safetensors, caffe or onnx, got '" + to + "'");
+  }
+  const std::string ext = std::filesystem::path(out).extension().string();
+  if (ext == ".safetensors") return "safetensors";
+  if (ext == ".prototxt" || ext == ".caffemodel") return "caffe";
+  if (ext == ".onnx") return "onnx";
+  throw ParamError("cannot tell the format of " + out +
+                   " (use .safetensors, .prototxt, .onnx or --to)");
+}
+
+std::vector<std::string> save_model(const NetSpec& spec, const std::vector<NamedTensor>& weights,
+                                    const std::string& out, const std::string& format,
+                                    const std::string& source) {
+  if (format == "safetensors") {
+    save_safetensors(out, weights, {{"format", "pt"}, {"source", source}});
+    return {out};
+  }
+  if (format == "caffe") {
+    std::filesystem::path prototxt = out, caffemodel = out;
+    prototxt.replace_extension(".prototxt");
+    caffemodel.replace_extension(".caffemodel");
+    save_caffe(spec, weights, prototxt.string(), caffemodel.string());
+    return {prototxt.string(), caffemodel.string()};
+  }
+  if (format != "onnx") throw ParamError("unknown model format '" + format + "'");
+  save_onnx(spec, weights, out);
+  return {out};
+}
 
 void add_convert_command(CLI::App& app) {
   auto args = std::make_shared<ConvertArgs>();

@@ -1,6 +1,8 @@
 // svertka predict --model M --weights W [--labels synset_words.txt] [--crops center|10|...]
 //                 [--json] IMAGE...
 // The top-5 classes and their probabilities for each image file.
+#include "predict.h"
+
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -10,9 +12,7 @@
 #include "device_option.h"
 #include "option_checks.h"
 #include "svertka/error.h"
-#include "svertka/eval/evaluator.h"
 #include "svertka/eval/image_views.h"
-#include "svertka/io/model_loading.h"
 
 namespace svertka::cli {
 namespace {
@@ -29,17 +29,13 @@ struct PredictArgs {
 void run_predict(const PredictArgs& args) {
   const std::vector<std::string> names =
       args.labels.empty() ? std::vector<std::string>{} : read_class_list(args.labels);
-  ImageList list;
   // Without --labels: --num-classes, else ImageNet's 1000.
-  list.num_classes = !names.empty()               ? static_cast<int64_t>(names.size())
-                     : args.image.num_classes > 0 ? args.image.num_classes
-                                                  : 1000;
-  list.source = "the command line";
-  for (const std::string& path : args.images) list.entries.push_back({path, 0, "the command line"});
+  const int64_t num_classes = !names.empty()               ? static_cast<int64_t>(names.size())
+                              : args.image.num_classes > 0 ? args.image.num_classes
+                                                           : 1000;
   const ModelInput input = model_input(args.model, args.weights);
-  const ImageBatchSource source(std::move(list), image_source_options(args.image, input.crop, false,
-                                                                      args.mean, input.channels));
-  const ImageViewSource views(source);
+  const ImageBatchSource source =
+      predict_source(args.images, num_classes, args.image, args.mean, input);
 
   ModelOptions options{
       .num_classes = source.num_classes(), .channels = source.sample_shape()[0], .batch = 10};
@@ -48,9 +44,8 @@ void run_predict(const PredictArgs& args) {
       load_model(args.model, args.weights, {.model = options, .require_weights = true});
   const std::unique_ptr<Net> net = make_net(
       model, {.phase = Phase::kTest, .device = open_named_device(args.device, args.precision)});
-  const EvaluationResult result =
-      evaluate_ensemble({{args.model, model.spec, net.get(), model.logits}}, views,
-                        {.policy = parse_crop_policy(args.crops), .scales = args.scales});
+  const EvaluationResult result = predict_images({args.model, model.spec, net.get(), model.logits},
+                                                 source, args.crops, args.scales);
 
   auto name = [&](int64_t k) { return k < int64_t(names.size()) ? names[size_t(k)] : ""; };
   nlohmann::json all = nlohmann::json::array();
@@ -72,6 +67,23 @@ void run_predict(const PredictArgs& args) {
 }
 
 }  // namespace
+
+ImageBatchSource predict_source(const std::vector<std::string>& images, int64_t num_classes,
+                                const ImageDataArgs& image, const std::string& mean,
+                                const ModelInput& input) {
+  ImageList list;
+  list.num_classes = num_classes;
+  list.source = "the command line";
+  for (const std::string& path : images) list.entries.push_back({path, 0, "the command line"});
+  return ImageBatchSource(std::move(list),
+                          image_source_options(image, input.crop, false, mean, input.channels));
+}
+
+EvaluationResult predict_images(const EnsembleMember& member, const ImageBatchSource& source,
+                                const std::string& crops, const std::vector<int64_t>& scales) {
+  const ImageViewSource views(source);
+  return evaluate_ensemble({member}, views, {.policy = parse_crop_policy(crops), .scales = scales});
+}
 
 void add_predict_command(CLI::App& app) {
   auto args = std::make_shared<PredictArgs>();

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "model_files.h"
 #include "model_options.h"
 #include "svertka/error.h"
 #include "svertka/io/model_loading.h"
@@ -32,20 +33,23 @@ void run_summary(const SummaryArgs& args) {
     throw ParamError("--phase expects train or test, got '" + args.phase + "'");
   const Phase phase = args.phase == "train" ? Phase::kTrain : Phase::kTest;
   const NetSpec spec = import_model(args.model, model_options(args), phase).spec;
-  const auto layers = describe_layers(spec, phase);
-  fmt::print("{:<32} {:<16} {:<20} {:>14} {:>16}\n", "layer", "type", "output", "params", "MACs");
-  int64_t params = 0, macs = 0;
-  for (const LayerInfo& info : layers) {
-    fmt::print("{:<32} {:<16} {:<20} {:>14} {:>16}\n", info.name, info.type,
-               info.output_shapes.at(0).str(), info.params, info.macs);
-    params += info.params;
-    macs += info.macs;
-  }
-  fmt::print("total params: {}\n", params);
-  fmt::print("total MACs: {}\n", macs);
+  fmt::print("{}", summary_table(describe_layers(spec, phase)));
 }
 
 }  // namespace
+
+std::string summary_table(const std::vector<LayerInfo>& layers) {
+  std::string table = fmt::format("{:<32} {:<16} {:<20} {:>14} {:>16}\n", "layer", "type", "output",
+                                  "params", "MACs");
+  int64_t params = 0, macs = 0;
+  for (const LayerInfo& info : layers) {
+    table += fmt::format("{:<32} {:<16} {:<20} {:>14} {:>16}\n", info.name, info.type,
+                         info.output_shapes.at(0).str(), info.params, info.macs);
+    params += info.params;
+    macs += info.macs;
+  }
+  return table + fmt::format("total params: {}\ntotal MACs: {}\n", params, macs);
+}
 
 void add_summary_command(CLI::App& app) {
   auto args = std::make_shared<SummaryArgs>();

@@ -216,26 +216,33 @@ void print_epoch(const EpochMetrics& m, bool validated) {
 
 // The callbacks that print (rank 0 calls them) and stop on Ctrl-C.
 // `images_per_update`: every rank's samples of one update, the progress bar's unit.
+// `hooks` add the caller's own (train_hooks.h).
 void set_callbacks(TrainCallbacks& callbacks, ProgressBar& bar, int64_t images_per_update,
-                   bool localize, bool validated) {
+                   bool localize, bool validated, const TrainHooks& hooks) {
   callbacks.on_init_from = [](const InitFromReport& report) { print_init_report(report); };
   callbacks.on_test = [](int64_t iteration, const ValidationCounts& counts) {
     fmt::print("\ntest at iteration {}: top-1 error {:.2f}%  top-5 error {:.2f}%\n", iteration,
                100 * counts.top1_error(), 100 * counts.top5_error());
   };
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
-  callbacks.stop_requested = &interrupt_requested;
-  callbacks.on_progress = [&bar, images_per_update, localize](const TrainProgress& p) {
+  if (hooks.stop_requested) {
+    callbacks.stop_requested = hooks.stop_requested;
+  } else {
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+    callbacks.stop_requested = &interrupt_requested;
+  }
+  callbacks.on_progress = [&bar, images_per_update, localize, hooks](const TrainProgress& p) {
     const std::string details =
         localize
             ? fmt::format("epoch {}/{} box loss {:.4f}", p.epoch + 1, p.epochs, p.task_measure)
             : fmt::format("epoch {}/{} loss {:.4f} lr {:.2g}", p.epoch + 1, p.epochs, p.loss, p.lr);
     bar.update(p.iteration * images_per_update, p.iterations * images_per_update, details);
+    if (hooks.on_progress) hooks.on_progress(p);
   };
-  callbacks.on_epoch = [&bar, localize, validated](const EpochMetrics& m) {
+  callbacks.on_epoch = [&bar, localize, validated, hooks](const EpochMetrics& m) {
     bar.finish();
     localize ? print_localize_epoch(m, validated) : print_epoch(m, validated);
+    if (hooks.on_epoch) hooks.on_epoch(m);
   };
 }
 
@@ -283,7 +290,7 @@ void apply_solver_type(TrainArgs& args) {
 }
 
 // Returns false when interrupted (Ctrl-C).
-bool train_on(TrainArgs& args, Communicator& comm) {
+bool train_on(TrainArgs& args, Communicator& comm, const TrainHooks& hooks) {
   TrainConfig& c = args.config;
   const bool rank0 = comm.rank() == 0;
   c.distribution.communicator = &comm;
@@ -321,7 +328,7 @@ bool train_on(TrainArgs& args, Communicator& comm) {
   ProgressBar bar(args.localize.localize() ? "localize" : "train", "img");
   const int64_t images_per_update = c.loop.batch * c.loop.iter_size * comm.size();
   set_callbacks(c.callbacks, bar, images_per_update, args.localize.localize(),
-                data.validation != nullptr);
+                data.validation != nullptr, hooks);
   Trainer trainer(std::move(net), c, *data.train, data.validation.get(), task.get());
   if (rank0 && c.loop.precision != Precision::kF32)
     fmt::print("precision {}: {}\n", precision_name(c.loop.precision),
@@ -330,17 +337,19 @@ bool train_on(TrainArgs& args, Communicator& comm) {
   if (!rank0) return !result.interrupted;
   bar.finish();
   print_result(args, data, result);
+  if (hooks.on_result) hooks.on_result(result);
   return !result.interrupted;
 }
 
 // One run, or one per --seeds into OUT/seed<N>, one after another; then the eval command
 // (`eval_args`: the recipe and the options shared with eval) of what was trained.
-void train_runs(const TrainArgs& args, Communicator& comm, std::vector<std::string> eval_args) {
+void train_runs(const TrainArgs& args, Communicator& comm, std::vector<std::string> eval_args,
+                const TrainHooks& hooks) {
   const bool rank0 = comm.rank() == 0;
   std::string weights;
   if (args.seeds.empty()) {
     TrainArgs run = args;
-    if (!train_on(run, comm)) return;
+    if (!train_on(run, comm, hooks)) return;
     weights = args.config.snapshot.out_dir + "/weights.safetensors";
   } else {
     for (const uint64_t seed : args.seeds) {
@@ -349,7 +358,7 @@ void train_runs(const TrainArgs& args, Communicator& comm, std::vector<std::stri
       run.config.snapshot.out_dir = fmt::format("{}/seed{}", args.config.snapshot.out_dir, seed);
       if (rank0)
         fmt::print("== seed {} of {}: {}\n", seed, args.seeds.size(), run.config.snapshot.out_dir);
-      if (!train_on(run, comm)) return;
+      if (!train_on(run, comm, hooks)) return;
       weights += fmt::format("{}{}/weights.safetensors", weights.empty() ? "" : ",",
                              run.config.snapshot.out_dir);
     }
@@ -364,12 +373,12 @@ void train_runs(const TrainArgs& args, Communicator& comm, std::vector<std::stri
              shell_command(eval_args));
 }
 
-void run_train(const TrainArgs& args, std::vector<std::string> eval_args) {
+void run_train(const TrainArgs& args, std::vector<std::string> eval_args, const TrainHooks& hooks) {
   const std::unique_ptr<Communicator> comm =
       make_communicator({.timeout_seconds = args.mpi_timeout});
-  if (comm->size() == 1) return train_runs(args, *comm, std::move(eval_args));
+  if (comm->size() == 1) return train_runs(args, *comm, std::move(eval_args), hooks);
   try {
-    train_runs(args, *comm, std::move(eval_args));
+    train_runs(args, *comm, std::move(eval_args), hooks);
   } catch (const std::exception& e) {
     // The other ranks would wait for this one in their next collective: end them all now.
     std::fprintf(stderr, "svertka (%s): %s; aborting every rank\n", comm->describe().c_str(),
@@ -381,12 +390,12 @@ void run_train(const TrainArgs& args, std::vector<std::string> eval_args) {
 
 }  // namespace
 
-void add_train_command(CLI::App& app) {
+void add_train_command(CLI::App& app, TrainHooks hooks) {
   auto args = std::make_shared<TrainArgs>();
   CLI::App* cmd =
       app.add_subcommand("train", "Train a model on an IDX folder, image folders or image lists");
   add_train_options(cmd, *args);
-  cmd->callback([args, cmd] {
+  cmd->callback([args, cmd, hooks] {
     // Read before the recipe fills in the rest: what the printed eval command must repeat.
     std::vector<std::string> eval_args = shared_command_line(*cmd, kRecipeTrain, kRecipeEval);
     if (!args->recipe.empty()) {
@@ -394,7 +403,7 @@ void add_train_command(CLI::App& app) {
       eval_args.insert(eval_args.begin(), {"--recipe", args->recipe});
     }
     if (args->localize.localize()) check_localize_options(*cmd, /*training=*/true);
-    run_train(*args, std::move(eval_args));
+    run_train(*args, std::move(eval_args), hooks);
   });
 }
 

@@ -1,0 +1,25 @@
+// What `svertka predict` does with image files, for the CLI and the Python module
+// (python/src/model.cc) alike: the images as the model sees them, and the ensemble's predictions.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "data_options.h"
+#include "svertka/eval/evaluator.h"
+#include "svertka/io/model_loading.h"
+
+namespace svertka::cli {
+
+// `images` (files) decoded, resized and cropped for `input` as predict does: every label 0, of
+// `num_classes` classes; `mean` "channel" or "none" (image_source_options).
+ImageBatchSource predict_source(const std::vector<std::string>& images, int64_t num_classes,
+                                const ImageDataArgs& image, const std::string& mean,
+                                const ModelInput& input);
+
+// The predictions (top 5 of the softmax averaged over the views of `crops`: center, 10, dense or
+// 144, at `scales`) of `member` for every image of `source`.
+EvaluationResult predict_images(const EnsembleMember& member, const ImageBatchSource& source,
+                                const std::string& crops, const std::vector<int64_t>& scales);
+
+}  // namespace svertka::cli
