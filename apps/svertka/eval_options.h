@@ -15,7 +15,7 @@ struct EvalArgs {
   std::vector<std::string> models, weights;
   std::string data, crops = "center", out;
   std::vector<int64_t> scales;
-  int64_t batch = 250;
+  int64_t batch = 0;  // views per forward pass; 0: chosen from the memory plan (eval_batch.h)
   int64_t pad = 2;
   std::string mean = "channel";
   ImageDataArgs image;
