@@ -159,7 +159,7 @@ def image_list(images_dir, count, folder):
 
 
 def run_child_rss(cmd, env):
-    """(stdout, stderr, wall seconds, peak RSS bytes) of one child process."""
+    """(stdout, stderr, wall seconds, rusage) of one child process."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env)
@@ -171,7 +171,7 @@ def run_child_rss(cmd, env):
     if code != 0:
         sys.stderr.write(out + err)
         raise RuntimeError(f"{' '.join(cmd)} exited with status {code}")
-    return out, err, seconds, usage.ru_maxrss * 1024
+    return out, err, seconds, usage
 
 
 def measure(binary, args, tmp):
@@ -184,15 +184,17 @@ def measure(binary, args, tmp):
         weights = weights_for(binary, model, tmp)
         cmd = [binary, "eval", "--model", model, "--weights", weights, "--val-list", list_path,
                "--num-classes", "1000", "--crops", crops, "--scales", ",".join(map(str, scales))]
-        _, err, s_seconds, s_rss = run_child_rss(cmd, env)
+        _, err, s_seconds, s_usage = run_child_rss(cmd, env)
         batch_line = next((l for l in err.splitlines() if "batch" in l), "")
         spec = {"protocol": protocol, "images": paths, "threads": args.threads}
-        out, _, t_seconds, t_rss = run_child_rss(
+        out, _, t_seconds, t_usage = run_child_rss(
             [sys.executable, os.path.abspath(__file__), "--torch-worker", json.dumps(spec)], env)
         worker = json.loads(out.strip().splitlines()[-1])
+        s_rss, t_rss = s_usage.ru_maxrss * 1024, t_usage.ru_maxrss * 1024  # Linux: KiB
         row = {"protocol": protocol, "images": count, "svertka_s": s_seconds, "torch_s": t_seconds,
                "svertka_rss": s_rss, "torch_rss": t_rss, "batch": batch_line.strip(),
-               "torch_threads": worker["threads"]}
+               "svertka_cpu": (s_usage.ru_utime, s_usage.ru_stime),
+               "torch_cpu": (t_usage.ru_utime, t_usage.ru_stime), "torch_threads": worker["threads"]}
         rows.append(row)
         print(f"  {TITLES[protocol]:<34} {count:3d} images  svertka {count / s_seconds:6.2f} img/s "
               f"{s_rss / 2**20:6.0f} MiB   PyTorch {count / t_seconds:6.2f} img/s "
@@ -229,13 +231,17 @@ def report(rows, bench_rows, args, blas, load):
              f"load average before the run {load[0]:.1f}, after {load[1]:.1f}.",
              "`bench/compare_eval.py " + " ".join(sys.argv[1:]) + "`", "",
              "| protocol | images | svertka img/s | PyTorch img/s | speed ratio | svertka peak RSS "
-             "| PyTorch peak RSS | svertka's batch (default) |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
+             "| PyTorch peak RSS | user / sys s, svertka | user / sys s, PyTorch "
+             "| svertka's batch (default) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         s, t = r["images"] / r["svertka_s"], r["images"] / r["torch_s"]
         lines.append(f"| {TITLES[r['protocol']]} | {r['images']} | {s:.2f} | {t:.2f} | "
                      f"{s / t:.2f}x | {r['svertka_rss'] / 2**20:.0f} MiB | "
-                     f"{r['torch_rss'] / 2**20:.0f} MiB | {r['batch'].removeprefix('eval: ')} |")
+                     f"{r['torch_rss'] / 2**20:.0f} MiB | "
+                     f"{r['svertka_cpu'][0]:.1f} / {r['svertka_cpu'][1]:.1f} | "
+                     f"{r['torch_cpu'][0]:.1f} / {r['torch_cpu'][1]:.1f} | "
+                     f"{r['batch'].removeprefix('eval: ')} |")
     if bench_rows:
         lines += ["", "| `svertka bench` inference | batch | svertka peak RSS | PyTorch peak RSS |",
                   "|---|---:|---:|---:|"]
@@ -247,7 +253,7 @@ def report(rows, bench_rows, args, blas, load):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--images", required=True,
+    parser.add_argument("--images",
                         help="folder of JPEGs with labels.txt (file label ...)")
     parser.add_argument("--count", type=int, default=4,
                         help="images per protocol (AlexNet's protocol takes 4x as many)")
@@ -262,6 +268,8 @@ def main():
     if args.torch_worker:
         torch_worker(json.loads(args.torch_worker))
         return
+    if not args.images:
+        parser.error("--images is required")
     args.protocols = args.protocols.split(",")
     for p in args.protocols:
         if p not in PROTOCOLS:
