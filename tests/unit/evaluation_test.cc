@@ -2,11 +2,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <opencv2/imgproc.hpp>
 #include <random>
 
 #include "image_test_helpers.h"
 #include "op_test_helpers.h"
+#include "svertka/eval/class_names.h"
 #include "svertka/eval/image_views.h"
 #include "svertka/eval/dense.h"
 #include "svertka/eval/eval_batch.h"
@@ -421,6 +423,20 @@ TEST(ImageViews, GreySourceViewsAreEachPlaneOfTheColourViews) {
       EXPECT_EQ(colour_views.whole_shape(i, whole), (Shape{3, shape[1], shape[2]}));
       expect_planes({{i, whole}}, shape);
     }
+}
+
+TEST(ClassNames, SynsetWordsLinesAreTheNamesWhole) {
+  TempDir dir;
+  const std::string path = dir.path() + "/synset_words.txt";
+  std::ofstream(path) << "n01440764 tench, Tinca tinca\r\n\n  n01443537 goldfish, Carassius auratus \n";
+  EXPECT_EQ(read_class_names(path), (std::vector<std::string>{"n01440764 tench, Tinca tinca",
+                                                              "n01443537 goldfish, Carassius auratus"}));
+  std::ofstream(path) << "n01440764 tench\nn01443537 goldfish\nn01440764 tench again\n";
+  SVERTKA_EXPECT_THROW_WITH(read_class_names(path), DataError,
+                            "line 3: class 'n01440764' is listed twice (first on line 1)");
+  std::ofstream(path) << "\n \n";
+  SVERTKA_EXPECT_THROW_WITH(read_class_names(path), DataError, "list no classes");
+  SVERTKA_EXPECT_THROW_WITH(read_class_names(dir.path() + "/missing.txt"), IoError, "missing.txt");
 }
 
 }  // namespace
