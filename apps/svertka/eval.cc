@@ -82,8 +82,8 @@ void run_eval(const EvalArgs& args) {
   const LoadedMembers loaded = load_members(args, model_options_for(*test, 1));
   std::vector<NetSpec> specs;
   for (const EnsembleMember& member : loaded.members) specs.push_back(member.spec);
-  const int64_t batch =
-      eval_batch("eval", args.batch, eval_batch_request(specs, policy, args.scales, args.image.scale));
+  const int64_t batch = eval_batch(
+      "eval", args.batch, eval_batch_request(specs, policy, args.scales, args.image.scale));
 
   ProgressBar bar("eval", "img");
   EvaluationOptions options{.policy = policy, .scales = args.scales, .batch = batch};

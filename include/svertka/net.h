@@ -59,7 +59,8 @@ struct NetMemoryPlan {
 // The plan of Net(spec, {.phase = kTest, .keep_blobs = keep_blobs}), with infer_shapes() and its
 // errors. Inputs, in-place layers and the sharing of activation buffers by liveness are decided as
 // the Net decides them, so activation_bytes equals the compiled net's (tested).
-NetMemoryPlan plan_test_memory(const NetSpec& spec, const std::vector<std::string>& keep_blobs = {});
+NetMemoryPlan plan_test_memory(const NetSpec& spec,
+                               const std::vector<std::string>& keep_blobs = {});
 
 // One row of `svertka summary`.
 struct LayerInfo {

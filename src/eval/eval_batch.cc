@@ -68,7 +68,8 @@ EvalBatchRequest eval_batch_request(const std::vector<NetSpec>& specs, CropPolic
     request.views_per_sample = views;
     return request;
   }
-  const int64_t scale = scales.empty() ? default_scale : *std::max_element(scales.begin(), scales.end());
+  const int64_t scale =
+      scales.empty() ? default_scale : *std::max_element(scales.begin(), scales.end());
   for (const NetSpec& spec : specs) {
     const auto input = std::find_if(spec.inputs.begin(), spec.inputs.end(),
                                     [](const InputSpec& in) { return in.name != kLabelBlob; });

@@ -81,7 +81,8 @@ class MemberNets {
   Net& crop() { return *crop_; }
   Net& dense(const Shape& input) {
     const std::string key = input.str();
-    auto it = std::find_if(dense_.begin(), dense_.end(), [&](const auto& e) { return e.first == key; });
+    auto it =
+        std::find_if(dense_.begin(), dense_.end(), [&](const auto& e) { return e.first == key; });
     if (it == dense_.end()) {
       if (dense_.size() == kDenseKept) dense_.pop_back();  // free before allocating the next
       const NetSpec spec = fully_convolutional(member_.spec, input);
@@ -196,8 +197,8 @@ RoundScores score_round(const std::vector<EnsembleMember>& members,
     piece.assign(items.begin() + long(first), items.begin() + long(last));
     if (!plan.varying) piece.resize(size_t(plan.batch), piece.back());  // pad the last pass
     const auto n = static_cast<int64_t>(piece.size());
-    const Shape shape = plan.dense ? data.whole_shape(piece[0].index, piece[0].view)
-                                   : data.crop_shape();
+    const Shape shape =
+        plan.dense ? data.whole_shape(piece[0].index, piece[0].view) : data.crop_shape();
     if (images.shape() != Shape{n, shape[0], shape[1], shape[2]})
       images = Tensor(Shape{n, shape[0], shape[1], shape[2]}), labels = Tensor(Shape{n});
     data.fill(piece, images, labels);

@@ -53,8 +53,8 @@ const Image& ImageViewSource::resized(int64_t index, int64_t scale) const {
   Image& image = cache_[{index, scale}];
   if (image.empty()) {
     const ImageTransformOptions& t = source_.options().transform;
-    image = resize_image(decode(source_.list().entries.at(size_t(index)), scale, t.channels), t,
-                         scale);
+    image =
+        resize_image(decode(source_.list().entries.at(size_t(index)), scale, t.channels), t, scale);
   }
   return image;
 }

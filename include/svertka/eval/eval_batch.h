@@ -31,7 +31,7 @@ struct EvalBatchRequest {
   // At least one sample's views per pass, beyond the working set, where the budget allows (dense:
   // the image and its mirror share a pass at any size).
   bool whole_sample = false;
-  int64_t available_bytes = 0;   // 0: available_memory_bytes()
+  int64_t available_bytes = 0;  // 0: available_memory_bytes()
   double fraction = kEvalMemoryFraction;
   int64_t working_set_bytes = kEvalWorkingSetBytes;
   std::vector<std::string> keep_blobs;  // blobs read after forward (extract's layer)
@@ -47,8 +47,8 @@ struct EvalBatchChoice {
 };
 
 // The largest batch within the working set (at least 1, or a whole sample's views when asked;
-// rounded down to whole samples when it holds one), and within the budget. ResourceError when one view alone is over the budget, naming
-// both.
+// rounded down to whole samples when it holds one), and within the budget. ResourceError when one
+// view alone is over the budget, naming both.
 EvalBatchChoice choose_eval_batch(const EvalBatchRequest& request);
 
 // The request for evaluating members of these specs (at the crop size) with `policy`: crop nets
