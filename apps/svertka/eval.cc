@@ -1,5 +1,6 @@
 // svertka eval --model M[,M2...] --weights W[,W2...] (--data PATH | --val-list FILE [--root DIR])
 //              [--crops center|10|dense|144] [--scales 256,384,512] [--out DIR] [--batch B]
+//              (default batch: chosen from the nets' memory plan and the memory available)
 // svertka eval --recipe RECIPE.toml --weights W[,W2...] [options]: the recipe's model, data and
 //              [eval] protocol, options given here overriding them.
 // Top-1 and top-5 error on the t10k-* (test) files of an IDX folder, on PATH/val/<class>/*.jpg
@@ -79,16 +80,24 @@ void run_eval(const EvalArgs& args) {
     views = std::make_unique<ImageViewSource>(*source);
     test = std::move(source);
   }
-  const LoadedMembers loaded = load_members(args, model_options_for(*test, args.batch));
+  // The weights' nets at batch 1: the evaluator makes its own at the batch chosen here.
+  const LoadedMembers loaded = load_members(args, model_options_for(*test, 1));
+  std::vector<NetSpec> specs;
+  for (const EnsembleMember& member : loaded.members) specs.push_back(member.spec);
+  const int64_t batch = eval_batch(
+      "eval", args.batch, eval_batch_request(specs, policy, args.scales, args.image.scale));
 
   ProgressBar bar("eval", "img");
-  EvaluationOptions options{.policy = policy, .scales = args.scales};
+  EvaluationOptions options{.policy = policy, .scales = args.scales, .batch = batch};
   options.progress = [&](int64_t done, int64_t total) { bar.update(done, total); };
   const EvaluationResult result = evaluate_ensemble(loaded.members, *views, options);
   bar.finish();
   if (images) report_skipped("eval", images->bad_images());
   print_evaluation(loaded.members, result, args.crops);
-  if (!args.out.empty()) write_evaluation(args.out, loaded.members, result);
+  std::vector<std::string> paths;
+  if (images)
+    for (const ImageEntry& entry : images->list().entries) paths.push_back(entry.path);
+  if (!args.out.empty()) write_evaluation(args.out, loaded.members, result, paths);
 }
 
 }  // namespace

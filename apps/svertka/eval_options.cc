@@ -23,7 +23,8 @@ void add_eval_options(CLI::App* cmd, EvalArgs& args) {
                   "IDX folder (t10k-* files) or image root (val/ folder, or the folder itself)");
   cmd->add_option("--crops", args.crops,
                   "Views per image: center, 10 (corners + centre, mirrored), dense (whole image "
-                  "through the net made fully convolutional, and its mirror), 144 (GoogLeNet)")
+                  "through the net made fully convolutional, and its mirror), 144 (GoogLeNet: "
+                  "36 views at each of --scales, by default its four: 256, 288, 320, 352)")
       ->capture_default_str()
       ->check(parses_with(parse_crop_policy, "VIEWS"));
   cmd->add_option("--scales", args.scales,
@@ -35,8 +36,9 @@ void add_eval_options(CLI::App* cmd, EvalArgs& args) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--out", args.out,
                   "Folder for metrics.json, per_class.csv, confusion.csv and predictions.csv");
-  cmd->add_option("--batch", args.batch, "Batch size (views per forward pass)")
-      ->capture_default_str()
+  cmd->add_option("--batch", args.batch,
+                  "Views per forward pass (default: the most that fit a 128 MB working set and "
+                  "half the available memory, by the nets' memory plan; printed)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--mean", args.mean,
                   "Mean subtracted, as in training: channel, pixel or none (images)")

@@ -17,7 +17,7 @@ struct EvalArgs {
   std::string data, crops = "center", out;
   std::string device;  // --device: cpu_dnnl, cpu_ref, cuda, cuda:N
   std::vector<int64_t> scales;
-  int64_t batch = 250;
+  int64_t batch = 0;  // views per forward pass; 0: chosen from the memory plan (eval_batch.h)
   int64_t pad = 2;
   std::string mean = "channel";
   Precision precision = Precision::kF32;

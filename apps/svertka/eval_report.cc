@@ -27,7 +27,29 @@ void write_text(const std::string& path, const std::string& text) {
   write_file_atomically(path, [&](std::ostream& out) { out << text; });
 }
 
+// A CSV field: quoted (quotes doubled) when it holds a comma, quote or line break.
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
 }  // namespace
+
+int64_t eval_batch(const std::string& command, int64_t given, const EvalBatchRequest& request) {
+  if (given <= 0) {
+    const EvalBatchChoice choice = choose_eval_batch(request);
+    fmt::print(stderr, "{}: {}\n", command, choice.describe());
+    return choice.batch;
+  }
+  int64_t planned = 0;
+  for (const NetSpec& spec : request.specs)
+    planned += plan_test_memory(with_batch(spec, given), request.keep_blobs).total_bytes();
+  fmt::print(stderr, "{}: batch {} views (--batch): planned {:.1f} GB of {:.1f} GB available\n",
+             command, given, double(planned) / 1e9, double(available_memory_bytes()) / 1e9);
+  return given;
+}
 
 void print_evaluation(const std::vector<EnsembleMember>& members, const EvaluationResult& result,
                       const std::string& crops) {
@@ -38,7 +60,7 @@ void print_evaluation(const std::vector<EnsembleMember>& members, const Evaluati
 }
 
 void write_evaluation(const std::string& out, const std::vector<EnsembleMember>& members,
-                      const EvaluationResult& result) {
+                      const EvaluationResult& result, const std::vector<std::string>& paths) {
   std::error_code error;
   std::filesystem::create_directories(out, error);
   if (error) throw IoError("cannot create the output folder '" + out + "': " + error.message());
@@ -67,10 +89,11 @@ void write_evaluation(const std::string& out, const std::vector<EnsembleMember>&
   write_text(out + "/confusion.csv", confusion.str());
 
   std::ostringstream predictions;
-  predictions << "index,label,classes,probabilities\n";
+  predictions << "index,path,label,classes,probabilities\n";
   for (size_t i = 0; i < result.predictions.size(); ++i) {
     const Prediction& p = result.predictions[i];
-    predictions << i << ',' << p.label << ',' << fmt::format("{}", fmt::join(p.classes, " "))
+    predictions << i << ',' << (i < paths.size() ? csv_field(paths[i]) : "") << ',' << p.label
+                << ',' << fmt::format("{}", fmt::join(p.classes, " "))
                 << ',' << fmt::format("{:.6f}", fmt::join(p.probabilities, " ")) << '\n';
   }
   write_text(out + "/predictions.csv", predictions.str());

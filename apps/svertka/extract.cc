@@ -8,6 +8,7 @@
 #include "data_options.h"
 #include "device_option.h"
 #include "option_checks.h"
+#include "eval_report.h"
 #include "model_options.h"
 #include "progress.h"
 #include "svertka/data/class_subset.h"
@@ -21,7 +22,7 @@ namespace {
 
 struct ExtractArgs {
   std::string model, weights, layer, data, out, split = "test", classes, mean = "channel", device;
-  int64_t batch = 256, model_classes = 0;
+  int64_t batch = 0, model_classes = 0;  // batch 0: chosen from the memory plan
   Precision precision = Precision::kF32;
   ImageDataArgs image;
 };
@@ -48,13 +49,19 @@ void run_extract(const ExtractArgs& args) {
   }
   if (!args.classes.empty())
     data = std::make_unique<ClassSubsetSource>(std::move(data), parse_class_subset(args.classes));
-  ModelOptions options = model_options_for(*data, args.batch);
+  ModelOptions options = model_options_for(*data, 1);
   if (args.model_classes > 0) options.num_classes = args.model_classes;
+  // Loaded at batch 1, planned from shapes alone, then made at the chosen batch.
+  ImportedModel model =
+      load_model(args.model, args.weights, {.model = options, .require_weights = true});
+  EvalBatchRequest request;
+  request.specs = {model.spec};
+  request.keep_blobs = {args.layer};
+  model.spec = with_batch(std::move(model.spec), eval_batch("extract", args.batch, request));
   const std::unique_ptr<Net> loaded =
-      make_net(load_model(args.model, args.weights, {.model = options, .require_weights = true}),
-               {.phase = Phase::kTest,
-                .device = open_named_device(args.device, args.precision),
-                .keep_blobs = {args.layer}});
+      make_net(model, {.phase = Phase::kTest,
+                       .device = open_named_device(args.device, args.precision),
+                       .keep_blobs = {args.layer}});
   Net& net = *loaded;
   if (!net.has_blob(args.layer))
     throw NotFoundError("model '" + args.model + "' has no blob '" + args.layer + "'");
@@ -89,7 +96,9 @@ void add_extract_command(CLI::App& app) {
                   "Only these classes, relabelled 0..k-1 (e.g. 5-9); --classes is the class list");
   cmd->add_option("--model-classes", args->model_classes,
                   "Classes of the model's classifier (default: the dataset's)");
-  cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
+  cmd->add_option("--batch", args->batch,
+                  "Batch size (default: chosen from the memory plan, as in eval)")
+      ->check(CLI::PositiveNumber);
   add_precision_option(cmd, args->precision);
   cmd->add_option("--mean", args->mean, "Mean subtracted, as in training")->capture_default_str();
   add_image_data_options(cmd, args->image, /*training=*/false);

@@ -1,5 +1,5 @@
 // svertka predict --model M --weights W [--labels synset_words.txt] [--crops center|10|...]
-//                 [--json] IMAGE...
+//                 [--batch B] [--json] IMAGE...
 // The top-5 classes and their probabilities for each image file.
 #include "predict.h"
 
@@ -10,8 +10,11 @@
 #include "commands.h"
 #include "data_options.h"
 #include "device_option.h"
+#include "eval_report.h"
 #include "option_checks.h"
 #include "svertka/error.h"
+#include "svertka/eval/class_names.h"
+#include "svertka/eval/evaluator.h"
 #include "svertka/eval/image_views.h"
 
 namespace svertka::cli {
@@ -21,6 +24,7 @@ struct PredictArgs {
   std::string model, weights, labels, crops = "center", mean = "channel", device;
   std::vector<std::string> images;
   std::vector<int64_t> scales;
+  int64_t batch = 0;  // views per forward pass; 0: chosen from the memory plan
   bool json = false;
   Precision precision = Precision::kF32;
   ImageDataArgs image;
@@ -28,7 +32,7 @@ struct PredictArgs {
 
 void run_predict(const PredictArgs& args) {
   const std::vector<std::string> names =
-      args.labels.empty() ? std::vector<std::string>{} : read_class_list(args.labels);
+      args.labels.empty() ? std::vector<std::string>{} : read_class_names(args.labels);
   // Without --labels: --num-classes, else ImageNet's 1000.
   const int64_t num_classes = !names.empty()               ? static_cast<int64_t>(names.size())
                               : args.image.num_classes > 0 ? args.image.num_classes
@@ -37,15 +41,17 @@ void run_predict(const PredictArgs& args) {
   const ImageBatchSource source =
       predict_source(args.images, num_classes, args.image, args.mean, input);
 
+  // The weights' net at batch 1: the evaluator makes its own at the batch chosen here.
   ModelOptions options{
-      .num_classes = source.num_classes(), .channels = source.sample_shape()[0], .batch = 10};
+      .num_classes = source.num_classes(), .channels = source.sample_shape()[0], .batch = 1};
   options.height = options.width = source.sample_shape()[1];
   const ImportedModel model =
       load_model(args.model, args.weights, {.model = options, .require_weights = true});
   const std::unique_ptr<Net> net = make_net(
       model, {.phase = Phase::kTest, .device = open_named_device(args.device, args.precision)});
   const EvaluationResult result = predict_images({args.model, model.spec, net.get(), model.logits},
-                                                 source, args.crops, args.scales);
+                                                 source, args.crops, args.scales, args.image.scale,
+                                                 args.batch);
 
   auto name = [&](int64_t k) { return k < int64_t(names.size()) ? names[size_t(k)] : ""; };
   nlohmann::json all = nlohmann::json::array();
@@ -80,9 +86,18 @@ ImageBatchSource predict_source(const std::vector<std::string>& images, int64_t 
 }
 
 EvaluationResult predict_images(const EnsembleMember& member, const ImageBatchSource& source,
-                                const std::string& crops, const std::vector<int64_t>& scales) {
+                                const std::string& crops, const std::vector<int64_t>& scales,
+                                int64_t default_scale, int64_t batch) {
+  const CropPolicy policy = parse_crop_policy(crops);
+  const auto views_per_image = static_cast<int64_t>(views_for(policy, scales).size());
+  EvalBatchRequest request = eval_batch_request({member.spec}, policy, scales, default_scale);
+  // No more views per pass than the images have: one JPEG needs no batch of 40.
+  const int64_t all_views = source.size() * views_per_image;
+  if (request.max_batch == 0 || request.max_batch > all_views) request.max_batch = all_views;
   const ImageViewSource views(source);
-  return evaluate_ensemble({member}, views, {.policy = parse_crop_policy(crops), .scales = scales});
+  return evaluate_ensemble(
+      {member}, views,
+      {.policy = policy, .scales = scales, .batch = eval_batch("predict", batch, request)});
 }
 
 void add_predict_command(CLI::App& app) {
@@ -91,11 +106,16 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--model", args->model, "Model name, or a .prototxt or .onnx file")->required();
   cmd->add_option("--weights", args->weights, "Weights (.safetensors or .caffemodel)");
   add_device_option(cmd, args->device);
-  cmd->add_option("--labels", args->labels, "Class names, one per line (synset_words.txt)");
+  cmd->add_option("--labels", args->labels,
+                  "Class names, one per line in label order; a synset_words.txt line is printed "
+                  "whole (n01440764 tench, Tinca tinca)");
   cmd->add_option("--crops", args->crops, "center, 10, dense or 144 (as in eval)")
       ->capture_default_str();
   cmd->add_option("--scales", args->scales, "Shorter sides S, comma-separated")->delimiter(',');
   cmd->add_option("--mean", args->mean, "channel or none")->capture_default_str();
+  cmd->add_option("--batch", args->batch,
+                  "Views per forward pass (default: chosen from the memory plan, as in eval)")
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", args->json, "Machine-readable output");
   add_precision_option(cmd, args->precision);
   cmd->add_option("images", args->images, "Image files (JPEG, PNG)")->required();

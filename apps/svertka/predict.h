@@ -18,8 +18,10 @@ ImageBatchSource predict_source(const std::vector<std::string>& images, int64_t 
                                 const ModelInput& input);
 
 // The predictions (top 5 of the softmax averaged over the views of `crops`: center, 10, dense or
-// 144, at `scales`) of `member` for every image of `source`.
+// 144, at `scales`, else `default_scale`) of `member` for every image of `source`, `batch` views
+// per forward pass (0: chosen from the memory plan and printed, as eval does).
 EvaluationResult predict_images(const EnsembleMember& member, const ImageBatchSource& source,
-                                const std::string& crops, const std::vector<int64_t>& scales);
+                                const std::string& crops, const std::vector<int64_t>& scales,
+                                int64_t default_scale = ImageDataArgs{}.scale, int64_t batch = 0);
 
 }  // namespace svertka::cli

@@ -40,7 +40,29 @@ struct NetOptions {
   // Blobs no longer needed share buffers (activations in TEST, gradients in TRAIN); the blobs
   // named here keep their own, so blob() and blob_grad() stay readable after forward/backward.
   std::vector<std::string> keep_blobs;
+  // Parameter values to use as they are, by name ("conv1.weight"): one of the parameter's shape in
+  // the net's memory is shared, not copied (a loaded model's weights held once); the others are
+  // allocated as usual. The net keeps no other reference to this map.
+  std::map<std::string, Tensor> shared_params;
 };
+
+// The memory a TEST net of a spec would hold, from shapes alone: nothing is allocated and no kernel
+// is made, so a VGG-16 at 512 px costs nothing to plan.
+struct NetMemoryPlan {
+  int64_t param_bytes = 0;       // parameters (a TEST net has no gradients)
+  int64_t activation_bytes = 0;  // Net::activation_bytes() of the compiled net: inputs included
+  // A backend's working memory beside the plan, estimated from above: one buffer as large as the
+  // largest parameter (a weight converted to a kernel's layout) and one as the largest blob (an
+  // activation converted at a layout edge).
+  int64_t scratch_bytes = 0;
+  int64_t total_bytes() const { return param_bytes + activation_bytes + scratch_bytes; }
+};
+
+// The plan of Net(spec, {.phase = kTest, .keep_blobs = keep_blobs}), with infer_shapes() and its
+// errors. Inputs, in-place layers and the sharing of activation buffers by liveness are decided as
+// the Net decides them, so activation_bytes equals the compiled net's (tested).
+NetMemoryPlan plan_test_memory(const NetSpec& spec,
+                               const std::vector<std::string>& keep_blobs = {});
 
 // One row of `svertka summary`.
 struct LayerInfo {

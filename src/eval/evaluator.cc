@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <list>
 #include <map>
 #include <memory>
 #include <numeric>
@@ -9,6 +10,8 @@
 #include "svertka/blob_names.h"
 #include "svertka/error.h"
 #include "svertka/eval/dense.h"
+#include "svertka/eval/eval_batch.h"
+#include "svertka/infer_shapes.h"
 
 namespace svertka {
 namespace {
@@ -35,32 +38,70 @@ int64_t batch_of(const NetSpec& spec) {
   throw ParamError("net '" + spec.name + "' has no image input");
 }
 
-// The member nets: one at the crop size sharing the trained parameters, and dense ones made on
-// demand for each whole-image shape.
+// The parameters of `weights` by name, each shaped as `spec`'s parameter of that name where the
+// element counts agree (an inner product's (O, C*H*W) weight is a convolution's (O, C, H, W)): a
+// net of `spec` made with these shares them rather than holding a copy. ShapeError naming a
+// parameter whose count differs.
+std::map<std::string, Tensor> params_shaped_for(const Net& weights, const NetSpec& spec) {
+  std::map<std::string, Tensor> by_name;
+  for (const Parameter& p : weights.params()) by_name.emplace(p.name, p.value);
+  std::map<std::string, Tensor> shared;
+  for (const LayerShapes& layer : infer_shapes(spec, Phase::kTest).layers) {
+    const Op& op = *spec.layers[layer.index].op;
+    const std::vector<Shape> shapes = op.param_shapes(layer.bottoms);
+    const std::vector<std::string> names = op.param_names();
+    for (size_t k = 0; k < shapes.size(); ++k) {
+      const std::string name =
+          spec.layers[layer.index].name + "." + (k < names.size() ? names[k] : std::to_string(k));
+      const auto it = by_name.find(name);
+      if (it == by_name.end()) continue;  // the net reports what it lacks
+      if (it->second.numel() != shapes[k].numel())
+        throw ShapeError("parameter '" + name + "' has " + it->second.shape().str() +
+                         ", which does not fit " + shapes[k].str());
+      shared.emplace(name, it->second.reshaped(shapes[k]));
+    }
+  }
+  return shared;
+}
+
+// The member's nets, all sharing its trained parameters: one at the crop size for `batch` views,
+// and dense ones for whole images, made on demand per input shape. The last kDenseKept stay, so
+// the few sizes most images have (landscape and portrait at each scale) are not made again.
 class MemberNets {
  public:
-  explicit MemberNets(const EnsembleMember& member) : member_(member) {
-    // On the trained net's device, so in its precision.
+  static constexpr size_t kDenseKept = 3;
+
+  MemberNets(const EnsembleMember& member, int64_t batch) : member_(member) {
+    const NetSpec spec = with_batch(member.spec, batch);
     crop_ = std::make_unique<Net>(
-        member.spec, NetOptions{.phase = Phase::kTest, .device = member.weights->shared_device()});
-    crop_->share_params_from(*member.weights);
+        spec, NetOptions{.phase = Phase::kTest,
+                         .device = member.weights->shared_device(),  // so in its precision
+                         .shared_params = params_shaped_for(*member.weights, spec)});
+    crop_->share_params_from(*member.weights);  // a check that every parameter is there
   }
   Net& crop() { return *crop_; }
   Net& dense(const Shape& input) {
-    auto& net = dense_[input.str()];
-    if (!net) {
-      net = std::make_unique<Net>(fully_convolutional(member_.spec, input),
-                                  NetOptions{.phase = Phase::kTest,
-                                             .device = member_.weights->shared_device()});
-      copy_params_reshaped(*member_.weights, *net);
+    const std::string key = input.str();
+    auto it =
+        std::find_if(dense_.begin(), dense_.end(), [&](const auto& e) { return e.first == key; });
+    if (it == dense_.end()) {
+      if (dense_.size() == kDenseKept) dense_.pop_back();  // free before allocating the next
+      const NetSpec spec = fully_convolutional(member_.spec, input);
+      auto net = std::make_unique<Net>(
+          spec, NetOptions{.phase = Phase::kTest,
+                           .device = member_.weights->shared_device(),
+                           .shared_params = params_shaped_for(*member_.weights, spec)});
+      dense_.emplace_front(key, std::move(net));
+    } else if (it != dense_.begin()) {
+      dense_.splice(dense_.begin(), dense_, it);
     }
-    return *net;
+    return *dense_.front().second;
   }
 
  private:
   const EnsembleMember& member_;
   std::unique_ptr<Net> crop_;
-  std::map<std::string, std::unique_ptr<Net>> dense_;
+  std::list<std::pair<std::string, std::unique_ptr<Net>>> dense_;  // most recently used first
 };
 
 }  // namespace
@@ -85,12 +126,12 @@ namespace {
 
 // Each member's nets, checked against the data's classes and against the first member's input.
 std::vector<std::unique_ptr<MemberNets>> open_members(const std::vector<EnsembleMember>& members,
-                                                      int64_t classes) {
+                                                      int64_t classes, int64_t batch) {
   if (members.empty()) throw ParamError("evaluation needs at least one model");
   std::vector<std::unique_ptr<MemberNets>> nets;
   for (const EnsembleMember& m : members) {
     if (!m.weights) throw ParamError("ensemble member '" + m.label + "' has no weights");
-    nets.push_back(std::make_unique<MemberNets>(m));
+    nets.push_back(std::make_unique<MemberNets>(m, batch));
     const Tensor& logits = nets.back()->crop().blob(m.logits);
     if (logits.dim(1) != classes)
       throw ParamError("ensemble member '" + m.label + "' scores " + std::to_string(logits.dim(1)) +
@@ -101,7 +142,7 @@ std::vector<std::unique_ptr<MemberNets>> open_members(const std::vector<Ensemble
                        nets.back()->crop().input(kDataBlob).shape().str() + ", '" +
                        members.front().label + "' " +
                        nets.front()->crop().input(kDataBlob).shape().str() +
-                       ": members must share the input size and batch");
+                       ": members must share the input size");
   }
   return nets;
 }
@@ -113,34 +154,55 @@ struct RoundScores {
   std::vector<int64_t> labels;
 };
 
-// How a round's views are batched: `batch` views per forward, whole images one at a time when
-// their sizes differ (dense views of a dataset without one whole-image size).
+// How a round's views are batched: `batch` views per forward pass (the last one padded), in
+// sample order; whole images of differing sizes (dense views of an image dataset) pass one image
+// at one scale at a time: the image and its mirror.
 struct RoundPlan {
   const std::vector<View>& views;
   int64_t batch;
-  bool dense, one_at_a_time;
+  bool dense, varying;
+};
+
+// The end of the pass that starts at items[first].
+size_t pass_end(const std::vector<SampleView>& items, size_t first, const RoundPlan& plan) {
+  const size_t limit = std::min(items.size(), first + size_t(plan.batch));
+  if (!plan.varying) return limit;
+  size_t last = first + 1;
+  while (last < limit && items[last].index == items[first].index &&
+         items[last].view.scale == items[first].view.scale)
+    ++last;
+  return last;
+}
+
+// The buffers one round after another fills: allocated once (for crops), or when a whole image's
+// size changes.
+struct PassBuffers {
+  std::vector<SampleView> items, piece;
+  Tensor images, labels;
 };
 
 RoundScores score_round(const std::vector<EnsembleMember>& members,
                         std::vector<std::unique_ptr<MemberNets>>& nets, const ViewSource& data,
-                        const RoundPlan& plan, int64_t begin, int64_t count, Tensor& images,
-                        Tensor& labels) {
-  const int64_t classes = data.num_classes(), batch = plan.batch;
+                        const RoundPlan& plan, int64_t begin, int64_t count, PassBuffers& buffers) {
+  const int64_t classes = data.num_classes();
   RoundScores r{std::vector<std::vector<float>>(members.size(),
                                                 std::vector<float>(size_t(count * classes), 0.0f)),
                 std::vector<int64_t>(size_t(count), 0)};
-  std::vector<SampleView> items;
-  for (const View& v : plan.views)
-    for (int64_t s = 0; s < count; ++s) items.push_back({begin + s, v});
-  for (size_t first = 0; first < items.size(); first += size_t(batch)) {
-    const size_t real = std::min(items.size() - first, size_t(batch));
-    std::vector<SampleView> piece(items.begin() + long(first), items.begin() + long(first + real));
-    if (!plan.one_at_a_time) piece.resize(size_t(batch), piece.back());  // pad the last round
-    if (plan.dense) {  // the whole image's size may differ from the last round's
-      const Shape shape = data.whole_shape(piece[0].index, piece[0].view);
-      if (images.shape() != Shape{batch, shape[0], shape[1], shape[2]})
-        images = Tensor(Shape{batch, shape[0], shape[1], shape[2]});
-    }
+  std::vector<SampleView>& items = buffers.items;
+  items.clear();
+  for (int64_t s = 0; s < count; ++s)  // sample order: one sample's views pass together
+    for (const View& v : plan.views) items.push_back({begin + s, v});
+  Tensor &images = buffers.images, &labels = buffers.labels;
+  for (size_t first = 0; first < items.size();) {
+    const size_t last = pass_end(items, first, plan), real = last - first;
+    std::vector<SampleView>& piece = buffers.piece;
+    piece.assign(items.begin() + long(first), items.begin() + long(last));
+    if (!plan.varying) piece.resize(size_t(plan.batch), piece.back());  // pad the last pass
+    const auto n = static_cast<int64_t>(piece.size());
+    const Shape shape =
+        plan.dense ? data.whole_shape(piece[0].index, piece[0].view) : data.crop_shape();
+    if (images.shape() != Shape{n, shape[0], shape[1], shape[2]})
+      images = Tensor(Shape{n, shape[0], shape[1], shape[2]}), labels = Tensor(Shape{n});
     data.fill(piece, images, labels);
     for (size_t m = 0; m < members.size(); ++m) {
       Net& net = plan.dense ? nets[m]->dense(images.shape()) : nets[m]->crop();
@@ -153,6 +215,7 @@ RoundScores score_round(const std::vector<EnsembleMember>& members,
         r.labels[size_t(s)] = static_cast<int64_t>(labels[int64_t(i)]);
       }
     }
+    first = last;
   }
   return r;
 }
@@ -184,24 +247,27 @@ void tally_round(const RoundScores& r, int64_t count, int64_t classes, int64_t n
 EvaluationResult evaluate_ensemble(const std::vector<EnsembleMember>& members,
                                    const ViewSource& data, const EvaluationOptions& options) {
   const int64_t classes = data.num_classes(), samples = data.size();
-  std::vector<std::unique_ptr<MemberNets>> nets = open_members(members, classes);
   const std::vector<View> views = views_for(options.policy, options.scales);
   const auto num_views = static_cast<int64_t>(views.size());
   const bool dense = options.policy == CropPolicy::kDense;
-  const bool one_at_a_time = dense && !data.uniform_whole_shape();
-  const RoundPlan plan{views, one_at_a_time ? 1 : batch_of(members.front().spec), dense,
-                       one_at_a_time};
-  const int64_t chunk = std::max<int64_t>(1, plan.batch / num_views);  // samples per round
+  const bool varying = dense && !data.uniform_whole_shape();
+  if (members.empty()) throw ParamError("evaluation needs at least one model");
+  if (options.batch < 0)
+    throw ParamError("evaluation batch must be positive, got " + std::to_string(options.batch));
+  const int64_t batch = options.batch > 0 ? options.batch : batch_of(members.front().spec);
+  std::vector<std::unique_ptr<MemberNets>> nets = open_members(members, classes, batch);
+  const RoundPlan plan{views, varying ? std::min<int64_t>(batch, 2) : batch, dense, varying};
+  // Samples per round: the views of a round fill whole passes.
+  const int64_t chunk = std::max<int64_t>(1, plan.batch / num_views);
 
   EvaluationResult result;
   result.views_per_sample = num_views;
   result.members.resize(members.size());
   result.confusion.assign(size_t(classes), std::vector<int64_t>(size_t(classes), 0));
-  const Shape crop = data.crop_shape();
-  Tensor images(Shape{plan.batch, crop[0], crop[1], crop[2]}), labels(Shape{plan.batch});
+  PassBuffers buffers;
   for (int64_t begin = 0; begin < samples; begin += chunk) {
     const int64_t count = std::min(chunk, samples - begin);
-    const RoundScores scores = score_round(members, nets, data, plan, begin, count, images, labels);
+    const RoundScores scores = score_round(members, nets, data, plan, begin, count, buffers);
     tally_round(scores, count, classes, num_views, result);
     if (options.progress) options.progress(begin + count, samples);
   }

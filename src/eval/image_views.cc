@@ -1,8 +1,7 @@
 #include "svertka/eval/image_views.h"
 
-#include <map>
 #include <opencv2/imgproc.hpp>
-#include <utility>
+#include <set>
 
 #include "data/image_cv.h"
 #include "svertka/data/image_decode.h"
@@ -50,13 +49,20 @@ int64_t ImageViewSource::scale_of(const View& view) const {
   return view.scale > 0 ? view.scale : source_.options().transform.scale_min;
 }
 
+const Image& ImageViewSource::resized(int64_t index, int64_t scale) const {
+  Image& image = cache_[{index, scale}];
+  if (image.empty()) {
+    const ImageTransformOptions& t = source_.options().transform;
+    image =
+        resize_image(decode(source_.list().entries.at(size_t(index)), scale, t.channels), t, scale);
+  }
+  return image;
+}
+
 Shape ImageViewSource::whole_shape(int64_t index, const View& view) const {
-  // Decoded rather than read from the header: an EXIF orientation may turn the image. One decode
-  // is small beside a dense pass over the whole image.
-  const ImageTransformOptions& t = source_.options().transform;
-  const Image image = decode(source_.list().entries.at(size_t(index)), 0, t.channels);
-  const auto resized = resized_size(t, image.height(), image.width(), scale_of(view));
-  return Shape{t.channels, resized[0], resized[1]};
+  // The image as fill() will crop it (an EXIF orientation may turn it), kept for that fill.
+  const Image& image = resized(index, scale_of(view));
+  return Shape{source_.options().transform.channels, image.height(), image.width()};
 }
 
 void ImageViewSource::fill(std::span<const SampleView> items, Tensor& images,
@@ -66,17 +72,17 @@ void ImageViewSource::fill(std::span<const SampleView> items, Tensor& images,
   if (labels.shape() != Shape{batch} || images.rank() != 4 || images.dim(0) != batch)
     throw ShapeError("image views: tensors " + images.shape().str() + " and " +
                      labels.shape().str() + " do not hold " + std::to_string(batch) + " views");
-  std::map<std::pair<int64_t, int64_t>, Image> resized;  // (index, S) -> image
+  // Only the images of this fill stay cached for the next.
+  std::set<std::pair<int64_t, int64_t>> used;
+  for (const SampleView& item : items) used.insert({item.index, scale_of(item.view)});
+  std::erase_if(cache_, [&](const auto& entry) { return !used.count(entry.first); });
   const int64_t per_view = images.numel() / batch;
   for (int64_t b = 0; b < batch; ++b) {
     const SampleView& item = items[size_t(b)];
     const ImageEntry& entry = source_.list().entries.at(size_t(item.index));
     const View& v = item.view;
     const int64_t scale = scale_of(v);
-    Image& image = resized[{item.index, scale}];
-    if (image.empty()) {
-      image = resize_image(decode(entry, scale, t.channels), t, scale);
-    }
+    const Image& image = resized(item.index, scale);
     float* dst = images.data() + b * per_view;
     labels[b] = float(entry.label);
     if (v.whole_image) {

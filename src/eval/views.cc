@@ -14,7 +14,9 @@ CropPolicy parse_crop_policy(const std::string& text) {
 
 std::vector<View> views_for(CropPolicy policy, const std::vector<int64_t>& scales) {
   static constexpr double kCorners[5][2] = {{0, 0}, {0, 1}, {1, 0}, {1, 1}, {0.5, 0.5}};
-  const std::vector<int64_t> all_scales = scales.empty() ? std::vector<int64_t>{0} : scales;
+  const std::vector<int64_t> all_scales = !scales.empty()              ? scales
+                                          : policy == CropPolicy::k144 ? kGoogLeNetScales
+                                                                       : std::vector<int64_t>{0};
   std::vector<View> views;
   for (const int64_t scale : all_scales) {
     switch (policy) {

@@ -69,7 +69,10 @@ ImportedModel load_model(const std::string& name_or_file, const std::string& wei
 }
 
 std::unique_ptr<Net> make_net(const ImportedModel& model, const NetOptions& options) {
-  auto net = std::make_unique<Net>(model.spec, options);
+  // The net shares the weights' buffers where it can, so they are held once, not twice.
+  NetOptions sharing = options;
+  for (const NamedTensor& w : model.weights) sharing.shared_params.emplace(w.name, w.tensor);
+  auto net = std::make_unique<Net>(model.spec, sharing);
   if (model.weights.empty()) return net;
   std::map<std::string, const Tensor*> weights;
   for (const NamedTensor& w : model.weights) weights[w.name] = &w.tensor;
@@ -82,7 +85,7 @@ std::unique_ptr<Net> make_net(const ImportedModel& model, const NetOptions& opti
       throw IoError(model.weights_source + ": tensor '" + p.name + "' has shape " +
                     it->second->shape().str() + ", the model expects " + p.value.shape().str());
     check_finite(model.weights_source, p.name, *it->second);
-    p.value.copy_from(*it->second);
+    if (p.value.data() != it->second->data()) p.value.copy_from(*it->second);
   }
   return net;
 }

@@ -22,6 +22,7 @@ Net::Net(const NetSpec& spec, const NetOptions& options)
       memory_(device_->memory()) {
   options_.device = nullptr;  // held in device_
   compile(spec);
+  options_.shared_params.clear();  // the parameters hold what they use
   choose_layouts();
   plan_memory();
 }
@@ -81,8 +82,16 @@ void Net::add_params(Layer& layer, const std::vector<Shape>& bottom_shapes) {
   for (size_t k = 0; k < param_shapes.size(); ++k) {
     Parameter p;
     p.name = layer.spec.name + "." + (k < param_names.size() ? param_names[k] : std::to_string(k));
-    p.value = Tensor(param_shapes[k], memory_);
-    p.grad = Tensor(param_shapes[k], memory_);
+    // A given value of this shape in the net's memory is shared rather than allocated and copied,
+    // so a loaded model's weights are held once.
+    const auto given = options_.shared_params.find(p.name);
+    if (given != options_.shared_params.end() && given->second.shape() == param_shapes[k] &&
+        given->second.memory() == memory_)
+      p.value = given->second;
+    else
+      p.value = Tensor(param_shapes[k], memory_);
+    // A TEST net never runs backward: no gradient buffers (a VGG-16's would be 553 MB).
+    if (options_.phase == Phase::kTrain) p.grad = Tensor(param_shapes[k], memory_);
     if (k < layer.spec.params.size())
       p.spec = layer.spec.params[k];
     else
@@ -113,17 +122,23 @@ void Net::add_tops(Layer& layer, const std::vector<Shape>& top_shapes, const std
   }
 }
 
-// In place only where the op allows it and nothing else reads (or the user keeps) the bottom.
-void Net::resolve_in_place() {
-  const std::set<std::string> keep(options_.keep_blobs.begin(), options_.keep_blobs.end());
-  for (Blob& blob : blobs_) {
+void resolve_in_place(std::vector<Net::Blob>& blobs, const std::function<bool(int)>& in_place_ok,
+                      const std::vector<std::string>& keep_blobs) {
+  const std::set<std::string> keep(keep_blobs.begin(), keep_blobs.end());
+  for (Net::Blob& blob : blobs) {
     if (blob.alias_of < 0) continue;
-    const Blob& bottom = blobs_[static_cast<size_t>(blob.alias_of)];
-    const Layer& layer = *layers_[static_cast<size_t>(blob.producer)];
-    if (!layer.spec.op->supports_in_place() || bottom.consumers.size() != 1 ||
-        bottom.producer < 0 || keep.count(bottom.name))
+    const Net::Blob& bottom = blobs[static_cast<size_t>(blob.alias_of)];
+    if (!in_place_ok(blob.producer) || bottom.consumers.size() != 1 || bottom.producer < 0 ||
+        keep.count(bottom.name))
       blob.alias_of = -1;
   }
+}
+
+void Net::resolve_in_place() {
+  svertka::resolve_in_place(
+      blobs_,
+      [&](int layer) { return layers_[static_cast<size_t>(layer)]->spec.op->supports_in_place(); },
+      options_.keep_blobs);
 }
 
 // Which layers run backward (between a trainable parameter and a weighted loss), and which blob

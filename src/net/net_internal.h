@@ -2,9 +2,13 @@
 #pragma once
 
 #include <exception>
+#include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 
+#include "net/buffer_plan.h"
 #include "svertka/error.h"
 #include "svertka/infer_shapes.h"
 #include "svertka/net.h"
@@ -67,5 +71,17 @@ struct Net::Layer {
   ForwardArgs<float> forward_args;
   BackwardArgs<float> backward_args;
 };
+
+// Shared by Net and plan_test_memory (memory_plan.cc), so the shape-only plan is the compiled one.
+// A version made in place (alias_of) keeps its bottom's buffer only where in_place_ok(producer
+// layer) and nothing else reads, or keeps (keep_blobs), the bottom; otherwise it gets its own.
+void resolve_in_place(std::vector<Net::Blob>& blobs, const std::function<bool(int)>& in_place_ok,
+                      const std::vector<std::string>& keep_blobs);
+// Activation buffers per alias group (keyed by its root version), in forward steps: live from the
+// producer to the last reader, or to the end (num_layers) for an output, a kept blob, or any blob
+// when training (backward reads them). Net inputs own their buffers and are left out.
+std::map<int, BufferRequest> activation_requests(const std::vector<Net::Blob>& blobs,
+                                                 int num_layers, const std::set<std::string>& keep,
+                                                 bool training);
 
 }  // namespace svertka

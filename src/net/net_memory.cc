@@ -43,6 +43,23 @@ std::map<int, BufferRequest> gradient_requests(const std::vector<Net::Blob>& blo
 
 }  // namespace
 
+std::map<int, BufferRequest> activation_requests(const std::vector<Net::Blob>& blobs,
+                                                 int num_layers, const std::set<std::string>& keep,
+                                                 bool training) {
+  std::map<int, BufferRequest> data_requests;
+  for (size_t v = 0; v < blobs.size(); ++v) {
+    const Net::Blob& blob = blobs[v];
+    const int root = root_of(blobs, static_cast<int>(v));
+    if (blobs[static_cast<size_t>(root)].producer < 0) continue;  // inputs own their buffers
+    auto [it, fresh] = data_requests.try_emplace(root);
+    BufferRequest& r = it->second;
+    if (fresh) r = {blob.shape.numel(), blob.producer, blob.producer};
+    const bool live_to_end = training || blob.consumers.empty() || keep.count(blob.name);
+    r.last_step = std::max(r.last_step, live_to_end ? num_layers : blob.consumers.back());
+  }
+  return data_requests;
+}
+
 void Net::plan_memory() {
   const int num_layers = static_cast<int>(layers_.size());
   const std::set<std::string> keep(options_.keep_blobs.begin(), options_.keep_blobs.end());
@@ -50,17 +67,8 @@ void Net::plan_memory() {
 
   // Activations, per alias group (a blob and its in-place versions): live from the producer to the
   // last reader. Training keeps every activation, since backward reads them.
-  std::map<int, BufferRequest> data_requests;
-  for (size_t v = 0; v < blobs_.size(); ++v) {
-    const Blob& blob = blobs_[v];
-    const int root = root_of(blobs_, static_cast<int>(v));
-    if (blobs_[static_cast<size_t>(root)].producer < 0) continue;  // inputs own their buffers
-    auto [it, fresh] = data_requests.try_emplace(root);
-    BufferRequest& r = it->second;
-    if (fresh) r = {blob.shape.numel(), blob.producer, blob.producer};
-    const bool live_to_end = training || blob.consumers.empty() || keep.count(blob.name);
-    r.last_step = std::max(r.last_step, live_to_end ? num_layers : blob.consumers.back());
-  }
+  const std::map<int, BufferRequest> data_requests =
+      activation_requests(blobs_, num_layers, keep, training);
   std::vector<int> data_roots;
   std::vector<BufferRequest> requests;
   for (const auto& [root, request] : data_requests)

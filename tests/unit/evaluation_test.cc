@@ -2,13 +2,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <opencv2/imgproc.hpp>
 #include <random>
 
 #include "image_test_helpers.h"
 #include "op_test_helpers.h"
+#include "svertka/eval/class_names.h"
 #include "svertka/eval/image_views.h"
 #include "svertka/eval/dense.h"
+#include "svertka/eval/eval_batch.h"
 #include "svertka/eval/evaluator.h"
 #include "svertka/eval/idx_views.h"
 #include "svertka/zoo.h"
@@ -45,6 +48,10 @@ TEST(Views, PoliciesGiveThePapersViewCounts) {
   EXPECT_EQ(views_for(CropPolicy::kTen, {256, 384, 512}).size(), 30u);
   EXPECT_EQ(views_for(CropPolicy::kDense, {256, 384, 512}).size(), 6u);
   EXPECT_EQ(views_for(CropPolicy::k144, {256, 288, 320, 352}).size(), 144u);
+  const auto googlenet = views_for(CropPolicy::k144, {});  // GoogLeNet's four scales by default
+  ASSERT_EQ(googlenet.size(), 144u);
+  EXPECT_EQ(googlenet.front().scale, 256);
+  EXPECT_EQ(googlenet.back().scale, 352);
   const auto ten = views_for(CropPolicy::kTen, {});
   int mirrored = 0, centres = 0;
   for (const View& v : ten) {
@@ -178,6 +185,92 @@ TEST(Evaluation, DenseInBatchesEqualsDenseOneImageAtATime) {
   }
 }
 
+void expect_same_figures(const EvaluationResult& got, const EvaluationResult& expected,
+                         const std::string& what) {
+  EXPECT_EQ(got.ensemble.samples, expected.ensemble.samples) << what;
+  EXPECT_EQ(got.ensemble.top1, expected.ensemble.top1) << what;
+  EXPECT_EQ(got.ensemble.top5, expected.ensemble.top5) << what;
+  ASSERT_EQ(got.predictions.size(), expected.predictions.size()) << what;
+  for (size_t i = 0; i < got.predictions.size(); ++i) {
+    EXPECT_EQ(got.predictions[i].classes, expected.predictions[i].classes) << what << " " << i;
+    for (size_t r = 0; r < got.predictions[i].classes.size(); ++r)
+      EXPECT_NEAR(got.predictions[i].probabilities[r], expected.predictions[i].probabilities[r],
+                  2e-6)
+          << what << " " << i;
+  }
+}
+
+TEST(Evaluation, AnyBatchGivesTheSameFigures) {
+  const IdxBatchSource images = random_images(7, 8);  // batches that split samples and pad
+  const IdxViewSource views(images, 2);
+  const NetSpec spec = small_net(1);
+  const auto weights = trained_like(spec, 9);
+  const EnsembleMember member{"a", spec, weights.get(), model_info("alexnet_small").logits};
+  for (const CropPolicy policy : {CropPolicy::kCenter, CropPolicy::kTen, CropPolicy::kDense}) {
+    const EvaluationResult one = evaluate_ensemble({member}, views, {.policy = policy, .batch = 1});
+    EXPECT_EQ(one.ensemble.samples, 7);
+    for (const int64_t batch : {3, 10, 16, 80})
+      expect_same_figures(evaluate_ensemble({member}, views, {.policy = policy, .batch = batch}),
+                          one, "batch " + std::to_string(batch));
+  }
+}
+
+// The papers' protocols with default options on a 24 GB machine (20 GB of it available), from the
+// memory plans alone: every batch chosen fits the budget, and VGG-16's dense evaluation at 512 px
+// (a 4:3 image, 512x683, and its mirror in one pass) does too.
+TEST(EvalBatch, ThePapersProtocolsFitA24GBMachine) {
+  constexpr int64_t kAvailable = int64_t{20} << 30;
+  const NetSpec alexnet = build_model("alexnet", {});
+  const NetSpec vgg16 = build_model("vgg16", {});
+  const NetSpec googlenet = build_model("googlenet", {});
+  const std::vector<int64_t> vgg_scales{256, 384, 512};
+  struct Protocol {
+    std::string name;
+    const NetSpec& spec;
+    CropPolicy policy;
+    std::vector<int64_t> scales;
+  };
+  for (const Protocol& p : std::vector<Protocol>{
+           {"AlexNet 10-crop", alexnet, CropPolicy::kTen, {256}},
+           {"VGG-16 10-crop", vgg16, CropPolicy::kTen, vgg_scales},
+           {"VGG-16 dense", vgg16, CropPolicy::kDense, vgg_scales},
+           {"VGG-16 144-crop", vgg16, CropPolicy::k144, {}},
+           {"GoogLeNet 144-crop", googlenet, CropPolicy::k144, {}}}) {
+    EvalBatchRequest request = eval_batch_request({p.spec}, p.policy, p.scales, 256);
+    request.available_bytes = kAvailable;
+    const EvalBatchChoice choice = choose_eval_batch(request);
+    EXPECT_LE(choice.planned_bytes, choice.budget_bytes) << p.name << ": " << choice.describe();
+    EXPECT_GE(choice.batch, 1) << p.name;
+  }
+  const NetMemoryPlan dense512 = plan_test_memory(fully_convolutional(vgg16, Shape{2, 3, 512, 683}));
+  EXPECT_LE(dense512.total_bytes(), int64_t(double(kAvailable) * kEvalMemoryFraction));
+  EXPECT_GT(dense512.activation_bytes, int64_t{300} << 20);  // the plan sees the large image
+  EvalBatchRequest dense = eval_batch_request({vgg16}, CropPolicy::kDense, vgg_scales, 256);
+  dense.available_bytes = kAvailable;
+  const EvalBatchChoice pair = choose_eval_batch(dense);
+  EXPECT_EQ(pair.batch, 2);
+  EXPECT_EQ(pair.planned_bytes, dense512.total_bytes());
+}
+
+TEST(EvalBatch, TheBatchIsWholeSamplesWithinTheWorkingSetAndTheBudget) {
+  const NetSpec spec = small_net(1);
+  const NetMemoryPlan one = plan_test_memory(spec), two = plan_test_memory(with_batch(spec, 2));
+  const int64_t per_view = two.total_bytes() - one.total_bytes();
+  EvalBatchRequest request{.specs = {spec}, .views_per_sample = 10, .available_bytes = int64_t{1} << 34};
+  request.working_set_bytes = 25 * one.activation_bytes;  // 25 views: two whole samples
+  EXPECT_EQ(choose_eval_batch(request).batch, 20);
+  request.max_batch = 15;
+  EXPECT_EQ(choose_eval_batch(request).batch, 15);
+  // A budget for 7 views (and the fixed part) gives 7, fewer than one sample's views.
+  request.available_bytes = (one.total_bytes() + 6 * per_view) * 2;
+  const EvalBatchChoice seven = choose_eval_batch(request);
+  EXPECT_EQ(seven.batch, 7);
+  EXPECT_LE(seven.planned_bytes, seven.budget_bytes);
+  request.available_bytes = one.total_bytes();  // half of it is the budget: not even one view
+  SVERTKA_EXPECT_THROW_WITH(choose_eval_batch(request), ResourceError, "over the budget");
+  EXPECT_NE(seven.describe().find("batch 7 views: planned"), std::string::npos) << seven.describe();
+}
+
 TEST(Evaluation, BadInputsGiveClearErrors) {
   const IdxBatchSource images = random_images(3, 3);
   const IdxViewSource views(images, 2);
@@ -246,6 +339,28 @@ TEST(ImageViews, CentreViewIsTheValidationTransformAndMirrorsAreMirrors) {
   EXPECT_EQ(views.whole_shape(0, whole), (Shape{3, 40, 60}));
 }
 
+// Image files: 10 crops at two scales, GoogLeNet's 144 and dense whole images of differing sizes
+// (an image and its mirror per pass, or one view at a time) give the same figures at any batch.
+TEST(ImageViews, AnyBatchGivesTheSameFigures) {
+  TempDir dir;
+  const ImageBatchSource source = image_folder(dir, 32);
+  const ImageViewSource views(source);
+  const NetSpec spec = build_model(
+      "alexnet_small", {.num_classes = 2, .height = 32, .width = 32, .width_divisor = 4});
+  const auto weights = trained_like(spec, 12);
+  const EnsembleMember member{"a", spec, weights.get(), model_info("alexnet_small").logits};
+  const std::vector<std::pair<CropPolicy, std::vector<int64_t>>> protocols{
+      {CropPolicy::kTen, {40, 48}}, {CropPolicy::k144, {40}}, {CropPolicy::kDense, {40, 48}}};
+  for (const auto& [policy, scales] : protocols) {
+    const EvaluationResult one =
+        evaluate_ensemble({member}, views, {.policy = policy, .scales = scales, .batch = 1});
+    for (const int64_t batch : {2, 7, 40})
+      expect_same_figures(
+          evaluate_ensemble({member}, views, {.policy = policy, .scales = scales, .batch = batch}),
+          one, "views " + std::to_string(one.views_per_sample) + ", batch " + std::to_string(batch));
+  }
+}
+
 TEST(ImageViews, ACropLargerThanTheImageIsAClearError) {
   TempDir dir;
   const ImageBatchSource source = image_folder(dir, 32);
@@ -308,6 +423,20 @@ TEST(ImageViews, GreySourceViewsAreEachPlaneOfTheColourViews) {
       EXPECT_EQ(colour_views.whole_shape(i, whole), (Shape{3, shape[1], shape[2]}));
       expect_planes({{i, whole}}, shape);
     }
+}
+
+TEST(ClassNames, SynsetWordsLinesAreTheNamesWhole) {
+  TempDir dir;
+  const std::string path = dir.path() + "/synset_words.txt";
+  std::ofstream(path) << "n01440764 tench, Tinca tinca\r\n\n  n01443537 goldfish, Carassius auratus \n";
+  EXPECT_EQ(read_class_names(path), (std::vector<std::string>{"n01440764 tench, Tinca tinca",
+                                                              "n01443537 goldfish, Carassius auratus"}));
+  std::ofstream(path) << "n01440764 tench\nn01443537 goldfish\nn01440764 tench again\n";
+  SVERTKA_EXPECT_THROW_WITH(read_class_names(path), DataError,
+                            "line 3: class 'n01440764' is listed twice (first on line 1)");
+  std::ofstream(path) << "\n \n";
+  SVERTKA_EXPECT_THROW_WITH(read_class_names(path), DataError, "list no classes");
+  SVERTKA_EXPECT_THROW_WITH(read_class_names(dir.path() + "/missing.txt"), IoError, "missing.txt");
 }
 
 }  // namespace

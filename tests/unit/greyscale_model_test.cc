@@ -282,12 +282,15 @@ TEST(GreyscaleModel, EvalWithCaffesLeNetEqualsAForwardOnTheImagesByHand) {
                kTransform));
   std::ifstream csv(dir / "eval/predictions.csv");
   std::string line;
-  std::getline(csv, line);  // index,label,classes,probabilities
+  std::getline(csv, line);
+  EXPECT_EQ(line, "index,path,label,classes,probabilities");
   for (size_t i = 0; i < images.paths.size(); ++i) {
     ASSERT_TRUE(std::getline(csv, line)) << i;
     std::stringstream fields(line);
-    std::string index, label, classes, probabilities;
+    std::string index, path, label, classes, probabilities;
     std::getline(fields, index, ',');
+    std::getline(fields, path, ',');
+    EXPECT_EQ(path, images.paths[i]);
     std::getline(fields, label, ',');
     std::getline(fields, classes, ',');
     std::getline(fields, probabilities, ',');

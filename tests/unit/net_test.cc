@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 
 #include "op_test_helpers.h"
 #include "svertka/ops/relu.h"
@@ -96,6 +97,39 @@ TEST(Net, InferenceSharesActivationBuffersAndKeepsRequestedBlobs) {
   plain.input("data").copy_from(keep.input("data"));
   plain.forward();
   EXPECT_LE(max_relative_error(keep.blob("fc4"), plain.blob("fc4")), 1e-6);
+}
+
+TEST(Net, TheShapeOnlyMemoryPlanIsTheCompiledNets) {
+  // Branches, in-place ReLU, concat and kept blobs: the plan decides each as the Net does.
+  const std::vector<std::pair<NetSpec, std::vector<std::string>>> cases{
+      {branching_net(), {}},
+      {branching_net(), {"relu"}},
+      {build_model("alexnet_small", {.num_classes = 10, .channels = 1, .batch = 3}), {}},
+      {build_model("alexnet_small", {.num_classes = 10, .channels = 1, .batch = 3}), {"fc4"}},
+      {build_model("googlenet", {.num_classes = 10, .batch = 1, .width_divisor = 16}), {}}};
+  for (const auto& [spec, keep] : cases) {
+    Net net(spec, {.phase = Phase::kTest, .keep_blobs = keep});
+    const NetMemoryPlan plan = plan_test_memory(spec, keep);
+    EXPECT_EQ(plan.activation_bytes, net.activation_bytes()) << spec.name;
+    EXPECT_EQ(plan.param_bytes, net.param_count() * int64_t(sizeof(float))) << spec.name;
+    EXPECT_GT(plan.scratch_bytes, 0) << spec.name;
+  }
+}
+
+TEST(Net, ATestNetHoldsNoGradientsAndSharesGivenParameters) {
+  const NetSpec spec = build_model("alexnet_small", {.num_classes = 10, .channels = 1, .batch = 2});
+  Net train(spec, {.phase = Phase::kTrain});
+  train.init_params(3);
+  std::map<std::string, Tensor> given;
+  for (const Parameter& p : train.params()) given.emplace(p.name, p.value);
+  given["conv1.weight"] = Tensor(Shape{1, 2, 3});  // a wrong shape is allocated, not shared
+  Net test(spec, {.phase = Phase::kTest, .shared_params = given});
+  for (const Parameter& p : test.params()) {
+    EXPECT_FALSE(p.grad.defined()) << p.name;
+    EXPECT_EQ(p.value.data() == train.param(p.name).value.data(), p.name != "conv1.weight")
+        << p.name;
+  }
+  EXPECT_EQ(test.param("conv1.weight").value.shape(), train.param("conv1.weight").value.shape());
 }
 
 TEST(Net, ABlobWhoseBufferWasReusedIsAnErrorUnlessKept) {

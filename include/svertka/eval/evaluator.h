@@ -15,14 +15,18 @@ namespace svertka {
 
 struct EnsembleMember {
   std::string label;  // how reports name it, e.g. the weights file
-  NetSpec spec;       // as built for evaluation at the crop size (batch = its input's first dim)
-  const Net* weights = nullptr;  // a net of `spec` holding the trained parameters
+  NetSpec spec;  // as built for evaluation at the crop size (any batch: the evaluator sets its own)
+  const Net* weights = nullptr;  // a net of `spec` (at any batch) holding the trained parameters
   std::string logits;            // blob of class scores
 };
 
 struct EvaluationOptions {
   CropPolicy policy = CropPolicy::kCenter;
   std::vector<int64_t> scales;  // empty: the source's own size
+  // Views per forward pass (choose_eval_batch, eval_batch.h, picks one that fits the memory);
+  // 0: the batch of the first member's spec. Whole images of differing sizes pass at most two at
+  // a time (an image and its mirror). The figures do not depend on it.
+  int64_t batch = 0;
   std::function<void(int64_t done, int64_t total)> progress;
 };
 

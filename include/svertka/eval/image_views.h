@@ -1,9 +1,14 @@
-// Test-time views of image files: each sample decoded once per fill (to the source's channels: BGR,
+// Test-time views of image files: each sample decoded once while its views last (the images of the
+// last fill are kept for the next one, so a sample whose views span passes is not decoded again;
+// one source is therefore for one evaluation at a time) (to the source's channels: BGR,
 // or grey for a greyscale model), resized so its shorter side is the view's scale (or warped to
 // SxS, as the source was configured), then cropped: a position of the 10-crop, one of GoogLeNet's
 // 144 (a square of side S, cropped or resized whole), or the whole image for dense evaluation
 // (which subtracts the channel means: a mean image has one size).
 #pragma once
+
+#include <map>
+#include <utility>
 
 #include "svertka/data/image_source.h"
 #include "svertka/eval/views.h"
@@ -24,8 +29,11 @@ class ImageViewSource final : public ViewSource {
 
  private:
   int64_t scale_of(const View& view) const;
+  // Sample `index` decoded and resized for `scale`, from the cache or into it.
+  const Image& resized(int64_t index, int64_t scale) const;
 
   const ImageBatchSource& source_;
+  mutable std::map<std::pair<int64_t, int64_t>, Image> cache_;  // (index, S) -> resized image
 };
 
 }  // namespace svertka

@@ -31,8 +31,12 @@ struct View {
   bool whole_image = false;   // dense: the whole rescaled image, uncropped
 };
 
-// Every view of `policy` at each scale (GoogLeNet used 256, 288, 320, 352; a scale of 0 keeps the
-// source's size). The order is fixed: scales, then squares, then positions, then the mirror.
+// GoogLeNet's four test scales (the shorter side S): 4 x 36 = 144 views.
+inline const std::vector<int64_t> kGoogLeNetScales{256, 288, 320, 352};
+
+// Every view of `policy` at each scale (a scale of 0 keeps the source's size; no scales: the
+// source's size, except 144 crops, which take GoogLeNet's four). The order is fixed: scales, then
+// squares, then positions, then the mirror.
 std::vector<View> views_for(CropPolicy policy, const std::vector<int64_t>& scales);
 
 struct SampleView {

@@ -47,7 +47,9 @@ std::vector<NamedTensor> read_model_weights(const std::string& path, const NetSp
 ImportedModel load_model(const std::string& name_or_file, const std::string& weights,
                          const LoadModelOptions& options);
 
-// A net of `model.spec` holding `model.weights`. IoError naming model.weights_source for a
+// A net of `model.spec` holding `model.weights`: sharing their buffers (host tensors of the right
+// shape, so the weights are held once; training such a net changes `model.weights` too), else
+// copying them. IoError naming model.weights_source for a
 // parameter of the net that the weights lack or hold in another shape; tensors the net does not
 // use are ignored.
 std::unique_ptr<Net> make_net(const ImportedModel& model, const NetOptions& options);
