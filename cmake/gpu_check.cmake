@@ -5,7 +5,7 @@
 file(GLOB SVERTKA_GPU_CHECK_SOURCES CONFIGURE_DEPENDS tools/gpu_check/*.cc)
 list(REMOVE_ITEM SVERTKA_GPU_CHECK_SOURCES ${PROJECT_SOURCE_DIR}/tools/gpu_check/nccl_check.cc)
 add_executable(svertka_gpu_check ${SVERTKA_GPU_CHECK_SOURCES}
-  tests/support/shape_catalog.cc)
+  tests/support/shape_catalog.cc tests/support/relative_error.cc)
 target_include_directories(svertka_gpu_check PRIVATE ${PROJECT_SOURCE_DIR}/src
   ${PROJECT_SOURCE_DIR}/tests/support ${CMAKE_BINARY_DIR}/generated)
 target_compile_definitions(svertka_gpu_check PRIVATE

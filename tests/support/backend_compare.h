@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "relative_error.h"
 #include "svertka/op.h"
 
 namespace svertka::testing {
@@ -27,7 +28,5 @@ struct Difference {
 
 std::vector<Difference> compare_backends(const Op& op, const std::vector<Shape>& input_shapes,
                                          uint64_t seed, const BackendCompareOptions& options = {});
-
-double max_relative_error(const Tensor& actual, const Tensor& expected);
 
 }  // namespace svertka::testing

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "relative_error.h"
 #include "svertka/device.h"
 #include "svertka/op.h"
 
@@ -55,7 +56,7 @@ struct CompareOptions {
 std::vector<Difference> compare_with_reference(const Op& op, const std::vector<Shape>& inputs,
                                                Device& device, uint64_t seed,
                                                const CompareOptions& options = {});
-double max_relative_error(const Tensor& actual, const Tensor& expected);
+using testing::max_relative_error;  // tests/support/relative_error.h
 
 // The sections; each returns its number of failures.
 int check_kernels(const CheckOptions& options, Device& device);
