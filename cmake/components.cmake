@@ -85,7 +85,8 @@ set(SVERTKA_DATA_IMAGE_SOURCES
   src/data/grey_mean.cc src/data/image.cc src/data/image_cv.cc src/data/image_decode.cc
   src/data/image_source.cc src/data/image_stats.cc
   src/data/image_stats_pass.cc src/data/image_transform.cc src/data/jpeg_decode.cc
-  src/eval/image_views.cc src/eval/localization.cc src/localize/localizer.cc)
+  src/eval/image_views.cc src/eval/tensor_views.cc src/eval/localization.cc
+  src/localize/localizer.cc)
 file(GLOB SVERTKA_CORE_SOURCES CONFIGURE_DEPENDS
   src/core/*.cc src/backends/cpu_ref/*.cc src/net/*.cc src/solver/*.cc models/*.cc src/eval/*.cc
   src/data/*.cc)

@@ -88,13 +88,18 @@ ImageBatchSource predict_source(const std::vector<std::string>& images, int64_t 
 EvaluationResult predict_images(const EnsembleMember& member, const ImageBatchSource& source,
                                 const std::string& crops, const std::vector<int64_t>& scales,
                                 int64_t default_scale, int64_t batch) {
+  return predict_views(member, ImageViewSource(source), crops, scales, default_scale, batch);
+}
+
+EvaluationResult predict_views(const EnsembleMember& member, const ViewSource& views,
+                               const std::string& crops, const std::vector<int64_t>& scales,
+                               int64_t default_scale, int64_t batch) {
   const CropPolicy policy = parse_crop_policy(crops);
   const auto views_per_image = static_cast<int64_t>(views_for(policy, scales).size());
   EvalBatchRequest request = eval_batch_request({member.spec}, policy, scales, default_scale);
   // No more views per pass than the images have: one JPEG needs no batch of 40.
-  const int64_t all_views = source.size() * views_per_image;
+  const int64_t all_views = views.size() * views_per_image;
   if (request.max_batch == 0 || request.max_batch > all_views) request.max_batch = all_views;
-  const ImageViewSource views(source);
   return evaluate_ensemble(
       {member}, views,
       {.policy = policy, .scales = scales, .batch = eval_batch("predict", batch, request)});

@@ -24,4 +24,10 @@ EvaluationResult predict_images(const EnsembleMember& member, const ImageBatchSo
                                 const std::string& crops, const std::vector<int64_t>& scales,
                                 int64_t default_scale = ImageDataArgs{}.scale, int64_t batch = 0);
 
+// The same for any source of views (samples already in memory: TensorViewSource), whose samples
+// are `default_scale` on their shorter side.
+EvaluationResult predict_views(const EnsembleMember& member, const ViewSource& views,
+                               const std::string& crops, const std::vector<int64_t>& scales,
+                               int64_t default_scale, int64_t batch = 0);
+
 }  // namespace svertka::cli

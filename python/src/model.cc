@@ -9,13 +9,13 @@
 #include <filesystem>
 #include <set>
 
-#include "array_views.h"
 #include "arrays.h"
 #include "bindings.h"
 #include "model_files.h"
 #include "predict.h"
 #include "svertka/blob_names.h"
 #include "svertka/error.h"
+#include "svertka/eval/tensor_views.h"
 #include "svertka/transfer/extract.h"
 
 namespace svertka::python {
@@ -204,24 +204,24 @@ py::list Model::predict(const py::handle& paths_or_arrays, const std::string& cr
     throw ParamError("predict: top must be 1 to 5, got " + std::to_string(top));
   if (const auto paths = paths_of(paths_or_arrays))
     return predict_files(*paths, crops, top, scales);
-  return predict_arrays(paths_or_arrays, crops, top);
+  return predict_arrays(paths_or_arrays, crops, top, scales);
 }
 
-py::list Model::predict_arrays(const py::handle& arrays, const std::string& crops, int64_t top) {
-  if (crops != "center")
-    throw ParamError("predict: crops='" + crops +
-                     "' needs image files; arrays are taken as the net's input, as they are");
+py::list Model::predict_arrays(const py::handle& arrays, const std::string& crops, int64_t top,
+                               const std::vector<int64_t>& scales) {
   const auto images = batch_of(arrays, "predict: the arrays");
   const Shape want = input_shape();
-  const Shape sample{images.shape(1), images.shape(2), images.shape(3)};
-  if (sample != Shape{want[1], want[2], want[3]})
-    throw ShapeError("predict: arrays of " + sample.str() + " per image, model '" + name() +
-                     "' takes " + Shape{want[1], want[2], want[3]}.str());
+  const Shape samples{images.shape(0), images.shape(1), images.shape(2), images.shape(3)};
+  if (samples[1] != want[1])
+    throw ShapeError("predict: arrays of " + samples.str() + ", model '" + name() + "' takes " +
+                     std::to_string(want[1]) + " channels");
   EvaluationResult result;
   {
     py::gil_scoped_release release;
-    const ArrayViews views(images.data(), sample, images.shape(0), num_classes());
-    result = evaluate_ensemble({{name(), model_.spec, net_.get(), model_.logits}}, views, {});
+    const TensorViewSource views(images.data(), samples, Shape{want[1], want[2], want[3]},
+                                 num_classes());
+    result = cli::predict_views({name(), model_.spec, net_.get(), model_.logits}, views, crops,
+                                scales, std::min(samples[2], samples[3]));
   }
   return prediction_list(result, top);
 }

@@ -60,7 +60,8 @@ class Model {
   void rebuild(int64_t batch);  // the same net (and parameter buffers) for another batch
   void run_forward(const float* images, int64_t n);  // n <= batch(); the rest left as it was
   int64_t num_classes() const;
-  py::list predict_arrays(const py::handle& arrays, const std::string& crops, int64_t top);
+  py::list predict_arrays(const py::handle& arrays, const std::string& crops, int64_t top,
+                          const std::vector<int64_t>& scales);
   py::list predict_files(const std::vector<std::string>& paths, const std::string& crops,
                          int64_t top, const std::vector<int64_t>& scales);
   py::array extract_files(const std::string& blob, const std::vector<std::string>& paths);

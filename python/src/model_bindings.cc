@@ -61,11 +61,14 @@ shape; a new N recompiles the net for it (the parameters stay the same buffers).
 
 paths_or_arrays  image files (a path or a list of paths: decoded, shorter side resized to 256,
                  cropped to the model's input, ImageNet's channel mean subtracted), or arrays
-                 that are the net's input already ((N,C,H,W) float32, or a list of (C,H,W))
-crops            "center", "10" (AlexNet's 10 views), "dense" or "144" (GoogLeNet's); files only
-                 beyond "center"
+                 in the net's input space already ((N,C,H,W) float32, or a list of (C,H,W)), of
+                 the net's input size or larger: views are cut from them as from resized files
+crops            "center", "10" (AlexNet's 10 views), "dense" (the whole image and its mirror
+                 through the fully convolutional net) or "144" (GoogLeNet's: 4 scales x 3
+                 squares x 6 crops x 2 mirrors)
 top              how many classes per image, 1 to 5
-scales           shorter sides S for multi-scale views (files), e.g. [256, 288, 320, 352]
+scales           shorter sides S for multi-scale views, e.g. [256, 288, 320, 352]; arrays are
+                 resized to them (bilinear); none: files at 256, arrays as they are
 
 Returns one list per image of (class, probability) tuples, best first: the softmax averaged over
 the views. The GIL is released while the net runs.)")

@@ -62,6 +62,46 @@ def test_predict_of_arrays_is_the_softmax_of_forward(tiny_caffe, images):
         np.testing.assert_allclose([p for _, p in top], np.sort(row)[::-1][:3], rtol=1e-5)
 
 
+def softmax(logits):
+    z = np.exp(logits.astype(np.float64) - logits.max(1, keepdims=True))
+    return z / z.sum(1, keepdims=True)
+
+
+def expect_top(predicted, probabilities, top):
+    """predict's top classes of one image against a probability row computed here."""
+    assert [c for c, _ in predicted] == list(np.argsort(-probabilities, kind="stable")[:top])
+    np.testing.assert_allclose([p for _, p in predicted], np.sort(probabilities)[::-1][:top],
+                               rtol=1e-5)
+
+
+def test_predict_of_larger_arrays_with_ten_crops_is_the_mean_of_the_ten_forwards(tiny_caffe):
+    model = svertka.Model(*tiny_caffe)
+    x = np.random.default_rng(4).normal(size=(3, 3, 37, 42)).astype(np.float32)
+    crops = []
+    for y0, x0 in [(0, 0), (0, 10), (5, 0), (5, 10), (2, 5)]:  # corners and centre of 37x42
+        crop = x[:, :, y0:y0 + 32, x0:x0 + 32]
+        crops += [crop, crop[:, :, :, ::-1]]
+    expected = np.mean([softmax(model.forward(np.ascontiguousarray(c))) for c in crops], axis=0)
+    for predicted, row in zip(model.predict(x, crops="10", top=3), expected):
+        expect_top(predicted, row, 3)
+
+
+def test_predict_of_arrays_dense_and_144(tiny_caffe):
+    model = svertka.Model(*tiny_caffe)
+    x = np.random.default_rng(5).normal(size=(2, 3, 32, 32)).astype(np.float32)
+    # Dense at the net's input size: the fully connected net over each image and its mirror.
+    expected = (softmax(model.forward(x)) + softmax(model.forward(x[:, :, :, ::-1].copy()))) / 2
+    for predicted, row in zip(model.predict(x, crops="dense", top=4), expected):
+        expect_top(predicted, row, 4)
+    # GoogLeNet's 144 views, the arrays resized to each scale (bilinear).
+    for scales in ([], [40, 48]):
+        predictions = model.predict(x, crops="144", scales=scales, top=5)
+        assert len(predictions) == 2
+        for top in predictions:
+            probabilities = [p for _, p in top]
+            assert probabilities == sorted(probabilities, reverse=True) and sum(probabilities) <= 1
+
+
 def test_blobs_and_params_round_trip(tiny_caffe, images, tmp_path):
     model = svertka.Model(*tiny_caffe)
     x = np.stack([bgr_planes(rgb) for rgb in images["rgb"][:2]])
@@ -138,8 +178,8 @@ def test_bad_input_raises_with_a_clear_message(tiny_caffe, tmp_path):
         svertka.Model("no_such_model")
     with pytest.raises(svertka.ParamError, match="phase expects 'test' or 'train'"):
         svertka.Model(*tiny_caffe, phase="eval")
-    with pytest.raises(svertka.ParamError, match="crops='10' needs image files"):
-        model.predict(np.zeros((1, 3, 32, 32), np.float32), crops="10")
+    with pytest.raises(svertka.ShapeError, match="a 32x32 crop is larger than sample 0"):
+        model.predict(np.zeros((1, 3, 24, 32), np.float32), crops="10")
     with pytest.raises(svertka.Error, match="missing.jpg"):
         model.predict([str(tmp_path / "missing.jpg")])
     assert issubclass(svertka.ParamError, ValueError) and issubclass(svertka.IoError, OSError)
