@@ -21,7 +21,8 @@ DEMO_DEPS := dataset-fashion-mnist
 GOLDEN_DEPS := python3-torch python3-torchvision python3-numpy python3-onnx libopenblas0-pthread
 
 FUZZ_DEPS := clang-14
-# make fuzz FUZZ_SECONDS=N: each harness runs N seconds (tests/fuzz/run_fuzzers.sh).
+# make fuzz FUZZ_SECONDS=N [FUZZ_RUNS=M]: each harness runs N seconds, or M executions if that
+# comes first (tests/fuzz/run_fuzzers.sh). Issue 18's runs: FUZZ_SECONDS=3600 FUZZ_RUNS=1000000.
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD ?= build-fuzz
 FUZZ_READERS := idx safetensors checkpoint npy prototxt caffemodel onnx recipe image_list \
@@ -66,7 +67,7 @@ fuzz: deps
 	  -DSVERTKA_BUILD_BENCH=OFF -DSVERTKA_WITH_MPI=OFF > $(FUZZ_BUILD)/configure.log 2>&1 \
 	  || (cat $(FUZZ_BUILD)/configure.log; exit 1)
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_READERS))
-	tests/fuzz/run_fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_READERS)
+	FUZZ_RUNS=$(FUZZ_RUNS) tests/fuzz/run_fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_READERS)
 
 demo: build
 	@scripts/install-deps.sh $(DEMO_DEPS)
