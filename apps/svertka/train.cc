@@ -385,6 +385,19 @@ void train_runs(const TrainArgs& args, Communicator& comm, std::vector<std::stri
              shell_command(eval_args));
 }
 
+// --resume alone or with a flag's value (--resume=true, as the Python module passes it): the run
+// directory's checkpoint; --resume FILE: a Caffe solver state.
+void resolve_resume(const CLI::App& cmd, TrainArgs& args) {
+  std::string& value = args.resume_state;
+  if (cmd.count("--resume") == 0) return;
+  const bool flag_off = value == "false" || value == "0" || value == "off" || value == "no";
+  if (value.empty() || value == "true" || value == "1" || value == "on" || value == "yes" ||
+      flag_off) {
+    args.config.snapshot.resume = !flag_off;
+    value.clear();
+  }
+}
+
 void run_train(const TrainArgs& args, std::vector<std::string> eval_args, const TrainHooks& hooks) {
   const std::unique_ptr<Communicator> comm =
       make_communicator({.timeout_seconds = args.mpi_timeout});
@@ -415,8 +428,7 @@ void add_train_command(CLI::App& app, TrainHooks hooks) {
       eval_args.insert(eval_args.begin(), {"--recipe", args->recipe});
     }
     if (args->localize.localize()) check_localize_options(*cmd, /*training=*/true);
-    // --resume alone: the run directory's checkpoint; --resume FILE: a Caffe solver state.
-    args->config.snapshot.resume = cmd->count("--resume") > 0 && args->resume_state.empty();
+    resolve_resume(*cmd, *args);
     run_train(*args, std::move(eval_args), hooks);
   });
 }
