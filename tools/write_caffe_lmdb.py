@@ -7,9 +7,12 @@ The Datum message is built from its descriptor (Caffe's field names and numbers)
 Caffe nor protoc is needed.
 
 usage: write_caffe_lmdb.py OUT_DIR raw|encoded|float
-       write_caffe_lmdb.py OUT_DIR idx IMAGES.gz LABELS.gz
+       write_caffe_lmdb.py OUT_DIR idx|idx32c IMAGES.gz LABELS.gz
   idx:     an MNIST-format pair (gzipped IDX files) as Caffe's convert_mnist_data writes it: raw
            1xHxW records keyed "%08d"
+  idx32c:  the same pair as CIFAR-10-shaped records (convert_cifar_data's 3x32x32): each image
+           padded by 2 pixels of 0 on every side and repeated in the 3 channels (data of the right
+           shape for examples/cifar10's nets where there is no CIFAR-10)
   raw:     5 records of 3x4x5 uint8 pixels, pixel (c,y,x) = (40*c + 5*y + x + 7*i) % 256, label i % 3
   float:   2 records of 1x2x3 float_data, value (y*3 + x) * 0.5 - i, label 1
   encoded: 2 records holding 4x6 PNG files (written with zlib here): a grey ramp 10*y + x
@@ -56,7 +59,7 @@ def png(rows, colour):
             chunk(b"IEND", b""))
 
 
-def write_idx(out, Datum, images_path, labels_path):
+def write_idx(out, Datum, images_path, labels_path, colour32=False):
     with gzip.open(images_path) as f:
         _, count, rows, cols = struct.unpack(">IIII", f.read(16))
         pixels = f.read(count * rows * cols)
@@ -66,8 +69,18 @@ def write_idx(out, Datum, images_path, labels_path):
     env = lmdb.open(out, map_size=1 << 31)
     with env.begin(write=True) as txn:
         for i in range(count):
-            d = Datum(channels=1, height=rows, width=cols, label=labels[i])
-            d.data = pixels[i * rows * cols:(i + 1) * rows * cols]
+            image = pixels[i * rows * cols:(i + 1) * rows * cols]
+            if colour32:
+                pad = (32 - cols) // 2
+                plane = bytearray(32 * 32)
+                for y in range(rows):
+                    start = (y + pad) * 32 + pad
+                    plane[start:start + cols] = image[y * cols:(y + 1) * cols]
+                d = Datum(channels=3, height=32, width=32, label=labels[i])
+                d.data = bytes(plane) * 3
+            else:
+                d = Datum(channels=1, height=rows, width=cols, label=labels[i])
+                d.data = image
             txn.put(b"%08d" % i, d.SerializeToString())
     env.close()
 
@@ -75,8 +88,8 @@ def write_idx(out, Datum, images_path, labels_path):
 def main():
     out, kind = sys.argv[1], sys.argv[2]
     Datum = datum_class()
-    if kind == "idx":
-        return write_idx(out, Datum, sys.argv[3], sys.argv[4])
+    if kind in ("idx", "idx32c"):
+        return write_idx(out, Datum, sys.argv[3], sys.argv[4], colour32=kind == "idx32c")
     env = lmdb.open(out, map_size=1 << 24)
     with env.begin(write=True) as txn:
         if kind == "raw":

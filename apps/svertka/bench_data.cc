@@ -1,7 +1,8 @@
-// svertka bench-data (--data DIR | --train-list FILE [--root DIR]) [--workers N] [--batch B]
+// svertka bench-data (--data DIR|X.lmdb | --train-list FILE [--root DIR]) [--workers N] [--batch B]
 //                    [--epochs E] [--dump FILE [--dump-batches K]] [training transform options]
 // Images per second of the full training transform (read, decode, resize, random crop, flip,
-// mean, scale) through the worker-thread pipeline, as the trainer consumes it; no network.
+// mean, scale) through the worker-thread pipeline, as the trainer consumes it; no network. A Caffe
+// LMDB (raw or encoded records) goes through Caffe's transform (crop, mirror, mean, scale) instead.
 // bench/compare_data_pipeline.py runs it beside torchvision's ImageFolder + DataLoader. --dump
 // writes the first K batches (images flattened to rows of C*H*W, and their labels) to a feature
 // file (.npy or .safetensors, transfer/features.h), to compare with svertka.ImageLoader's.
@@ -11,6 +12,7 @@
 
 #include "commands.h"
 #include "data_options.h"
+#include "lmdb_data.h"
 #include "svertka/build_info.h"
 #include "svertka/data/pipeline.h"
 #include "svertka/transfer/features.h"
@@ -27,16 +29,28 @@ struct BenchDataArgs {
   ImageDataArgs image;
 };
 
-void run_bench_data(BenchDataArgs& args) {
-  if (args.data.empty() && args.image.train_list.empty())
-    throw ParamError("bench-data needs --data or --train-list");
+// The source measured: a Caffe LMDB (--data X.lmdb: its records through Caffe's transform, with
+// --crop, --mirror, --mean-file/--mean-value), else images (`images` set) with the train transform.
+std::unique_ptr<BatchSource> bench_source(const BenchDataArgs& args,
+                                          const ImageBatchSource*& images) {
+  if (uses_lmdb("", args.data, args.image))
+    return std::move(open_lmdb_data("", args.data, args.image, args.mirror).train);
   const Dataset dataset =
       open_dataset(dataset_location(args.image, args.data), {.whole_if_flat = true});
   if (dataset.is_idx())
     throw ParamError("bench-data measures image decoding; '" + args.data + "' is an IDX folder");
-  const std::unique_ptr<ImageList>& list = dataset.train;
-  const ImageBatchSource source(*list,
-                                image_source_options(args.image, 224, args.mirror, args.mean));
+  auto source = std::make_unique<ImageBatchSource>(
+      *dataset.train, image_source_options(args.image, 224, args.mirror, args.mean));
+  images = source.get();
+  return source;
+}
+
+void run_bench_data(BenchDataArgs& args) {
+  if (args.data.empty() && args.image.train_list.empty())
+    throw ParamError("bench-data needs --data or --train-list");
+  const ImageBatchSource* image_source = nullptr;
+  const std::unique_ptr<BatchSource> measured = bench_source(args, image_source);
+  const BatchSource& source = *measured;
   const int workers = resolved_workers(args.image);
   const int64_t batch = std::min(args.batch, source.size());
   const Shape sample = source.sample_shape();  // (C,crop,crop)
@@ -68,7 +82,7 @@ void run_bench_data(BenchDataArgs& args) {
   if (dump) dump->finish();  // ParamError when the epochs held fewer batches than asked
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  report_skipped("bench-data", source.bad_images());
+  if (image_source) report_skipped("bench-data", image_source->bad_images());
   fmt::print("bench-data: {}\n", machine_summary());
   fmt::print(
       "bench-data: {} images ({} epochs of {}, batch {}) in {:.3f} s with {} workers: "
@@ -82,7 +96,8 @@ void add_bench_data_command(CLI::App& app) {
   auto args = std::make_shared<BenchDataArgs>();
   CLI::App* cmd =
       app.add_subcommand("bench-data", "Images/s of the training data pipeline (no network)");
-  cmd->add_option("--data", args->data, "Image folder (or a root with a train/ folder)");
+  cmd->add_option("--data", args->data,
+                  "Image folder (or a root with a train/ folder), or a Caffe LMDB");
   cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
   cmd->add_option("--epochs", args->epochs, "Passes over the dataset")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Seed of order and augmentation")->capture_default_str();

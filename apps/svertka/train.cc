@@ -5,7 +5,9 @@
 //               defaults of every option; options given here override it.
 // svertka train --solver SOLVER.prototxt --data PATH [--batch --epochs ...]: the Caffe solver gives
 //               the net, learning rate policy, momentum, weight decay, max_iter, snapshot and
-//               test_interval; the data options stay ours.
+//               test_interval; the data options stay ours. Caffe's snapshots are written as
+//               `caffe train` writes them (PREFIX_iter_N.caffemodel + .solverstate) and
+//               --resume PREFIX_iter_N.solverstate continues one (caffe_snapshots.h).
 // Trains on an IDX (MNIST / Fashion-MNIST) folder (train-* files for training, t10k-* for
 // validation), on image folders (PATH/train/<class>/*.jpg, PATH/val/...) or on list files, the
 // images decoded and augmented by worker threads while the net computes. Ctrl-C saves a checkpoint
@@ -27,6 +29,7 @@
 #include <csignal>
 #include <thread>
 
+#include "caffe_snapshots.h"
 #include "commands.h"
 #include "data_options.h"
 #include "device_option.h"
@@ -171,6 +174,7 @@ void apply_solver(TrainArgs& args, bool verbose) {
   c.validation.test_initialization = solver.test_initialization;
   c.loop.average_loss = solver.average_loss;
   c.snapshot.after_train = solver.snapshot_after_train;
+  if (args.snapshot_prefix.empty()) args.snapshot_prefix = solver.snapshot_prefix;
   if (solver.random_seed >= 0) c.loop.seed = uint64_t(solver.random_seed);
   if (verbose)
     fmt::print("solver {}: net {}, base_lr {}, max_iter {}, snapshot {}, test_interval {}\n",
@@ -317,7 +321,11 @@ bool train_on(TrainArgs& args, Communicator& comm, const TrainHooks& hooks) {
   }
   if (images && rank0) print_data(args, data, c.loop.data_workers);
   TrainNet net = train_net(args, *data.train);
+  const NetSpec spec = net.spec;  // what Caffe's snapshots write and read
   const std::string& init = c.init_from.source;
+  if (!args.resume_state.empty() && !init.empty())
+    throw ParamError("--resume " + args.resume_state + " and --weights " + init +
+                     ": give a snapshot to resume or weights to fine-tune, not both (as Caffe)");
   if (init.ends_with(".caffemodel"))  // Caffe's fine-tuning: the layers it has, by name
     c.init_from.tensors = std::make_shared<SafetensorsContents>(
         SafetensorsContents{.tensors = load_caffemodel(init, net.spec, /*present_only=*/true),
@@ -329,7 +337,11 @@ bool train_on(TrainArgs& args, Communicator& comm, const TrainHooks& hooks) {
   const int64_t images_per_update = c.loop.batch * c.loop.iter_size * comm.size();
   set_callbacks(c.callbacks, bar, images_per_update, args.localize.localize(),
                 data.validation != nullptr, hooks);
+  if (rank0 && !args.snapshot_prefix.empty() && (c.snapshot.interval > 0 || c.snapshot.after_train))
+    write_caffe_snapshots(args.snapshot_prefix, spec, c.solver.schedule, c.callbacks);
   Trainer trainer(std::move(net), c, *data.train, data.validation.get(), task.get());
+  if (!args.resume_state.empty())
+    resume_caffe_state(trainer, args.resume_state, spec, c.solver.schedule);
   if (rank0 && c.loop.precision != Precision::kF32)
     fmt::print("precision {}: {}\n", precision_name(c.loop.precision),
                trainer.net().device().describe());
@@ -373,6 +385,19 @@ void train_runs(const TrainArgs& args, Communicator& comm, std::vector<std::stri
              shell_command(eval_args));
 }
 
+// --resume alone or with a flag's value (--resume=true, as the Python module passes it): the run
+// directory's checkpoint; --resume FILE: a Caffe solver state.
+void resolve_resume(const CLI::App& cmd, TrainArgs& args) {
+  std::string& value = args.resume_state;
+  if (cmd.count("--resume") == 0) return;
+  const bool flag_off = value == "false" || value == "0" || value == "off" || value == "no";
+  if (value.empty() || value == "true" || value == "1" || value == "on" || value == "yes" ||
+      flag_off) {
+    args.config.snapshot.resume = !flag_off;
+    value.clear();
+  }
+}
+
 void run_train(const TrainArgs& args, std::vector<std::string> eval_args, const TrainHooks& hooks) {
   const std::unique_ptr<Communicator> comm =
       make_communicator({.timeout_seconds = args.mpi_timeout});
@@ -403,6 +428,7 @@ void add_train_command(CLI::App& app, TrainHooks hooks) {
       eval_args.insert(eval_args.begin(), {"--recipe", args->recipe});
     }
     if (args->localize.localize()) check_localize_options(*cmd, /*training=*/true);
+    resolve_resume(*cmd, *args);
     run_train(*args, std::move(eval_args), hooks);
   });
 }

@@ -129,7 +129,13 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--out", snapshot.out_dir, "Run directory (checkpoint, weights, metrics)")
       ->capture_default_str();
-  cmd->add_flag("--resume", snapshot.resume, "Continue from RUN_DIR/checkpoint.safetensors");
+  cmd->add_option("--resume", args.resume_state,
+                  "Continue from RUN_DIR/checkpoint.safetensors; given a file, from a Caffe "
+                  ".solverstate (as `caffe train --snapshot`)")
+      ->expected(0, 1);
+  cmd->add_option("--snapshot-prefix", args.snapshot_prefix,
+                  "Write Caffe snapshots, PREFIX_iter_N.caffemodel and .solverstate, every "
+                  "--snapshot updates and at the end (default with --solver: its snapshot_prefix)");
   cmd->add_option("--snapshot", snapshot.interval,
                   "Also checkpoint every this many updates (0: after each epoch only)")
       ->check(CLI::NonNegativeNumber);

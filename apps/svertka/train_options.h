@@ -25,7 +25,7 @@ struct TrainArgs {
   bool nesterov = false;  // --nesterov: --solver-type Nesterov
   bool momentum_given = false;
   bool batch_given = false;
-  bool max_iter_given = false;  // --max-iter on the command line: it overrides a solver's max_iter  // --batch on the command line: it overrides a Data layer's batch_size
+  bool max_iter_given = false;  // --max-iter on the command line: it overrides a solver's max_iter
   std::string regularization = "L2";
   std::string mean = "channel";
   int64_t pad = 2;
@@ -33,6 +33,10 @@ struct TrainArgs {
   int threads = 0;
   ImageDataArgs image;
   std::string solver;
+  // Caffe's snapshots (caffe_snapshots.h): --snapshot-prefix, else the solver's (resolved);
+  // empty: none. --resume FILE: the .solverstate to continue from.
+  std::string snapshot_prefix;
+  std::string resume_state;
   double mpi_timeout = 600;
   double bucket_mb = 8;
   std::string debug_fault;  // "kill:RANK:ITER" or "hang:RANK:ITER" (tests of failure handling)

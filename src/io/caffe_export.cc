@@ -51,7 +51,11 @@ caffe::NetParameter to_caffe(const NetSpec& spec,
 void save_caffe(const NetSpec& spec, const std::vector<NamedTensor>& weights,
                 const std::string& prototxt_path, const std::string& caffemodel_path) {
   proto_io::write_text(prototxt_path, to_caffe(spec, nullptr));
-  if (caffemodel_path.empty()) return;
+  if (!caffemodel_path.empty()) save_caffemodel(spec, weights, caffemodel_path);
+}
+
+void save_caffemodel(const NetSpec& spec, const std::vector<NamedTensor>& weights,
+                     const std::string& caffemodel_path) {
   std::map<std::string, const Tensor*> by_name;
   for (const NamedTensor& w : weights) by_name[w.name] = &w.tensor;
   try {

@@ -1,11 +1,13 @@
 // Caffe solver files -> CaffeSolver.
 #include <cmath>
 #include <filesystem>
+#include <sstream>
 #include <utility>
 
 #include "caffe.pb.h"
 #include "io/proto_io.h"
 #include "svertka/error.h"
+#include "svertka/io/atomic_file.h"
 #include "svertka/io/caffe.h"
 
 namespace svertka {
@@ -46,6 +48,34 @@ SgdOptions solver_options(const caffe::SolverParameter& p, const Fail& fail) {
   o.momentum2 = p.momentum2();
   o.rms_decay = p.rms_decay();
   return o;
+}
+
+// "<path>:<line>" of the first line of `path` that sets `field`, or "<path>" when none does.
+std::string field_position(const std::string& path, const std::string& field) {
+  std::istringstream lines(read_file(path));
+  std::string line;
+  for (int number = 1; std::getline(lines, line); ++number) {
+    const size_t start = line.find_first_not_of(" \t");
+    if (start != std::string::npos && line.compare(start, field.size(), field) == 0)
+      return path + ":" + std::to_string(number);
+  }
+  return path;
+}
+
+// Caffe's UpgradeSnapshotPrefixProperty: no prefix is the solver file without its extension, a
+// directory is that directory / the solver file's stem. A prefix whose folder does not exist
+// (relative to the working directory, as Caffe resolves it) is taken next to the solver, as the
+// net is: files moved with their solver write beside it.
+std::string snapshot_prefix(const std::string& path, const caffe::SolverParameter& p) {
+  namespace fs = std::filesystem;
+  if (!p.has_snapshot_prefix()) return fs::path(path).replace_extension().string();
+  const fs::path prefix = p.snapshot_prefix();
+  if (fs::is_directory(prefix)) return (prefix / fs::path(path).stem()).string();
+  const fs::path folder = prefix.parent_path();
+  if (folder.empty() || fs::is_directory(folder)) return prefix.string();
+  const fs::path dir = fs::path(path).parent_path();
+  if (fs::is_directory(dir / folder)) return (dir / prefix).string();
+  return (dir / prefix.filename()).string();
 }
 
 }  // namespace
@@ -112,7 +142,11 @@ CaffeSolver load_caffe_solver(const std::string& path) {
   s.test_interval = p.test_interval();
   s.test_iter = p.test_iter_size() > 0 ? p.test_iter(0) : 0;
   s.snapshot = p.snapshot();
-  s.snapshot_prefix = p.snapshot_prefix();
+  if (p.snapshot_format() != caffe::SolverParameter::BINARYPROTO)
+    throw IoError(field_position(path, "snapshot_format") +
+                  ": snapshot_format HDF5 is unsupported (svertka writes and reads Caffe's "
+                  "default, BINARYPROTO: .caffemodel and .solverstate)");
+  s.snapshot_prefix = snapshot_prefix(path, p);
   s.display = p.display();
   s.random_seed = p.random_seed();
   if (p.average_loss() < 1) fail("average_loss must be at least 1");

@@ -135,6 +135,21 @@ void Trainer::restore(const std::string& checkpoint) {
   pipeline_.reset();
 }
 
+void Trainer::restore_from(const std::function<int64_t(Net&, SgdSolver&)>& load) {
+  if (distribution_->writes()) {
+    const int64_t iteration = load(net_, solver_);
+    if (iteration < 0)
+      throw ParamError("a run cannot resume at iteration " + std::to_string(iteration));
+    state_.iteration = iteration;
+    state_.epoch = iteration / length_.updates_per_epoch;
+    state_.epoch_position = (iteration % length_.updates_per_epoch) * length_.samples_per_update;
+    state_.totals = {};
+  }
+  distribution_->share_from_rank0(net_, solver_, state_);
+  totals_ = {};
+  pipeline_.reset();
+}
+
 void Trainer::snapshot() {
   state_.schedule = schedule_.state();
   state_.totals = global_totals();
@@ -152,6 +167,18 @@ EpochTotals Trainer::global_totals() {
   t.top5 = sums[2];
   t.measure = sums[3];
   return t;
+}
+
+void Trainer::caffe_snapshot() const {
+  if (config_.callbacks.on_snapshot && distribution_->writes())
+    config_.callbacks.on_snapshot(net_, solver_, state_.iteration);
+}
+
+// Caffe's Solve(): after training, unless the last update just snapshotted.
+void Trainer::final_caffe_snapshot() const {
+  const int64_t interval = config_.snapshot.interval;
+  if (config_.snapshot.after_train && (interval <= 0 || state_.iteration % interval != 0))
+    caffe_snapshot();
 }
 
 double Trainer::training_seconds() const {
@@ -261,7 +288,10 @@ void Trainer::after_step(const StepResult& step) {
   distribution_->check_replicas(net_, iteration);
   const TrainCallbacks& callbacks = config_.callbacks;
   if (callbacks.after_update) callbacks.after_update(iteration);
-  if (config_.snapshot.interval > 0 && iteration % config_.snapshot.interval == 0) snapshot();
+  if (config_.snapshot.interval > 0 && iteration % config_.snapshot.interval == 0) {
+    snapshot();
+    caffe_snapshot();
+  }
   const int64_t test_interval = config_.validation.test_interval;
   if (test_net_ && test_interval > 0 && iteration % test_interval == 0) {
     const ValidationCounts counts = validate();
@@ -358,6 +388,7 @@ TrainResult Trainer::run() {
       const Requests requests = agree_on_requests();  // every rank acts at the same update
       if (requests.stop) {
         snapshot();
+        final_caffe_snapshot();
         result.interrupted = true;
         result.state = state_;
         return result;
@@ -368,6 +399,7 @@ TrainResult Trainer::run() {
     result.last = finish_epoch();
   }
   if (config_.snapshot.after_train) run_directory_->save_weights(net_);
+  if (!result.nothing_left) final_caffe_snapshot();
   result.state = state_;
   return result;
 }

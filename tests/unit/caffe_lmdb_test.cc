@@ -114,8 +114,8 @@ TEST(CaffeTransform, RejectsMeansAndCropsThatDoNotFit) {
 bool python_writes(const std::string& out, const std::string& kind) {
   if (std::system("/usr/bin/python3 -c 'import lmdb, google.protobuf' 2>/dev/null") != 0)
     return false;
-  const std::string command = "/usr/bin/python3 " SVERTKA_SOURCE_DIR "/tools/write_caffe_lmdb.py " +
-                              out + " " + kind;
+  const std::string command =
+      "/usr/bin/python3 " SVERTKA_SOURCE_DIR "/tools/write_caffe_lmdb.py " + out + " " + kind;
   EXPECT_EQ(std::system(command.c_str()), 0) << command;
   return true;
 }
@@ -141,7 +141,8 @@ TEST(CaffeLmdb, ReadsRawRecordsWrittenByPython) {
     for (int64_t c = 0; c < 3; ++c)
       for (int64_t y = 0; y < 4; ++y)
         for (int64_t x = 0; x < 5; ++x)
-          ASSERT_EQ(images[((b * 3 + c) * 4 + y) * 5 + x], float((40 * c + 5 * y + x + 7 * i) % 256));
+          ASSERT_EQ(images[((b * 3 + c) * 4 + y) * 5 + x],
+                    float((40 * c + 5 * y + x + 7 * i) % 256));
   }
 }
 
@@ -271,8 +272,8 @@ test_iter: 2 test_interval: 2 base_lr: 0.01 lr_policy: "fixed" type: "Adam" max_
 display: 1 snapshot: 0 solver_mode: CPU
 )";
   ::testing::internal::CaptureStdout();
-  const int code = run({"train", "--solver", dir / "solver.prototxt", "--out", dir / "run",
-                        "--workers", "1"});
+  const int code =
+      run({"train", "--solver", dir / "solver.prototxt", "--out", dir / "run", "--workers", "1"});
   const std::string out = ::testing::internal::GetCapturedStdout();
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("8 training images of 2 classes from " + (dir / "db") + " (LMDB, (3,8,8))"),
@@ -317,12 +318,13 @@ TEST(BvlcSolvers, EachRunsUnmodifiedOnLmdbs) {
   const fs::path examples = fs::path(dir.path()) / "examples/mnist";
   fs::create_directories(examples);
   for (const auto& entry : fs::directory_iterator(SVERTKA_SOURCE_DIR "/tests/fixtures/caffe"))
-    fs::copy_file(entry.path(), examples / entry.path().filename());
+    if (entry.is_regular_file()) fs::copy_file(entry.path(), examples / entry.path().filename());
   for (const auto& [name, records] : {std::pair{"mnist_train_lmdb", 16}, {"mnist_test_lmdb", 8}}) {
     LmdbWriter db((examples / name).string());
     for (int i = 0; i < records; ++i) {
       Datum d = raw_datum(1, 28, 28, i % 10);
-      for (size_t p = 0; p < d.data.size(); ++p) d.data[p] = uint8_t((p * 7 + size_t(i) * 13) % 256);
+      for (size_t p = 0; p < d.data.size(); ++p)
+        d.data[p] = uint8_t((p * 7 + size_t(i) * 13) % 256);
       db.put(fmt::format("{:08d}", i), serialize_datum(d));
     }
   }
@@ -330,7 +332,8 @@ TEST(BvlcSolvers, EachRunsUnmodifiedOnLmdbs) {
       {"lenet_solver.prototxt", "SGD"},
       {"lenet_solver_adam.prototxt", "Adam"},
       {"lenet_adadelta_solver.prototxt", "AdaDelta"},
-      {"lenet_multistep_solver.prototxt", "SGD"}};
+      {"lenet_multistep_solver.prototxt", "SGD"},
+      {"lenet_solver_rmsprop.prototxt", "RMSProp"}};
   for (const auto& [solver, type] : solvers) {
     const CaffeSolver s = load_caffe_solver((examples / solver).string());
     EXPECT_EQ(solver_type_name(s.sgd.type), type) << solver;
@@ -341,6 +344,39 @@ TEST(BvlcSolvers, EachRunsUnmodifiedOnLmdbs) {
     EXPECT_EQ(code, 0) << solver << "\n" << out;
     EXPECT_NE(out.find("16 training images of 10 classes"), std::string::npos) << out;
   }
+}
+
+// BVLC's examples/cifar10 quick solver and net, unmodified, for two iterations on random 3x32x32
+// LMDBs (CIFAR-10's shape) with their mean file, as create_cifar10.sh leaves them; its snapshot
+// (snapshot_after_train) is written where the solver's prefix names, beside the net.
+TEST(BvlcSolvers, Cifar10QuickRunsUnmodifiedOnLmdbs) {
+  TempDir dir;
+  const fs::path examples = fs::path(dir.path()) / "examples/cifar10";
+  fs::create_directories(examples);
+  for (const char* file : {"cifar10_quick_solver.prototxt", "cifar10_quick_train_test.prototxt"})
+    fs::copy_file(fs::path(SVERTKA_SOURCE_DIR "/tests/fixtures/caffe/cifar10") / file,
+                  examples / file);
+  for (const auto& [name, records] :
+       {std::pair{"cifar10_train_lmdb", 16}, {"cifar10_test_lmdb", 8}}) {
+    LmdbWriter db((examples / name).string());
+    for (int i = 0; i < records; ++i) {
+      Datum d = raw_datum(3, 32, 32, i % 10);
+      for (size_t p = 0; p < d.data.size(); ++p)
+        d.data[p] = uint8_t((p * 5 + size_t(i) * 29) % 256);
+      db.put(fmt::format("{:05d}", i), serialize_datum(d));
+    }
+  }
+  save_caffe_mean((examples / "mean.binaryproto").string(), Tensor(Shape{3, 32, 32}));
+  const std::string solver = (examples / "cifar10_quick_solver.prototxt").string();
+  EXPECT_EQ(solver_type_name(load_caffe_solver(solver).sgd.type), "SGD");
+  ::testing::internal::CaptureStdout();
+  const int code = run({"train", "--solver", solver, "--max-iter", "2", "--batch", "8", "--workers",
+                        "1", "--out", dir / "run"});
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("16 training images of 10 classes"), std::string::npos) << out;
+  EXPECT_TRUE(fs::exists(examples / "cifar10_quick_iter_2.caffemodel")) << out;
+  EXPECT_TRUE(fs::exists(examples / "cifar10_quick_iter_2.solverstate")) << out;
 }
 
 }  // namespace

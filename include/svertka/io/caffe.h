@@ -47,6 +47,9 @@ std::vector<NamedTensor> load_caffemodel(const std::string& path, const NetSpec&
 // caffemodel_path is not empty, the weights as a .caffemodel in BlobProto's `shape` form.
 void save_caffe(const NetSpec& spec, const std::vector<NamedTensor>& weights,
                 const std::string& prototxt_path, const std::string& caffemodel_path);
+// The .caffemodel alone (a solver's snapshot, caffe_snapshot.h).
+void save_caffemodel(const NetSpec& spec, const std::vector<NamedTensor>& weights,
+                     const std::string& caffemodel_path);
 
 // Caffe's mean file (compute_image_mean's mean.binaryproto): a BlobProto of shape (1,C,H,W), in
 // BlobShape's or the legacy num/channels/height/width form; returned as (C,H,W). IoError naming the
@@ -82,6 +85,9 @@ struct CaffeSolver {
   int64_t test_interval = 0;  // 0: no testing
   int64_t test_iter = 0;
   int64_t snapshot = 0;  // iterations between snapshots; 0: none
+  // Resolved as Caffe does: no prefix is the solver file without its extension, a directory
+  // that directory / the solver file's stem; a prefix whose folder does not exist is taken next
+  // to the solver (as the net is). snapshot_format HDF5 is an IoError naming file and line.
   std::string snapshot_prefix;
   int64_t display = 0;
   int64_t random_seed = -1;

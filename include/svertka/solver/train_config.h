@@ -130,6 +130,10 @@ struct TrainCallbacks {
   std::function<void(int64_t iteration, const ValidationCounts&)> on_test;  // each test_interval
   std::function<void(const InitFromReport&)> on_init_from;  // what InitFromOptions copied
   std::function<void(int64_t iteration)> after_update;      // on every rank, after each update
+  // On the writing rank, where Caffe's solver snapshots: every SnapshotOptions::interval updates,
+  // and, with SnapshotOptions::after_train, when training ends or stops on request unless that
+  // update just snapshotted. For Caffe's .caffemodel/.solverstate pairs (io/caffe_snapshot.h).
+  std::function<void(const Net& net, const SgdSolver& solver, int64_t iteration)> on_snapshot;
 };
 
 struct TrainConfig {

@@ -94,6 +94,13 @@ class Trainer {
   // Weights, momentum and state from `checkpoint` on rank 0, then shared with every rank (every
   // rank must call it). ParamError when it belongs to another run (check_resumable).
   void restore(const std::string& checkpoint);
+  // Continues a run saved in another format (Caffe's .solverstate: io/caffe_snapshot.h): `load`,
+  // called on rank 0, sets the net's weights and the solver's history and returns the updates
+  // that run had made; every rank then holds them. The data go on where this run's own would be
+  // after that many updates (epoch iteration / updates per epoch, the samples of its earlier
+  // updates used), so that with the same settings the result is that of an uninterrupted run;
+  // the epoch's totals start from zero. Call it before run().
+  void restore_from(const std::function<int64_t(Net&, SgdSolver&)>& load);
 
   const TrainingState& state() const { return state_; }
   Net& net() { return net_; }
@@ -120,6 +127,8 @@ class Trainer {
   Requests agree_on_requests();
   EpochTotals global_totals();
   double training_seconds() const;
+  void caffe_snapshot() const;  // callbacks.on_snapshot
+  void final_caffe_snapshot() const;
   EpochMetrics finish_epoch();
   void train_metrics(EpochMetrics& m);
   void validation_metrics(EpochMetrics& m, bool epoch_complete);
