@@ -195,7 +195,16 @@ def measure(binary, args):
                         runs.append(("svertka_fp32", lambda: run_svertka(
                             binary, model, mode, args, json_path, "fp32")))
                     for engine, run in runs:
-                        res = run()
+                        try:
+                            res = run()
+                        except RuntimeError as error:
+                            if args.precision != "int8" or engine == "svertka":
+                                raise
+                            # PyTorch's quantized kernels refuse some shapes: say so in the table.
+                            entry.setdefault(engine, {"ms": [], "rss": 0})["failed"] = str(error)
+                            print(f"  {model:<14} {mode:<5} round {r + 1}/{args.rounds} "
+                                  f"{engine:<13} failed", flush=True)
+                            continue
                         if res["threads"] != args.threads:
                             print(f"warning: {engine} ran {res['threads']} thread(s), not "
                                   f"{args.threads}", file=sys.stderr)
@@ -214,7 +223,7 @@ def measure(binary, args):
 # Report.
 
 def images_per_s(model, ms):
-    return BATCH[model] / (ms / 1e3)
+    return BATCH[model] / (ms / 1e3) if ms < math.inf else 0
 
 
 def rate(v):
@@ -226,8 +235,9 @@ def rows(results):
     out = []
     for (model, mode), e in results.items():
         sv = statistics.median(e["svertka"]["ms"])
-        cl = statistics.median(e["channels_last"]["ms"])
-        nchw = statistics.median(e["nchw"]["ms"])
+        # A PyTorch format that failed (int8 only) counts as infinitely slow: 0 images/s.
+        cl = statistics.median(e["channels_last"]["ms"]) if e["channels_last"]["ms"] else math.inf
+        nchw = statistics.median(e["nchw"]["ms"]) if e["nchw"]["ms"] else math.inf
         best = min(cl, nchw)
         last = e["svertka"]["fastest"]
         out.append({
@@ -238,6 +248,8 @@ def rows(results):
             "torch_gflops": last["gflops"] * last["iteration_ms"] / best,
             "svertka_rss": e["svertka"]["rss"] / 2**20,
             "torch_rss": (e["channels_last"]["rss"] if cl <= nchw else e["nchw"]["rss"]) / 2**20,
+            "torch_failed": "; ".join(f"{k}: {e[k]['failed']}" for k in ("channels_last", "nchw")
+                                      if "failed" in e[k]),
             "faster_format": "channels_last" if cl <= nchw else "NCHW",
             "svertka_fp32": (images_per_s(model, statistics.median(e["svertka_fp32"]["ms"]))
                              if "svertka_fp32" in e else None),
@@ -285,13 +297,19 @@ def int8_table(rs):
              "PyTorch int8 NCHW img/s | svertka / PyTorch | svertka fp32 img/s | "
              "svertka int8 / fp32 | svertka peak RSS | PyTorch peak RSS |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    failures = []
     for r in rs:
         fp32 = r["svertka_fp32"]
         fp32_cells = f"{rate(fp32)} | {r['svertka'] / fp32:.2f}" if fp32 else "- | -"
+        cells = [rate(r[k]) if r[k] else "failed" for k in ("channels_last", "nchw")]
+        ratio = f"{r['ratio']:.2f}" if r["ratio"] < math.inf else "-"
+        torch_rss = f"{r['torch_rss']:.0f} MiB" if r["ratio"] < math.inf else "-"
         lines.append(f"| {r['model']} | {r['input']} | {r['batch']} | {rate(r['svertka'])} | "
-                     f"{rate(r['channels_last'])} | {rate(r['nchw'])} | {r['ratio']:.2f} | "
-                     f"{fp32_cells} | {r['svertka_rss']:.0f} MiB | {r['torch_rss']:.0f} MiB |")
-    return lines
+                     f"{cells[0]} | {cells[1]} | {ratio} | {fp32_cells} | "
+                     f"{r['svertka_rss']:.0f} MiB | {torch_rss} |")
+        if r["torch_failed"]:
+            failures.append(f"- PyTorch int8 on {r['model']} failed: {r['torch_failed']}")
+    return lines + ([""] + failures if failures else [])
 
 
 def int8_markdown(rs, env, args, started, load_before, load_after, vnni):
