@@ -15,6 +15,12 @@ bool quantizable(const LayerSpec& layer) {
          dynamic_cast<const InnerProductOp*>(layer.op.get());
 }
 
+// Layers of the inference net: not those only in TRAIN (GoogLeNet's auxiliary heads), which stay
+// fp32 in the file.
+bool runs_in_test(const LayerSpec& layer) {
+  return !layer.only_in || *layer.only_in == Phase::kTest;
+}
+
 // The weight codes and per-output-channel scales of `w` (O, ...).
 std::pair<Tensor, Tensor> quantize_weight(const Tensor& w) {
   const int64_t rows = w.dim(0), per_row = w.numel() / rows;
@@ -42,7 +48,7 @@ Tensor scalar(float value) {
 
 ActivationRanges::ActivationRanges(const NetSpec& spec) {
   for (const LayerSpec& layer : spec.layers)
-    if (quantizable(layer) && !layer.bottoms.empty() &&
+    if (quantizable(layer) && runs_in_test(layer) && !layer.bottoms.empty() &&
         std::find(blobs_.begin(), blobs_.end(), layer.bottoms[0]) == blobs_.end())
       blobs_.push_back(layer.bottoms[0]);
 }
@@ -80,7 +86,7 @@ std::vector<NamedTensor> quantize_model(const ImportedModel& model, const Activa
   }
   std::map<std::string, const LayerSpec*> int8;  // weight name -> its layer
   for (const LayerSpec& layer : model.spec.layers)
-    if (quantizable(layer) && !options.keep_fp32.contains(layer.name))
+    if (quantizable(layer) && runs_in_test(layer) && !options.keep_fp32.contains(layer.name))
       int8[layer.name + ".weight"] = &layer;
   std::vector<NamedTensor> out;
   for (const NamedTensor& t : model.weights) {

@@ -26,7 +26,7 @@ namespace svertka {
 // The range of each input of a net's convolutions and inner products over the forward passes seen.
 class ActivationRanges {
  public:
-  // Observes the bottoms of every Convolution and InnerProduct layer of `spec`.
+  // Observes the bottoms of every Convolution and InnerProduct layer of `spec` that runs in TEST.
   explicit ActivationRanges(const NetSpec& spec);
   // The blobs to keep readable in a TEST net (NetOptions::keep_blobs).
   const std::vector<std::string>& blobs() const { return blobs_; }
@@ -51,8 +51,8 @@ struct QuantizeOptions {
   std::set<std::string> keep_fp32;
 };
 
-// The tensors of `model` quantized (the file layout above), in the order of its weights; the
-// weights must be those of every parameter. ParamError when `ranges` has no pass.
+// The tensors of `model` quantized (the file layout above), in the order of its weights; layers
+// only in TRAIN (auxiliary heads) stay fp32. ParamError when `ranges` has no pass.
 std::vector<NamedTensor> quantize_model(const ImportedModel& model, const ActivationRanges& ranges,
                                         const QuantizeOptions& options = {});
 
