@@ -12,6 +12,8 @@
 #include "svertka/error.h"
 #include "svertka/io/int8_model.h"
 #include "svertka/io/model_loading.h"
+#include "svertka/ops/inner_product.h"
+#include "svertka/ops/pooling.h"
 #include "svertka/solver/trainer.h"
 #include "synthetic_idx.h"
 
@@ -196,6 +198,40 @@ TEST_F(QuantizeTest, MissingOrGarbageScalesAreIoErrors) {
   for (NamedTensor& t : f32_codes)
     if (t.name == "ip2.weight") t.stored = StoredType::kF32;
   expect_rejected(f32_codes, "'ip2.weight' must be I8");
+}
+
+// Layers only in TRAIN (an auxiliary head, as GoogLeNet's) are not in the inference net: neither
+// calibrated nor quantized, their weights written as they are.
+TEST_F(QuantizeTest, TrainOnlyLayersStayFp32) {
+  ImportedModel model = lenet(1);
+  PoolParams pool;
+  pool.kernel_h = pool.kernel_w = pool.stride_h = pool.stride_w = 2;
+  model.spec.layers.push_back({.name = "aux_pool",
+                               .op = std::make_shared<PoolOp>(pool),
+                               .bottoms = {"conv2"},
+                               .tops = {"aux_pool"},
+                               .only_in = Phase::kTrain});
+  model.spec.layers.push_back(
+      {.name = "aux_fc",
+       .op = std::make_shared<InnerProductOp>(InnerProductParams{.out_features = 10}),
+       .bottoms = {"aux_pool"},
+       .tops = {"aux_fc"},
+       .only_in = Phase::kTrain});
+  model.weights.push_back({"aux_fc.weight", random_tensor<float>(Shape{10, 800}, 5)});
+  model.weights.push_back({"aux_fc.bias", random_tensor<float>(Shape{10}, 6)});
+  ActivationRanges ranges(model.spec);
+  EXPECT_EQ(std::count(ranges.blobs().begin(), ranges.blobs().end(), "aux_pool"), 0);
+  std::unique_ptr<Net> net = make_net(model, {.phase = Phase::kTest, .keep_blobs = ranges.blobs()});
+  net->forward();
+  ranges.observe(*net);
+  for (const NamedTensor& t : quantize_model(model, ranges)) {
+    EXPECT_NE(t.name, "aux_fc.weight_scale");
+    if (t.name == "aux_fc.weight") {
+      EXPECT_EQ(t.stored, StoredType::kF32);
+    } else if (t.name == "ip1.weight") {
+      EXPECT_EQ(t.stored, StoredType::kI8);
+    }
+  }
 }
 
 }  // namespace
