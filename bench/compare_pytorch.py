@@ -15,9 +15,16 @@ and master weights stay fp32); svertka's fp32 runs once more in the first round 
 speed-up. The report is then the "Low precision: bf16" section of docs/BENCHMARKS.md, the rest of
 the file kept.
 
+With --precision int8 (inference only), svertka runs `bench --int8` (the model quantized as
+`svertka quantize` does: s8 weights per output channel, u8/s8 activations per tensor, oneDNN's int8
+convolutions and inner products) and PyTorch runs its FX post-training quantization
+(prepare_fx / one calibration batch / convert_fx, default qconfig of --qengine: fbgemm or onednn);
+svertka's fp32 runs once more in the first round. The report is the "Low precision: int8" section.
+
 Usage (Debian's python3, which has torch and torchvision; build the CLI first):
   bench/compare_pytorch.py                        all four models, rewrites docs/BENCHMARKS.md
   bench/compare_pytorch.py --precision bf16       the bf16 section of docs/BENCHMARKS.md
+  bench/compare_pytorch.py --precision int8       the int8 section of docs/BENCHMARKS.md
   bench/compare_pytorch.py --models alexnet_small --quick     smoke test, writes nothing
 """
 import contextlib
@@ -42,6 +49,7 @@ BATCH = {"alexnet": 32, "vgg16": 8, "googlenet": 16, "alexnet_small": 64}
 MODES = ("train", "test")
 ENGINES = ("svertka", "channels_last", "nchw")
 BF16_SECTION = "## Low precision: bf16"
+INT8_SECTION = "## Low precision: int8"
 # Same input shapes as bench/torch_models.py's INPUTS (not imported here: the parent stays
 # torch-free so that importing torch does not count towards anything it measures).
 INPUTS = {"alexnet": (3, 227, 227, 1000), "vgg16": (3, 224, 224, 1000),
@@ -87,6 +95,12 @@ def torch_worker(spec):
                     loss = loss + 0.3 * F.cross_entropy(a, y)
             loss.backward()
             opt.step()
+    elif spec["precision"] == "int8":
+        net = quantize_fx(net.eval(), x, spec["qengine"])
+
+        def step():
+            with torch.no_grad():
+                net(x)
     else:
         net.eval()
 
@@ -102,6 +116,19 @@ def torch_worker(spec):
             times.append((time.perf_counter() - start) * 1e3)
     print(json.dumps({"iteration_ms": statistics.median(times), "times_ms": times,
                       "threads": torch.get_num_threads()}))
+
+
+def quantize_fx(net, x, engine):
+    """PyTorch's FX post-training static quantization: observers from the default qconfig of
+    `engine`, one calibration batch (x), then the quantized module."""
+    import torch
+    from torch.ao.quantization import get_default_qconfig_mapping
+    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+    torch.backends.quantized.engine = engine
+    prepared = prepare_fx(net, get_default_qconfig_mapping(engine), example_inputs=(x,))
+    with torch.no_grad():
+        prepared(x)
+    return convert_fx(prepared)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,7 +152,9 @@ def run_svertka(binary, model, mode, args, json_path, precision=None):
     cmd = [binary, "bench", "--model", model, "--batch", str(BATCH[model]),
            "--iters", str(args.iters), "--warmup", str(args.warmup), "--threads", str(args.threads),
            "--input", f"{channels}x{height}x{width}", "--classes", str(classes),
-           "--json", json_path, "--precision", precision or args.precision]
+           "--json", json_path]
+    precision = precision or args.precision
+    cmd += ["--int8"] if precision == "int8" else ["--precision", precision]
     if mode == "train":
         cmd.append("--train")
     _, rss = run_child(cmd)
@@ -138,7 +167,7 @@ def run_svertka(binary, model, mode, args, json_path, precision=None):
 def run_torch(model, mode, memory_format, args):
     spec = {"model": model, "mode": mode, "format": memory_format, "batch": BATCH[model],
             "threads": args.threads, "iters": args.iters, "warmup": args.warmup,
-            "precision": args.precision}
+            "precision": args.precision, "qengine": args.qengine}
     out, rss = run_child([sys.executable, os.path.abspath(__file__), "--torch-worker",
                           json.dumps(spec)])
     result = json.loads(out.strip().splitlines()[-1])
@@ -152,7 +181,7 @@ def measure(binary, args):
     with tempfile.TemporaryDirectory() as tmp:
         json_path = os.path.join(tmp, "svertka.json")
         for model in args.models:
-            for mode in MODES:
+            for mode in (("test",) if args.precision == "int8" else MODES):
                 entry = results.setdefault((model, mode), {})
                 for r in range(args.rounds):
                     runs = [
@@ -166,7 +195,16 @@ def measure(binary, args):
                         runs.append(("svertka_fp32", lambda: run_svertka(
                             binary, model, mode, args, json_path, "fp32")))
                     for engine, run in runs:
-                        res = run()
+                        try:
+                            res = run()
+                        except RuntimeError as error:
+                            if args.precision != "int8" or engine == "svertka":
+                                raise
+                            # PyTorch's quantized kernels refuse some shapes: say so in the table.
+                            entry.setdefault(engine, {"ms": [], "rss": 0})["failed"] = str(error)
+                            print(f"  {model:<14} {mode:<5} round {r + 1}/{args.rounds} "
+                                  f"{engine:<13} failed", flush=True)
+                            continue
                         if res["threads"] != args.threads:
                             print(f"warning: {engine} ran {res['threads']} thread(s), not "
                                   f"{args.threads}", file=sys.stderr)
@@ -185,7 +223,7 @@ def measure(binary, args):
 # Report.
 
 def images_per_s(model, ms):
-    return BATCH[model] / (ms / 1e3)
+    return BATCH[model] / (ms / 1e3) if ms < math.inf else 0
 
 
 def rate(v):
@@ -197,8 +235,9 @@ def rows(results):
     out = []
     for (model, mode), e in results.items():
         sv = statistics.median(e["svertka"]["ms"])
-        cl = statistics.median(e["channels_last"]["ms"])
-        nchw = statistics.median(e["nchw"]["ms"])
+        # A PyTorch format that failed (int8 only) counts as infinitely slow: 0 images/s.
+        cl = statistics.median(e["channels_last"]["ms"]) if e["channels_last"]["ms"] else math.inf
+        nchw = statistics.median(e["nchw"]["ms"]) if e["nchw"]["ms"] else math.inf
         best = min(cl, nchw)
         last = e["svertka"]["fastest"]
         out.append({
@@ -209,6 +248,8 @@ def rows(results):
             "torch_gflops": last["gflops"] * last["iteration_ms"] / best,
             "svertka_rss": e["svertka"]["rss"] / 2**20,
             "torch_rss": (e["channels_last"]["rss"] if cl <= nchw else e["nchw"]["rss"]) / 2**20,
+            "torch_failed": "; ".join(f"{k}: {e[k]['failed']}" for k in ("channels_last", "nchw")
+                                      if "failed" in e[k]),
             "faster_format": "channels_last" if cl <= nchw else "NCHW",
             "svertka_fp32": (images_per_s(model, statistics.median(e["svertka_fp32"]["ms"]))
                              if "svertka_fp32" in e else None),
@@ -248,6 +289,50 @@ def bf16_markdown(rs, env, args, started, load_before, load_after, bf16_info):
            "first round only. svertka / PyTorch: against PyTorch's faster format.",
            f"- Load average (1 min) before / after: {load_before:.2f} / {load_after:.2f}.", ""]
     out += bf16_table(rs)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def int8_table(rs):
+    lines = ["| model | input | batch | svertka int8 img/s | PyTorch int8 channels_last img/s | "
+             "PyTorch int8 NCHW img/s | svertka / PyTorch | svertka fp32 img/s | "
+             "svertka int8 / fp32 | svertka peak RSS | PyTorch peak RSS |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    failures = []
+    for r in rs:
+        fp32 = r["svertka_fp32"]
+        fp32_cells = f"{rate(fp32)} | {r['svertka'] / fp32:.2f}" if fp32 else "- | -"
+        cells = [rate(r[k]) if r[k] else "failed" for k in ("channels_last", "nchw")]
+        ratio = f"{r['ratio']:.2f}" if r["ratio"] < math.inf else "-"
+        torch_rss = f"{r['torch_rss']:.0f} MiB" if r["ratio"] < math.inf else "-"
+        lines.append(f"| {r['model']} | {r['input']} | {r['batch']} | {rate(r['svertka'])} | "
+                     f"{cells[0]} | {cells[1]} | {ratio} | {fp32_cells} | "
+                     f"{r['svertka_rss']:.0f} MiB | {torch_rss} |")
+        if r["torch_failed"]:
+            failures.append(f"- PyTorch int8 on {r['model']} failed: {r['torch_failed']}")
+    return lines + ([""] + failures if failures else [])
+
+
+def int8_markdown(rs, env, args, started, load_before, load_after, vnni):
+    out = [INT8_SECTION, "",
+           "Generated by `bench/compare_pytorch.py --precision int8` (this section only).", "",
+           f"- Command: `{' '.join(['bench/compare_pytorch.py'] + sys.argv[1:])}`",
+           f"- Machine: {env['machine']}; date {started}; svertka {env['svertka']}, oneDNN "
+           f"{env['onednn']}; PyTorch {env['torch']}",
+           f"- oneDNN ISA: svertka {env['svertka_isa']} (int8 dot products "
+           f"{'in one instruction (VNNI)' if vnni else 'without VNNI'}); PyTorch "
+           f"{env['torch_isa']}.",
+           "- Inference only. svertka: `bench --int8`: the model quantized as `svertka quantize` "
+           "does (s8 weights per output channel, u8/s8 activations per tensor, scales from one "
+           "random image), oneDNN's int8 convolutions and inner products (s32 accumulation, fp32 "
+           "outputs between layers); pooling, LRN, ReLU and softmax in fp32. PyTorch: FX "
+           f"post-training static quantization, engine {args.qengine}, default qconfig, one "
+           "calibration batch.",
+           f"- {args.threads} thread(s), medians over {args.rounds} round(s) of {args.iters} timed "
+           f"iterations after {args.warmup} warm-up; svertka fp32 and PyTorch NCHW ran in the "
+           "first round only. svertka / PyTorch: against PyTorch's faster format.",
+           f"- Load average (1 min) before / after: {load_before:.2f} / {load_after:.2f}: the "
+           "machine is shared, so only ratios within this run mean much.", ""]
+    out += int8_table(rs)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -400,9 +485,14 @@ def main():
     parser.add_argument("--allow-reference-blas", action="store_true",
                         help="measure PyTorch even if it loads the reference BLAS (its ratios "
                              "are then inflated)")
-    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
-                        help="bf16: svertka --precision bf16 against PyTorch autocast bf16 "
-                             "(writes the bf16 section of the report)")
+    parser.add_argument("--precision", choices=("fp32", "bf16", "int8"), default="fp32",
+                        help="bf16: svertka --precision bf16 against PyTorch autocast bf16; "
+                             "int8: svertka bench --int8 against PyTorch's FX post-training "
+                             "quantization, inference only (each writes its section of the "
+                             "report)")
+    parser.add_argument("--qengine", choices=("onednn", "fbgemm", "qnnpack"), default="onednn",
+                        help="PyTorch's quantized engine for --precision int8 (Debian's "
+                             "PyTorch 1.13 has onednn and qnnpack, no fbgemm)")
     parser.add_argument("--torch-worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.torch_worker:
@@ -424,9 +514,16 @@ def main():
     results = measure(binary, args)
     load_after = os.getloadavg()[0]
     rs = rows(results)
-    print("\n".join([""] + (table(rs) if args.precision == "fp32" else bf16_table(rs))))
+    shown = {"fp32": table, "bf16": bf16_table, "int8": int8_table}[args.precision](rs)
+    print("\n".join([""] + shown))
     out = args.out or (None if args.quick else os.path.join(REPO, "docs", "BENCHMARKS.md"))
-    if out and args.precision != "fp32":
+    if out and args.precision == "int8":
+        first = next(iter(results.values()))["svertka"]["fastest"]
+        write_section(out, INT8_SECTION,
+                      int8_markdown(rs, environment(args, torch_info, first), args, started,
+                                    load_before, load_after, first.get("int8_vnni", False)))
+        print(f"\nwrote the int8 section of {out}")
+    elif out and args.precision != "fp32":
         first = next(iter(results.values()))["svertka"]["fastest"]
         write_section(out, BF16_SECTION,
                       bf16_markdown(rs, environment(args, torch_info, first), args, started,

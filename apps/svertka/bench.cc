@@ -1,8 +1,10 @@
 // svertka bench --model NAME --batch N [--train] [--iters N] [--warmup W] [--threads T]
-//               [--input CxHxW] [--classes K] [--json FILE] [--precision fp32|bf16]
+//               [--input CxHxW] [--classes K] [--json FILE] [--precision fp32|bf16] [--int8]
 // Like `caffe time`: random data through a zoo model on oneDNN, one row per layer with the median
 // forward and backward milliseconds, then whole-iteration medians (timed on their own, not summed
 // from the rows), images/s, effective GFLOP/s, activation memory and the process's peak RSS.
+// --int8 times the model quantized as `svertka quantize` does (io/int8_model.h), its activation
+// scales calibrated on one random image: inference with oneDNN's int8 kernels.
 #include <fmt/format.h>
 #include <omp.h>
 #include <sys/resource.h>
@@ -21,6 +23,9 @@
 #include "svertka/build_info.h"
 #include "svertka/builder.h"
 #include "svertka/error.h"
+#include "svertka/eval/eval_batch.h"
+#include "svertka/io/int8_model.h"
+#include "svertka/io/model_loading.h"
 #include "svertka/net.h"
 #include "svertka/solver/sgd.h"
 #include "svertka/zoo.h"
@@ -41,6 +46,7 @@ struct BenchArgs {
   std::string conv_algorithm = "auto";
   std::string device;
   Precision precision = Precision::kF32;
+  bool int8 = false;
 };
 
 // Medians over the timed iterations, in milliseconds.
@@ -151,15 +157,46 @@ double mib(int64_t bytes) {
   return static_cast<double>(bytes) / (1024.0 * 1024.0);
 }
 
+// The net of `spec` with its initialised weights quantized to int8, the activation scales from a
+// forward pass of one random image (at batch 1, so the calibration adds little to the peak RSS).
+std::unique_ptr<Net> quantized_net(const NetSpec& spec, const NetOptions& options,
+                                   int64_t classes) {
+  ImportedModel model{with_batch(spec, 1), {}, "", "initialised weights"};
+  ActivationRanges ranges(model.spec);
+  {
+    NetOptions calibrating = options;
+    calibrating.keep_blobs = ranges.blobs();
+    Net net(model.spec, calibrating);
+    net.init_params(1);
+    fill_inputs(net, classes);
+    net.forward();
+    ranges.observe(net);
+    for (const Parameter& p : net.params()) model.weights.push_back({p.name, p.value});
+  }
+  std::vector<NamedTensor> tensors = quantize_model(model, ranges);
+  model.spec = spec;
+  apply_int8(model.weights_source, tensors, model.spec);
+  model.weights = std::move(tensors);
+  return make_net(model, options);
+}
+
 void run_bench(const BenchArgs& args) {
   if (args.threads > 0) omp_set_num_threads(args.threads);
+  if (args.int8 && (args.train || args.precision != Precision::kF32))
+    throw ParamError("--int8 times inference (no --train) from fp32 weights (no --precision)");
   NetSpec spec = build_model(args.model, model_options(args));
   set_conv_algorithm(spec, parse_conv_algorithm(args.conv_algorithm));
   NetOptions options;
   options.phase = args.train ? Phase::kTrain : Phase::kTest;
   options.device = open_named_device(args.device, args.precision);
-  Net net(spec, options);
-  net.init_params(1);
+  std::unique_ptr<Net> owned;
+  if (args.int8) {
+    owned = quantized_net(spec, options, args.classes);
+  } else {
+    owned = std::make_unique<Net>(spec, options);
+    owned->init_params(1);
+  }
+  Net& net = *owned;
   fill_inputs(net, args.classes);
   const Shape& input_shape = net.input(kDataBlob).shape();
 
@@ -193,7 +230,8 @@ void run_bench(const BenchArgs& args) {
   fmt::print("device: {}\n", net.device().describe());
   fmt::print("{} {} {}, batch {}, {}, {} thread(s), median of {} iteration(s) after {} warm-up\n",
              args.model, args.train ? "train" : "test", input_shape.str(), args.batch,
-             precision_name(args.precision), threads, args.iters, args.warmup);
+             args.int8 ? std::string("int8") : std::string(precision_name(args.precision)), threads,
+             args.iters, args.warmup);
   if (args.train)
     fmt::print("iteration: {:.2f} ms (forward {:.2f}, backward {:.2f}, sgd update {:.2f})\n",
                r.iteration_ms, r.forward_ms, r.backward_ms, r.update_ms);
@@ -216,7 +254,8 @@ void run_bench(const BenchArgs& args) {
   j["threads"] = threads;
   j["cpu"] = cpu_model();
   j["onednn_isa"] = dnnl_cpu_isa();
-  j["precision"] = precision_name(args.precision);
+  j["precision"] = args.int8 ? std::string("int8") : std::string(precision_name(args.precision));
+  j["int8_vnni"] = dnnl_int8_vnni();
   j["bf16"] = dnnl_bf16_description();
   j["build"] = build_target();
   j["iters"] = args.iters;
@@ -269,6 +308,9 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--conv-algorithm", args->conv_algorithm,
                   "auto | direct | winograd (3x3 stride-1 layers; default auto)");
   add_precision_option(cmd, args->precision);
+  cmd->add_flag("--int8", args->int8,
+                "Time inference of the model quantized to int8 (svertka quantize's method, "
+                "activation scales from one random image)");
   cmd->callback([args] { run_bench(*args); });
 }
 

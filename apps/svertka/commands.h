@@ -20,5 +20,6 @@ void add_convert_command(CLI::App& app);
 void add_convert_images_command(CLI::App& app);
 void add_extract_command(CLI::App& app);
 void add_svm_command(CLI::App& app);
+void add_quantize_command(CLI::App& app);
 
 }  // namespace svertka::cli

@@ -23,5 +23,6 @@ int main(int argc, char** argv) {
   svertka::cli::add_convert_images_command(app);
   svertka::cli::add_extract_command(app);
   svertka::cli::add_svm_command(app);
+  svertka::cli::add_quantize_command(app);
   return svertka::cli::run_cli(app, argc, argv);
 }

@@ -6,6 +6,7 @@
 
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"
+#include "svertka/io/int8_model.h"
 #include "svertka/io/onnx.h"
 #include "svertka/io/safetensors.h"
 
@@ -43,13 +44,15 @@ ImportedModel import_model(const std::string& name_or_file, const ModelOptions& 
   return ImportedModel{build_model(name_or_file, options), {}, model_info(name_or_file).logits, ""};
 }
 
-std::vector<NamedTensor> read_model_weights(const std::string& path, const NetSpec& spec) {
+std::vector<NamedTensor> read_model_weights(const std::string& path, NetSpec& spec) {
   if (path.ends_with(".caffemodel")) return load_caffemodel(path, spec);
+  std::vector<NamedTensor> tensors = load_safetensors(path).tensors;
+  apply_int8(path, tensors, spec);
   std::set<std::string> params;  // "<layer>.<param>" of every layer, whatever its phase
   for (const LayerSpec& layer : spec.layers)
     for (const std::string& name : layer.op->param_names()) params.insert(layer.name + "." + name);
   std::vector<NamedTensor> weights;
-  for (NamedTensor& tensor : load_safetensors(path).tensors)
+  for (NamedTensor& tensor : tensors)
     if (params.contains(tensor.name)) weights.push_back(std::move(tensor));
   return weights;
 }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -88,6 +89,7 @@ class InputFile {
 struct Entry {
   std::string name;
   Shape shape;
+  StoredType stored = StoredType::kF32;
   uint64_t begin = 0, end = 0;  // bytes within the data section
 };
 
@@ -102,15 +104,16 @@ Entry parse_entry(const std::string& path, const std::string& name, const Json& 
   const Json& dtype = info["dtype"];
   if (!dtype.is_string())
     fail(path, tensor + ": dtype must be a string, got " + json_limits::excerpt(dtype));
-  if (dtype != "F32")
-    fail(path, tensor + " has dtype " + dtype.get<std::string>() + "; only F32 is supported");
+  if (dtype != "F32" && dtype != "I8")
+    fail(path, tensor + " has dtype " + dtype.get<std::string>() + "; only F32 and I8 are supported");
+  const StoredType stored = dtype == "I8" ? StoredType::kI8 : StoredType::kF32;
 
   const Json& shape = info["shape"];
   const std::string bad_shape = tensor + ": shape must be an array of non-negative integers, got " +
                                 json_limits::excerpt(shape);
   if (!shape.is_array()) fail(path, bad_shape);
   std::vector<int64_t> dims;
-  uint64_t bytes = sizeof(float);
+  uint64_t bytes = stored == StoredType::kI8 ? 1 : sizeof(float);
   for (const Json& d : shape) {
     if (!d.is_number_unsigned()) fail(path, bad_shape);
     const uint64_t dim = d.get<uint64_t>();
@@ -125,10 +128,11 @@ Entry parse_entry(const std::string& path, const std::string& name, const Json& 
       !offsets[1].is_number_unsigned() || offsets[0].get<uint64_t>() > offsets[1].get<uint64_t>())
     fail(path, tensor + ": data_offsets must be [begin, end] with 0 <= begin <= end, got " +
                    json_limits::excerpt(offsets));
-  Entry entry{name, Shape(std::move(dims)), offsets[0].get<uint64_t>(), offsets[1].get<uint64_t>()};
+  Entry entry{name, Shape(std::move(dims)), stored, offsets[0].get<uint64_t>(),
+              offsets[1].get<uint64_t>()};
   if (entry.end - entry.begin != bytes)
     fail(path, tensor + " has shape " + entry.shape.str() + " (" + std::to_string(bytes) +
-                   " bytes as F32) but data_offsets " + range(entry.begin, entry.end) + " span " +
+                   " bytes as " + dtype.get<std::string>() + ") but data_offsets " + range(entry.begin, entry.end) + " span " +
                    std::to_string(entry.end - entry.begin) + " bytes");
   return entry;
 }
@@ -222,6 +226,24 @@ Header read_header(const InputFile& file, const std::string& path) {
   return result;
 }
 
+void check_int8(const std::string& cannot, const std::string& name, const Tensor& tensor) {
+  for (int64_t i = 0; i < tensor.numel(); ++i)
+    if (!(tensor[i] >= -128 && tensor[i] <= 127 && tensor[i] == std::nearbyint(tensor[i])))
+      throw ParamError(cannot + "tensor '" + name + "' is to be stored as I8 but holds " +
+                       std::to_string(tensor[i]) + " at element " + std::to_string(i));
+}
+
+uint64_t stored_bytes(const Tensor& tensor, StoredType stored) {
+  return stored == StoredType::kI8 ? static_cast<uint64_t>(tensor.numel()) : tensor.bytes();
+}
+
+std::vector<int8_t> to_int8(const Tensor& tensor) {
+  std::vector<int8_t> codes(static_cast<size_t>(tensor.numel()));
+  for (int64_t i = 0; i < tensor.numel(); ++i)
+    codes[static_cast<size_t>(i)] = static_cast<int8_t>(tensor[i]);
+  return codes;
+}
+
 }  // namespace
 
 void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
@@ -230,18 +252,20 @@ void save_safetensors(const std::string& path, const std::vector<NamedTensor>& t
   if (!metadata.empty()) header[kMetadataKey] = metadata;
   std::set<std::string> names;
   uint64_t offset = 0;
-  for (const auto& [name, tensor] : tensors) {
+  for (const auto& [name, tensor, stored] : tensors) {
     const std::string cannot = "cannot save " + path + ": ";
     if (name == kMetadataKey) throw ParamError(cannot + "the tensor name __metadata__ is reserved");
     if (!names.insert(name).second)
       throw ParamError(cannot + "two tensors are named '" + name + "'");
     if (tensor.data() == nullptr) throw ParamError(cannot + "tensor '" + name + "' is undefined");
+    if (stored == StoredType::kI8) check_int8(cannot, name, tensor);
+    const uint64_t bytes = stored_bytes(tensor, stored);
     Json entry = Json::object();
-    entry["dtype"] = "F32";
+    entry["dtype"] = stored == StoredType::kI8 ? "I8" : "F32";
     entry["shape"] = tensor.shape().dims();
-    entry["data_offsets"] = Json::array({offset, offset + tensor.bytes()});
+    entry["data_offsets"] = Json::array({offset, offset + bytes});
     header[name] = std::move(entry);
-    offset += tensor.bytes();
+    offset += bytes;
   }
   std::string text;
   try {
@@ -258,9 +282,16 @@ void save_safetensors(const std::string& path, const std::vector<NamedTensor>& t
     for (uint64_t i = 0; i < kPrefixBytes; ++i) prefix[i] = char((text.size() >> (8 * i)) & 0xff);
     out.write(prefix, kPrefixBytes);
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const auto& [name, tensor] : tensors)
-      out.write(reinterpret_cast<const char*>(tensor.data()),
-                static_cast<std::streamsize>(tensor.bytes()));
+    for (const auto& [name, tensor, stored] : tensors) {
+      if (stored == StoredType::kI8) {
+        const std::vector<int8_t> codes = to_int8(tensor);
+        out.write(reinterpret_cast<const char*>(codes.data()),
+                  static_cast<std::streamsize>(codes.size()));
+      } else {
+        out.write(reinterpret_cast<const char*>(tensor.data()),
+                  static_cast<std::streamsize>(tensor.bytes()));
+      }
+    }
   });
 }
 
@@ -272,8 +303,14 @@ SafetensorsContents load_safetensors(const std::string& path) {
   contents.metadata = std::move(header.metadata);
   for (Entry& e : header.entries) {
     Tensor tensor(e.shape);
-    file.read(header.data_start + e.begin, tensor.data(), tensor.bytes());
-    contents.tensors.push_back({std::move(e.name), std::move(tensor)});
+    if (e.stored == StoredType::kI8) {
+      std::vector<int8_t> codes(static_cast<size_t>(tensor.numel()));
+      file.read(header.data_start + e.begin, codes.data(), codes.size());
+      for (int64_t i = 0; i < tensor.numel(); ++i) tensor[i] = codes[static_cast<size_t>(i)];
+    } else {
+      file.read(header.data_start + e.begin, tensor.data(), tensor.bytes());
+    }
+    contents.tensors.push_back({std::move(e.name), std::move(tensor), e.stored});
   }
   return contents;
 }

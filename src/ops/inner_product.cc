@@ -53,8 +53,8 @@ CatalogRow write_catalog(const Op& op) {
 }
 
 std::vector<OpSample> samples() {
-  return {{std::make_shared<InnerProductOp>(InnerProductParams{4, true}), {Shape{2, 3, 2, 2}}},
-          {std::make_shared<InnerProductOp>(InnerProductParams{3, false}), {Shape{3, 5}}}};
+  return {{std::make_shared<InnerProductOp>(InnerProductParams{.out_features = 4, .bias = true}), {Shape{2, 3, 2, 2}}},
+          {std::make_shared<InnerProductOp>(InnerProductParams{.out_features = 3, .bias = false}), {Shape{3, 5}}}};
 }
 
 }  // namespace

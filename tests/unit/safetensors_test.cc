@@ -329,5 +329,31 @@ TEST(AtomicFile, UnwritableDirectoryIsIoError) {
   EXPECT_EQ(dir.listing().size(), ::geteuid() != 0 ? 2u : 1u);
 }
 
+// A quantized model's weight codes (svertka quantize) are stored one byte each as I8 and read back
+// as the same integers; a value that is no int8 is refused before anything is written.
+TEST(Safetensors, Int8TensorsRoundTripAsOneByteEach) {
+  ScratchDir dir;
+  const std::string path = dir.file("q.safetensors");
+  Tensor codes(Shape{2, 3});
+  const float values[] = {-128, -1, 0, 1, 64, 127};
+  for (int64_t i = 0; i < 6; ++i) codes[i] = values[i];
+  Tensor scale(Shape{2});
+  scale[0] = 0.5f, scale[1] = 0.25f;
+  save_safetensors(path, {{"fc.weight", codes, StoredType::kI8}, {"fc.weight_scale", scale}});
+  EXPECT_EQ(fs::file_size(path) % 8, (6 + 8) % 8);  // 6 bytes of codes + 8 of scales after the header
+  const SafetensorsContents read = load_safetensors(path);
+  ASSERT_EQ(read.tensors.size(), 2u);
+  EXPECT_EQ(read.tensors[0].stored, StoredType::kI8);
+  EXPECT_EQ(read.tensors[1].stored, StoredType::kF32);
+  for (int64_t i = 0; i < 6; ++i) EXPECT_EQ(read.at("fc.weight")[i], values[i]);
+  EXPECT_EQ(read.at("fc.weight_scale")[1], 0.25f);
+
+  codes[2] = 0.5f;
+  SVERTKA_EXPECT_THROW_WITH(save_safetensors(path, {{"fc.weight", codes, StoredType::kI8}}),
+                            ParamError, "'fc.weight'", "I8", "0.5");
+  codes[2] = 128;
+  EXPECT_THROW(save_safetensors(path, {{"fc.weight", codes, StoredType::kI8}}), ParamError);
+}
+
 }  // namespace
 }  // namespace svertka::testing

@@ -17,4 +17,9 @@ Bf16Support dnnl_bf16_support();
 // "native (avx512_core_bf16)", "emulated on avx512_core", "none on avx2".
 std::string dnnl_bf16_description();
 
+// Whether oneDNN's int8 kernels multiply u8 by s8 in one instruction (VNNI: avx512_core_vnni and
+// above, avx2_vnni). Without it they use pairwise 16-bit sums that could saturate, so oneDNN halves
+// the s8 weights: a quantized model then computes with 7-bit weights (twice the weight step).
+bool dnnl_int8_vnni();
+
 }  // namespace svertka

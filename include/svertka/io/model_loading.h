@@ -39,8 +39,9 @@ ImportedModel import_model(const std::string& name_or_file, const ModelOptions& 
 NetSpec adapt_to_data(NetSpec spec, const std::string& logits, const ModelOptions& options);
 
 // The weights of `spec`'s parameters in `path`: a .caffemodel by layer name, else a safetensors
-// file (weights, or a checkpoint whose momentum buffers are left out). IoError naming the file.
-std::vector<NamedTensor> read_model_weights(const std::string& path, const NetSpec& spec);
+// file (weights, or a checkpoint whose momentum buffers are left out, or a quantized model, whose
+// int8 layers are applied to `spec`: io/int8_model.h). IoError naming the file.
+std::vector<NamedTensor> read_model_weights(const std::string& path, NetSpec& spec);
 
 // import_model, then adapt_to_data for a net file (a zoo model is built for the data already),
 // with the weights of `weights` (read_model_weights) or else those the file holds.

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "svertka/op.h"
+#include "svertka/ops/int8.h"
 
 namespace svertka {
 
@@ -24,6 +25,8 @@ struct ConvParams {
   bool bias = true;
   ConvAlgorithm algorithm = ConvAlgorithm::kAuto;  // kAuto: the backend picks what is fastest
   std::optional<int64_t> pad_bottom, pad_right;  // end padding; unset: pad_h / pad_w
+  // Set in a quantized model's layers (ops/int8.h): int8 kernels where the backend has them.
+  std::optional<Int8Quantization> int8;
 };
 
 // Every size a convolution kernel needs, derived once from params and the input shape.

@@ -4,13 +4,18 @@
 // The flattening is free: a contiguous (N, C, H, W) buffer is already an (N, C*H*W) matrix.
 #pragma once
 
+#include <optional>
+
 #include "svertka/op.h"
+#include "svertka/ops/int8.h"
 
 namespace svertka {
 
 struct InnerProductParams {
   int64_t out_features = 0;  // O; must be set (AlexNet fc6: 4096)
   bool bias = true;
+  // Set in a quantized model's layers (ops/int8.h): int8 kernels where the backend has them.
+  std::optional<Int8Quantization> int8;
 };
 
 class InnerProductOp : public Op {

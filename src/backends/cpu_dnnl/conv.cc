@@ -1,5 +1,6 @@
 #include "backends/cpu_dnnl/conv.h"
 
+#include "backends/cpu_dnnl/int8_conv.h"
 #include "svertka/kernel_registry.h"
 
 namespace svertka::cpu_dnnl {
@@ -159,7 +160,16 @@ void Conv::backward(const BackwardArgs<float>& args) {
 namespace svertka {
 
 void register_cpu_dnnl_conv(KernelRegistry& registry) {
-  registry.add<ConvOp, cpu_dnnl::Conv>(Backend::kCpuDnnl);
+  // A quantized model's layers (ConvParams::int8) get the int8 kernel.
+  registry.add_factory(ConvOp::kType, Backend::kCpuDnnl,
+                       [](const Op& op, const std::vector<Shape>& inputs,
+                          Device& device) -> std::unique_ptr<Kernel> {
+                         const auto& conv = dynamic_cast<const ConvOp&>(op);
+                         conv.output_shapes(inputs);  // validates before any kernel exists
+                         if (conv.params().int8)
+                           return std::make_unique<cpu_dnnl::Int8Conv>(conv, inputs, device);
+                         return std::make_unique<cpu_dnnl::Conv>(conv, inputs, device);
+                       });
 }
 
 }  // namespace svertka

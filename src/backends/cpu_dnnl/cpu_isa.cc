@@ -52,4 +52,10 @@ std::string dnnl_bf16_description() {
   return "none on " + dnnl_cpu_isa();
 }
 
+bool dnnl_int8_vnni() {
+  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  return (isa & dnnl_cpu_isa_avx512_core_vnni) == dnnl_cpu_isa_avx512_core_vnni ||
+         (isa & dnnl_cpu_isa_avx2_vnni) == dnnl_cpu_isa_avx2_vnni;
+}
+
 }  // namespace svertka

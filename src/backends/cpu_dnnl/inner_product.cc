@@ -1,5 +1,6 @@
 #include "backends/cpu_dnnl/inner_product.h"
 
+#include "backends/cpu_dnnl/int8_inner_product.h"
 #include "svertka/kernel_registry.h"
 
 namespace svertka::cpu_dnnl {
@@ -93,7 +94,16 @@ void InnerProduct::backward(const BackwardArgs<float>& args) {
 namespace svertka {
 
 void register_cpu_dnnl_inner_product(KernelRegistry& registry) {
-  registry.add<InnerProductOp, cpu_dnnl::InnerProduct>(Backend::kCpuDnnl);
+  // A quantized model's layers (InnerProductParams::int8) get the int8 kernel.
+  registry.add_factory(InnerProductOp::kType, Backend::kCpuDnnl,
+                       [](const Op& op, const std::vector<Shape>& inputs,
+                          Device& device) -> std::unique_ptr<Kernel> {
+                         const auto& ip = dynamic_cast<const InnerProductOp&>(op);
+                         ip.output_shapes(inputs);  // validates before any kernel exists
+                         if (ip.params().int8)
+                           return std::make_unique<cpu_dnnl::Int8InnerProduct>(ip, inputs, device);
+                         return std::make_unique<cpu_dnnl::InnerProduct>(ip, inputs, device);
+                       });
 }
 
 }  // namespace svertka

@@ -1,0 +1,52 @@
+// What the int8 convolution and inner-product kernels share (ops/int8.h): the per-output-channel
+// weight scales, the quantizing reorder of an fp32 activation into u8 or s8, and the weights and
+// bias prepared once for oneDNN's int8 primitives (s8 weights, s32 accumulation, fp32 output).
+#pragma once
+
+#include <vector>
+
+#include "backends/cpu_dnnl/dnnl_common.h"
+#include "svertka/ops/int8.h"
+
+namespace svertka::cpu_dnnl {
+
+// s_o = max |w_o| / 127 for each of the `rows` output channels of `w` (rows x the rest), 1 for a
+// channel of zeros (its codes are 0 whatever the scale).
+std::vector<float> weight_channel_scales(const Tensor& w, int64_t rows);
+
+// u8 for an input that calibration saw non-negative (after a ReLU), else s8.
+dnnl::memory::data_type input_type(const Int8Quantization& q);
+
+// The primitive attributes of an int8 layer: per-output-channel output scales (mask: the output's
+// channel dimension, 1 << 1) and the shared scratchpad. Filled once the weights are known.
+dnnl::primitive_attr int8_attributes(const std::vector<float>& output_scales);
+
+// An fp32 activation (as held) rounded onto the 8-bit grid of step input_scale, into the layout the
+// primitive wants, in ScratchSlot::kSource.
+class Int8Input {
+ public:
+  Int8Input() = default;
+  Int8Input(DnnlDevice& device, const dnnl::memory::desc& held, const dnnl::memory::desc& wanted,
+            float input_scale);
+  const dnnl::memory& quantize(const Tensor& x);
+
+ private:
+  DnnlDevice* device_ = nullptr;
+  dnnl::memory held_, wanted_;
+  dnnl::reorder reorder_;
+};
+
+// The weights as s8 codes in the primitive's layout, and the bias divided by the output scales
+// (oneDNN 2.x adds the bias to the s32 sum before scaling: y = scale_o * (sum + b'_o)).
+struct Int8Weights {
+  dnnl::memory codes;  // owns its buffer
+  dnnl::memory bias;   // f32, owns its buffer; zeros for a layer without a bias
+  std::vector<float> output_scales;
+};
+// `w` (plain, `w_desc`) quantized per output channel into `wanted` (s8); scales of `rows`
+// channels; `b` (O) or null.
+Int8Weights quantize_weights(DnnlDevice& device, const Tensor& w, const dnnl::memory::desc& w_desc,
+                             const dnnl::memory::desc& wanted, int64_t rows, const Tensor* b,
+                             float input_scale);
+
+}  // namespace svertka::cpu_dnnl

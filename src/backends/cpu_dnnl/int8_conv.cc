@@ -1,0 +1,73 @@
+#include "backends/cpu_dnnl/int8_conv.h"
+
+#include <string>
+
+namespace svertka::cpu_dnnl {
+
+Int8Conv::Int8Conv(const ConvOp& op, const std::vector<Shape>& inputs, Device& device)
+    : device_(as_dnnl(device)), quantization_(*op.params().int8) {
+  g_ = op.geometry(inputs.at(0));
+  x_shape_ = inputs.at(0);
+  y_shape_ = op.output_shapes(inputs)[0];
+  x_held_ = plain_desc(x_shape_);
+  y_held_ = plain_desc(y_shape_);
+  w_desc_ = g_.groups == 1
+                ? plain_desc(dims{g_.o, g_.c, g_.kh, g_.kw})
+                : plain_desc(dims{g_.groups, g_.o_per_group(), g_.c_per_group(), g_.kh, g_.kw});
+}
+
+void Int8Conv::set_layouts(const std::vector<BlobLayout>& inputs,
+                           const std::vector<BlobLayout>& outputs) {
+  x_held_ = blob_desc(x_shape_, inputs.at(0));
+  y_held_ = blob_desc(y_shape_, outputs.at(0));
+}
+
+void Int8Conv::prepare(const Tensor& w, const Tensor* b) {
+  using dt = dnnl::memory::data_type;
+  const dims strides{g_.sh, g_.sw}, pad_l{g_.ph, g_.pw};
+  const dims pad_r{(g_.oh - 1) * g_.sh + g_.kh - g_.h - g_.ph,
+                   (g_.ow - 1) * g_.sw + g_.kw - g_.w - g_.pw};
+  const dnnl::memory::desc x_any(x_held_.dims(), input_type(quantization_), tag::any);
+  const dnnl::memory::desc w_any(w_desc_.dims(), dt::s8, tag::any);
+  const dnnl::memory::desc b_desc(dims{g_.o}, dt::f32, tag::a);
+  const std::vector<float> scales = weight_channel_scales(w, g_.o);
+  std::vector<float> output_scales(scales.size());
+  for (size_t o = 0; o < scales.size(); ++o)
+    output_scales[o] = quantization_.input_scale * scales[o];
+  auto make = [&](const dnnl::memory::desc& y) {
+    return dnnl::convolution_forward::primitive_desc(
+        {dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, x_any, w_any,
+         b_desc, y, strides, pad_l, pad_r},
+        int8_attributes(output_scales), device_.engine());
+  };
+  // The output straight into the blob as held where an optimized kernel takes that layout (not
+  // oneDNN's reference, which takes any), else in the layout the primitive picks.
+  dnnl::convolution_forward::primitive_desc pd;
+  try {
+    pd = make(y_held_);
+  } catch (const dnnl::error&) {
+  }
+  if (!pd || std::string(pd.impl_info_str()).starts_with("ref"))
+    pd = make(dnnl::memory::desc(y_held_.dims(), dt::f32, tag::any));
+  forward_ = dnnl::convolution_forward(pd);
+  x_ = Int8Input(device_, x_held_, pd.src_desc(), quantization_.input_scale);
+  y_ = LayoutBridge(device_, y_held_, pd.dst_desc(), ScratchSlot::kDestination);
+  weights_ =
+      quantize_weights(device_, w, w_desc_, pd.weights_desc(), g_.o, b, quantization_.input_scale);
+  prepared_ = true;
+}
+
+void Int8Conv::forward(const ForwardArgs<float>& args) {
+  if (!prepared_) prepare(*args.params[0], args.params.size() > 1 ? args.params[1] : nullptr);
+  device_.execute(forward_, {{DNNL_ARG_SRC, x_.quantize(*args.inputs[0])},
+                             {DNNL_ARG_WEIGHTS, weights_.codes},
+                             {DNNL_ARG_BIAS, weights_.bias},
+                             {DNNL_ARG_DST, y_.output(*args.outputs[0])}});
+  y_.to_held();
+}
+
+void Int8Conv::backward(const BackwardArgs<float>& /*args*/) {
+  throw BackendError("an int8 convolution (a quantized model's layer) has no backward pass");
+}
+
+}  // namespace svertka::cpu_dnnl

@@ -1,0 +1,50 @@
+#include "backends/cpu_dnnl/int8_inner_product.h"
+
+namespace svertka::cpu_dnnl {
+
+Int8InnerProduct::Int8InnerProduct(const InnerProductOp& op, const std::vector<Shape>& inputs,
+                                   Device& device)
+    : device_(as_dnnl(device)), quantization_(*op.params().int8) {
+  n_ = inputs.at(0)[0];
+  k_ = op.in_features(inputs.at(0));
+  o_ = op.params().out_features;
+}
+
+void Int8InnerProduct::prepare(const Tensor& w, const Tensor* b) {
+  using dt = dnnl::memory::data_type;
+  // The input buffer is contiguous and plain, so viewing (N, C, H, W) as (N, C*H*W) is exact.
+  const auto x_desc = plain_desc(dims{n_, k_});
+  const auto y_desc = plain_desc(dims{n_, o_});
+  const auto w_desc = plain_desc(dims{o_, k_});
+  const std::vector<float> scales = weight_channel_scales(w, o_);
+  std::vector<float> output_scales(scales.size());
+  for (size_t o = 0; o < scales.size(); ++o)
+    output_scales[o] = quantization_.input_scale * scales[o];
+  const dnnl::inner_product_forward::primitive_desc pd(
+      {dnnl::prop_kind::forward_inference,
+       dnnl::memory::desc(x_desc.dims(), input_type(quantization_), tag::any),
+       dnnl::memory::desc(w_desc.dims(), dt::s8, tag::any),
+       dnnl::memory::desc(dims{o_}, dt::f32, tag::a), y_desc},
+      int8_attributes(output_scales), device_.engine());
+  forward_ = dnnl::inner_product_forward(pd);
+  x_ = Int8Input(device_, x_desc, pd.src_desc(), quantization_.input_scale);
+  y_ = device_.unbound_memory(y_desc);
+  weights_ =
+      quantize_weights(device_, w, w_desc, pd.weights_desc(), o_, b, quantization_.input_scale);
+  prepared_ = true;
+}
+
+void Int8InnerProduct::forward(const ForwardArgs<float>& args) {
+  if (!prepared_) prepare(*args.params[0], args.params.size() > 1 ? args.params[1] : nullptr);
+  bind(y_, *args.outputs[0]);
+  device_.execute(forward_, {{DNNL_ARG_SRC, x_.quantize(*args.inputs[0])},
+                             {DNNL_ARG_WEIGHTS, weights_.codes},
+                             {DNNL_ARG_BIAS, weights_.bias},
+                             {DNNL_ARG_DST, y_}});
+}
+
+void Int8InnerProduct::backward(const BackwardArgs<float>& /*args*/) {
+  throw BackendError("an int8 inner product (a quantized model's layer) has no backward pass");
+}
+
+}  // namespace svertka::cpu_dnnl

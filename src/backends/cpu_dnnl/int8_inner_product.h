@@ -1,0 +1,30 @@
+// oneDNN's int8 inner product for a layer of a quantized model (InnerProductParams::int8,
+// ops/int8.h): x (N, K) rounded to u8 (or s8), s8 weights per output channel, s32 accumulation,
+// y (N, O) in fp32. Inference only; made at the first forward as Int8Conv is (int8_conv.h).
+#pragma once
+
+#include "backends/cpu_dnnl/int8_common.h"
+#include "svertka/ops/inner_product.h"
+
+namespace svertka::cpu_dnnl {
+
+class Int8InnerProduct final : public Kernel {
+ public:
+  Int8InnerProduct(const InnerProductOp& op, const std::vector<Shape>& inputs, Device& device);
+  void forward(const ForwardArgs<float>& args) override;
+  void backward(const BackwardArgs<float>& args) override;
+
+ private:
+  void prepare(const Tensor& w, const Tensor* b);
+
+  DnnlDevice& device_;
+  Int8Quantization quantization_;
+  int64_t n_, k_, o_;
+  bool prepared_ = false;
+  dnnl::inner_product_forward forward_;
+  Int8Input x_;
+  dnnl::memory y_;
+  Int8Weights weights_;
+};
+
+}  // namespace svertka::cpu_dnnl
