@@ -91,7 +91,7 @@ std::vector<std::string> save_model(const NetSpec& spec, const std::vector<Named
                                     const std::optional<InputTransform>& transform) {
   if (format == "safetensors") {
     std::map<std::string, std::string> metadata{{"format", "pt"}, {"source", source}};
-    if (transform) metadata.insert(input_transform_entry(*transform));
+    if (transform && transform->channels > 0) metadata.insert(input_transform_entry(*transform));
     save_safetensors(out, weights, metadata);
     return {out};
   }

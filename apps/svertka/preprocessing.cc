@@ -123,8 +123,9 @@ Tensor reversed_planes(const Tensor& image) {
   return out;
 }
 
-ImageSourceOptions image_options_from(const InputTransform& t, const ImageDataArgs& a,
+ImageSourceOptions image_options_from(InputTransform t, const ImageDataArgs& a,
                                       const ModelInput& input) {
+  if (t.channels == 0) t.channels = input.channels;  // as the model takes them
   if (t.arithmetic != Arithmetic::kCaffe)
     throw ParamError("images take Caffe's arithmetic, not a standardisation (" + t.describe() + ")");
   ImageSourceOptions o;
@@ -175,7 +176,12 @@ Preprocessing model_preprocessing(const std::string& model, const std::string& w
     for (const Phase phase : {Phase::kTest, Phase::kTrain})
       for (const CaffeDataLayer& layer : layers)
         if (layer.phase == phase) {
-          const int64_t channels = model_input(model, "", phase).channels;
+          // 0: as the data gives them (a Data layer without crop_size knows no image size).
+          int64_t channels = 0;
+          try {
+            channels = model_input(model, "", phase).channels;
+          } catch (const Error&) {
+          }
           return {from_caffe_transform(layer.transform, channels),
                   "preprocessing from the transform_param of " + model + "'s " +
                       (phase == Phase::kTest ? "TEST" : "TRAIN") + " Data layer '" + layer.name +
@@ -211,7 +217,8 @@ std::unique_ptr<BatchSource> idx_eval_source(const std::string& folder, bool tra
   if (p.base) note(command, p.origin + ": " + p.base->describe());
   else note(command, p.origin + "; Caffe's arithmetic from the options");
   const InputTransform base = p.base ? *p.base : InputTransform{.channels = 1};
-  const InputTransform t = overridden(base, args, mean, command, /*idx=*/true);
+  InputTransform t = overridden(base, args, mean, command, /*idx=*/true);
+  if (t.channels == 0) t.channels = 1;  // as the data: grey digits
   if (t.channels != 1)
     throw ParamError("IDX digits have 1 channel; the preprocessing wants " +
                      std::to_string(t.channels));

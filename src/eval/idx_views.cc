@@ -47,7 +47,7 @@ void IdxViewSource::fill(std::span<const SampleView> items, Tensor& images, Tens
       indices.push_back(items[size_t(last)].index);
     const int64_t run = last - first;
     Tensor run_images(Shape{run, sample[0], sample[1], sample[2]}), run_labels(Shape{run});
-    if (const auto& caffe = source_.caffe_transform()) {
+    if (source_.caffe_transform()) {
       // Caffe's transform: its crop_size at the view's place (the centre: caffe test's), flipped.
       const IdxImages& im = source_.dataset().images;
       const auto offset = [](double u, int64_t room) {  // the centre as Caffe's (room / 2)
