@@ -6,10 +6,12 @@
 #include <fmt/ranges.h>
 
 #include <filesystem>
+#include <map>
 
 #include "commands.h"
 #include "model_files.h"
 #include "model_options.h"
+#include "preprocessing.h"
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"
 #include "svertka/io/model_loading.h"
@@ -60,7 +62,8 @@ void run_convert(const ConvertArgs& args) {
     model.weights = initial_weights(model.spec, args.seed);
   }
   const std::vector<std::string> files =
-      save_model(model.spec, model.weights, args.out, format, args.from);
+      save_model(model.spec, model.weights, args.out, format, args.from,
+                 model_preprocessing(args.from, args.weights).base);
   if (format == "safetensors")
     fmt::print("wrote {} ({} tensors)\n", args.out, model.weights.size());
   else
@@ -84,9 +87,12 @@ std::string model_format(const std::string& out, const std::string& to) {
 
 std::vector<std::string> save_model(const NetSpec& spec, const std::vector<NamedTensor>& weights,
                                     const std::string& out, const std::string& format,
-                                    const std::string& source) {
+                                    const std::string& source,
+                                    const std::optional<InputTransform>& transform) {
   if (format == "safetensors") {
-    save_safetensors(out, weights, {{"format", "pt"}, {"source", source}});
+    std::map<std::string, std::string> metadata{{"format", "pt"}, {"source", source}};
+    if (transform && transform->channels > 0) metadata.insert(input_transform_entry(*transform));
+    save_safetensors(out, weights, metadata);
     return {out};
   }
   if (format == "caffe") {

@@ -41,9 +41,11 @@ void add_image_data_options(CLI::App* cmd, ImageDataArgs& args, bool training) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--skip-bad", args.skip_bad, "Skip images that cannot be decoded; list them");
   cmd->add_option("--mean-file", args.mean_file,
-                  "LMDB data: Caffe mean file (mean.binaryproto) subtracted before --pixel-scale");
+                  "Caffe mean file (mean.binaryproto) subtracted before --pixel-scale (LMDB and "
+                  "IDX data; eval, predict and extract: any data)");
   cmd->add_option("--mean-value", args.mean_value,
-                  "LMDB data: Caffe mean_value, one or one per channel (e.g. 104,117,123)")
+                  "Caffe mean_value, one or one per channel in the input's order (e.g. "
+                  "104,117,123: B, G, R) (LMDB and IDX data; eval, predict and extract: any data)")
       ->delimiter(',');
   if (!training) return;
   cmd->add_option("--scale-max", args.scale_max, "Largest S: scale jitter S in [scale, scale-max]")
@@ -70,6 +72,17 @@ void add_image_data_options(CLI::App* cmd, ImageDataArgs& args, bool training) {
   cmd->add_option("--prefetch", args.prefetch, "Batches decoded ahead")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+}
+
+CLI::Validator mean_option_check() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        if (value == "channel" || value == "pixel" || value == "none" ||
+            value.ends_with(".binaryproto"))
+          return {};
+        return "--mean expects channel, pixel, none or FILE.binaryproto, got '" + value + "'";
+      },
+      "MEAN");
 }
 
 int resolved_workers(const ImageDataArgs& args) {

@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct ImageDataArgs {
   // Caffe LMDB data without a Data layer (lmdb_data.h): its transform_param's mean.
   std::string mean_file;          // mean.binaryproto
   std::vector<float> mean_value;  // one, or one per channel
+  // The preprocessing options given on the command line or by a recipe (note_given_options,
+  // preprocessing.h): they override the preprocessing a model carries.
+  std::set<std::string> given;
 };
 
 // Adds the options above (not --data, which each command owns). `training` adds the training
@@ -44,6 +48,9 @@ struct ImageDataArgs {
 void add_image_data_options(CLI::App* cmd, ImageDataArgs& args, bool training);
 
 int resolved_workers(const ImageDataArgs& args);
+
+// --mean: channel, pixel, none or a Caffe mean file (FILE.binaryproto).
+CLI::Validator mean_option_check();
 ResizeMode parse_resize_mode(const std::string& text);
 
 // The transform and dataset options from the arguments; `mirror` and `mean` ("channel", "pixel"

@@ -16,9 +16,12 @@
 #include "eval_report.h"
 #include "localize.h"
 #include "model_options.h"
+#include "preprocessing.h"
 #include "progress.h"
 #include "recipe.h"
+#include "svertka/data/lmdb_source.h"
 #include "svertka/error.h"
+#include "svertka/eval/batch_views.h"
 #include "svertka/eval/idx_views.h"
 #include "svertka/eval/image_views.h"
 #include "svertka/io/model_loading.h"
@@ -67,15 +70,24 @@ void run_eval(const EvalArgs& args) {
     throw ParamError("eval needs --data or --val-list");
   Dataset dataset = open_dataset(dataset_location(args.image, args.data),
                                  {.splits = {DataSplit::kVal}, .whole_if_flat = true});
+  // The first weights' preprocessing (an ensemble's members were trained alike).
+  const std::string first_weights = args.weights.empty() ? "" : args.weights[0];
+  const Preprocessing preprocessing = model_preprocessing(first_model, first_weights);
   if (dataset.is_idx()) {
-    test =
-        std::move(load_idx_split(dataset.idx_folder, {}, parse_mean_subtraction(args.mean)).test);
+    test = idx_eval_source(dataset.idx_folder, false, preprocessing, args.image, args.mean, "eval");
     views = std::make_unique<IdxViewSource>(static_cast<const IdxBatchSource&>(*test), args.pad);
+  } else if (dataset.is_lmdb()) {
+    test = std::make_unique<LmdbBatchSource>(
+        dataset.val_lmdb,
+        LmdbSourceOptions{
+            .transform = eval_lmdb_transform(preprocessing, args.image, args.mean, "eval"),
+            .num_classes = args.image.num_classes});
+    views = std::make_unique<BatchViewSource>(*test);
   } else {
-    const ModelInput input = model_input(first_model, args.weights.empty() ? "" : args.weights[0]);
+    const ModelInput input = model_input(first_model, first_weights);
     auto source = std::make_unique<ImageBatchSource>(
         std::move(*dataset.val),
-        image_source_options(args.image, input.crop, false, args.mean, input.channels));
+        eval_image_options(preprocessing, args.image, args.mean, input, "eval"));
     images = source.get();
     views = std::make_unique<ImageViewSource>(*source);
     test = std::move(source);
@@ -109,6 +121,7 @@ void add_eval_command(CLI::App& app) {
   add_eval_options(cmd, *args);
   cmd->callback([args, cmd] {
     if (!args->recipe.empty()) apply_recipe(load_recipe(args->recipe), *cmd, kRecipeEval);
+    note_given_options(*cmd, args->image);
     if (args->localize.localize()) check_localize_options(*cmd, /*training=*/false);
     run_eval(*args);
   });

@@ -41,9 +41,10 @@ void add_eval_options(CLI::App* cmd, EvalArgs& args) {
                   "half the available memory, by the nets' memory plan; printed)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--mean", args.mean,
-                  "Mean subtracted, as in training: channel, pixel or none (images)")
+                  "Mean subtracted (default: the model's preprocessing): channel, pixel, none or "
+                  "a Caffe mean file FILE.binaryproto")
       ->capture_default_str()
-      ->check(CLI::IsMember({"channel", "pixel", "none"}));
+      ->check(mean_option_check());
   add_precision_option(cmd, args.precision);
   add_image_data_options(cmd, args.image, /*training=*/false);
   add_localize_options(cmd, args.localize, /*training=*/false);

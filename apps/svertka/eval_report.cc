@@ -14,13 +14,19 @@ namespace svertka::cli {
 namespace {
 
 void print_counts(const std::string& who, const TopKCounts& counts) {
-  fmt::print("{}: {} images, top-1 error {:.2f}% (accuracy {:.2f}%), top-5 error {:.2f}%\n", who,
-             counts.samples, 100 * counts.top1_error(), 100 * (1 - counts.top1_error()),
-             100 * counts.top5_error());
+  fmt::print(
+      "{}: {} images, top-1 error {:.2f}% (accuracy {:.2f}%, {} correct), top-5 error {:.2f}%, "
+      "loss {:.6f}\n",
+      who, counts.samples, 100 * counts.top1_error(), 100 * (1 - counts.top1_error()), counts.top1,
+      100 * counts.top5_error(), counts.loss());
 }
 
 nlohmann::json counts_json(const TopKCounts& c) {
-  return {{"images", c.samples}, {"top1_error", c.top1_error()}, {"top5_error", c.top5_error()}};
+  return {{"images", c.samples},
+          {"top1_error", c.top1_error()},
+          {"top5_error", c.top5_error()},
+          {"top1_correct", c.top1},
+          {"loss", c.loss()}};
 }
 
 void write_text(const std::string& path, const std::string& text) {

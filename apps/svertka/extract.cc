@@ -8,6 +8,7 @@
 #include "data_options.h"
 #include "device_option.h"
 #include "option_checks.h"
+#include "preprocessing.h"
 #include "eval_report.h"
 #include "model_options.h"
 #include "progress.h"
@@ -38,14 +39,15 @@ void run_extract(const ExtractArgs& args) {
   const DataSplit split = train ? DataSplit::kTrain : DataSplit::kVal;
   Dataset dataset = open_dataset(location, {.splits = {split}, .whole_if_flat = true});
   std::unique_ptr<BatchSource> data;
+  const Preprocessing preprocessing = model_preprocessing(args.model, args.weights);
   if (dataset.is_idx()) {
-    IdxSplit idx = load_idx_split(dataset.idx_folder, {}, parse_mean_subtraction(args.mean));
-    data = std::move(train ? idx.train : idx.test);
+    data = idx_eval_source(dataset.idx_folder, train, preprocessing, args.image, args.mean,
+                           "extract");
   } else {
     const ModelInput input = model_input(args.model, args.weights);
     data = std::make_unique<ImageBatchSource>(
         std::move(*(train ? dataset.train : dataset.val)),
-        image_source_options(args.image, input.crop, false, args.mean, input.channels));
+        eval_image_options(preprocessing, args.image, args.mean, input, "extract"));
   }
   if (!args.classes.empty())
     data = std::make_unique<ClassSubsetSource>(std::move(data), parse_class_subset(args.classes));
@@ -100,9 +102,16 @@ void add_extract_command(CLI::App& app) {
                   "Batch size (default: chosen from the memory plan, as in eval)")
       ->check(CLI::PositiveNumber);
   add_precision_option(cmd, args->precision);
-  cmd->add_option("--mean", args->mean, "Mean subtracted, as in training")->capture_default_str();
+  cmd->add_option("--mean", args->mean,
+                  "Mean subtracted (default: the model's preprocessing): channel, pixel, none or "
+                  "FILE.binaryproto")
+      ->capture_default_str()
+      ->check(mean_option_check());
   add_image_data_options(cmd, args->image, /*training=*/false);
-  cmd->callback([args] { run_extract(*args); });
+  cmd->callback([args, cmd] {
+    note_given_options(*cmd, args->image);
+    run_extract(*args);
+  });
 }
 
 }  // namespace svertka::cli

@@ -2,9 +2,11 @@
 // Python module (python/src/model.cc) alike.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "svertka/data/input_transform.h"
 #include "svertka/io/imported_model.h"
 #include "svertka/net.h"
 
@@ -18,10 +20,11 @@ std::string summary_table(const std::vector<LayerInfo>& layers);
 std::string model_format(const std::string& out, const std::string& to = "");
 
 // Writes `spec` with `weights` to `out` in `format` (model_format): safetensors (the weights,
-// `source` in the metadata), Caffe (a .prototxt and a .caffemodel beside it) or ONNX. Returns the
-// files written.
+// `source` and the input `transform`, when known, in the metadata), Caffe (a .prototxt and a
+// .caffemodel beside it) or ONNX. Returns the files written.
 std::vector<std::string> save_model(const NetSpec& spec, const std::vector<NamedTensor>& weights,
                                     const std::string& out, const std::string& format,
-                                    const std::string& source);
+                                    const std::string& source,
+                                    const std::optional<InputTransform>& transform = std::nullopt);
 
 }  // namespace svertka::cli

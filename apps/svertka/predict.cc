@@ -38,8 +38,8 @@ void run_predict(const PredictArgs& args) {
                               : args.image.num_classes > 0 ? args.image.num_classes
                                                            : 1000;
   const ModelInput input = model_input(args.model, args.weights);
-  const ImageBatchSource source =
-      predict_source(args.images, num_classes, args.image, args.mean, input);
+  const ImageBatchSource source = predict_source(args.images, num_classes, args.image, args.mean,
+                                                 input, model_preprocessing(args.model, args.weights));
 
   // The weights' net at batch 1: the evaluator makes its own at the batch chosen here.
   ModelOptions options{
@@ -76,13 +76,14 @@ void run_predict(const PredictArgs& args) {
 
 ImageBatchSource predict_source(const std::vector<std::string>& images, int64_t num_classes,
                                 const ImageDataArgs& image, const std::string& mean,
-                                const ModelInput& input) {
+                                const ModelInput& input, const Preprocessing& preprocessing,
+                                const std::string& command) {
   ImageList list;
   list.num_classes = num_classes;
   list.source = "the command line";
   for (const std::string& path : images) list.entries.push_back({path, 0, "the command line"});
   return ImageBatchSource(std::move(list),
-                          image_source_options(image, input.crop, false, mean, input.channels));
+                          eval_image_options(preprocessing, image, mean, input, command));
 }
 
 EvaluationResult predict_images(const EnsembleMember& member, const ImageBatchSource& source,
@@ -117,7 +118,11 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--crops", args->crops, "center, 10, dense or 144 (as in eval)")
       ->capture_default_str();
   cmd->add_option("--scales", args->scales, "Shorter sides S, comma-separated")->delimiter(',');
-  cmd->add_option("--mean", args->mean, "channel or none")->capture_default_str();
+  cmd->add_option("--mean", args->mean,
+                  "Mean subtracted (default: the model's preprocessing): channel, pixel, none or "
+                  "FILE.binaryproto")
+      ->capture_default_str()
+      ->check(mean_option_check());
   cmd->add_option("--batch", args->batch,
                   "Views per forward pass (default: chosen from the memory plan, as in eval)")
       ->check(CLI::PositiveNumber);
@@ -125,7 +130,10 @@ void add_predict_command(CLI::App& app) {
   add_precision_option(cmd, args->precision);
   cmd->add_option("images", args->images, "Image files (JPEG, PNG)")->required();
   add_image_data_options(cmd, args->image, /*training=*/false);
-  cmd->callback([args] { run_predict(*args); });
+  cmd->callback([args, cmd] {
+    note_given_options(*cmd, args->image);
+    run_predict(*args);
+  });
 }
 
 }  // namespace svertka::cli

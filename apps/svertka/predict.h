@@ -6,16 +6,19 @@
 #include <vector>
 
 #include "data_options.h"
+#include "preprocessing.h"
 #include "svertka/eval/evaluator.h"
 #include "svertka/io/model_loading.h"
 
 namespace svertka::cli {
 
 // `images` (files) decoded, resized and cropped for `input` as predict does: every label 0, of
-// `num_classes` classes; `mean` "channel" or "none" (image_source_options).
+// `num_classes` classes; the model's `preprocessing` (preprocessing.h), the options given in
+// `image` and `mean` overriding it, noted on stderr as `command`'s.
 ImageBatchSource predict_source(const std::vector<std::string>& images, int64_t num_classes,
                                 const ImageDataArgs& image, const std::string& mean,
-                                const ModelInput& input);
+                                const ModelInput& input, const Preprocessing& preprocessing,
+                                const std::string& command = "predict");
 
 // The predictions (top 5 of the softmax averaged over the views of `crops`: center, 10, dense or
 // 144, at `scales`, else `default_scale`) of `member` for every image of `source`, `batch` views

@@ -36,6 +36,7 @@
 #include "lmdb_data.h"
 #include "localize.h"
 #include "model_options.h"
+#include "preprocessing.h"
 #include "progress.h"
 #include "recipe.h"
 #include "svertka/data/class_subset.h"
@@ -83,6 +84,7 @@ struct TrainData {
   const ImageBatchSource* validation_images = nullptr;
   const LmdbBatchSource* train_lmdb = nullptr;
   int64_t layer_batch = 0;  // the net's TRAIN Data layer's batch_size; 0: none
+  std::optional<InputTransform> record;  // the training transform, recorded with the weights
 };
 
 TrainData load_box_data(const TrainArgs& args) {
@@ -97,12 +99,17 @@ TrainData load_box_data(const TrainArgs& args) {
 }
 
 // The IDX folder's train and test files, both restricted to --class-subset when given.
+// Caffe's arithmetic ((pixel - mean) * scale, mirror) when --mean none or FILE, --mean-value or
+// --pixel-scale say so (preprocessing.h); else svertka's standardisation and shifts.
 TrainData load_idx_data(const TrainArgs& args, const std::string& folder) {
-  if (!args.image.mean_file.empty() || !args.image.mean_value.empty())
-    throw ParamError("--mean-file and --mean-value are for Caffe LMDB data, not IDX folders");
   TrainData d;
-  IdxSplit split = load_idx_split(folder, {.pad = args.pad, .mirror = args.mirror},
-                                  parse_mean_subtraction(args.mean));
+  IdxSplit split =
+      idx_uses_caffe(args.image, args.mean)
+          ? load_idx_split(folder, idx_caffe_transform(folder, args.image, args.mean, args.mirror))
+          : load_idx_split(folder, {.pad = args.pad, .mirror = args.mirror},
+                           parse_mean_subtraction(args.mean));
+  d.record = idx_record(static_cast<const IdxBatchSource&>(*split.train));
+  d.record->mirror = args.mirror;
   d.train = std::move(split.train);
   d.validation = std::move(split.test);
   if (!args.classes.empty()) {
@@ -119,6 +126,9 @@ TrainData load_lmdb_data(const TrainArgs& args) {
   TrainData d;
   d.train_lmdb = lmdb.train.get();
   d.layer_batch = lmdb.batch;
+  d.record = from_caffe_transform(lmdb.train->transform(), lmdb.train->sample_shape()[0]);
+  d.record->input_height = lmdb.train->sample_shape()[1];
+  d.record->input_width = lmdb.train->sample_shape()[2];
   d.train = std::move(lmdb.train);
   d.validation = std::move(lmdb.validation);
   return d;
@@ -136,6 +146,7 @@ TrainData load_train_data(const TrainArgs& args) {
   const ImageSourceOptions options =
       image_source_options(args.image, input.crop, args.mirror, args.mean, input.channels);
   TrainData d;
+  d.record = image_record(options.transform, args.mean);
   auto train = std::make_unique<ImageBatchSource>(std::move(*dataset.train), options);
   d.train_images = train.get();
   if (dataset.val) {
@@ -314,6 +325,7 @@ bool train_on(TrainArgs& args, Communicator& comm, const TrainHooks& hooks) {
   if (!c.loop.device) c.loop.device = open_named_device(args.device, c.loop.precision);
   const TrainData data = load_train_data(args);
   if (data.layer_batch > 0 && !args.batch_given) c.loop.batch = data.layer_batch;
+  if (data.record) c.snapshot.metadata.insert(input_transform_entry(*data.record));
   const bool images = data.train_images || data.train_lmdb || args.localize.localize();
   if (images) {
     c.loop.data_workers = resolved_workers(args.image);
@@ -427,6 +439,7 @@ void add_train_command(CLI::App& app, TrainHooks hooks) {
       apply_recipe(load_recipe(args->recipe), *cmd, kRecipeTrain);
       eval_args.insert(eval_args.begin(), {"--recipe", args->recipe});
     }
+    note_given_options(*cmd, args->image);
     if (args->localize.localize()) check_localize_options(*cmd, /*training=*/true);
     resolve_resume(*cmd, *args);
     run_train(*args, std::move(eval_args), hooks);

@@ -118,9 +118,11 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
       ->delimiter(',')
       ->excludes(seed);
   cmd->add_option("--mean", args.mean,
-                  "Mean subtracted: channel (mean pixel), pixel (mean image) or none (images)")
+                  "Mean subtracted: channel (mean pixel), pixel (mean image), none, or (IDX) a "
+                  "Caffe mean file FILE.binaryproto; on IDX data none, a file, --mean-value and "
+                  "--pixel-scale select Caffe's (pixel - mean) * scale")
       ->capture_default_str()
-      ->check(CLI::IsMember({"channel", "pixel", "none"}));
+      ->check(mean_option_check());
   cmd->add_option("--pad", args.pad, "IDX: random shifts up to this many pixels (0: none)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

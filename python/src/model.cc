@@ -232,8 +232,9 @@ py::list Model::predict_files(const std::vector<std::string>& paths, const std::
   EvaluationResult result;
   {
     py::gil_scoped_release release;
-    const ImageBatchSource source = cli::predict_source(paths, num_classes(), {}, "channel",
-                                                        {.channels = in[1], .crop = in[2]});
+    const ImageBatchSource source =
+        cli::predict_source(paths, num_classes(), {}, "channel", {.channels = in[1], .crop = in[2]},
+                            cli::model_preprocessing(args_.name_or_file, args_.weights), "svertka");
     result = cli::predict_images({name(), model_.spec, net_.get(), model_.logits}, source, crops,
                                  scales);
   }
@@ -276,8 +277,9 @@ py::array Model::extract_files(const std::string& blob, const std::vector<std::s
   FeatureSet features;
   {
     py::gil_scoped_release release;
-    const ImageBatchSource source = cli::predict_source(paths, num_classes(), {}, "channel",
-                                                        {.channels = in[1], .crop = in[2]});
+    const ImageBatchSource source =
+        cli::predict_source(paths, num_classes(), {}, "channel", {.channels = in[1], .crop = in[2]},
+                            cli::model_preprocessing(args_.name_or_file, args_.weights), "svertka");
     const Tensor& activations = net_->blob(blob);
     try {
       FeatureWriter out(file.string(), source.size(), activations.numel() / activations.dim(0),
@@ -303,7 +305,8 @@ std::string Model::summary() const {
 std::vector<std::string> Model::save(const std::string& path, const std::string& format) const {
   std::vector<NamedTensor> weights;
   for (const Parameter& p : net_->params()) weights.push_back({p.name, p.value.to_host()});
-  return cli::save_model(source_spec_, weights, path, cli::model_format(path, format), name());
+  return cli::save_model(source_spec_, weights, path, cli::model_format(path, format), name(),
+                         cli::model_preprocessing(args_.name_or_file, args_.weights).base);
 }
 
 std::string Model::repr() const {

@@ -238,23 +238,23 @@ IdxDataset load_idx_dataset(const std::string& images_path, const std::string& l
   return data;
 }
 
-IdxSplitPaths find_idx_files(const std::string& folder) {
+IdxSplitPaths find_idx_files(const std::string& folder, bool test_only) {
   namespace fs = std::filesystem;
   std::error_code error;
   if (!fs::is_directory(folder, error))
     throw IoError("IDX folder '" + folder + "' does not exist or is not a directory");
   std::string missing;
-  auto find = [&](const std::string& name) -> std::string {
+  auto find = [&](const std::string& name, bool required = true) -> std::string {
     for (const std::string& candidate : {name, name + ".gz"}) {
       const fs::path path = fs::path(folder) / candidate;
       if (fs::is_regular_file(path, error)) return path.string();
     }
-    missing += (missing.empty() ? "" : ", ") + name + "[.gz]";
+    if (required) missing += (missing.empty() ? "" : ", ") + name + "[.gz]";
     return {};
   };
   IdxSplitPaths paths;
-  paths.train_images = find("train-images-idx3-ubyte");
-  paths.train_labels = find("train-labels-idx1-ubyte");
+  paths.train_images = find("train-images-idx3-ubyte", !test_only);
+  paths.train_labels = find("train-labels-idx1-ubyte", !test_only);
   paths.test_images = find("t10k-images-idx3-ubyte");
   paths.test_labels = find("t10k-labels-idx1-ubyte");
   if (!missing.empty())

@@ -58,7 +58,7 @@ bool is_lmdb(const std::string& path) {
 
 bool is_idx_folder(const std::string& folder) {
   try {
-    find_idx_files(folder);
+    find_idx_files(folder, /*test_only=*/true);
     return true;
   } catch (const IoError&) {
     return false;

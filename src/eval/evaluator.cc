@@ -232,9 +232,13 @@ void tally_round(const RoundScores& r, int64_t count, int64_t classes, int64_t n
       mean[i] = r.sums[m][size_t(i)] / float(num_views);
       ensemble[i] = (m == 0 ? 0.0f : ensemble[i]) + mean[i] / float(members);
     }
-    result.members[m] += count_top_k(mean, label_tensor, count);
+    TopKCounts counts = count_top_k(mean, label_tensor, count);
+    counts.loss_sum = log_loss_sum(mean, label_tensor, count);
+    result.members[m] += counts;
   }
-  result.ensemble += count_top_k(ensemble, label_tensor, count);
+  TopKCounts counts = count_top_k(ensemble, label_tensor, count);
+  counts.loss_sum = log_loss_sum(ensemble, label_tensor, count);
+  result.ensemble += counts;
   for (int64_t s = 0; s < count; ++s) {
     Prediction p = top_classes(ensemble.data() + s * classes, classes, 5, r.labels[size_t(s)]);
     ++result.confusion[size_t(p.label)][size_t(p.classes.front())];

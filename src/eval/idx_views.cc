@@ -47,8 +47,21 @@ void IdxViewSource::fill(std::span<const SampleView> items, Tensor& images, Tens
       indices.push_back(items[size_t(last)].index);
     const int64_t run = last - first;
     Tensor run_images(Shape{run, sample[0], sample[1], sample[2]}), run_labels(Shape{run});
-    fill_batch_view(source_.dataset(), indices, source_.normalization(), view, run_images,
-                    run_labels);
+    if (source_.caffe_transform()) {
+      // Caffe's transform: its crop_size at the view's place (the centre: caffe test's), flipped.
+      const IdxImages& im = source_.dataset().images;
+      const auto offset = [](double u, int64_t room) {  // the centre as Caffe's (room / 2)
+        return u == 0.5 ? room / 2 : std::llround(u * double(room));
+      };
+      const CaffeTransform::Draw draw{
+          .y0 = offset(v.whole_image ? 0.5 : v.crop_y, im.rows - sample[1]),
+          .x0 = offset(v.whole_image ? 0.5 : v.crop_x, im.cols - sample[2]),
+          .flip = v.flip};
+      source_.fill_caffe(indices, draw, run_images, run_labels);
+    } else {
+      fill_batch_view(source_.dataset(), indices, source_.normalization(), view, run_images,
+                      run_labels);
+    }
     std::copy(run_images.data(), run_images.data() + run * plane, images.data() + first * plane);
     std::copy(run_labels.data(), run_labels.data() + run, labels.data() + first);
     first = last;

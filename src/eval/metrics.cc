@@ -1,5 +1,7 @@
 #include "svertka/eval/metrics.h"
 
+#include <algorithm>
+#include <cfloat>
 #include <cmath>
 
 #include "svertka/error.h"
@@ -8,6 +10,7 @@ namespace svertka {
 
 TopKCounts& TopKCounts::operator+=(const TopKCounts& other) {
   samples += other.samples, top1 += other.top1, top5 += other.top5;
+  loss_sum += other.loss_sum;
   return *this;
 }
 
@@ -39,6 +42,21 @@ TopKCounts count_top_k(const Tensor& scores, const Tensor& labels, int64_t count
     counts.top5 += higher < 5;
   }
   return counts;
+}
+
+}  // namespace svertka
+
+namespace svertka {
+
+double log_loss_sum(const Tensor& probabilities, const Tensor& labels, int64_t count) {
+  const int64_t classes = probabilities.numel() / probabilities.dim(0);
+  double sum = 0;
+  for (int64_t n = 0; n < count; ++n) {
+    const auto label = static_cast<int64_t>(labels[n]);
+    if (label < 0 || label >= classes) continue;  // count_top_k reports it
+    sum += -std::log(std::max(probabilities.data()[n * classes + label], FLT_MIN));
+  }
+  return sum;
 }
 
 }  // namespace svertka

@@ -322,6 +322,11 @@ std::map<std::string, Shape> read_safetensors_shapes(const std::string& path) {
   return shapes;
 }
 
+std::map<std::string, std::string> read_safetensors_metadata(const std::string& path) {
+  InputFile file(path);
+  return read_header(file, path).metadata;
+}
+
 const Tensor& SafetensorsContents::at(const std::string& name) const {
   for (const auto& t : tensors)
     if (t.name == name) return t.tensor;

@@ -67,15 +67,17 @@ std::string architecture_hash(const NetSpec& spec) {
 }
 
 void save_checkpoint(const std::string& path, const Net& net, const SgdSolver& solver,
-                     const TrainingState& state) {
+                     const TrainingState& state,
+                     const std::map<std::string, std::string>& metadata) {
   std::vector<NamedTensor> tensors = weight_tensors(net);
   for (int b = 0; b < solver.num_history_buffers(); ++b)
     for (size_t k = 0; k < net.params().size(); ++k)
       tensors.push_back(
           {kHistoryPrefixes[b] + net.params()[k].name, solver.history(b)[k].to_host()});
-  save_safetensors(path, tensors,
-                   {{"svertka_checkpoint", encode_training_state(state)},
-                    {kSolverKey, solver_type_name(solver.options().type)}});
+  std::map<std::string, std::string> entries = metadata;
+  entries["svertka_checkpoint"] = encode_training_state(state);
+  entries[kSolverKey] = solver_type_name(solver.options().type);
+  save_safetensors(path, tensors, entries);
 }
 
 TrainingState load_checkpoint(const std::string& path, Net& net, SgdSolver& solver,
@@ -140,8 +142,11 @@ void check_resumable(const std::string& path, const TrainingState& saved,
                      differences);
 }
 
-void save_weights(const std::string& path, const Net& net) {
-  save_safetensors(path, weight_tensors(net), {{"model", net.name()}});
+void save_weights(const std::string& path, const Net& net,
+                  const std::map<std::string, std::string>& metadata) {
+  std::map<std::string, std::string> entries = metadata;
+  entries["model"] = net.name();
+  save_safetensors(path, weight_tensors(net), entries);
 }
 
 void load_weights(const std::string& path, Net& net) {

@@ -41,8 +41,9 @@ std::string lines_before_epoch(const std::string& contents, int64_t epoch) {
 
 }  // namespace
 
-RunDirectory::RunDirectory(std::string dir, bool writer)
-    : dir_(std::move(dir)), writes_(writer && !dir_.empty()) {
+RunDirectory::RunDirectory(std::string dir, bool writer,
+                           std::map<std::string, std::string> metadata)
+    : dir_(std::move(dir)), writes_(writer && !dir_.empty()), metadata_(std::move(metadata)) {
   if (!writes_) return;
   std::error_code error;
   const bool created = std::filesystem::create_directories(dir_, error);
@@ -68,7 +69,7 @@ void RunDirectory::save_checkpoint(const Net& net, const SgdSolver& solver,
   if (!writes_) return;
   const std::string path = checkpoint_path();
   try {
-    svertka::save_checkpoint(path, net, solver, state);
+    svertka::save_checkpoint(path, net, solver, state, metadata_);
   } catch (const IoError& e) {
     const bool previous = std::filesystem::exists(path);
     throw IoError(std::string(e.what()) + "; the checkpoint of iteration " +
@@ -91,7 +92,7 @@ void RunDirectory::save_weights(const Net& net) const {
   if (!writes_) return;
   const std::string path = dir_ + "/weights.safetensors";
   try {
-    svertka::save_weights(path, net);
+    svertka::save_weights(path, net, metadata_);
   } catch (const IoError& e) {
     throw IoError(std::string(e.what()) + "; the checkpoint " + checkpoint_path() +
                   " holds the same trained weights");

@@ -4,6 +4,7 @@
 // write is skipped.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "svertka/net.h"
@@ -17,7 +18,8 @@ class RunDirectory {
  public:
   // Creates `dir` when `writer`, checks that it can be written (IoError naming it otherwise) and
   // removes the temporary files that killed writes left there (remove_stale_temporaries).
-  RunDirectory(std::string dir, bool writer);
+  // `metadata` goes into every checkpoint and weights file (SnapshotOptions::metadata).
+  RunDirectory(std::string dir, bool writer, std::map<std::string, std::string> metadata = {});
 
   bool writes() const { return writes_; }
   const std::string& dir() const { return dir_; }
@@ -35,6 +37,7 @@ class RunDirectory {
  private:
   std::string dir_;
   bool writes_;
+  std::map<std::string, std::string> metadata_;
 };
 
 }  // namespace svertka

@@ -75,7 +75,8 @@ Trainer::Trainer(TrainNet net, TrainConfig config, const BatchSource& train_data
       schedule_(
           resolve_schedule(config_.solver.schedule, length_.updates_per_epoch, length_.epochs)),
       run_directory_(
-          std::make_unique<RunDirectory>(config_.snapshot.out_dir, distribution_->writes())),
+          std::make_unique<RunDirectory>(config_.snapshot.out_dir, distribution_->writes(),
+                                         config_.snapshot.metadata)),
       accumulator_(std::make_unique<GradientAccumulator>(net_.params(), config_.loop.iter_size,
                                                          net_.device())),
       clock_(std::make_unique<TimeLimit>(config_.loop.time_limit_seconds)),

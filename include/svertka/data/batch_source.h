@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
+#include "svertka/data/caffe_transform.h"
 #include "svertka/data/idx.h"
 #include "svertka/data/small_image_batch.h"
 #include "svertka/tensor.h"
@@ -35,27 +37,34 @@ class BatchSource {
 };
 
 // MNIST / Fashion-MNIST: pixels scaled to [0, 1], the training set's mean and standard deviation
-// subtracted and divided, random shifts by up to `augment.pad` pixels and flips when augmenting.
+// subtracted and divided, random shifts by up to `augment.pad` pixels and flips when augmenting
+// (svertka's standardisation); or, constructed with a CaffeTransform, Caffe's transform_param
+// ((pixel - mean) * scale, crop_size, mirror) as a Caffe Data layer applies it to the same digits.
 class IdxBatchSource final : public BatchSource {
  public:
   IdxBatchSource(IdxDataset data, Normalization normalization, SmallImageAugment augment)
       : data_(std::move(data)), normalization_(std::move(normalization)), augment_(augment) {}
+  // ShapeError when the transform does not fit the images (CaffeTransform::output_shape).
+  IdxBatchSource(IdxDataset data, CaffeTransform caffe);
 
   int64_t size() const override { return data_.size(); }
-  Shape sample_shape() const override { return Shape{1, data_.images.rows, data_.images.cols}; }
+  Shape sample_shape() const override;
   int64_t num_classes() const override { return 10; }
   void fill(std::span<const int64_t> indices, bool augment, uint64_t seed, uint64_t epoch,
-            Tensor& images, Tensor& labels) const override {
-    fill_batch(data_, indices, normalization_, augment ? augment_ : SmallImageAugment{}, seed,
-               epoch, images, labels);
-  }
+            Tensor& images, Tensor& labels) const override;
   const IdxDataset& dataset() const { return data_; }
   const Normalization& normalization() const { return normalization_; }
+  // Set: Caffe's transform replaces the normalisation and the augmentation.
+  const std::optional<CaffeTransform>& caffe_transform() const { return caffe_; }
+  // Caffe's transform of sample `index` at offset (y0, x0), flipped or not, into dst.
+  void fill_caffe(std::span<const int64_t> indices, const CaffeTransform::Draw& draw,
+                  Tensor& images, Tensor& labels) const;
 
  private:
   IdxDataset data_;
   Normalization normalization_;
   SmallImageAugment augment_;
+  std::optional<CaffeTransform> caffe_;
 };
 
 struct IdxSplit {
@@ -70,5 +79,15 @@ enum class MeanSubtraction { kPerChannel, kPerPixel };
 // The train-* and t10k-* files of `folder`, normalised by the training set's statistics.
 IdxSplit load_idx_split(const std::string& folder, const SmallImageAugment& augment,
                         MeanSubtraction mean = MeanSubtraction::kPerChannel);
+
+// The train-* and t10k-* files of `folder` under Caffe's transform (training crops and flips as
+// `caffe` says; the test split is centred and unflipped).
+IdxSplit load_idx_split(const std::string& folder, const CaffeTransform& caffe);
+
+// The t10k-* files of `folder` alone (the train-* files may be absent), normalised by
+// `normalization` (recorded with the weights) or transformed by `caffe` when set.
+std::unique_ptr<IdxBatchSource> load_idx_test(const std::string& folder,
+                                              const Normalization& normalization,
+                                              const std::optional<CaffeTransform>& caffe);
 
 }  // namespace svertka

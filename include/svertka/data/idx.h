@@ -34,6 +34,7 @@ struct IdxSplitPaths {
 
 // Finds the four files under their MNIST names (train-images-idx3-ubyte, t10k-labels-idx1-ubyte,
 // ...), raw or with a .gz suffix, in `folder`; throws IoError listing every file not found.
-IdxSplitPaths find_idx_files(const std::string& folder);
+// `test_only`: the t10k-* files alone are needed (the train-* paths are empty when absent).
+IdxSplitPaths find_idx_files(const std::string& folder, bool test_only = false);
 
 }  // namespace svertka

@@ -39,6 +39,7 @@ class LmdbBatchSource final : public BatchSource {
   int64_t load_sample(int64_t index, bool augment, uint64_t seed, uint64_t epoch,
                       float* dst) const;
   const std::string& path() const { return reader_->path(); }
+  const CaffeTransform& transform() const { return options_.transform; }
   bool encoded() const { return encoded_; }
   // The records' (C,H,W) before the transform.
   const Shape& record_shape() const { return record_shape_; }

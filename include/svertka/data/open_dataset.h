@@ -50,7 +50,7 @@ struct Dataset {
 // Whether `path` is a Caffe LMDB: a folder holding data.mdb, or a file named *.mdb.
 bool is_lmdb(const std::string& path);
 
-// Whether `folder` holds MNIST-named IDX files (find_idx_files).
+// Whether `folder` holds MNIST-named IDX files (find_idx_files): the t10k-* files at least.
 bool is_idx_folder(const std::string& folder);
 
 // The dataset at `location`. ParamError when neither `data` nor the first split's list is given;

@@ -54,4 +54,7 @@ SafetensorsContents load_safetensors(const std::string& path);
 // file of hundreds of megabytes); the same IoErrors as load_safetensors for a header it rejects.
 std::map<std::string, Shape> read_safetensors_shapes(const std::string& path);
 
+// The header's "__metadata__", from the header alone, with the same IoErrors.
+std::map<std::string, std::string> read_safetensors_metadata(const std::string& path);
+
 }  // namespace svertka

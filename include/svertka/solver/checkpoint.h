@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "svertka/net.h"
@@ -56,8 +57,10 @@ struct TrainingState {
 // hex digits.
 std::string architecture_hash(const NetSpec& spec);
 
+// `metadata`: further entries of the file's metadata (the input transform record).
 void save_checkpoint(const std::string& path, const Net& net, const SgdSolver& solver,
-                     const TrainingState& state);
+                     const TrainingState& state,
+                     const std::map<std::string, std::string>& metadata = {});
 // Restores weights, momentum and state. IoError naming the file and the field for a missing,
 // mistyped or out-of-range state value (a negative epoch_position, a position past the recorded
 // training set, NaN totals), an older version, or a tensor that is missing or mismatched.
@@ -71,7 +74,8 @@ TrainingState load_checkpoint(const std::string& path, Net& net, SgdSolver& solv
 void check_resumable(const std::string& path, const TrainingState& saved, const TrainingState& now);
 
 // Weights only (for `eval`): every parameter of `net` must be in the file with the same shape.
-void save_weights(const std::string& path, const Net& net);
+void save_weights(const std::string& path, const Net& net,
+                  const std::map<std::string, std::string>& metadata = {});
 void load_weights(const std::string& path, Net& net);
 
 }  // namespace svertka

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,6 +73,9 @@ struct SnapshotOptions {
   // Write weights.safetensors when training ends (Caffe's snapshot_after_train); checkpoints are
   // written as above either way.
   bool after_train = true;
+  // Written into every checkpoint and weights file's metadata beside svertka's own entries: the
+  // input transform record (input_transform.h), so that eval applies what training did.
+  std::map<std::string, std::string> metadata;
 };
 
 // After the fillers and unless resuming: parameters copied from this weights file or run directory
