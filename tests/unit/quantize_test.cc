@@ -38,7 +38,7 @@ class QuantizeTest : public ::testing::Test {
 
   // LeNet (the zoo's) with initialised weights, saved as fp32 safetensors: the model to quantize.
   ImportedModel lenet(int64_t batch) {
-    IdxSplit data = load_idx_split(dir_.string(), {});
+    IdxSplit data = load_idx_split(dir_.string(), SmallImageAugment{});
     ImportedModel model = load_model("lenet", "", {.model = model_options_for(*data.train, batch)});
     Net net(model.spec, {.phase = Phase::kTest});
     net.init_params(3);
@@ -68,7 +68,7 @@ Tensor logits(const ImportedModel& model, const BatchSource& test, int64_t batch
 TEST_F(QuantizeTest, QuantizedNetComputesWhatTheFp32NetDoes) {
   const int64_t batch = 32;
   const ImportedModel fp32 = lenet(batch);
-  IdxSplit data = load_idx_split(dir_.string(), {});
+  IdxSplit data = load_idx_split(dir_.string(), SmallImageAugment{});
   ActivationRanges ranges(fp32.spec);
   {
     std::unique_ptr<Net> net =
