@@ -28,8 +28,7 @@ struct EvalBatchRequest {
   std::vector<NetSpec> specs;
   int64_t views_per_sample = 1;  // a batch at least this large is rounded to whole samples
   int64_t max_batch = 0;         // no more views per pass (dense: an image and its mirror); 0: any
-  // At least one sample's views per pass, beyond the working set, where the budget allows (dense:
-  // the image and its mirror share a pass at any size).
+  // At least one sample's views per pass, beyond the working set, where the budget allows.
   bool whole_sample = false;
   int64_t available_bytes = 0;  // 0: available_memory_bytes()
   double fraction = kEvalMemoryFraction;
