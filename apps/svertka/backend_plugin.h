@@ -1,6 +1,6 @@
 // Backends the command line loads as plugins (shared modules) when a device of theirs is asked
 // for, rather than linking them: the CUDA backend links cuBLAS, whose start-up alone takes ~0.4 s
-// and ~210 MB of memory in every process, a GPU or not (docs/BENCHMARKS.md, "Prediction latency").
+// and ~200 MiB of memory in every process, a GPU or not (docs/BENCHMARKS.md, "Prediction latency").
 // The executable exports its symbols, so the plugin registers its backend (backend.h) into the
 // program's own registries when it is loaded.
 #pragma once
