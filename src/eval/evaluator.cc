@@ -46,7 +46,7 @@ int64_t batch_of(const NetSpec& spec) {
 // The parameters of `weights` by name, each shaped as `spec`'s parameter of that name where the
 // element counts agree (an inner product's (O, C*H*W) weight is a convolution's (O, C, H, W)): a
 // net of `spec` made with these shares them rather than holding a copy. ShapeError naming a
-// parameter whose count differs.
+// parameter that `weights` lacks or whose count differs.
 std::map<std::string, Tensor> params_shaped_for(const Net& weights, const NetSpec& spec) {
   std::map<std::string, Tensor> by_name;
   for (const Parameter& p : weights.params()) by_name.emplace(p.name, p.value);
@@ -59,7 +59,9 @@ std::map<std::string, Tensor> params_shaped_for(const Net& weights, const NetSpe
       const std::string name =
           spec.layers[layer.index].name + "." + (k < names.size() ? names[k] : std::to_string(k));
       const auto it = by_name.find(name);
-      if (it == by_name.end()) continue;  // the net reports what it lacks
+      if (it == by_name.end())
+        throw ShapeError("net '" + spec.name + "': parameter '" + name + "' is missing in net '" +
+                         weights.name() + "'");
       if (it->second.numel() != shapes[k].numel())
         throw ShapeError("parameter '" + name + "' has " + it->second.shape().str() +
                          ", which does not fit " + shapes[k].str());
