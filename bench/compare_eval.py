@@ -205,7 +205,7 @@ def measure(binary, args, tmp):
 def measure_bench(binary, args, tmp):
     """`svertka bench` inference against PyTorch's (channels_last) at compare_pytorch's batches."""
     rows = []
-    bench_args = argparse.Namespace(iters=3, warmup=1, threads=args.threads)
+    bench_args = argparse.Namespace(iters=3, warmup=1, threads=args.threads, precision="fp32")
     for model in ("alexnet", "vgg16", "googlenet"):
         s = compare_pytorch.run_svertka(binary, model, "test", bench_args,
                                         os.path.join(tmp, "bench.json"))

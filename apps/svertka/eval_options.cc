@@ -37,7 +37,7 @@ void add_eval_options(CLI::App* cmd, EvalArgs& args) {
   cmd->add_option("--out", args.out,
                   "Folder for metrics.json, per_class.csv, confusion.csv and predictions.csv");
   cmd->add_option("--batch", args.batch,
-                  "Views per forward pass (default: the most that fit a 128 MB working set and "
+                  "Views per forward pass (default: the most that fit a 64 MB working set and "
                   "half the available memory, by the nets' memory plan; printed)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--mean", args.mean,

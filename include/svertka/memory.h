@@ -28,6 +28,15 @@ constexpr DType dtype_of<double>() {
 
 std::string_view dtype_name(DType dtype);  // "f32", "f64", "bf16", "i8"
 
+// Host memory for tensors, zero-filled and aligned to at least 64 bytes; std::bad_alloc when it
+// cannot be had. Blocks of kLargeHostBlock bytes and more are mapped from the kernel on their own
+// (already zero, so never written twice; returned to the system when freed, not kept in the
+// allocator's arena) at a 2 MiB boundary and advised as transparent huge pages, so a 150 MB weight
+// or activation buffer is faulted in by the hundred pages, not by the ten thousand.
+inline constexpr size_t kLargeHostBlock = size_t{4} << 20;
+void* allocate_host(size_t bytes);
+void deallocate_host(void* pointer, size_t bytes) noexcept;
+
 class MemoryResource {
  public:
   virtual ~MemoryResource() = default;

@@ -30,13 +30,12 @@ template <class T>
 class BasicTensor {
  public:
   BasicTensor() = default;
-  // Allocates numel(shape) elements, zero-filled.
+  // Allocates numel(shape) elements, zero-filled (allocate_host, memory.h).
   explicit BasicTensor(Shape shape) : shape_(std::move(shape)) {
     const int64_t n = checked_count(shape_);
     storage_ = allocate(static_cast<size_t>(n), shape_);
     data_ = storage_.get();
     capacity_ = n;
-    if (n > 0) std::memset(data_, 0, static_cast<size_t>(n) * sizeof(T));
   }
   // The same in `memory` (null: the host).
   BasicTensor(Shape shape, MemoryResource* memory) : BasicTensor() {
@@ -135,9 +134,6 @@ class BasicTensor {
   }
 
  private:
-  struct AlignedDelete {
-    void operator()(T* p) const { ::operator delete[](p, std::align_val_t(kTensorAlignment)); }
-  };
   // numel(shape), checked to be non-negative and to fit a byte count.
   static int64_t checked_count(const Shape& shape) {
     const int64_t n = shape.numel();
@@ -150,14 +146,14 @@ class BasicTensor {
     const size_t bytes = std::max<size_t>(n, 1) * sizeof(T);
     T* p = nullptr;
     try {
-      p = static_cast<T*>(::operator new[](bytes, std::align_val_t(kTensorAlignment)));
+      p = static_cast<T*>(allocate_host(bytes));
     } catch (const std::bad_alloc&) {
       char gigabytes[32];
       std::snprintf(gigabytes, sizeof(gigabytes), "%.1f", double(bytes) / 1e9);
       throw ResourceError("a tensor of shape " + shape.str() + " would need " + gigabytes +
                           " GB, more memory than can be allocated");
     }
-    return std::shared_ptr<T>(p, AlignedDelete{});
+    return std::shared_ptr<T>(p, [bytes](T* q) { deallocate_host(q, bytes); });
   }
 
   Shape shape_;

@@ -32,6 +32,11 @@ void add_softmax(const Tensor& logits, int64_t row, float* sum) {
   }
 }
 
+Shape with_batch_shape(Shape shape, int64_t batch) {
+  shape[0] = batch;
+  return shape;
+}
+
 int64_t batch_of(const NetSpec& spec) {
   for (const InputSpec& input : spec.inputs)
     if (input.name != kLabelBlob) return input.shape[0];
@@ -41,7 +46,7 @@ int64_t batch_of(const NetSpec& spec) {
 // The parameters of `weights` by name, each shaped as `spec`'s parameter of that name where the
 // element counts agree (an inner product's (O, C*H*W) weight is a convolution's (O, C, H, W)): a
 // net of `spec` made with these shares them rather than holding a copy. ShapeError naming a
-// parameter whose count differs.
+// parameter that `weights` lacks or whose count differs.
 std::map<std::string, Tensor> params_shaped_for(const Net& weights, const NetSpec& spec) {
   std::map<std::string, Tensor> by_name;
   for (const Parameter& p : weights.params()) by_name.emplace(p.name, p.value);
@@ -54,7 +59,9 @@ std::map<std::string, Tensor> params_shaped_for(const Net& weights, const NetSpe
       const std::string name =
           spec.layers[layer.index].name + "." + (k < names.size() ? names[k] : std::to_string(k));
       const auto it = by_name.find(name);
-      if (it == by_name.end()) continue;  // the net reports what it lacks
+      if (it == by_name.end())
+        throw ShapeError("net '" + spec.name + "': parameter '" + name + "' is missing in net '" +
+                         weights.name() + "'");
       if (it->second.numel() != shapes[k].numel())
         throw ShapeError("parameter '" + name + "' has " + it->second.shape().str() +
                          ", which does not fit " + shapes[k].str());
@@ -64,22 +71,26 @@ std::map<std::string, Tensor> params_shaped_for(const Net& weights, const NetSpe
   return shared;
 }
 
-// The member's nets, all sharing its trained parameters: one at the crop size for `batch` views,
-// and dense ones for whole images, made on demand per input shape. The last kDenseKept stay, so
-// the few sizes most images have (landscape and portrait at each scale) are not made again.
+// The member's nets, all sharing its trained parameters, each made when first used: one at the
+// crop size for `batch` views, and dense ones for whole images, one per input shape. Only the
+// last dense net is kept: each holds activations for a whole image (~190 MB for VGG-16 at
+// 512 px), while making one costs a few milliseconds against its pass's seconds.
 class MemberNets {
  public:
-  static constexpr size_t kDenseKept = 3;
+  static constexpr size_t kDenseKept = 1;
 
-  MemberNets(const EnsembleMember& member, int64_t batch) : member_(member) {
-    const NetSpec spec = with_batch(member.spec, batch);
-    crop_ = std::make_unique<Net>(
-        spec, NetOptions{.phase = Phase::kTest,
-                         .device = member.weights->shared_device(),  // so in its precision
-                         .shared_params = params_shaped_for(*member.weights, spec)});
-    crop_->share_params_from(*member.weights);  // a check that every parameter is there
+  MemberNets(const EnsembleMember& member, int64_t batch) : member_(member), batch_(batch) {}
+  Net& crop() {
+    if (!crop_) {
+      const NetSpec spec = with_batch(member_.spec, batch_);
+      crop_ = std::make_unique<Net>(
+          spec, NetOptions{.phase = Phase::kTest,
+                           .device = member_.weights->shared_device(),  // so in its precision
+                           .shared_params = params_shaped_for(*member_.weights, spec)});
+      crop_->share_params_from(*member_.weights);  // a check that every parameter is there
+    }
+    return *crop_;
   }
-  Net& crop() { return *crop_; }
   Net& dense(const Shape& input) {
     const std::string key = input.str();
     auto it =
@@ -100,6 +111,7 @@ class MemberNets {
 
  private:
   const EnsembleMember& member_;
+  int64_t batch_;
   std::unique_ptr<Net> crop_;
   std::list<std::pair<std::string, std::unique_ptr<Net>>> dense_;  // most recently used first
 };
@@ -124,24 +136,35 @@ Prediction top_classes(const float* probabilities, int64_t classes, int64_t k, i
 
 namespace {
 
+// The shape of `spec`'s image input for one view, and how many classes its blob `logits` scores.
+std::pair<Shape, int64_t> view_and_classes(const NetSpec& spec, const std::string& logits) {
+  const NetSpec one = with_batch(spec, 1);
+  const NetShapes shapes = infer_shapes(one, Phase::kTest);
+  const auto it = shapes.blobs.find(logits);
+  if (it == shapes.blobs.end() || it->second.rank() < 2)
+    throw ParamError("net '" + spec.name + "' has no scores blob '" + logits + "'");
+  for (const InputSpec& input : one.inputs)
+    if (input.name != kLabelBlob) return {input.shape, it->second[1]};
+  throw ParamError("net '" + spec.name + "' has no image input");
+}
+
 // Each member's nets, checked against the data's classes and against the first member's input.
 std::vector<std::unique_ptr<MemberNets>> open_members(const std::vector<EnsembleMember>& members,
                                                       int64_t classes, int64_t batch) {
   if (members.empty()) throw ParamError("evaluation needs at least one model");
   std::vector<std::unique_ptr<MemberNets>> nets;
+  const Shape first = view_and_classes(members.front().spec, members.front().logits).first;
   for (const EnsembleMember& m : members) {
     if (!m.weights) throw ParamError("ensemble member '" + m.label + "' has no weights");
     nets.push_back(std::make_unique<MemberNets>(m, batch));
-    const Tensor& logits = nets.back()->crop().blob(m.logits);
-    if (logits.dim(1) != classes)
-      throw ParamError("ensemble member '" + m.label + "' scores " + std::to_string(logits.dim(1)) +
+    const auto [view, scored] = view_and_classes(m.spec, m.logits);
+    if (scored != classes)
+      throw ParamError("ensemble member '" + m.label + "' scores " + std::to_string(scored) +
                        " classes, the data has " + std::to_string(classes));
-    if (nets.back()->crop().input(kDataBlob).shape() !=
-        nets.front()->crop().input(kDataBlob).shape())
+    if (view != first)
       throw ParamError("ensemble member '" + m.label + "' takes input " +
-                       nets.back()->crop().input(kDataBlob).shape().str() + ", '" +
-                       members.front().label + "' " +
-                       nets.front()->crop().input(kDataBlob).shape().str() +
+                       with_batch_shape(view, batch).str() + ", '" + members.front().label + "' " +
+                       with_batch_shape(first, batch).str() +
                        ": members must share the input size");
   }
   return nets;

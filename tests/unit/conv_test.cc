@@ -90,6 +90,19 @@ TEST(Convolution, WinogradAndDirectBothMatchTheReference) {
   }
 }
 
+// A weight of 64 MiB or more (a fully connected layer as a convolution, dense evaluation) is read
+// in its plain layout rather than converted at each call (conv.cc); forward and backward still
+// agree with the reference. 1024 x 512 x 7 x 7 floats: 103 MB.
+TEST(Convolution, ALargeWeightReadInItsPlainLayoutMatchesTheReference) {
+  const Shape x{1, 512, 7, 8};
+  const ConvOp large = conv(1024, 7), small = conv(64, 7);
+  EXPECT_FALSE(
+      cpu_dnnl::Conv(large, {x}, *default_device(Backend::kCpuDnnl)).converts_weights_per_call());
+  EXPECT_TRUE(
+      cpu_dnnl::Conv(small, {x}, *default_device(Backend::kCpuDnnl)).converts_weights_per_call());
+  expect_backends_agree(large, {x}, 9);
+}
+
 TEST(Convolution, WinogradRequestOnAnInapplicableLayerComputesDirectly) {
   const Shape x{2, 6, 11, 10};
   for (const ConvOp& op : {conv(6, 3, 2, 1), conv(6, 3, 1, 1, 3), conv(6, 5, 1, 2)}) {

@@ -229,6 +229,26 @@ TEST(DeviceMemory, TensorsKnowTheirElementType) {
   EXPECT_EQ(dtype_name(Tensor::dtype()), "f32");
 }
 
+// Host tensors below and above kLargeHostBlock (memory.h): zero-filled, aligned (large ones to a
+// huge page), usable to their last element, and freed again (a thousand large ones would
+// otherwise hold 4 GB: the test's own memory shows it).
+TEST(DeviceMemory, HostTensorsAreZeroAlignedAndFreedOnEitherSideOfTheLargeBlockSize) {
+  const int64_t large = int64_t(kLargeHostBlock / sizeof(float));
+  for (int64_t n : {int64_t{1}, int64_t{1000}, large - 1, large, large + 12345}) {
+    for (int round = 0; round < (n >= large ? 1000 : 3); ++round) {
+      Tensor t(Shape{n});
+      ASSERT_EQ(reinterpret_cast<uintptr_t>(t.data()) % 64, 0u) << n;
+      if (n * int64_t(sizeof(float)) >= int64_t(kLargeHostBlock))
+        ASSERT_EQ(reinterpret_cast<uintptr_t>(t.data()) % (2u << 20), 0u) << n;
+      ASSERT_EQ(t[0], 0.0f) << n;
+      ASSERT_EQ(t[n - 1], 0.0f) << n;
+      t[0] = t[n - 1] = 1.0f;  // written for the next round to prove it gets fresh zeros
+      const Tensor copy = t.clone();
+      ASSERT_EQ(copy[n - 1], 1.0f);
+    }
+  }
+}
+
 TEST(DeviceMemory, CopiesGoThroughTheBackendEitherWay) {
   Tensor host(Shape{3});
   host[0] = 1, host[1] = 2, host[2] = 3;

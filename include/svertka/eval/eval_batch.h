@@ -17,8 +17,9 @@ namespace svertka {
 inline constexpr double kEvalMemoryFraction = 0.5;
 // The activations one pass aims at. Beyond this a larger batch gains little on a CPU (the
 // convolutions are large at batch 1; the FC weights are read once per pass), while every byte
-// more is resident: AlexNet gets ~40 views per pass, VGG-16 4, GoogLeNet ~25.
-inline constexpr int64_t kEvalWorkingSetBytes = int64_t{128} << 20;
+// more is resident: AlexNet gets 20 views per pass (two images' 10 crops), VGG-16 2, GoogLeNet 7.
+// At 128 MB AlexNet's 40 views peaked at 681 MiB against PyTorch's 578 (docs/BENCHMARKS.md).
+inline constexpr int64_t kEvalWorkingSetBytes = int64_t{64} << 20;
 
 // MemAvailable from /proc/meminfo, in bytes; 0 when it cannot be read (not Linux).
 int64_t available_memory_bytes();
@@ -28,8 +29,7 @@ struct EvalBatchRequest {
   std::vector<NetSpec> specs;
   int64_t views_per_sample = 1;  // a batch at least this large is rounded to whole samples
   int64_t max_batch = 0;         // no more views per pass (dense: an image and its mirror); 0: any
-  // At least one sample's views per pass, beyond the working set, where the budget allows (dense:
-  // the image and its mirror share a pass at any size).
+  // At least one sample's views per pass, beyond the working set, where the budget allows.
   bool whole_sample = false;
   int64_t available_bytes = 0;  // 0: available_memory_bytes()
   double fraction = kEvalMemoryFraction;

@@ -28,89 +28,132 @@ Conv::Conv(const ConvOp& op, const std::vector<Shape>& inputs, Device& device)
   y_shape_ = op.output_shapes(inputs)[0];
   w_shape_ = op.param_shapes(inputs)[0];
   g_o_ = g.o;
-  const auto x_desc = plain_desc(dims{g.n, g.c, g.h, g.w});
-  const auto y_desc = plain_desc(dims{g.n, g.o, g.oh, g.ow});
+  descs_.x = plain_desc(dims{g.n, g.c, g.h, g.w});
+  descs_.y = plain_desc(dims{g.n, g.o, g.oh, g.ow});
   // Grouped weights (G, O/G, C/G, KH, KW) have the same memory as (O, C/G, KH, KW).
-  const auto w_desc =
-      g.groups == 1 ? plain_desc(dims{g.o, g.c, g.kh, g.kw})
-                    : plain_desc(dims{g.groups, g.o_per_group(), g.c_per_group(), g.kh, g.kw});
-  const auto b_desc = bias_ ? plain_desc(dims{g.o}) : dnnl::memory::desc();
-  const dims strides{g.sh, g.sw}, pad_l{g.ph, g.pw};
+  descs_.w = g.groups == 1
+                 ? plain_desc(dims{g.o, g.c, g.kh, g.kw})
+                 : plain_desc(dims{g.groups, g.o_per_group(), g.c_per_group(), g.kh, g.kw});
+  descs_.b = bias_ ? plain_desc(dims{g.o}) : dnnl::memory::desc();
+  descs_.strides = {g.sh, g.sw};
+  descs_.pad_l = {g.ph, g.pw};
   // Caffe's floor rounding can leave the last rows of the padded input unused: the right padding
   // oneDNN needs is what makes its output size formula give ours.
-  const dims pad_r{(g.oh - 1) * g.sh + g.kh - g.h - g.ph, (g.ow - 1) * g.sw + g.kw - g.w - g.pw};
-  // The primitives pick their layouts. Operands (x, w, dy) are of the device's operand type
-  // (bf16 or f32), and the bridges convert to it; results (y, dx, dw, db) and the bias stay f32.
-  const auto operand = device_.operand_type(), f32 = dnnl::memory::data_type::f32;
-  auto any = [](const dnnl::memory::desc& d, dnnl::memory::data_type type) {
-    return dnnl::memory::desc(d.dims(), type, tag::any);
-  };
-  auto make_forward = [&](dnnl::algorithm algorithm) {
-    return dnnl::convolution_forward::primitive_desc(
-        {dnnl::prop_kind::forward_training, algorithm, any(x_desc, operand), any(w_desc, operand),
-         b_desc, any(y_desc, f32), strides, pad_l, pad_r},
-        shared_scratchpad(), device_.engine());
-  };
-  auto make_backward_data = [&](dnnl::algorithm algorithm,
-                                const dnnl::convolution_forward::primitive_desc& hint) {
-    return dnnl::convolution_backward_data::primitive_desc(
-        {algorithm, any(x_desc, f32), any(w_desc, operand), any(y_desc, operand), strides, pad_l,
-         pad_r},
-        shared_scratchpad(), device_.engine(), hint);
-  };
-  auto make_backward_weights = [&](dnnl::algorithm algorithm,
-                                   const dnnl::convolution_forward::primitive_desc& hint) {
-    return dnnl::convolution_backward_weights::primitive_desc(
-        {algorithm, any(x_desc, operand), any(w_desc, f32), b_desc, any(y_desc, operand), strides,
-         pad_l, pad_r},
-        shared_scratchpad(), device_.engine(), hint);
-  };
+  descs_.pad_r = {(g.oh - 1) * g.sh + g.kh - g.h - g.ph, (g.ow - 1) * g.sw + g.kw - g.w - g.pw};
+  x_held_ = descs_.x, y_held_ = descs_.y;
 
   winograd_ = prefers_winograd(op.params(), g);
   if (winograd_) {
     try {
-      const auto algorithm = dnnl::algorithm::convolution_winograd;
-      forward_pd_ = make_forward(algorithm);
-      backward_data_pd_ = make_backward_data(algorithm, forward_pd_);
-      backward_weights_pd_ = make_backward_weights(algorithm, forward_pd_);
+      set_forward(make_forward(dnnl::algorithm::convolution_winograd));
     } catch (const dnnl::error&) {
       winograd_ = false;  // this CPU, shape or data type has no Winograd implementation
     }
   }
-  if (!winograd_) {
-    const auto algorithm = dnnl::algorithm::convolution_direct;
-    forward_pd_ = make_forward(algorithm);
-    backward_data_pd_ = make_backward_data(algorithm, forward_pd_);
-    backward_weights_pd_ = make_backward_weights(algorithm, forward_pd_);
+  if (!winograd_ && plain_weights_preferred()) {
+    try {
+      set_forward(make_forward(dnnl::algorithm::convolution_direct, /*plain_weights=*/true));
+    } catch (const dnnl::error&) {  // no kernel for plain weights: converted per call after all
+    }
   }
+  if (!forward_) set_forward(make_forward(dnnl::algorithm::convolution_direct));
+  if (bias_) b_ = device_.unbound_memory(descs_.b), db_ = device_.unbound_memory(descs_.b);
+}
 
+namespace {
+
+dnnl::memory::desc any(const dnnl::memory::desc& d, dnnl::memory::data_type type) {
+  return dnnl::memory::desc(d.dims(), type, tag::any);
+}
+
+}  // namespace
+
+// The primitives pick their layouts. Operands (x, w, dy) are of the device's operand type (bf16 or
+// f32), and the bridges convert to it; results (y, dx, dw, db) and the bias stay f32.
+dnnl::convolution_forward::primitive_desc Conv::make_forward(dnnl::algorithm algorithm,
+                                                             bool plain_weights) const {
+  const auto operand = device_.operand_type(), f32 = dnnl::memory::data_type::f32;
+  return dnnl::convolution_forward::primitive_desc(
+      {dnnl::prop_kind::forward_training, algorithm, any(descs_.x, operand),
+       plain_weights ? descs_.w : any(descs_.w, operand), descs_.b, any(descs_.y, f32),
+       descs_.strides, descs_.pad_l, descs_.pad_r},
+      shared_scratchpad(), device_.engine());
+}
+
+// A weight of kPlainWeightBytes or more (a fully connected layer run as a convolution in dense
+// evaluation: VGG-16's fc6 is 411 MB) is read in its plain layout: converting it to a blocked one
+// at every call would hold a second copy of that size in scratch and stream it through memory
+// twice, for a layer whose time is in reading its weights anyway. fp32 only (bf16 converts).
+bool Conv::plain_weights_preferred() const {
+  constexpr int64_t kPlainWeightBytes = int64_t{64} << 20;
+  return device_.operand_type() == dnnl::memory::data_type::f32 &&
+         w_shape_.numel() * int64_t(sizeof(float)) >= kPlainWeightBytes;
+}
+
+void Conv::set_forward(const dnnl::convolution_forward::primitive_desc& pd) {
+  forward_pd_ = pd;
   forward_ = dnnl::convolution_forward(forward_pd_);
+  w_ = LayoutBridge(device_, descs_.w, forward_pd_.weights_desc(), ScratchSlot::kWeights);
+  connect_forward();
+}
+
+void Conv::make_backward() {
+  if (backward_made_) return;
+  const auto operand = device_.operand_type(), f32 = dnnl::memory::data_type::f32;
+  const Descs& d = descs_;
+  auto make = [&](dnnl::algorithm algorithm) {
+    backward_data_pd_ = dnnl::convolution_backward_data::primitive_desc(
+        {algorithm, any(d.x, f32), any(d.w, operand), any(d.y, operand), d.strides, d.pad_l,
+         d.pad_r},
+        shared_scratchpad(), device_.engine(), forward_pd_);
+    backward_weights_pd_ = dnnl::convolution_backward_weights::primitive_desc(
+        {algorithm, any(d.x, operand), any(d.w, f32), d.b, any(d.y, operand), d.strides, d.pad_l,
+         d.pad_r},
+        shared_scratchpad(), device_.engine(), forward_pd_);
+  };
+  if (winograd_) {
+    try {
+      make(dnnl::algorithm::convolution_winograd);
+    } catch (const dnnl::error&) {
+      // Winograd forward without its backward: all three direct, so they agree.
+      winograd_ = false;
+      set_forward(make_forward(dnnl::algorithm::convolution_direct));
+    }
+  }
+  if (!winograd_) make(dnnl::algorithm::convolution_direct);
   backward_data_ = dnnl::convolution_backward_data(backward_data_pd_);
   backward_weights_ = dnnl::convolution_backward_weights(backward_weights_pd_);
   using enum ScratchSlot;
-  w_ = LayoutBridge(device_, w_desc, forward_pd_.weights_desc(), kWeights);
-  w_data_ = LayoutBridge(device_, w_desc, backward_data_pd_.weights_desc(), kWeights);
-  dw_ = LayoutBridge(device_, w_desc, backward_weights_pd_.diff_weights_desc(), kWeights);
-  connect(x_desc, y_desc);
-  if (bias_) b_ = device_.unbound_memory(b_desc), db_ = device_.unbound_memory(b_desc);
+  w_data_ = LayoutBridge(device_, d.w, backward_data_pd_.weights_desc(), kWeights);
+  dw_ = LayoutBridge(device_, d.w, backward_weights_pd_.diff_weights_desc(), kWeights);
+  backward_made_ = true;
+  connect_backward();
 }
 
-void Conv::connect(const dnnl::memory::desc& x_held, const dnnl::memory::desc& y_held) {
+void Conv::connect_forward() {
   using enum ScratchSlot;
-  x_ = LayoutBridge(device_, x_held, forward_pd_.src_desc(), kSource);
-  y_ = LayoutBridge(device_, y_held, forward_pd_.dst_desc(), kDestination);
-  dy_data_ = LayoutBridge(device_, y_held, backward_data_pd_.diff_dst_desc(), kDestination);
-  dx_ = LayoutBridge(device_, x_held, backward_data_pd_.diff_src_desc(), kSource);
+  x_ = LayoutBridge(device_, x_held_, forward_pd_.src_desc(), kSource);
+  y_ = LayoutBridge(device_, y_held_, forward_pd_.dst_desc(), kDestination);
+}
+
+void Conv::connect_backward() {
+  if (!backward_made_) return;
+  using enum ScratchSlot;
+  dy_data_ = LayoutBridge(device_, y_held_, backward_data_pd_.diff_dst_desc(), kDestination);
+  dx_ = LayoutBridge(device_, x_held_, backward_data_pd_.diff_src_desc(), kSource);
   // The weights pass runs after dx and w of the data pass are done with their slots.
-  x_weights_ = LayoutBridge(device_, x_held, backward_weights_pd_.src_desc(), kSource);
-  dy_weights_ = LayoutBridge(device_, y_held, backward_weights_pd_.diff_dst_desc(), kDestination);
+  x_weights_ = LayoutBridge(device_, x_held_, backward_weights_pd_.src_desc(), kSource);
+  dy_weights_ = LayoutBridge(device_, y_held_, backward_weights_pd_.diff_dst_desc(), kDestination);
   weights_pass_reuses_dy_ =
       backward_weights_pd_.diff_dst_desc() == backward_data_pd_.diff_dst_desc();
 }
 
 void Conv::set_layouts(const std::vector<BlobLayout>& inputs,
                        const std::vector<BlobLayout>& outputs) {
-  connect(blob_desc(x_shape_, inputs.at(0)), blob_desc(y_shape_, outputs.at(0)));
+  x_held_ = blob_desc(x_shape_, inputs.at(0));
+  y_held_ = blob_desc(y_shape_, outputs.at(0));
+  connect_forward();
+  connect_backward();
 }
 
 void Conv::forward(const ForwardArgs<float>& args) {
@@ -128,6 +171,7 @@ void Conv::forward(const ForwardArgs<float>& args) {
 // Conversions live in shared scratch, so backward converts x and w again rather than keep a
 // blocked copy of each layer's input alive from forward to backward.
 void Conv::backward(const BackwardArgs<float>& args) {
+  make_backward();
   const bool data_pass = args.input_grads[0] != nullptr;
   if (data_pass) {
     device_.execute(backward_data_, {{DNNL_ARG_DIFF_DST, dy_data_.to_wanted(*args.output_grads[0])},

@@ -1,8 +1,10 @@
 // oneDNN convolution: primitives for forward, backward-data and backward-weights, created once
-// per input shape, direct or Winograd (ConvAlgorithm). They pick their own memory layouts (oneDNN's
-// blocked nChw16c and blocked weights run its fastest kernels); tensors held in another layout are
-// converted at the kernel's edges by LayoutBridges into scratch shared by all layers. The net keeps
-// most activations blocked (blob_layout.h), so mostly only the weights are converted.
+// per input shape, direct or Winograd (ConvAlgorithm); the backward ones on the first backward
+// call, so a net that only infers (TEST, evaluation, prediction) never builds them. They pick their
+// own memory layouts (oneDNN's blocked nChw16c and blocked weights run its fastest kernels);
+// tensors held in another layout are converted at the kernel's edges by LayoutBridges into scratch
+// shared by all layers. The net keeps most activations blocked (blob_layout.h), so mostly only the
+// weights are converted.
 #pragma once
 
 #include "backends/cpu_dnnl/dnnl_common.h"
@@ -16,6 +18,8 @@ class Conv final : public Kernel {
  public:
   Conv(const ConvOp& op, const std::vector<Shape>& inputs, Device& device);
   bool uses_winograd() const { return winograd_; }
+  // Whether forward converts the weights to another layout at each call (plain_weights_preferred).
+  bool converts_weights_per_call() const { return w_.converts(); }
   void forward(const ForwardArgs<float>& args) override;
   void backward(const BackwardArgs<float>& args) override;
   LayoutSupport layout_support() const override { return LayoutSupport::kAny; }
@@ -24,9 +28,24 @@ class Conv final : public Kernel {
 
  private:
   DnnlDevice& device_;
+  // The plain descriptors and geometry every primitive is made from.
+  struct Descs {
+    dnnl::memory::desc x, w, b, y;
+    dims strides, pad_l, pad_r;
+  };
+  dnnl::convolution_forward::primitive_desc make_forward(dnnl::algorithm algorithm,
+                                                         bool plain_weights = false) const;
+  bool plain_weights_preferred() const;
+  void set_forward(const dnnl::convolution_forward::primitive_desc& pd);
+  // Makes the backward primitives if not yet made (Winograd where it has them, else direct).
+  void make_backward();
   // Bridges from x and y as held (and their gradients alike) to what the primitives want.
-  void connect(const dnnl::memory::desc& x_held, const dnnl::memory::desc& y_held);
+  void connect_forward();
+  void connect_backward();
 
+  Descs descs_;
+  dnnl::memory::desc x_held_, y_held_;
+  bool backward_made_ = false;
   dnnl::convolution_forward::primitive_desc forward_pd_;
   dnnl::convolution_backward_data::primitive_desc backward_data_pd_;
   dnnl::convolution_backward_weights::primitive_desc backward_weights_pd_;

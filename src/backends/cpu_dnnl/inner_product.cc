@@ -13,42 +13,49 @@ InnerProduct::InnerProduct(const InnerProductOp& op, const std::vector<Shape>& i
   w_shape_ = Shape{o, k};
   b_shape_ = Shape{o};
   // The input buffer is contiguous, so viewing (N, C, H, W) as (N, C*H*W) is exact.
-  const auto x_desc = plain_desc(dims{n, k});
-  const auto w_desc = plain_desc(dims{o, k});
-  const auto b_desc = bias_ ? plain_desc(dims{o}) : dnnl::memory::desc();
-  const auto y_desc = plain_desc(dims{n, o});
-
-  // Operands in the device's operand type (bf16: any layout, chosen by the primitive; f32: the
-  // tensors as they are); results in plain f32.
-  const auto operand = device_.operand_type();
-  auto as_operand = [&](const dnnl::memory::desc& d) {
-    if (operand == dnnl::memory::data_type::f32) return d;
-    return dnnl::memory::desc(d.dims(), operand, tag::any);
-  };
-  const dnnl::inner_product_forward::primitive_desc forward_pd(
-      {dnnl::prop_kind::forward_training, as_operand(x_desc), as_operand(w_desc), b_desc, y_desc},
+  x_desc_ = plain_desc(dims{n, k});
+  w_desc_ = plain_desc(dims{o, k});
+  b_desc_ = bias_ ? plain_desc(dims{o}) : dnnl::memory::desc();
+  y_desc_ = plain_desc(dims{n, o});
+  forward_pd_ = dnnl::inner_product_forward::primitive_desc(
+      {dnnl::prop_kind::forward_training, as_operand(x_desc_), as_operand(w_desc_), b_desc_,
+       y_desc_},
       shared_scratchpad(), device_.engine());
-  const dnnl::inner_product_backward_data::primitive_desc backward_data_pd(
-      {x_desc, as_operand(w_desc), as_operand(y_desc)}, shared_scratchpad(), device_.engine(),
-      forward_pd);
-  const dnnl::inner_product_backward_weights::primitive_desc backward_weights_pd(
-      {as_operand(x_desc), w_desc, b_desc, as_operand(y_desc)}, shared_scratchpad(),
-      device_.engine(), forward_pd);
+  forward_ = dnnl::inner_product_forward(forward_pd_);
+  using enum ScratchSlot;
+  x_ = LayoutBridge(device_, x_desc_, forward_pd_.src_desc(), kSource);
+  w_ = LayoutBridge(device_, w_desc_, forward_pd_.weights_desc(), kWeights);
+  y_ = device_.unbound_memory(y_desc_);
+  if (bias_) b_ = device_.unbound_memory(b_desc_);
+}
 
-  forward_ = dnnl::inner_product_forward(forward_pd);
+// Operands in the device's operand type (bf16: any layout, chosen by the primitive; f32: the
+// tensors as they are); results in plain f32.
+dnnl::memory::desc InnerProduct::as_operand(const dnnl::memory::desc& d) const {
+  const auto operand = device_.operand_type();
+  if (operand == dnnl::memory::data_type::f32) return d;
+  return dnnl::memory::desc(d.dims(), operand, tag::any);
+}
+
+void InnerProduct::make_backward() {
+  if (backward_made_) return;
+  const dnnl::inner_product_backward_data::primitive_desc backward_data_pd(
+      {x_desc_, as_operand(w_desc_), as_operand(y_desc_)}, shared_scratchpad(), device_.engine(),
+      forward_pd_);
+  const dnnl::inner_product_backward_weights::primitive_desc backward_weights_pd(
+      {as_operand(x_desc_), w_desc_, b_desc_, as_operand(y_desc_)}, shared_scratchpad(),
+      device_.engine(), forward_pd_);
   backward_data_ = dnnl::inner_product_backward_data(backward_data_pd);
   backward_weights_ = dnnl::inner_product_backward_weights(backward_weights_pd);
   using enum ScratchSlot;
-  x_ = LayoutBridge(device_, x_desc, forward_pd.src_desc(), kSource);
-  w_ = LayoutBridge(device_, w_desc, forward_pd.weights_desc(), kWeights);
-  dy_data_ = LayoutBridge(device_, y_desc, backward_data_pd.diff_dst_desc(), kDestination);
-  w_data_ = LayoutBridge(device_, w_desc, backward_data_pd.weights_desc(), kWeights);
-  x_weights_ = LayoutBridge(device_, x_desc, backward_weights_pd.src_desc(), kSource);
-  dy_weights_ = LayoutBridge(device_, y_desc, backward_weights_pd.diff_dst_desc(), kDestination);
+  dy_data_ = LayoutBridge(device_, y_desc_, backward_data_pd.diff_dst_desc(), kDestination);
+  w_data_ = LayoutBridge(device_, w_desc_, backward_data_pd.weights_desc(), kWeights);
+  x_weights_ = LayoutBridge(device_, x_desc_, backward_weights_pd.src_desc(), kSource);
+  dy_weights_ = LayoutBridge(device_, y_desc_, backward_weights_pd.diff_dst_desc(), kDestination);
   weights_pass_reuses_dy_ = backward_weights_pd.diff_dst_desc() == backward_data_pd.diff_dst_desc();
-  y_ = device_.unbound_memory(y_desc), dx_ = device_.unbound_memory(x_desc),
-  dw_ = device_.unbound_memory(w_desc);
-  if (bias_) b_ = device_.unbound_memory(b_desc), db_ = device_.unbound_memory(b_desc);
+  dx_ = device_.unbound_memory(x_desc_), dw_ = device_.unbound_memory(w_desc_);
+  if (bias_) db_ = device_.unbound_memory(b_desc_);
+  backward_made_ = true;
 }
 
 void InnerProduct::forward(const ForwardArgs<float>& args) {
@@ -64,6 +71,7 @@ void InnerProduct::forward(const ForwardArgs<float>& args) {
 }
 
 void InnerProduct::backward(const BackwardArgs<float>& args) {
+  make_backward();
   const bool data_pass = args.input_grads[0] != nullptr;
   if (data_pass) {
     bind(dx_, *args.input_grads[0]);

@@ -1,5 +1,6 @@
 // oneDNN inner product over the flattened input: 2-D (N, K) x (O, K), primitives for forward,
-// backward-data and backward-weights created once in the constructor. In fp32 they work on the
+// backward-data and backward-weights created once: forward in the constructor, backward on the
+// first backward call (a net that only infers never builds them). In fp32 they work on the
 // plain tensors themselves; in bf16 (the device's precision) LayoutBridges round x, w and dy into
 // bf16 scratch (in the layouts the primitives pick), and y, dx, dw, db stay plain fp32.
 #pragma once
@@ -16,8 +17,14 @@ class InnerProduct final : public Kernel {
   void backward(const BackwardArgs<float>& args) override;
 
  private:
+  dnnl::memory::desc as_operand(const dnnl::memory::desc& plain) const;
+  void make_backward();  // if not yet made
+
   DnnlDevice& device_;
   bool bias_;
+  bool backward_made_ = false;
+  dnnl::memory::desc x_desc_, w_desc_, b_desc_, y_desc_;  // plain f32
+  dnnl::inner_product_forward::primitive_desc forward_pd_;
   dnnl::inner_product_forward forward_;
   dnnl::inner_product_backward_data backward_data_;
   dnnl::inner_product_backward_weights backward_weights_;
