@@ -238,8 +238,9 @@ TEST(DeviceMemory, HostTensorsAreZeroAlignedAndFreedOnEitherSideOfTheLargeBlockS
     for (int round = 0; round < (n >= large ? 1000 : 3); ++round) {
       Tensor t(Shape{n});
       ASSERT_EQ(reinterpret_cast<uintptr_t>(t.data()) % 64, 0u) << n;
-      if (n * int64_t(sizeof(float)) >= int64_t(kLargeHostBlock))
+      if (n * int64_t(sizeof(float)) >= int64_t(kLargeHostBlock)) {
         ASSERT_EQ(reinterpret_cast<uintptr_t>(t.data()) % (2u << 20), 0u) << n;
+      }
       ASSERT_EQ(t[0], 0.0f) << n;
       ASSERT_EQ(t[n - 1], 0.0f) << n;
       t[0] = t[n - 1] = 1.0f;  // written for the next round to prove it gets fresh zeros
