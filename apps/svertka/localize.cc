@@ -4,6 +4,7 @@
 
 #include <span>
 
+#include "preprocessing.h"
 #include "progress.h"
 #include "svertka/error.h"
 #include "svertka/solver/checkpoint.h"
@@ -73,8 +74,8 @@ void check_localize_options(const CLI::App& cmd, bool training) {
 }
 
 std::unique_ptr<BoxBatchSource> box_source(const std::string& list, const std::string& xml,
-                                           const ImageDataArgs& image, const ModelInput& input,
-                                           bool mirror, const std::string& mean) {
+                                           const ImageDataArgs& image,
+                                           const ImageSourceOptions& options) {
   BoxList boxes;
   if (!xml.empty()) {
     boxes = read_voc_folder(
@@ -85,8 +86,7 @@ std::unique_ptr<BoxBatchSource> box_source(const std::string& list, const std::s
   } else {
     return nullptr;
   }
-  return std::make_unique<BoxBatchSource>(
-      std::move(boxes), image_source_options(image, input.crop, mirror, mean, input.channels));
+  return std::make_unique<BoxBatchSource>(std::move(boxes), options);
 }
 
 void print_localize_epoch(const EpochMetrics& m, bool validated) {
@@ -114,8 +114,10 @@ void run_localize_eval(const std::vector<std::string>& models,
                      " weights given): ensembles of box regressors are not supported");
   if (weights.empty()) throw ParamError("eval --task localize needs --weights");
   const std::string& model = models[0];
-  auto data = box_source(image.val_list, localize.val_xml, image, model_input(model, weights[0]),
-                         false, mean);
+  // Prepared as the weights record, as eval prepares images (preprocessing.h).
+  auto data = box_source(image.val_list, localize.val_xml, image,
+                         eval_image_options(model_preprocessing(model, weights[0]), image, mean,
+                                            model_input(model, weights[0]), "eval"));
   if (!data) throw ParamError("eval --task localize needs --val-list (boxes) or --val-xml");
   const ModelOptions options = model_options_for(*data, batch);
   // The weights file holds the box head too: it is read once the head is added.

@@ -32,11 +32,11 @@ void add_localize_options(CLI::App* cmd, LocalizeArgs& args, bool training);
 // recipe) that --task localize cannot honour, and why.
 void check_localize_options(const CLI::App& cmd, bool training);
 
-// A box list (`list`: "path label x1 y1 x2 y2") or an XML annotation folder (`xml`); null when
-// both are empty.
+// A box list (`list`: "path label x1 y1 x2 y2") or an XML annotation folder (`xml`), its images
+// prepared as `options` say; null when both are empty.
 std::unique_ptr<BoxBatchSource> box_source(const std::string& list, const std::string& xml,
-                                           const ImageDataArgs& image, const ModelInput& input,
-                                           bool mirror, const std::string& mean);
+                                           const ImageDataArgs& image,
+                                           const ImageSourceOptions& options);
 
 // What `train --task localize` prints: each epoch's line (with the validation figures when
 // `validated`) and the final validation figures (of `validation_size` images), in the form

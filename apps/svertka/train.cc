@@ -89,12 +89,15 @@ struct TrainData {
 
 TrainData load_box_data(const TrainArgs& args) {
   const ModelInput input = model_input(args.model, "", Phase::kTrain);
+  const ImageSourceOptions options =
+      image_source_options(args.image, input.crop, args.mirror, args.mean, input.channels);
+  const ImageSourceOptions validation =
+      image_source_options(args.image, input.crop, false, args.mean, input.channels);
   TrainData d;
-  d.train = box_source(args.image.train_list, args.localize.train_xml, args.image, input,
-                       args.mirror, args.mean);
+  d.record = image_record(options.transform, args.mean);
+  d.train = box_source(args.image.train_list, args.localize.train_xml, args.image, options);
   if (!d.train) throw ParamError("train --task localize needs --train-list (boxes) or --train-xml");
-  d.validation =
-      box_source(args.image.val_list, args.localize.val_xml, args.image, input, false, args.mean);
+  d.validation = box_source(args.image.val_list, args.localize.val_xml, args.image, validation);
   return d;
 }
 

@@ -54,4 +54,19 @@ if [[ -z "$trained" || "$trained" != "$evaluated" ]]; then
   cat "$dir/train.log" "$dir/eval.log"
   exit 1
 fi
-echo "train and eval agree: $evaluated"
+# The weights record the training's preprocessing (--pixel-scale): eval without the option applies
+# it, and another scale changes the figures.
+"$svertka" eval --task localize --model alexnet_small --weights "$dir/run/weights.safetensors" \
+  --val-list "$dir/val.txt" --batch 8 > "$dir/eval_recorded.log" 2> "$dir/eval_recorded.err"
+recorded=$(grep -Eo "^16 images: $line" "$dir/eval_recorded.log") || true
+"$svertka" eval --task localize --model alexnet_small --weights "$dir/run/weights.safetensors" \
+  --val-list "$dir/val.txt" --pixel-scale 1 --batch 8 > "$dir/eval_other.log" 2>&1
+other=$(grep -Eo "^16 images: $line" "$dir/eval_other.log") || true
+if [[ "$recorded" != "$evaluated" || "$other" == "$evaluated" ]]; then
+  echo "eval with the training's options: '$evaluated'"
+  echo "eval with the recorded preprocessing: '$recorded'"
+  echo "eval at --pixel-scale 1: '$other'"
+  cat "$dir/eval_recorded.err"
+  exit 1
+fi
+echo "train and eval agree: $evaluated (also from the record alone; '$other' at another scale)"
