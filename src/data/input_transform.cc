@@ -102,8 +102,9 @@ std::string InputTransform::describe() const {
   if (mean == "pixel") text += " " + mean_image.shape().str();
   text += ", scale " + number(pixel_scale);
   if (arithmetic == Arithmetic::kStandardise) text += ", stddev " + number(stddev);
-  text += ", " + channel_order + ", " + std::to_string(channels) +
-          (channels == 1 ? " channel" : " channels");
+  text += ", " + channel_order + ", " +
+          (channels == 0 ? std::string("channels as the data has them")
+                         : std::to_string(channels) + (channels == 1 ? " channel" : " channels"));
   if (resize != "none") text += ", resize " + resize + " " + std::to_string(resize_to);
   if (crop > 0) text += ", centre crop " + std::to_string(crop);
   if (input_height > 0)
