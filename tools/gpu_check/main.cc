@@ -67,8 +67,8 @@ int run(int argc, char** argv) {
       {"kernels", [&] { return check_kernels(options, *device); }},
       {"solver", [&] { return check_solver_steps(options, *device); }},
       {"nets", [&] { return check_nets(options, device); }},
-      {"train", [&] { return check_training(options, device); }},
       {"throughput", [&] { return measure_throughput(options); }},
+      {"train", [&] { return check_training(options, device); }},
   };
 #if SVERTKA_GPU_CHECK_NCCL  // the one switch: NCCL is optional in the build
   sections.insert(sections.begin() + 2, {"nccl", [&] { return check_nccl(options, *device); }});
