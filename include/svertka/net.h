@@ -87,7 +87,8 @@ class Net {
   Net& operator=(const Net&) = delete;
 
   // The buffer of an input blob, to be filled before forward(): in host memory always (for a
-  // backend with memory of its own, a staging buffer that forward() copies in).
+  // backend with memory of its own, a staging buffer that forward() copies in, page-locked by
+  // the device where it can: fill it, never assign another tensor to the reference).
   Tensor& input(const std::string& name);
   // Runs every layer; returns the weighted sum of the losses (0 if the net has none).
   float forward();

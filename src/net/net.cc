@@ -17,8 +17,7 @@ std::string kernel_failure(const std::string& net, const LayerSpec& layer, Backe
 Net::Net(const NetSpec& spec, const NetOptions& options)
     : name_(spec.name),
       options_(options),
-      device_(options.device ? options.device
-                             : default_device(options.backend, options.precision)),
+      device_(options.device ? options.device : default_device(options.backend, options.precision)),
       memory_(device_->memory()) {
   options_.device = nullptr;  // held in device_
   compile(spec);
@@ -27,7 +26,10 @@ Net::Net(const NetSpec& spec, const NetOptions& options)
   plan_memory();
 }
 
-Net::~Net() = default;
+Net::~Net() {
+  for (auto& [version, staged] : staged_inputs_)
+    if (staged.defined()) device_->unpin(staged);
+}
 
 void Net::compile(const NetSpec& spec) {
   for (const InputSpec& input : spec.inputs) {
@@ -187,7 +189,10 @@ Tensor& Net::input(const std::string& name) {
     if (blob.producer >= 0 || blob.name != name) continue;
     if (!memory_) return blob.data;
     Tensor& staged = staged_inputs_[static_cast<int>(v)];
-    if (!staged.defined()) staged = Tensor(blob.shape);
+    if (!staged.defined()) {
+      staged = Tensor(blob.shape);
+      device_->pin(staged);
+    }
     return staged;
   }
   throw NotFoundError("net '" + name_ + "' has no input named '" + name + "'");

@@ -19,6 +19,12 @@ struct CudaDeviceOptions {
   bool tf32 = false;
   // The largest workspace a convolution algorithm may use; 0: GPU memory / 16, at most 1 GiB.
   size_t workspace_limit_bytes = 0;
+  // A convolution whose input channels are not a multiple of 4 (the nets' first, on 3 colours)
+  // can run on the same input and filter padded with zero channels, which cuDNN's tensor-core
+  // algorithms take. kAuto: both timed once per shape, the faster kept; kAlways, kNever: forced
+  // (the GPU check verifies the padded path with kAlways).
+  enum class ChannelPadding { kAuto, kAlways, kNever };
+  ChannelPadding channel_padding = ChannelPadding::kAuto;
 };
 
 // GPU `ordinal` (from 0). BackendError "no CUDA device: ..." without a GPU, a driver, or a GPU of

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
 #include "svertka/error.h"
 
 namespace svertka::cuda {
@@ -20,6 +24,24 @@ const char* direction_name(ConvDirection direction) {
   return "?";
 }
 
+// SVERTKA_CUDA_LOG_ALGORITHMS=1: each measurement and its choice on stderr (docs/GPU.md), to see
+// which algorithm a slow layer got.
+void log_measurement(const ConvKey& key, const std::vector<AlgorithmCandidate>& candidates,
+                     const std::optional<AlgorithmChoice>& choice) {
+  static const bool enabled = std::getenv("SVERTKA_CUDA_LOG_ALGORITHMS") != nullptr;
+  if (!enabled) return;
+  std::string line =
+      fmt::format("svertka cuda: {} n{} c{} {}x{} o{} k{}x{} s{} p{} g{}{}: chose {}; measured",
+                  direction_name(key.direction), key.n, key.c, key.h, key.w, key.o, key.kh, key.kw,
+                  key.sh, key.ph, key.groups, key.tf32 ? " tf32" : "",
+                  choice ? std::to_string(choice->algorithm) : "none");
+  for (const AlgorithmCandidate& c : candidates)
+    line += c.succeeded ? fmt::format(" {}:{:.3f}ms/{}MiB", c.algorithm, c.milliseconds,
+                                      c.workspace_bytes >> 20)
+                        : fmt::format(" {}:-", c.algorithm);
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
 }  // namespace
 
 std::optional<AlgorithmChoice> choose_algorithm(std::span<const AlgorithmCandidate> candidates,
@@ -30,7 +52,7 @@ std::optional<AlgorithmChoice> choose_algorithm(std::span<const AlgorithmCandida
     if (!best || c.milliseconds < best->milliseconds) best = &c;
   }
   if (!best) return std::nullopt;
-  return AlgorithmChoice{best->algorithm, best->workspace_bytes};
+  return AlgorithmChoice{best->algorithm, best->workspace_bytes, best->milliseconds};
 }
 
 AlgorithmChoice ConvAlgorithmCache::choose(const ConvKey& key, size_t workspace_limit,
@@ -41,6 +63,7 @@ AlgorithmChoice ConvAlgorithmCache::choose(const ConvKey& key, size_t workspace_
   const std::vector<AlgorithmCandidate> candidates = measure();
   ++measurements_;
   const std::optional<AlgorithmChoice> choice = choose_algorithm(candidates, workspace_limit);
+  log_measurement(key, candidates, choice);
   if (!choice)
     throw BackendError(fmt::format(
         "cuDNN offers no {} convolution algorithm for input {}x{}x{}x{}, {} outputs, kernel "

@@ -8,6 +8,7 @@
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/launch.h"
 #include "svertka/error.h"
+#include "svertka/memory.h"
 #include "svertka/solver/sgd.h"
 
 namespace svertka::cuda {
@@ -60,8 +61,8 @@ CudaDevice::CudaDevice(int ordinal, const CudaDeviceOptions& options)
     SVERTKA_CUDA_CHECK(cudnnSetStream(cudnn_, stream_));
     SVERTKA_CUDA_CHECK(cublasCreate(&cublas_));
     SVERTKA_CUDA_CHECK(cublasSetStream(cublas_, stream_));
-    SVERTKA_CUDA_CHECK(
-        cublasSetMathMode(cublas_, options.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+    SVERTKA_CUDA_CHECK(cublasSetMathMode(
+        cublas_, options.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
     memory_ = std::make_unique<CudaMemory>(ordinal, stream_);
     cudaDeviceProp properties{};
     SVERTKA_CUDA_CHECK(cudaGetDeviceProperties(&properties, ordinal));
@@ -113,6 +114,28 @@ void CudaDevice::synchronize() {
   SVERTKA_CUDA_CHECK(cudaStreamSynchronize(stream_));
 }
 
+// Only buffers mapped on their own (memory.h: kLargeHostBlock and up) are pinned: they own their
+// pages, which a registration locks whole, and a small buffer's copy gains nothing.
+namespace {
+bool pinnable(const Tensor& host) {
+  return host.on_host() && host.bytes() >= kLargeHostBlock;
+}
+}  // namespace
+
+void CudaDevice::pin(const Tensor& host) {
+  if (!pinnable(host)) return;
+  activate();
+  // Registration fails only where the driver cannot lock more pages: the copy then stays pageable.
+  if (cudaHostRegister(const_cast<float*>(host.data()), host.bytes(), cudaHostRegisterDefault) !=
+      cudaSuccess)
+    (void)cudaGetLastError();
+}
+
+void CudaDevice::unpin(const Tensor& host) noexcept {
+  if (!pinnable(host)) return;
+  if (cudaHostUnregister(const_cast<float*>(host.data())) != cudaSuccess) (void)cudaGetLastError();
+}
+
 void* CudaDevice::workspace(size_t bytes) {
   if (bytes <= workspace_bytes_) return workspace_;
   // The old block goes back to the pool; work still queued on the stream that reads it runs
@@ -131,8 +154,8 @@ void CudaDevice::axpby(float a, const Tensor& x, float b, Tensor& y) {
   launch_axpby(stream_, y.numel(), a, x.data(), b, y.data());
 }
 
-void CudaDevice::sgd_update(const SgdUpdate& u, Tensor& value, const Tensor& grad,
-                            Tensor& history, Tensor& history2) {
+void CudaDevice::sgd_update(const SgdUpdate& u, Tensor& value, const Tensor& grad, Tensor& history,
+                            Tensor& history2) {
   SgdRule rule{.type = rule_type(u.type),
                .rate = u.rate,
                .decay = u.decay,

@@ -36,6 +36,7 @@ class CudaDevice final : public Device {
 
   int ordinal() const { return ordinal_; }
   bool tf32() const { return options_.tf32; }
+  CudaDeviceOptions::ChannelPadding channel_padding() const { return options_.channel_padding; }
   cudaStream_t stream() const { return stream_; }
   cudnnHandle_t cudnn() const { return cudnn_; }
   cublasHandle_t cublas() const { return cublas_; }
@@ -44,6 +45,8 @@ class CudaDevice final : public Device {
   void activate() const;
   // Waits for everything queued on the stream.
   void synchronize() override;
+  void pin(const Tensor& host) override;
+  void unpin(const Tensor& host) noexcept override;
 
   // Scratch for the duration of one kernel call (cuDNN's workspace), shared by every kernel of
   // the device: at least `bytes`, grown when asked for more, never shrunk.
