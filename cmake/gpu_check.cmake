@@ -10,7 +10,8 @@ target_include_directories(svertka_gpu_check PRIVATE ${PROJECT_SOURCE_DIR}/src
   ${PROJECT_SOURCE_DIR}/tests/support ${CMAKE_BINARY_DIR}/generated)
 target_compile_definitions(svertka_gpu_check PRIVATE
   SVERTKA_SHAPE_CATALOG="${PROJECT_SOURCE_DIR}/shapes/catalog.txt")
-target_link_libraries(svertka_gpu_check PRIVATE svertka_core svertka::cuda)
+# CUDA::toolkit: the runtime's headers, for the page-locked copies of layers_check.cc.
+target_link_libraries(svertka_gpu_check PRIVATE svertka_core svertka::cuda CUDA::toolkit)
 if(SVERTKA_NCCL_ENABLED)
   target_sources(svertka_gpu_check PRIVATE tools/gpu_check/nccl_check.cc)
   target_link_libraries(svertka_gpu_check PRIVATE svertka_nccl)

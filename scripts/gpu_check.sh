@@ -17,6 +17,11 @@
 #       2: no GPU (or the build failed) — said plainly, nothing crashes. Results: gpu_check_out/,
 #       and packed into $OUT where the device tool sets it.
 #
+# Diagnosis: GPU_CHECK_ONLY=nets,layers runs only those sections of svertka_gpu_check;
+# GPU_CHECK_TORCH_VARIANTS=1 has PyTorch time NCHW and per-step copies of the batch instead;
+# GPU_CHECK_TORCH_PROFILE=1 adds PyTorch's own kernel times (torch_profile.txt);
+# SVERTKA_CUDA_LOG_ALGORITHMS=1 logs each convolution's measured algorithms and choice.
+#
 # Budget (GPU_CHECK_SECONDS, default 470 s in all): build ~2 min on 16 cores (none when the
 # carried binary runs), kernels ~1 min, nets ~1 min, training ~2 min (cpu_ref: 30 updates only),
 # throughput ~1 min, PyTorch ~1 min. Each step runs under a timeout within the budget, so the
@@ -145,12 +150,19 @@ check() {
   echo "ready in $((SECONDS - start)) s"
   local status=0
   timeout "$(seconds_left $((PYTORCH_SECONDS + 5)))" "$program" --out "$OUT_DIR" \
-    --catalog shapes/catalog.txt --fashion-mnist "$PREP/fashion-mnist" "${quick[@]}" || status=$?
+    --catalog shapes/catalog.txt --fashion-mnist "$PREP/fashion-mnist" "${quick[@]}" \
+    ${GPU_CHECK_ONLY:+--only "$GPU_CHECK_ONLY"} || status=$?
   [ "$status" = 124 ] && echo "gpu_check: svertka_gpu_check ran out of its time; its tables so far are kept"
   echo "== PyTorch on the same GPU"
   PYTHONUNBUFFERED=1 timeout "$(seconds_left 5)" python3 scripts/gpu_torch_bench.py "${quick[@]}" \
+    ${GPU_CHECK_TORCH_VARIANTS:+--variants} \
     >"$OUT_DIR/torch_throughput.tsv" || echo "gpu_check: the PyTorch benchmark failed or timed out"
   cat "$OUT_DIR/torch_throughput.tsv" || true
+  if [ -n "${GPU_CHECK_TORCH_PROFILE:-}" ]; then
+    PYTHONUNBUFFERED=1 timeout "$(seconds_left 5)" python3 scripts/gpu_torch_bench.py --profile \
+      >"$OUT_DIR/torch_profile.txt" 2>&1 || echo "gpu_check: the PyTorch profile failed or timed out"
+    cat "$OUT_DIR/torch_profile.txt" || true
+  fi
   echo "== done in $((SECONDS - start)) s, svertka_gpu_check exit $status"
   exit "$status"
 }

@@ -60,10 +60,12 @@ using testing::max_relative_error;  // tests/support/relative_error.h
 
 // The sections; each returns its number of failures.
 int check_kernels(const CheckOptions& options, Device& device);
+int check_padded_convolutions(const CheckOptions& options);  // channel_padding kAlways
 int check_solver_steps(const CheckOptions& options, Device& device);
 int check_nets(const CheckOptions& options, const std::shared_ptr<Device>& device);
 int check_training(const CheckOptions& options, const std::shared_ptr<Device>& device);
 int measure_throughput(const CheckOptions& options);
+int time_layers(const CheckOptions& options);  // diagnostic: per-layer times, input copies
 int check_nccl(const CheckOptions& options, Device& device);  // nccl_check.cc, with NCCL only
 
 }  // namespace svertka::gpu_check

@@ -1,6 +1,7 @@
 // svertka_gpu_check [--out DIR] [--catalog FILE] [--fashion-mnist DIR] [--epochs N] [--quick]
 // [--only SECTIONS]: the sections of gpu_check.h in order, each with its own file under DIR
-// (device.txt, kernels.tsv, solver.tsv, nets.tsv, train.tsv, throughput.tsv), then summary.txt.
+// (device.txt, kernels.tsv, kernels_padded.tsv, solver.tsv, nccl.tsv, nets.tsv, throughput.tsv,
+// train.tsv, layers.tsv), then summary.txt.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -38,13 +39,20 @@ CheckOptions parse(int argc, char** argv, std::string& only) {
       if (i + 1 >= argc) throw ParamError(arg + " needs a value");
       return argv[++i];
     };
-    if (arg == "--out") o.out_dir = value();
-    else if (arg == "--catalog") o.catalog = value();
-    else if (arg == "--fashion-mnist") o.fashion_mnist = value();
-    else if (arg == "--epochs") o.train_epochs = std::stoi(value());
-    else if (arg == "--quick") o.quick = true;
-    else if (arg == "--only") only = value();
-    else throw ParamError("unknown argument " + arg);
+    if (arg == "--out")
+      o.out_dir = value();
+    else if (arg == "--catalog")
+      o.catalog = value();
+    else if (arg == "--fashion-mnist")
+      o.fashion_mnist = value();
+    else if (arg == "--epochs")
+      o.train_epochs = std::stoi(value());
+    else if (arg == "--quick")
+      o.quick = true;
+    else if (arg == "--only")
+      only = value();
+    else
+      throw ParamError("unknown argument " + arg);
   }
   return o;
 }
@@ -65,10 +73,12 @@ int run(int argc, char** argv) {
   using Section = std::function<int()>;
   std::vector<std::pair<std::string, Section>> sections = {
       {"kernels", [&] { return check_kernels(options, *device); }},
+      {"kernels_padded", [&] { return check_padded_convolutions(options); }},
       {"solver", [&] { return check_solver_steps(options, *device); }},
       {"nets", [&] { return check_nets(options, device); }},
       {"throughput", [&] { return measure_throughput(options); }},
       {"train", [&] { return check_training(options, device); }},
+      {"layers", [&] { return time_layers(options); }},
   };
 #if SVERTKA_GPU_CHECK_NCCL  // the one switch: NCCL is optional in the build
   sections.insert(sections.begin() + 2, {"nccl", [&] { return check_nccl(options, *device); }});
