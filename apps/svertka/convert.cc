@@ -44,6 +44,20 @@ std::vector<NamedTensor> initial_weights(const NetSpec& spec, uint64_t seed) {
   return weights;
 }
 
+// A record taken from a Data layer without crop_size knows neither the channels nor the size:
+// the converted net's image input (N, C, H, W) tells them.
+void complete_from_input(InputTransform& transform, const NetSpec& spec) {
+  for (const InputSpec& input : spec.inputs) {
+    if (input.shape.rank() != 4 || (input.shape[1] != 1 && input.shape[1] != 3)) continue;
+    if (transform.channels == 0) transform.channels = input.shape[1];
+    if (transform.input_height == 0) {
+      transform.input_height = input.shape[2];
+      transform.input_width = input.shape[3];
+    }
+    return;
+  }
+}
+
 void run_convert(const ConvertArgs& args) {
   const std::string format = model_format(args.out, args.to);
   ModelOptions options;
@@ -61,9 +75,10 @@ void run_convert(const ConvertArgs& args) {
       throw ParamError(args.from + " holds no weights: give --weights, or --seed to draw them");
     model.weights = initial_weights(model.spec, args.seed);
   }
+  std::optional<InputTransform> transform = model_preprocessing(args.from, args.weights).base;
+  if (transform) complete_from_input(*transform, model.spec);
   const std::vector<std::string> files =
-      save_model(model.spec, model.weights, args.out, format, args.from,
-                 model_preprocessing(args.from, args.weights).base);
+      save_model(model.spec, model.weights, args.out, format, args.from, transform);
   if (format == "safetensors")
     fmt::print("wrote {} ({} tensors)\n", args.out, model.weights.size());
   else

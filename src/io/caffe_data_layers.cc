@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "caffe.pb.h"
+#include "io/caffe_layers.h"
 #include "io/proto_io.h"
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"
@@ -34,7 +35,8 @@ std::vector<Phase> layer_phases(const caffe::LayerParameter& layer) {
     return phases;
   }
   for (const auto& rule : layer.exclude())
-    if (rule.has_phase()) return {ours(rule.phase()) == Phase::kTrain ? Phase::kTest : Phase::kTrain};
+    if (rule.has_phase())
+      return {ours(rule.phase()) == Phase::kTrain ? Phase::kTest : Phase::kTrain};
   return {Phase::kTrain, Phase::kTest};
 }
 
@@ -46,7 +48,8 @@ CaffeTransform transform_of(const caffe::LayerParameter& layer, const std::strin
   const caffe::DataParameter& d = layer.data_param();
   if (d.has_scale() || d.has_mean_file() || d.has_crop_size() || d.has_mirror()) {
     if (layer.has_transform_param())
-      fail("sets both transform_param and data_param's deprecated scale/mean_file/crop_size/mirror");
+      fail(
+          "sets both transform_param and data_param's deprecated scale/mean_file/crop_size/mirror");
     if (d.has_scale()) t.set_scale(d.scale());
     if (d.has_mean_file()) t.set_mean_file(d.mean_file());
     if (d.has_crop_size()) t.set_crop_size(d.crop_size());
@@ -72,9 +75,11 @@ CaffeTransform transform_of(const caffe::LayerParameter& layer, const std::strin
 std::vector<CaffeDataLayer> load_caffe_data_layers(const std::string& prototxt) {
   caffe::NetParameter net;
   proto_io::parse_text(prototxt, net);
-  if (net.layers_size() > 0)
-    throw IoError(prototxt + ": legacy V1 `layers` nets: their Data layers are not read as "
-                             "datasets here; give --data");
+  // A legacy V1 net's DATA layers, in the current form (their data_param and transform_param
+  // are the same messages); its other layers are not needed here.
+  for (const caffe::V1LayerParameter& v1 : net.layers())
+    if (v1.type() == caffe::V1LayerParameter::DATA)
+      *net.add_layer() = caffe_io::upgrade_v1(v1, prototxt);
   std::vector<CaffeDataLayer> found;
   for (const caffe::LayerParameter& layer : net.layer()) {
     if (layer.type() != "Data") continue;
@@ -83,8 +88,9 @@ std::vector<CaffeDataLayer> load_caffe_data_layers(const std::string& prototxt) 
     };
     const caffe::DataParameter& d = layer.data_param();
     if (d.backend() != caffe::DataParameter::LMDB)
-      fail("backend LEVELDB is unsupported (svertka reads LMDB; convert the database, or set "
-           "`backend: LMDB` if it is one)");
+      fail(
+          "backend LEVELDB is unsupported (svertka reads LMDB; convert the database, or set "
+          "`backend: LMDB` if it is one)");
     if (d.rand_skip() > 0) fail("rand_skip is unsupported (the order is shuffled per epoch)");
     if (!d.has_source()) fail("data_param has no source");
     if (d.batch_size() == 0) fail("data_param.batch_size must be positive");

@@ -12,6 +12,7 @@
 #include "svertka/data/caffe_datum.h"
 #include "svertka/data/caffe_transform.h"
 #include "svertka/data/image_datum.h"
+#include "svertka/data/input_transform.h"
 #include "svertka/data/lmdb_source.h"
 #include "svertka/error.h"
 #include "svertka/io/caffe.h"
@@ -302,6 +303,37 @@ display: 1 snapshot: 0 solver_mode: CPU
   } catch (const IoError& e) {
     EXPECT_NE(std::string(e.what()).find("Data layer 'd': backend LEVELDB"), std::string::npos);
   }
+  // A legacy V1 net's DATA layers are read as the current ones are.
+  std::ofstream(dir / "v1.prototxt") << R"(layers { name: "d" type: DATA top: "data" top: "label"
+  include { phase: TEST } transform_param { scale: 0.5 mean_value: 10 }
+  data_param { source: "db" batch_size: 4 backend: LMDB } }
+layers { name: "ip" type: INNER_PRODUCT bottom: "data" top: "ip" inner_product_param { num_output: 2 } })";
+  const std::vector<CaffeDataLayer> v1 = load_caffe_data_layers(dir / "v1.prototxt");
+  ASSERT_EQ(v1.size(), 1u);
+  EXPECT_EQ(v1[0].phase, Phase::kTest);
+  EXPECT_EQ(v1[0].source, dir / "db");
+  EXPECT_FLOAT_EQ(v1[0].transform.scale, 0.5f);
+  EXPECT_EQ(v1[0].transform.mean_value, std::vector<float>{10});
+  // Converted from a train_val whose Data layer has no crop_size (so --input gives the size), the
+  // weights still record the transform: channels and size come from the net's input.
+  std::ofstream(dir / "uncropped.prototxt") << R"(
+layer { name: "data" type: "Data" top: "data" top: "label"
+  transform_param { scale: 0.01 } data_param { source: "db" batch_size: 4 backend: LMDB } }
+layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" inner_product_param { num_output: 2 } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+)";
+  ::testing::internal::CaptureStdout();
+  const int converted = run({"convert", "--from", dir / "uncropped.prototxt", "--input", "3x8x8",
+                             "--seed", "1", "--out", dir / "uncropped.safetensors"});
+  const std::string converted_out = ::testing::internal::GetCapturedStdout();
+  ASSERT_EQ(converted, 0) << converted_out;
+  const std::optional<InputTransform> record =
+      recorded_input_transform(dir / "uncropped.safetensors");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->channels, 3);
+  EXPECT_EQ(record->input_height, 8);
+  EXPECT_EQ(record->input_width, 8);
+  EXPECT_FLOAT_EQ(record->pixel_scale, 0.01f);
 }
 
 }  // namespace
