@@ -190,10 +190,11 @@ void apply_solver(TrainArgs& args, bool verbose) {
   c.snapshot.after_train = solver.snapshot_after_train;
   if (args.snapshot_prefix.empty()) args.snapshot_prefix = solver.snapshot_prefix;
   if (solver.random_seed >= 0) c.loop.seed = uint64_t(solver.random_seed);
+  // base_lr as the solver file wrote it (a float: 0.01, not 0.009999999776482582).
   if (verbose)
     fmt::print("solver {}: net {}, base_lr {}, max_iter {}, snapshot {}, test_interval {}\n",
-               args.solver, solver.net, solver.schedule.base_lr, solver.max_iter, solver.snapshot,
-               solver.test_interval);
+               args.solver, solver.net, float(solver.schedule.base_lr), solver.max_iter,
+               solver.snapshot, solver.test_interval);
 }
 
 void print_data(const TrainArgs& args, const TrainData& data, int workers) {
