@@ -317,8 +317,8 @@ bool train_on(TrainArgs& args, Communicator& comm, const TrainHooks& hooks) {
   c.callbacks.after_update = fault_injection(args.debug_fault, comm.rank());
   if (args.threads > 0) omp_set_num_threads(args.threads);
   if (rank0 && comm.size() > 1)
-    fmt::print("data parallel over MPI: {} ranks x batch {} = global batch {}\n", comm.size(),
-               c.loop.batch, comm.size() * c.loop.batch);
+    fmt::print("data parallel ({}): {} ranks x batch {} = global batch {}\n", comm.describe(),
+               comm.size(), c.loop.batch, comm.size() * c.loop.batch);
   if (!args.solver.empty()) apply_solver(args, rank0);
   if (args.model.empty()) throw ParamError("train needs --model or --solver");
   if (args.solver.empty()) {
@@ -414,10 +414,17 @@ void resolve_resume(const CLI::App& cmd, TrainArgs& args) {
   }
 }
 
-void run_train(const TrainArgs& args, std::vector<std::string> eval_args, const TrainHooks& hooks) {
-  const std::unique_ptr<Communicator> comm =
-      make_communicator({.timeout_seconds = args.mpi_timeout});
-  if (comm->size() == 1) return train_runs(args, *comm, std::move(eval_args), hooks);
+void run_train(const TrainArgs& given, std::vector<std::string> eval_args,
+               const TrainHooks& hooks) {
+  const CommunicatorOptions options{.timeout_seconds = given.mpi_timeout};
+  std::unique_ptr<Communicator> comm = make_communicator(options);
+  if (comm->size() == 1) return train_runs(given, *comm, std::move(eval_args), hooks);
+  // Several ranks: each opens its device now, so that a backend with a communicator of its own
+  // (the GPUs' NCCL) sums the gradients, with MPI carrying its setup.
+  TrainArgs args = given;
+  if (!args.config.loop.device)
+    args.config.loop.device = open_named_device(args.device, args.config.loop.precision);
+  comm = make_device_communicator(std::move(comm), *args.config.loop.device, options);
   try {
     train_runs(args, *comm, std::move(eval_args), hooks);
   } catch (const std::exception& e) {

@@ -1,7 +1,9 @@
 #include "svertka/dist/communicator.h"
 
 #include <cstdlib>
+#include <map>
 
+#include "svertka/device.h"
 #include "svertka/error.h"
 
 namespace svertka {
@@ -13,7 +15,27 @@ CommunicatorFactory& mpi_factory() {
   return factory;
 }
 
+std::map<Backend, DeviceCommunicatorFactory>& device_factories() {
+  static std::map<Backend, DeviceCommunicatorFactory> factories;
+  return factories;
+}
+
 }  // namespace
+
+void register_device_communicator(Backend backend, DeviceCommunicatorFactory factory) {
+  if (factory)
+    device_factories()[backend] = factory;
+  else
+    device_factories().erase(backend);
+}
+
+std::unique_ptr<Communicator> make_device_communicator(std::unique_ptr<Communicator> bootstrap,
+                                                       Device& device,
+                                                       const CommunicatorOptions& options) {
+  const auto it = device_factories().find(device.backend());
+  if (it == device_factories().end() || bootstrap->size() == 1) return bootstrap;
+  return it->second(std::move(bootstrap), device, options);
+}
 
 bool register_mpi_communicator(CommunicatorFactory factory) {
   mpi_factory() = factory;

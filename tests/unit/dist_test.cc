@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "fake_communicator.h"
+#include "svertka/device.h"
 #include "svertka/dist/gradient_averager.h"
 #include "svertka/dist/shard.h"
 #include "svertka/error.h"
@@ -105,6 +106,28 @@ TEST(Communicator, StartedWithoutMpirunIsOneLocalProcess) {
   const auto comm = make_communicator();
   EXPECT_EQ(comm->size(), 1);
   EXPECT_EQ(comm->rank(), 0);
+}
+
+// A backend's own communicator (the CUDA plugin's NCCL) takes over from MPI's only for its devices
+// and only with several ranks; the bootstrap is handed to it.
+std::unique_ptr<Communicator> wrap_for_test(std::unique_ptr<Communicator> bootstrap, Device&,
+                                            const CommunicatorOptions&) {
+  auto* fake = dynamic_cast<FakeCommunicator*>(bootstrap.get());
+  return std::make_unique<FakeCommunicator>(fake ? fake->size() * 10 : -1, 1.0f);
+}
+
+TEST(Communicator, ADeviceCommunicatorReplacesTheBootstrapForItsBackendWithSeveralRanks) {
+  register_device_communicator(Backend::kCpuRef, &wrap_for_test);
+  const std::shared_ptr<Device> ref = open_device(Backend::kCpuRef);
+  const std::shared_ptr<Device> dnnl = open_device(Backend::kCpuDnnl);
+  EXPECT_EQ(make_device_communicator(std::make_unique<FakeCommunicator>(2, 1.0f), *ref)->size(),
+            20);  // the factory's, given the bootstrap of 2 ranks
+  EXPECT_EQ(make_device_communicator(std::make_unique<FakeCommunicator>(2, 1.0f), *dnnl)->size(),
+            2);  // no factory for cpu_dnnl: the bootstrap itself
+  EXPECT_EQ(make_device_communicator(std::make_unique<LocalCommunicator>(), *ref)->size(),
+            1);  // one rank: nothing to sum
+  register_device_communicator(Backend::kCpuRef, nullptr);
+  EXPECT_EQ(make_device_communicator(std::make_unique<FakeCommunicator>(2, 1.0f), *ref)->size(), 2);
 }
 
 }  // namespace

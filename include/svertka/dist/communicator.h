@@ -56,8 +56,26 @@ bool built_with_mpi();
 // environment.
 bool launched_by_mpi();
 // MPI when launched by mpirun and built with it; LocalCommunicator when started normally.
-// ParamError when launched by mpirun but without MPI in the program; BackendError when MPI fails to start.
+// ParamError when launched by mpirun but without MPI in the program; BackendError when MPI fails to
+// start.
 std::unique_ptr<Communicator> make_communicator(const CommunicatorOptions& options = {});
+
+class Device;        // device.h
+enum class Backend;  // op.h
+
+// A backend whose devices sum better among themselves than through the host (the CUDA one's
+// NCCL: GPU memory over NVLink) registers a factory of communicators on its device; `bootstrap`
+// (MPI's) gives the ranks and carries the setup. The CUDA plugin of the command line registers
+// NCCL's (apps/svertka/plugins/cuda.cc).
+using DeviceCommunicatorFactory = std::unique_ptr<Communicator> (*)(
+    std::unique_ptr<Communicator> bootstrap, Device& device, const CommunicatorOptions& options);
+// A null factory removes the backend's.
+void register_device_communicator(Backend backend, DeviceCommunicatorFactory factory);
+// The communicator of `device`'s backend over `bootstrap`, when one is registered and there is
+// more than one rank; else `bootstrap` itself.
+std::unique_ptr<Communicator> make_device_communicator(std::unique_ptr<Communicator> bootstrap,
+                                                       Device& device,
+                                                       const CommunicatorOptions& options = {});
 
 class LocalCommunicator final : public Communicator {
  public:
