@@ -17,15 +17,11 @@ namespace {
 using Arithmetic = InputTransform::Arithmetic;
 
 constexpr const char* kPreprocessingOptions[] = {
-    "--mean",     "--mean-value", "--mean-file", "--pixel-scale", "--channel-order",
-    "--channels", "--resize",     "--scale",     "--crop",        "--stats"};
+    "--mean",          "--mean-value", "--mean-file", "--pixel-scale", "--channel-order",
+    "--channels",      "--resize",     "--scale",     "--crop",        "--stats"};
 
-bool given(const ImageDataArgs& a, const std::string& name) {
-  return a.given.count(name) > 0;
-}
-bool mean_is_file(const std::string& mean) {
-  return mean.ends_with(".binaryproto");
-}
+bool given(const ImageDataArgs& a, const std::string& name) { return a.given.count(name) > 0; }
+bool mean_is_file(const std::string& mean) { return mean.ends_with(".binaryproto"); }
 
 void note(const std::string& command, const std::string& text) {
   if (command.empty()) return;  // training: nothing to override
@@ -40,10 +36,8 @@ InputTransform overridden(InputTransform t, const ImageDataArgs& a, const std::s
     note(command, option + " " + value + " overrides the model's preprocessing");
   };
   if (idx && t.arithmetic == Arithmetic::kStandardise && idx_uses_caffe(a, mean)) {
-    t = InputTransform{.arithmetic = Arithmetic::kCaffe,
-                       .channels = 1,
-                       .input_height = t.input_height,
-                       .input_width = t.input_width};
+    t = InputTransform{.arithmetic = Arithmetic::kCaffe, .channels = 1,
+                       .input_height = t.input_height, .input_width = t.input_width};
     note(command, "Caffe's arithmetic, (pixel - mean) * scale, in place of the standardisation");
   }
   if (given(a, "--mean")) {
@@ -60,11 +54,9 @@ InputTransform overridden(InputTransform t, const ImageDataArgs& a, const std::s
     t.mean = "channel", t.mean_image = Tensor(), t.mean_values = a.mean_value;
     says("--mean-value", fmt::format("{}", fmt::join(a.mean_value, ",")));
   }
-  if (given(a, "--pixel-scale"))
-    t.pixel_scale = a.pixel_scale, says("--pixel-scale", fmt::format("{}", a.pixel_scale));
+  if (given(a, "--pixel-scale")) t.pixel_scale = a.pixel_scale, says("--pixel-scale", fmt::format("{}", a.pixel_scale));
   if (given(a, "--channel-order")) t.channel_order = a.order, says("--channel-order", a.order);
-  if (given(a, "--channels"))
-    t.channels = a.channels, says("--channels", std::to_string(a.channels));
+  if (given(a, "--channels")) t.channels = a.channels, says("--channels", std::to_string(a.channels));
   if (given(a, "--resize")) t.resize = a.resize, says("--resize", a.resize);
   if (given(a, "--scale")) t.resize_to = a.scale, says("--scale", std::to_string(a.scale));
   if (given(a, "--crop")) t.crop = a.crop, says("--crop", std::to_string(a.crop));
@@ -88,8 +80,7 @@ Tensor plane_tensor(const std::vector<float>& values, int64_t rows, int64_t cols
 CaffeTransform idx_caffe(const InputTransform& t, const std::string& folder) {
   CaffeTransform c = to_caffe_transform(t);
   c.mirror = false;
-  if ((t.mean == "channel" && t.mean_values.empty()) ||
-      (t.mean == "pixel" && !t.mean_image.defined())) {
+  if ((t.mean == "channel" && t.mean_values.empty()) || (t.mean == "pixel" && !t.mean_image.defined())) {
     const IdxDataset train = load_idx_part(folder, true);
     if (t.mean == "channel") c.mean_value = {mean_pixel(train, 1.0f)};
     if (t.mean == "pixel")
@@ -104,8 +95,7 @@ Normalization idx_normalization(const InputTransform& t, const std::string& fold
   if (t.mean == "channel" && !t.mean_values.empty()) n.mean = t.mean_values[0];
   if (t.mean == "pixel" && t.mean_image.defined())
     n.mean_image.assign(t.mean_image.data(), t.mean_image.data() + t.mean_image.numel());
-  if ((t.mean == "channel" && t.mean_values.empty()) ||
-      (t.mean == "pixel" && n.mean_image.empty())) {
+  if ((t.mean == "channel" && t.mean_values.empty()) || (t.mean == "pixel" && n.mean_image.empty())) {
     const IdxDataset train = load_idx_part(folder, true);
     n.mean = mean_pixel(train, n.scale);
     if (t.mean == "pixel") n.mean_image = mean_image(train, n.scale);
@@ -116,9 +106,8 @@ Normalization idx_normalization(const InputTransform& t, const std::string& fold
 // R, G, B (or grey) from values in the record's channel order.
 std::array<float, 3> rgb_mean(const InputTransform& t) {
   const std::vector<float>& v = t.mean_values;
-  if (t.channels == 1 || v.size() == 1)
-    return t.channels == 1 ? std::array<float, 3>{v[0], 0, 0}
-                           : std::array<float, 3>{v[0], v[0], v[0]};
+  if (t.channels == 1 || v.size() == 1) return t.channels == 1 ? std::array<float, 3>{v[0], 0, 0}
+                                                               : std::array<float, 3>{v[0], v[0], v[0]};
   return t.channel_order == "bgr" ? std::array<float, 3>{v[2], v[1], v[0]}
                                   : std::array<float, 3>{v[0], v[1], v[2]};
 }
@@ -138,8 +127,7 @@ ImageSourceOptions image_options_from(InputTransform t, const ImageDataArgs& a,
                                       const ModelInput& input) {
   if (t.channels == 0) t.channels = input.channels;  // as the model takes them
   if (t.arithmetic != Arithmetic::kCaffe)
-    throw ParamError("images take Caffe's arithmetic, not a standardisation (" + t.describe() +
-                     ")");
+    throw ParamError("images take Caffe's arithmetic, not a standardisation (" + t.describe() + ")");
   ImageSourceOptions o;
   ImageTransformOptions& x = o.transform;
   x.channels = t.channels;
@@ -194,7 +182,8 @@ Preprocessing model_preprocessing(const std::string& model, const std::string& w
                       "'"};
         }
   }
-  return {std::nullopt, "no preprocessing recorded in " + (weights.empty() ? model : weights) +
+  return {std::nullopt, "no preprocessing recorded in " +
+                            (weights.empty() ? model : weights) +
                             " (an older svertka file, or a Caffe or ONNX model)"};
 }
 
@@ -214,17 +203,13 @@ std::unique_ptr<BatchSource> idx_eval_source(const std::string& folder, bool tra
                                              const Preprocessing& p, const ImageDataArgs& args,
                                              const std::string& mean, const std::string& command) {
   if (!p.base && !idx_uses_caffe(args, mean)) {
-    note(command, p.origin +
-                      "; svertka's IDX default: pixels / 255, standardised by the training "
-                      "set's mean and deviation (--mean " +
-                      mean + ")");
+    note(command, p.origin + "; svertka's IDX default: pixels / 255, standardised by the training "
+                             "set's mean and deviation (--mean " + mean + ")");
     IdxSplit split = load_idx_split(folder, {}, parse_mean_subtraction(mean));
     return std::move(train_split ? split.train : split.test);
   }
-  if (p.base)
-    note(command, p.origin + ": " + p.base->describe());
-  else
-    note(command, p.origin + "; Caffe's arithmetic from the options");
+  if (p.base) note(command, p.origin + ": " + p.base->describe());
+  else note(command, p.origin + "; Caffe's arithmetic from the options");
   const InputTransform base = p.base ? *p.base : InputTransform{.channels = 1};
   InputTransform t = overridden(base, args, mean, command, /*idx=*/true);
   if (t.channels == 0) t.channels = 1;  // as the data: grey digits
@@ -241,20 +226,17 @@ std::unique_ptr<BatchSource> idx_eval_source(const std::string& folder, bool tra
 ImageSourceOptions eval_image_options(const Preprocessing& p, const ImageDataArgs& args,
                                       const std::string& mean, const ModelInput& input,
                                       const std::string& command) {
-  const bool caffe_options =
-      given(args, "--mean-file") || given(args, "--mean-value") || mean_is_file(mean);
+  const bool caffe_options = given(args, "--mean-file") || given(args, "--mean-value") ||
+                             mean_is_file(mean);
   if (!p.base && !caffe_options) {
-    note(command, p.origin + "; svertka's defaults for images (--mean " + mean + ", " + args.order +
-                      ", --pixel-scale " + fmt::format("{}", args.pixel_scale) + ", shorter side " +
-                      std::to_string(args.scale) + ", centre crop)");
+    note(command, p.origin + "; svertka's defaults for images (--mean " + mean + ", " +
+                      args.order + ", --pixel-scale " + fmt::format("{}", args.pixel_scale) +
+                      ", shorter side " + std::to_string(args.scale) + ", centre crop)");
     return image_source_options(args, input.crop, false, mean, input.channels);
   }
-  InputTransform base{.channels = input.channels,
-                      .channel_order = args.order,
-                      .mean = mean_is_file(mean) ? "pixel" : mean,
-                      .pixel_scale = args.pixel_scale,
-                      .resize = args.resize,
-                      .resize_to = args.scale,
+  InputTransform base{.channels = input.channels, .channel_order = args.order,
+                      .mean = mean_is_file(mean) ? "pixel" : mean, .pixel_scale = args.pixel_scale,
+                      .resize = args.resize, .resize_to = args.scale,
                       .crop = args.crop > 0 ? args.crop : input.crop};
   if (p.base) {
     base = *p.base;
@@ -272,16 +254,13 @@ CaffeTransform eval_lmdb_transform(const Preprocessing& p, const ImageDataArgs& 
     base = *p.base;
     note(command, p.origin + ": " + base.describe());
   } else {
-    note(command, p.origin +
-                      "; Caffe's transform from the options (--pixel-scale, --mean-file, "
-                      "--mean-value, --crop)");
+    note(command, p.origin + "; Caffe's transform from the options (--pixel-scale, --mean-file, "
+                             "--mean-value, --crop)");
   }
   const InputTransform t = overridden(base, args, mean, command, false);
-  if ((t.mean == "channel" && t.mean_values.empty()) ||
-      (t.mean == "pixel" && !t.mean_image.defined()))
-    throw ParamError(
-        "LMDB data: give the mean's values, --mean-value V[,V,V] or --mean "
-        "FILE.binaryproto");
+  if ((t.mean == "channel" && t.mean_values.empty()) || (t.mean == "pixel" && !t.mean_image.defined()))
+    throw ParamError("LMDB data: give the mean's values, --mean-value V[,V,V] or --mean "
+                     "FILE.binaryproto");
   CaffeTransform c = to_caffe_transform(t);
   c.mirror = false;
   return c;
@@ -300,7 +279,7 @@ InputTransform image_record(const ImageTransformOptions& x, const std::string& m
                    .mirror = x.mirror};
   const std::array<float, 3>& m = x.channel_mean;
   if (mean == "channel")
-    t.mean_values = x.channels == 1            ? std::vector<float>{m[0]}
+    t.mean_values = x.channels == 1 ? std::vector<float>{m[0]}
                     : t.channel_order == "bgr" ? std::vector<float>{m[2], m[1], m[0]}
                                                : std::vector<float>{m[0], m[1], m[2]};
   if (mean == "pixel")
@@ -315,15 +294,11 @@ InputTransform idx_record(const IdxBatchSource& source) {
     t = from_caffe_transform(*caffe, 1);
   } else {
     const Normalization& n = source.normalization();
-    t = InputTransform{.arithmetic = Arithmetic::kStandardise,
-                       .channels = 1,
-                       .pixel_scale = n.scale,
-                       .stddev = n.stddev};
+    t = InputTransform{.arithmetic = Arithmetic::kStandardise, .channels = 1,
+                       .pixel_scale = n.scale, .stddev = n.stddev};
     t.mean = n.mean_image.empty() ? "channel" : "pixel";
-    if (n.mean_image.empty())
-      t.mean_values = {n.mean};
-    else
-      t.mean_image = plane_tensor(n.mean_image, im.rows, im.cols);
+    if (n.mean_image.empty()) t.mean_values = {n.mean};
+    else t.mean_image = plane_tensor(n.mean_image, im.rows, im.cols);
   }
   const Shape sample = source.sample_shape();
   t.input_height = sample[1], t.input_width = sample[2];

@@ -39,20 +39,13 @@ CheckOptions parse(int argc, char** argv, std::string& only) {
       if (i + 1 >= argc) throw ParamError(arg + " needs a value");
       return argv[++i];
     };
-    if (arg == "--out")
-      o.out_dir = value();
-    else if (arg == "--catalog")
-      o.catalog = value();
-    else if (arg == "--fashion-mnist")
-      o.fashion_mnist = value();
-    else if (arg == "--epochs")
-      o.train_epochs = std::stoi(value());
-    else if (arg == "--quick")
-      o.quick = true;
-    else if (arg == "--only")
-      only = value();
-    else
-      throw ParamError("unknown argument " + arg);
+    if (arg == "--out") o.out_dir = value();
+    else if (arg == "--catalog") o.catalog = value();
+    else if (arg == "--fashion-mnist") o.fashion_mnist = value();
+    else if (arg == "--epochs") o.train_epochs = std::stoi(value());
+    else if (arg == "--quick") o.quick = true;
+    else if (arg == "--only") only = value();
+    else throw ParamError("unknown argument " + arg);
   }
   return o;
 }
