@@ -138,17 +138,20 @@ Image decode_image(const std::vector<uint8_t>& bytes, const std::string& path, i
                      " channels: only 1 (grey) or 3 (BGR)");
   if (bytes.empty()) throw DataError("cannot decode image '" + path + "': the file is empty");
   int factor = 1;
+  const std::optional<ImageSize> size = peek_image_size(bytes);
   if (is_jpeg(bytes)) {
     if (!has_jpeg_end(bytes))
       throw DataError("cannot decode image '" + path +
                       "': the JPEG has no end-of-image marker (the file is truncated)");
-    const auto size = peek_image_size(bytes);
     if (size && (min_height > 0 || min_width > 0))
       factor = reduction_factor(*size, min_height, min_width);
+    if (size) check_image_pixels(size->height / factor, size->width / factor, path);
     if (std::optional<cv::Mat> image = decode_jpeg(bytes, path, factor, channels))
       return from_mat(std::move(*image));
   } else if (!is_png(bytes)) {
     throw DataError("cannot decode image '" + path + "': not a JPEG or PNG file");
+  } else if (size) {
+    check_image_pixels(size->height, size->width, path);
   }
   return from_mat(decode_with_opencv(bytes, path, factor, channels));
 }

@@ -12,6 +12,7 @@
 #include <jerror.h>
 // clang-format on
 
+#include "svertka/data/image_decode.h"
 #include "svertka/error.h"
 
 namespace svertka {
@@ -117,6 +118,13 @@ DataError failure(Decompressor& d, const std::string& path) {
 
 }  // namespace
 
+void check_image_pixels(int64_t height, int64_t width, const std::string& path) {
+  if (height * width > kMaxImagePixels)
+    throw DataError("cannot decode image '" + path + "': its header says " +
+                    std::to_string(width) + "x" + std::to_string(height) + ", more than the " +
+                    std::to_string(kMaxImagePixels) + " pixels an image may have");
+}
+
 std::optional<cv::Mat> decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& path,
                                    int factor, int channels) {
   if (channels != 1 && channels != 3)
@@ -129,6 +137,7 @@ std::optional<cv::Mat> decode_jpeg(const std::vector<uint8_t>& bytes, const std:
   if ((space != JCS_GRAYSCALE && space != JCS_YCbCr && space != JCS_RGB) ||
       (orientation >= 2 && orientation <= 8))
     return std::nullopt;
+  check_image_pixels(d.info.output_height, d.info.output_width, path);
   cv::Mat image(int(d.info.output_height), int(d.info.output_width),
                 channels == 1 ? CV_8UC1 : CV_8UC3);
   if (!read_pixels(d, image.data, image.step)) throw failure(d, path);

@@ -20,6 +20,10 @@ namespace svertka {
 std::optional<cv::Mat> decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& path,
                                    int factor, int channels);
 
+// DataError naming `path` when height x width is over kMaxImagePixels (image_decode.h): checked
+// on the header, before any pixel is allocated.
+void check_image_pixels(int64_t height, int64_t width, const std::string& path);
+
 inline std::optional<cv::Mat> decode_jpeg_bgr(const std::vector<uint8_t>& bytes,
                                               const std::string& path, int factor) {
   return decode_jpeg(bytes, path, factor, 3);

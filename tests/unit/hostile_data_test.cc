@@ -7,6 +7,7 @@
 #include "hostile_input.h"
 #include "image_test_helpers.h"
 #include "svertka/data/idx.h"
+#include "svertka/data/image_decode.h"
 #include "svertka/data/image_list.h"
 #include "svertka/data/image_source.h"
 #include "svertka/data/image_stats.h"
@@ -84,6 +85,23 @@ TEST(HostileData, IdxHeaderClaimingMoreImagesThanTheFileHoldsFailsBeforeReading)
   const std::string path =
       dir.write("images", be32(0x803) + be32(0x7fffffff) + be32(4096) + be32(4096) + "xxxx");
   expect_error<IoError>([&] { read_idx_images(path); }, {path, "found 4"});
+}
+
+// A few hundred bytes may declare 65535 x 65535 pixels (12.9 GB as BGR; found by fuzz_image_decode):
+// refused from the header, before anything is allocated.
+TEST(HostileData, ImageHeaderClaimingGiganticPixelsFailsBeforeAllocating) {
+  std::vector<uint8_t> jpeg = encode(".jpg", cv::Mat(8, 8, CV_8UC3, cv::Scalar(10, 20, 30)));
+  for (size_t i = 0; i + 8 < jpeg.size(); ++i)
+    if (jpeg[i] == 0xff && jpeg[i + 1] == 0xc0) {  // SOF0: length (2), precision, height, width
+      for (size_t k = 5; k < 9; ++k) jpeg[i + k] = 0xff;
+      break;
+    }
+  expect_error<DataError>([&] { decode_image(jpeg, "huge.jpg"); },
+                          {"huge.jpg", "65535x65535", "pixels an image may have"});
+  std::vector<uint8_t> png = encode(".png", cv::Mat(8, 8, CV_8UC3, cv::Scalar(10, 20, 30)));
+  for (size_t k = 16; k < 24; ++k) png[k] = k % 4 == 1 ? 1 : 0;  // IHDR: 65536 x 65536
+  expect_error<DataError>([&] { decode_image(png, "huge.png"); },
+                          {"huge.png", "65536x65536", "pixels an image may have"});
 }
 
 }  // namespace

@@ -30,6 +30,11 @@ inline constexpr int64_t kMaxImageFileBytes = int64_t{1} << 30;
 // larger than kMaxImageFileBytes.
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 
+// The most pixels an image may have, as decoded (after a JPEG's reduction): 2^27, 134 million
+// (a 100-megapixel photograph fits; BGR, 400 MB). A header that claims more is refused before
+// anything is allocated: a 200-byte JPEG can declare 65535 x 65535.
+inline constexpr int64_t kMaxImagePixels = int64_t{1} << 27;
+
 // The largest of 8, 4, 2, 1 by which `size` can be divided and stay at least `min_height` x
 // `min_width`.
 int reduction_factor(ImageSize size, int64_t min_height, int64_t min_width);
@@ -39,7 +44,8 @@ int reduction_factor(ImageSize size, int64_t min_height, int64_t min_width);
 // decoded at the reduction factor for (min_height, min_width) (0, 0: full size). ParamError for
 // `channels` other than 1 or 3. DataError naming `path` if the bytes are not an image that can be
 // decoded, a JPEG is truncated (no end-of-image marker: libjpeg would fill the missing part with
-// grey and only warn) or libjpeg warns that its data is corrupt.
+// grey and only warn), libjpeg warns that its data is corrupt, or the image would have more than
+// kMaxImagePixels pixels.
 Image decode_image(const std::vector<uint8_t>& bytes, const std::string& path,
                    int64_t min_height = 0, int64_t min_width = 0, int channels = 3);
 
