@@ -119,7 +119,9 @@ DataError failure(Decompressor& d, const std::string& path) {
 }  // namespace
 
 void check_image_pixels(int64_t height, int64_t width, const std::string& path) {
-  if (height * width > kMaxImagePixels)
+  // Each side first: two 32-bit sides would overflow the product.
+  if (height < 0 || width < 0 || height > kMaxImagePixels || width > kMaxImagePixels ||
+      height * width > kMaxImagePixels)
     throw DataError("cannot decode image '" + path + "': its header says " +
                     std::to_string(width) + "x" + std::to_string(height) + ", more than the " +
                     std::to_string(kMaxImagePixels) + " pixels an image may have");

@@ -102,6 +102,9 @@ TEST(HostileData, ImageHeaderClaimingGiganticPixelsFailsBeforeAllocating) {
   for (size_t k = 16; k < 24; ++k) png[k] = k % 4 == 1 ? 1 : 0;  // IHDR: 65536 x 65536
   expect_error<DataError>([&] { decode_image(png, "huge.png"); },
                           {"huge.png", "65536x65536", "pixels an image may have"});
+  for (size_t k = 16; k < 24; ++k) png[k] = 0xff;  // 2^32 - 1 a side: the product overflows int64
+  expect_error<DataError>([&] { decode_image(png, "huger.png"); },
+                          {"huger.png", "4294967295x4294967295", "pixels an image may have"});
 }
 
 }  // namespace
