@@ -23,4 +23,15 @@ double max_relative_error(const Tensor& actual, const Tensor& expected) {
   return worst;
 }
 
+double normwise_relative_error(const Tensor& actual, const Tensor& expected) {
+  if (actual.numel() != expected.numel()) return INFINITY;
+  double difference = 0, norm = 0;
+  for (int64_t i = 0; i < expected.numel(); ++i) {
+    const double d = double(actual[i]) - expected[i];
+    difference += d * d;
+    norm += double(expected[i]) * expected[i];
+  }
+  return norm > 0 ? std::sqrt(difference / norm) : std::sqrt(difference);
+}
+
 }  // namespace svertka::testing

@@ -11,4 +11,8 @@ namespace svertka::testing {
 
 double max_relative_error(const Tensor& actual, const Tensor& expected);
 
+// |actual - expected| / |expected| over all elements, in double: for whole-net gradients, where a
+// few flipped ReLUs or max-pooling choices move single elements far (tools/gpu_check, nets).
+double normwise_relative_error(const Tensor& actual, const Tensor& expected);
+
 }  // namespace svertka::testing

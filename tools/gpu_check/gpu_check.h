@@ -57,6 +57,7 @@ std::vector<Difference> compare_with_reference(const Op& op, const std::vector<S
                                                Device& device, uint64_t seed,
                                                const CompareOptions& options = {});
 using testing::max_relative_error;  // tests/support/relative_error.h
+using testing::normwise_relative_error;
 
 // The sections; each returns its number of failures.
 int check_kernels(const CheckOptions& options, Device& device);

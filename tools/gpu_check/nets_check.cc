@@ -29,18 +29,6 @@ void fill_inputs(Net& net, int64_t classes, uint64_t seed) {
   for (int64_t i = 0; i < labels.numel(); ++i) labels[i] = float(label(rng));
 }
 
-// |actual - expected| / |expected| over all elements, in double.
-double normwise_relative_error(const Tensor& actual, const Tensor& expected) {
-  if (actual.numel() != expected.numel()) return INFINITY;
-  double difference = 0, norm = 0;
-  for (int64_t i = 0; i < expected.numel(); ++i) {
-    const double d = double(actual[i]) - expected[i];
-    difference += d * d;
-    norm += double(expected[i]) * expected[i];
-  }
-  return norm > 0 ? std::sqrt(difference / norm) : std::sqrt(difference);
-}
-
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
