@@ -19,8 +19,6 @@ using onnx_io::NodeReader;
 
 // More than any CNN's input has; a rank from a file is bounded before shapes are built of it.
 constexpr size_t kMaxInputRank = 8;
-// ConstantOfShape makes its values from a shape alone, not from bytes in the file: 1 GB of floats.
-constexpr int64_t kMaxFoldedElements = int64_t{1} << 28;
 
 const OnnxMapping* mapping_of(const std::string& op_type) {
   for (const FormatEntry* entry : format_entries())
@@ -34,6 +32,7 @@ class Importer {
  public:
   Importer(std::string file, const OnnxImportOptions& options) : options_(options) {
     graph_.file = std::move(file);
+    graph_.max_bytes = options.max_bytes;
   }
 
   ImportedModel run(const onnx::ModelProto& model) {
@@ -41,8 +40,12 @@ class Importer {
       if (opset.domain().empty() || opset.domain() == "ai.onnx") graph_.opset = opset.version();
     const onnx::GraphProto& graph = model.graph();
     graph_.spec.name = graph.name();
-    for (const auto& t : graph.initializer())
-      graph_.constants[t.name()] = onnx_io::read_tensor(t, graph_.file);
+    for (const auto& t : graph.initializer()) {
+      Constant c = onnx_io::read_tensor(t, graph_.file);
+      graph_.reserve(c.numel(), c.element_bytes(),
+                     graph_.file + ": initializer '" + t.name() + "': ");
+      graph_.constants[t.name()] = std::move(c);
+    }
     for (const auto& input : graph.input()) {
       if (graph_.constants.count(input.name())) continue;
       std::vector<int64_t> dims;
@@ -83,10 +86,12 @@ class Importer {
     if (op == "Constant" || op == "ConstantOfShape" || (op == "Reshape" && reader.constant(0)))
       return fold(reader);
     if (op == "Identity") {
-      if (const Constant* c = reader.constant(0))
+      if (const Constant* c = reader.constant(0)) {
+        reader.reserve_copy(*c);
         graph_.constants[node.output(0)] = *c;
-      else
+      } else {
         graph_.aliases[node.output(0)] = reader.blob(0);
+      }
       return;
     }
     if (op == "Flatten" || op == "Reshape") return flatten(reader);
@@ -128,20 +133,19 @@ class Importer {
     graph_.constants[node.output(0)] = std::move(c);
   }
 
-  Constant constant_of_shape(const NodeReader& reader) const {
+  Constant constant_of_shape(const NodeReader& reader) {
     const Constant* shape = reader.constant(0);
     if (!shape || shape->is_float) reader.fail("the shape input must be a constant int64 tensor");
     Constant c;
     c.dims = shape->ints;
     const std::optional<int64_t> count = checked_numel(c.dims);
-    if (!count || *count > kMaxFoldedElements)
-      reader.fail("shape " + Shape(c.dims).str() + " is negative or has more than " +
-                  std::to_string(kMaxFoldedElements) + " elements");
+    if (!count) reader.fail("shape " + Shape(c.dims).str() + " is negative or overflows an int64");
     const auto* value = reader.attr("value");
     const Constant fill =
         value ? onnx_io::read_tensor(value->t(), graph_.file) : Constant{{1}, {0.f}, {}, true};
     c.is_float = fill.is_float;
     if (fill.numel() != 1) reader.fail("the value attribute must hold one element");
+    graph_.reserve(*count, c.element_bytes(), reader.where());
     if (c.is_float)
       c.floats.assign(size_t(c.numel()), fill.floats.at(0));
     else
@@ -149,7 +153,8 @@ class Importer {
     return c;
   }
 
-  Constant reshaped_constant(const NodeReader& reader) const {
+  Constant reshaped_constant(const NodeReader& reader) {
+    reader.reserve_copy(*reader.constant(0));
     Constant c = *reader.constant(0);
     const Constant* shape = reader.constant(1);
     if (!shape || shape->is_float) reader.fail("the shape input must be a constant int64 tensor");

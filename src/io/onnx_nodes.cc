@@ -1,5 +1,7 @@
 #include "io/onnx_nodes.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "svertka/error.h"
@@ -11,9 +13,24 @@ const Constant* ImportedGraph::constant(const std::string& value) const {
   return it == constants.end() ? nullptr : &it->second;
 }
 
-void NodeReader::fail(const std::string& what) const {
-  throw IoError(graph_.file + ": node '" + node_.name() + "' (" + node_.op_type() + "): " + what);
+void ImportedGraph::reserve(int64_t elements, int64_t element_bytes, const std::string& where) {
+  const auto gb = [](int64_t bytes) { return fmt::format("{:.2f} GB", double(bytes) / 1e9); };
+  int64_t bytes = 0, total = 0;
+  const bool overflow = elements < 0 || __builtin_mul_overflow(elements, element_bytes, &bytes) ||
+                        __builtin_add_overflow(bytes, bytes_held, &total);
+  if (overflow || total > max_bytes)
+    throw IoError(where + "the model would need " +
+                  (overflow ? std::string("more bytes than an int64 counts") : gb(total)) +
+                  " for its constants and weights, over the import's limit of " + gb(max_bytes) +
+                  " (OnnxImportOptions::max_bytes)");
+  bytes_held = total;
 }
+
+std::string NodeReader::where() const {
+  return graph_.file + ": node '" + node_.name() + "' (" + node_.op_type() + "): ";
+}
+
+void NodeReader::fail(const std::string& what) const { throw IoError(where() + what); }
 
 const onnx::AttributeProto* NodeReader::attr(const std::string& name) const {
   for (const auto& a : node_.attribute())
@@ -155,9 +172,18 @@ Tensor NodeReader::to_tensor(const Constant& c, Shape shape) const {
          std::to_string(c.is_float ? c.floats.size() : c.ints.size()) +
          (c.is_float ? "" : " integer") + " values; the layer expects " + shape.str() + " (" +
          std::to_string(shape.numel()) + " floats)");
-  Tensor t(std::move(shape));
+  Tensor t = new_weight(std::move(shape));
   std::copy(c.floats.begin(), c.floats.end(), t.data());
   return t;
+}
+
+Tensor NodeReader::new_weight(Shape shape) const {
+  graph_.reserve(shape.numel(), sizeof(float), where());
+  return Tensor(std::move(shape));
+}
+
+void NodeReader::reserve_copy(const Constant& c) const {
+  graph_.reserve(c.numel(), c.element_bytes(), where());
 }
 
 std::string ExportedGraph::fresh(std::string base) {

@@ -25,8 +25,13 @@ struct ImportedGraph {
   std::map<std::string, std::string> aliases;  // ONNX value -> svertka blob (Flatten, Identity)
   std::map<std::string, Shape> shapes;         // svertka blob -> shape
   std::set<std::string> layer_names;
+  int64_t max_bytes = 0;   // OnnxImportOptions::max_bytes
+  int64_t bytes_held = 0;  // by constants and weights so far
 
   const Constant* constant(const std::string& value) const;
+  // Counts `elements` values of `element_bytes` each against max_bytes before they are allocated;
+  // throws IoError "<where>the model would need ..." past it.
+  void reserve(int64_t elements, int64_t element_bytes, const std::string& where);
 };
 
 // One node being imported.
@@ -37,7 +42,9 @@ class NodeReader {
 
   const onnx::NodeProto& node() const { return node_; }
   int64_t opset() const { return graph_.opset; }
-  // Throws IoError "<file>: node '<name>' (<op type>): <what>".
+  // "<file>: node '<name>' (<op type>): ", the start of its errors.
+  std::string where() const;
+  // Throws IoError where() + what.
   [[noreturn]] void fail(const std::string& what) const;
 
   const onnx::AttributeProto* attr(const std::string& name) const;
@@ -75,6 +82,10 @@ class NodeReader {
   // The values of a float constant as a tensor of `shape`; fails unless it holds exactly
   // shape.numel() floats.
   Tensor to_tensor(const Constant& constant, Shape shape) const;
+  // A zeroed weight of `shape`, counted against the import's memory limit.
+  Tensor new_weight(Shape shape) const;
+  // Counts a copy of `constant` against the import's memory limit.
+  void reserve_copy(const Constant& constant) const;
   void extend_last_layer(std::shared_ptr<Op> op, const std::string& param, Tensor value);
 
  private:

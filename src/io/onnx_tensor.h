@@ -17,6 +17,7 @@ struct Constant {
   std::vector<int64_t> ints;  // INT64 / INT32 data
   bool is_float = true;
   int64_t numel() const;
+  int64_t element_bytes() const { return is_float ? sizeof(float) : sizeof(int64_t); }
 };
 
 // IoError naming `where` for data types other than float, double, int32 and int64, or data that

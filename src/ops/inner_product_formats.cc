@@ -43,7 +43,7 @@ void read_fully_connected(onnx_io::NodeReader& r) {
   const bool trans_b = gemm && r.attr_int("transB", 0) != 0;
   const int64_t out = trans_b ? b.dims[0] : b.dims[1], in = trans_b ? b.dims[1] : b.dims[0];
   const float alpha = gemm ? r.attr_float("alpha", 1) : 1;
-  Tensor w(Shape{out, in});
+  Tensor w = r.new_weight(Shape{out, in});
   for (int64_t o = 0; o < out; ++o)
     for (int64_t k = 0; k < in; ++k)
       w[o * in + k] = alpha * b.floats[size_t(trans_b ? o * in + k : k * out + o)];

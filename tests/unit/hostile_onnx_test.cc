@@ -170,7 +170,40 @@ TEST(HostileOnnx, ConstantOfShapeTooLargeIsAnError) {
     add_int64s(g, "big", {1 << 20, 1 << 20});
     add_node(g, "ConstantOfShape", {"big"}, {"c"});
   });
-  expect_error<IoError>([&] { load_onnx(path); }, {path, "ConstantOfShape_node"});
+  expect_error<IoError>([&] { load_onnx(path); }, {path, "ConstantOfShape_node", "would need"});
+}
+
+// Each of these graphs claims gigabytes from a few bytes of file: what the import would hold is
+// counted before each allocation, so the error comes before the memory is touched.
+TEST(HostileOnnx, ConstantsSummingPastTheLimitAreAnError) {
+  HostileDir dir;
+  const std::string path = write_model(dir, [](onnx::GraphProto& g) {
+    add_int64s(g, "shape", {1 << 9, 1 << 9});  // 1 MB of floats each
+    for (int i = 0; i < 8; ++i)
+      add_node(g, "ConstantOfShape", {"shape"}, {std::to_string(i)});
+  });
+  OnnxImportOptions options;
+  options.max_bytes = 4 << 20;
+  expect_error<IoError>([&] { load_onnx(path, options); }, {path, "would need", "max_bytes"});
+}
+
+TEST(HostileOnnx, OneWeightCopiedByManyNodesIsBoundedByTheLimit) {
+  HostileDir dir;
+  OnnxImportOptions options;
+  options.max_bytes = 1 << 20;
+  const std::string identities = write_model(dir, [](onnx::GraphProto& g) {
+    add_floats(g, "big", {1 << 16}, 1 << 16);  // 256 KB, copied until the limit
+    for (int i = 0; i < 8; ++i)
+      add_node(g, "Identity", {i == 0 ? "big" : std::to_string(i - 1)}, {std::to_string(i)});
+  });
+  expect_error<IoError>([&] { load_onnx(identities, options); }, {identities, "Identity"});
+
+  const std::string convs = write_model(dir, [](onnx::GraphProto& g) {  // x (1,2,4,4), w (2,2,1,1)
+    for (int i = 0; i < 10'000; ++i)
+      add_node(g, "Conv", {i == 0 ? "x" : std::to_string(i - 1), "w"}, {std::to_string(i)});
+  });
+  options.max_bytes = 1 << 14;  // 1,024 copies of the 16-byte weight
+  expect_error<IoError>([&] { load_onnx(convs, options); }, {convs, "Conv", "would need"});
 }
 
 TEST(HostileOnnx, OpErrorsNameTheFileAndTheNode) {

@@ -20,6 +20,11 @@ namespace svertka {
 
 struct OnnxImportOptions {
   int64_t batch = 1;  // for a symbolic batch dimension
+  // The most the import may hold in constants and weights together, checked before each is
+  // allocated: a graph can claim sizes its bytes do not pay for (ConstantOfShape, a weight read by
+  // many nodes). VGG-19, the largest of the papers' nets, takes 1.15 GB (144 M parameters, held
+  // as constants and as weights).
+  int64_t max_bytes = int64_t{4} << 30;
 };
 
 ImportedModel load_onnx(const std::string& path, const OnnxImportOptions& options = {});
