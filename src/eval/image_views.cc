@@ -1,6 +1,7 @@
 #include "svertka/eval/image_views.h"
 
 #include <opencv2/imgproc.hpp>
+#include <exception>
 #include <set>
 
 #include "data/image_cv.h"
@@ -49,13 +50,15 @@ int64_t ImageViewSource::scale_of(const View& view) const {
   return view.scale > 0 ? view.scale : source_.options().transform.scale_min;
 }
 
+Image ImageViewSource::decode_resized(int64_t index, int64_t scale) const {
+  const ImageTransformOptions& t = source_.options().transform;
+  return resize_image(decode(source_.list().entries.at(size_t(index)), scale, t.channels), t,
+                      scale);
+}
+
 const Image& ImageViewSource::resized(int64_t index, int64_t scale) const {
   Image& image = cache_[{index, scale}];
-  if (image.empty()) {
-    const ImageTransformOptions& t = source_.options().transform;
-    image =
-        resize_image(decode(source_.list().entries.at(size_t(index)), scale, t.channels), t, scale);
-  }
+  if (image.empty()) image = decode_resized(index, scale);
   return image;
 }
 
@@ -67,49 +70,84 @@ Shape ImageViewSource::whole_shape(int64_t index, const View& view) const {
 
 void ImageViewSource::fill(std::span<const SampleView> items, Tensor& images,
                            Tensor& labels) const {
-  const ImageTransformOptions& t = source_.options().transform;
-  const int64_t crop = t.crop, batch = static_cast<int64_t>(items.size());
+  const int64_t batch = static_cast<int64_t>(items.size());
   if (labels.shape() != Shape{batch} || images.rank() != 4 || images.dim(0) != batch)
     throw ShapeError("image views: tensors " + images.shape().str() + " and " +
                      labels.shape().str() + " do not hold " + std::to_string(batch) + " views");
-  // Only the images of this fill stay cached for the next.
-  std::set<std::pair<int64_t, int64_t>> used;
-  for (const SampleView& item : items) used.insert({item.index, scale_of(item.view)});
-  std::erase_if(cache_, [&](const auto& entry) { return !used.count(entry.first); });
+  decode_all(items);
+  // Each view from its cached image, in parallel; the first failing view's error is rethrown,
+  // the same whatever the thread count.
+  std::vector<std::exception_ptr> errors(items.size());
   const int64_t per_view = images.numel() / batch;
+#pragma omp parallel for schedule(dynamic)
   for (int64_t b = 0; b < batch; ++b) {
-    const SampleView& item = items[size_t(b)];
-    const ImageEntry& entry = source_.list().entries.at(size_t(item.index));
-    const View& v = item.view;
-    const int64_t scale = scale_of(v);
-    const Image& image = resized(item.index, scale);
-    float* dst = images.data() + b * per_view;
-    labels[b] = float(entry.label);
-    if (v.whole_image) {
-      if (per_view != t.channels * image.height() * image.width())
-        throw ShapeError("image views: " + entry.path + " is " + std::to_string(image.height()) +
-                         "x" + std::to_string(image.width()) + " at scale " +
-                         std::to_string(scale) + ", the tensor holds " + images.shape().str());
-      normalize_whole(image, t, v.flip, dst);
-      continue;
+    try {
+      const SampleView& item = items[size_t(b)];
+      labels[b] = float(source_.list().entries.at(size_t(item.index)).label);
+      fill_view(item, images.data() + b * per_view, per_view);
+    } catch (...) {
+      errors[size_t(b)] = std::current_exception();
     }
-    Image region = image;
-    if (v.square >= 0) {  // GoogLeNet: left, centre, right (or top, centre, bottom) squares
-      const int64_t side = std::min(image.height(), image.width());
-      const int64_t free = std::max(image.height(), image.width()) - side;
-      const int64_t offset = v.square == 0 ? 0 : v.square == 1 ? free / 2 : free;
-      region = image.height() > image.width() ? image.region(offset, 0, side, side)
-                                              : image.region(0, offset, side, side);
-      if (v.whole_square) region = resize_square(region, crop);
-    }
-    if (region.height() < crop || region.width() < crop)
-      throw ShapeError("image views: a " + std::to_string(crop) + "x" + std::to_string(crop) +
-                       " crop is larger than " + entry.path + " at scale " + std::to_string(scale) +
-                       " (" + std::to_string(region.height()) + "x" +
-                       std::to_string(region.width()) + ")");
-    crop_normalize(region, t, crop_offset(v.crop_y, region.height(), crop),
-                   crop_offset(v.crop_x, region.width(), crop), v.flip, {0, 0, 0}, dst);
   }
+  for (const std::exception_ptr& error : errors)
+    if (error) std::rethrow_exception(error);
+}
+
+void ImageViewSource::decode_all(std::span<const SampleView> items) const {
+  // Only the images of this fill stay cached for the next.
+  std::vector<std::pair<int64_t, int64_t>> missing;
+  std::set<std::pair<int64_t, int64_t>> used;
+  for (const SampleView& item : items) {
+    const std::pair<int64_t, int64_t> key{item.index, scale_of(item.view)};
+    if (used.insert(key).second && !cache_.count(key)) missing.push_back(key);
+  }
+  std::erase_if(cache_, [&](const auto& entry) { return !used.count(entry.first); });
+  std::vector<Image> decoded(missing.size());
+  std::vector<std::exception_ptr> errors(missing.size());
+#pragma omp parallel for schedule(dynamic)
+  for (size_t i = 0; i < missing.size(); ++i) {
+    try {
+      decoded[i] = decode_resized(missing[i].first, missing[i].second);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  }
+  for (const std::exception_ptr& error : errors)
+    if (error) std::rethrow_exception(error);
+  for (size_t i = 0; i < missing.size(); ++i) cache_[missing[i]] = std::move(decoded[i]);
+}
+
+void ImageViewSource::fill_view(const SampleView& item, float* dst, int64_t per_view) const {
+  const ImageTransformOptions& t = source_.options().transform;
+  const int64_t crop = t.crop;
+  const ImageEntry& entry = source_.list().entries.at(size_t(item.index));
+  const View& v = item.view;
+  const int64_t scale = scale_of(v);
+  const Image& image = cache_.at({item.index, scale});
+  if (v.whole_image) {
+    if (per_view != t.channels * image.height() * image.width())
+      throw ShapeError("image views: " + entry.path + " is " + std::to_string(image.height()) +
+                       "x" + std::to_string(image.width()) + " at scale " + std::to_string(scale) +
+                       ", a view of the tensor holds " + std::to_string(per_view) + " values");
+    normalize_whole(image, t, v.flip, dst);
+    return;
+  }
+  Image region = image;
+  if (v.square >= 0) {  // GoogLeNet: left, centre, right (or top, centre, bottom) squares
+    const int64_t side = std::min(image.height(), image.width());
+    const int64_t free = std::max(image.height(), image.width()) - side;
+    const int64_t offset = v.square == 0 ? 0 : v.square == 1 ? free / 2 : free;
+    region = image.height() > image.width() ? image.region(offset, 0, side, side)
+                                            : image.region(0, offset, side, side);
+    if (v.whole_square) region = resize_square(region, crop);
+  }
+  if (region.height() < crop || region.width() < crop)
+    throw ShapeError("image views: a " + std::to_string(crop) + "x" + std::to_string(crop) +
+                     " crop is larger than " + entry.path + " at scale " + std::to_string(scale) +
+                     " (" + std::to_string(region.height()) + "x" +
+                     std::to_string(region.width()) + ")");
+  crop_normalize(region, t, crop_offset(v.crop_y, region.height(), crop),
+                 crop_offset(v.crop_x, region.width(), crop), v.flip, {0, 0, 0}, dst);
 }
 
 }  // namespace svertka

@@ -31,6 +31,11 @@ class ImageViewSource final : public ViewSource {
   int64_t scale_of(const View& view) const;
   // Sample `index` decoded and resized for `scale`, from the cache or into it.
   const Image& resized(int64_t index, int64_t scale) const;
+  Image decode_resized(int64_t index, int64_t scale) const;
+  // Decodes the images `items` need that the cache lacks, in parallel; drops the others.
+  void decode_all(std::span<const SampleView> items) const;
+  // One view (C, h, w) into dst from its cached image.
+  void fill_view(const SampleView& item, float* dst, int64_t per_view) const;
 
   const ImageBatchSource& source_;
   mutable std::map<std::pair<int64_t, int64_t>, Image> cache_;  // (index, S) -> resized image
