@@ -25,7 +25,7 @@ FUZZ_DEPS := clang-14
 # comes first (tests/fuzz/run_fuzzers.sh). Issue 18's runs: FUZZ_SECONDS=3600 FUZZ_RUNS=1000000.
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD ?= build-fuzz
-FUZZ_READERS := idx safetensors checkpoint npy prototxt caffemodel onnx recipe image_list \
+FUZZ_READERS := idx safetensors checkpoint npy prototxt caffemodel solverstate onnx recipe image_list \
                 box_list voc_xml image_decode datum
 ASAN_BUILD ?= build-asan
 # Not under the sanitizers: the installed package is linked by programs built without them, and

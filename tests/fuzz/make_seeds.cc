@@ -10,6 +10,7 @@
 
 #include "fuzz_support.h"
 #include "svertka/io/caffe.h"
+#include "svertka/io/caffe_snapshot.h"
 #include "svertka/io/onnx.h"
 #include "svertka/io/safetensors.h"
 #include "svertka/net.h"
@@ -73,6 +74,12 @@ void write_models(const std::string& dir) {
   save_weights(dir + "/checkpoint/weights.safetensors", net);
   save_caffe(spec, weights, dir + "/prototxt/tiny.prototxt", dir + "/caffemodel/tiny.caffemodel");
   save_onnx(spec, weights, dir + "/onnx/tiny.onnx");
+  // Solver states after updates 1 and 3 (past fuzz_solverstate's stepvalue 2); the harness writes
+  // the .caffemodel each names beside its input, so the corpus keeps the states alone.
+  for (const auto& [iteration, step] : {std::pair{1, 0}, std::pair{3, 1}}) {
+    save_caffe_snapshot(dir + "/solverstate/tiny", spec, net, solver, iteration, step);
+    std::remove(caffe_snapshot_path(dir + "/solverstate/tiny", iteration, ".caffemodel").c_str());
+  }
 }
 
 void write_npy(const std::string& dir) {
