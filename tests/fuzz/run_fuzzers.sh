@@ -23,7 +23,7 @@ for reader in "$@"; do
     "$build/fuzz-corpus/$reader" "$corpus/$reader" > "$log" 2>&1
   status=$?
   # The last progress line, "#N ..." (also in fork mode, where N sums every job's executions).
-  executions=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
+  executions=$(grep -o '^#[0-9][0-9]*' "$log" | tail -1 | tr -d '#')
   findings=$(find "$build/fuzz-findings/$reader" -type f | wc -l)
   if [ $status -eq 0 ] && [ "$findings" -eq 0 ]; then
     echo "fuzz $reader: ${executions:-?} executions in $((SECONDS - started)) s, no finding"
