@@ -173,8 +173,9 @@ TEST(HostileOnnx, ConstantOfShapeTooLargeIsAnError) {
   expect_error<IoError>([&] { load_onnx(path); }, {path, "ConstantOfShape_node", "would need"});
 }
 
-// Each of these graphs claims gigabytes from a few bytes of file: what the import would hold is
-// counted before each allocation, so the error comes before the memory is touched.
+// Each of these graphs claims more memory than its bytes pay for (megabytes here, against a small
+// limit; gigabytes in a hostile file): what the import would hold is counted before each
+// allocation, so the error comes before the memory is touched.
 TEST(HostileOnnx, ConstantsSummingPastTheLimitAreAnError) {
   HostileDir dir;
   const std::string path = write_model(dir, [](onnx::GraphProto& g) {
