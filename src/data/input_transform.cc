@@ -143,7 +143,7 @@ InputTransform decode_input_transform(const std::string& text, const std::string
   Json json;
   try {
     json = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // a syntax error, or a number too large (out_of_range)
     throw IoError(where + ": input transform record is not valid JSON: " +
                   std::string(e.what()).substr(0, json_limits::kMaxExcerpt));
   }

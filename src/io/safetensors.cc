@@ -202,7 +202,7 @@ Header read_header(const InputFile& file, const std::string& path) {
   Json header;
   try {
     header = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // a syntax error, or a number too large (out_of_range)
     fail(path,
          "the header (bytes " + range(kPrefixBytes, kPrefixBytes + header_size) +
              ") is not valid JSON: " + std::string(e.what()).substr(0, json_limits::kMaxExcerpt));

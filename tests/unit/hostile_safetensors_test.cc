@@ -32,6 +32,14 @@ TEST(HostileSafetensors, DeeplyNestedHeaderIsAnErrorNotAStackOverflow) {
   expect_error<IoError>([&] { read_safetensors_shapes(path); }, {path, "nests"});
 }
 
+// fuzz_safetensors found this one: nlohmann's parser throws out_of_range, not parse_error.
+TEST(HostileSafetensors, NumberTooLargeForADoubleIsAnError) {
+  HostileDir dir;
+  const std::string header = R"({"__metadata__": {"format": 66e666}})";
+  const std::string path = dir.write("overflow.safetensors", safetensors_with_header(header));
+  expect_error<IoError>([&] { load_safetensors(path); }, {path, "not valid JSON", "66e666"});
+}
+
 TEST(HostileSafetensors, DeeplyNestedTensorEntryIsAnError) {
   HostileDir dir;
   const std::string header = "{\"w\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
