@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "core/parallel_for.h"
 #include "svertka/data/image_decode.h"
 #include "svertka/error.h"
 
@@ -61,19 +62,10 @@ void ImageBatchSource::fill(std::span<const int64_t> indices, bool augment, uint
     if (indices[size_t(b)] < 0 || indices[size_t(b)] >= size())
       throw ParamError("image batch: index " + std::to_string(indices[size_t(b)]) +
                        " is out of range for " + std::to_string(size()) + " images");
-  // The error of the first failing position is rethrown, the same whatever the thread count.
-  std::vector<std::exception_ptr> errors(static_cast<size_t>(batch));
-#pragma omp parallel for schedule(dynamic)
-  for (int64_t b = 0; b < batch; ++b) {
-    try {
-      labels[b] = float(load_sample(indices[size_t(b)], augment, seed, epoch,
-                                    images.data() + b * channels() * c * c));
-    } catch (...) {
-      errors[size_t(b)] = std::current_exception();
-    }
-  }
-  for (const std::exception_ptr& error : errors)
-    if (error) std::rethrow_exception(error);
+  parallel_for_rethrowing(batch, [&](int64_t b) {
+    labels[b] = float(load_sample(indices[size_t(b)], augment, seed, epoch,
+                                  images.data() + b * channels() * c * c));
+  });
 }
 
 std::vector<std::string> ImageBatchSource::bad_images() const {

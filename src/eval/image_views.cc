@@ -1,9 +1,9 @@
 #include "svertka/eval/image_views.h"
 
 #include <opencv2/imgproc.hpp>
-#include <exception>
 #include <set>
 
+#include "core/parallel_for.h"
 #include "data/image_cv.h"
 #include "svertka/data/image_decode.h"
 #include "svertka/error.h"
@@ -75,22 +75,12 @@ void ImageViewSource::fill(std::span<const SampleView> items, Tensor& images,
     throw ShapeError("image views: tensors " + images.shape().str() + " and " +
                      labels.shape().str() + " do not hold " + std::to_string(batch) + " views");
   decode_all(items);
-  // Each view from its cached image, in parallel; the first failing view's error is rethrown,
-  // the same whatever the thread count.
-  std::vector<std::exception_ptr> errors(items.size());
   const int64_t per_view = images.numel() / batch;
-#pragma omp parallel for schedule(dynamic)
-  for (int64_t b = 0; b < batch; ++b) {
-    try {
-      const SampleView& item = items[size_t(b)];
-      labels[b] = float(source_.list().entries.at(size_t(item.index)).label);
-      fill_view(item, images.data() + b * per_view, per_view);
-    } catch (...) {
-      errors[size_t(b)] = std::current_exception();
-    }
-  }
-  for (const std::exception_ptr& error : errors)
-    if (error) std::rethrow_exception(error);
+  parallel_for_rethrowing(batch, [&](int64_t b) {  // each view from its cached image
+    const SampleView& item = items[size_t(b)];
+    labels[b] = float(source_.list().entries.at(size_t(item.index)).label);
+    fill_view(item, images.data() + b * per_view, per_view);
+  });
 }
 
 void ImageViewSource::decode_all(std::span<const SampleView> items) const {
@@ -103,17 +93,9 @@ void ImageViewSource::decode_all(std::span<const SampleView> items) const {
   }
   std::erase_if(cache_, [&](const auto& entry) { return !used.count(entry.first); });
   std::vector<Image> decoded(missing.size());
-  std::vector<std::exception_ptr> errors(missing.size());
-#pragma omp parallel for schedule(dynamic)
-  for (size_t i = 0; i < missing.size(); ++i) {
-    try {
-      decoded[i] = decode_resized(missing[i].first, missing[i].second);
-    } catch (...) {
-      errors[i] = std::current_exception();
-    }
-  }
-  for (const std::exception_ptr& error : errors)
-    if (error) std::rethrow_exception(error);
+  parallel_for_rethrowing(int64_t(missing.size()), [&](int64_t i) {
+    decoded[size_t(i)] = decode_resized(missing[size_t(i)].first, missing[size_t(i)].second);
+  });
   for (size_t i = 0; i < missing.size(); ++i) cache_[missing[i]] = std::move(decoded[i]);
 }
 
