@@ -54,6 +54,17 @@ class BasicTensor {
     memory->zero(p, bytes);
   }
 
+  // Over host memory held by someone else (a read-only file mapping, say): numel(shape) elements,
+  // 64-byte aligned, that `buffer` keeps alive. Not zeroed: the tensor holds what is there.
+  BasicTensor(Shape shape, std::shared_ptr<T> buffer) : shape_(std::move(shape)) {
+    capacity_ = checked_count(shape_);
+    storage_ = std::move(buffer);
+    data_ = storage_.get();
+    if (reinterpret_cast<uintptr_t>(data_) % kTensorAlignment != 0)
+      throw ParamError("a tensor's buffer must be " + std::to_string(kTensorAlignment) +
+                       "-byte aligned");
+  }
+
   static constexpr DType dtype() { return dtype_of<T>(); }
   MemoryResource* memory() const { return memory_; }  // null: host memory
   bool on_host() const { return memory_ == nullptr; }

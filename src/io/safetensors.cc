@@ -1,6 +1,7 @@
 #include "svertka/io/safetensors.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -28,6 +30,10 @@ static_assert(std::endian::native == std::endian::little,
 using Json = nlohmann::ordered_json;
 
 constexpr uint64_t kPrefixBytes = 8;  // the u64 header length
+constexpr uint64_t kDataAlignment = kTensorAlignment;
+// Smaller F32 tensors are copied out of the file even where a mapping could hold them: a page of
+// the mapping per bias vector would cost more than it saves.
+constexpr uint64_t kMapAtLeast = 64 << 10;
 constexpr const char* kMetadataKey = "__metadata__";
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
@@ -65,6 +71,18 @@ class InputFile {
   InputFile& operator=(const InputFile&) = delete;
 
   uint64_t size() const { return size_; }
+
+  // The whole file mapped copy-on-write: readable and writable, though nothing written reaches the
+  // file. Its pages come from the page cache, so a weight tensor over them costs neither zeroed
+  // pages nor a copy (a third of predict's time for AlexNet's 244 MB). Null if it cannot be mapped.
+  std::shared_ptr<char> map_private() const {
+    if (size_ == 0 || size_ > SIZE_MAX) return nullptr;
+    const size_t bytes = static_cast<size_t>(size_);
+    void* base = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd_, 0);
+    if (base == MAP_FAILED) return nullptr;
+    return std::shared_ptr<char>(static_cast<char*>(base),
+                                 [bytes](char* p) { ::munmap(p, bytes); });
+  }
 
   void read(uint64_t offset, void* out, uint64_t count) const {
     char* p = static_cast<char*>(out);
@@ -274,8 +292,9 @@ void save_safetensors(const std::string& path, const std::vector<NamedTensor>& t
     throw ParamError("cannot save " + path + ": a tensor name or metadata entry is not UTF-8 (" +
                      e.what() + ")");
   }
-  // Padding keeps the data section 8-byte aligned, as the reference writer does.
-  text.append((kPrefixBytes - text.size() % kPrefixBytes) % kPrefixBytes, ' ');
+  // Padding starts the data section on a kDataAlignment boundary (the reference writer pads to 8),
+  // so a reader can use the tensors where they lie in a mapping of the file.
+  text.append((kDataAlignment - (kPrefixBytes + text.size()) % kDataAlignment) % kDataAlignment, ' ');
 
   write_file_atomically(path, [&](std::ostream& out) {
     char prefix[kPrefixBytes];
@@ -301,7 +320,20 @@ SafetensorsContents load_safetensors(const std::string& path) {
   SafetensorsContents contents;
   contents.path = path;
   contents.metadata = std::move(header.metadata);
+  const auto mappable = [&](const Entry& e) {
+    return e.stored == StoredType::kF32 && e.end - e.begin >= kMapAtLeast &&
+           (header.data_start + e.begin) % kDataAlignment == 0;
+  };
+  std::shared_ptr<char> mapping;
+  if (std::any_of(header.entries.begin(), header.entries.end(), mappable))
+    mapping = file.map_private();
   for (Entry& e : header.entries) {
+    if (mapping && mappable(e)) {
+      float* data = reinterpret_cast<float*>(mapping.get() + header.data_start + e.begin);
+      contents.tensors.push_back(
+          {std::move(e.name), Tensor(e.shape, std::shared_ptr<float>(mapping, data)), e.stored});
+      continue;
+    }
     Tensor tensor(e.shape);
     if (e.stored == StoredType::kI8) {
       std::vector<int8_t> codes(static_cast<size_t>(tensor.numel()));

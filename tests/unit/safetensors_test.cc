@@ -65,10 +65,11 @@ std::string float_bytes(std::initializer_list<float> values) {
   return bytes;
 }
 
-// A file built by hand from the spec: u64 LE header length, the JSON header padded with spaces to
-// a multiple of 8, then the data section.
-std::string safetensors_bytes(std::string header, const std::string& data) {
-  header.append((8 - header.size() % 8) % 8, ' ');
+// A file built by hand from the spec: u64 LE header length, the JSON header padded with spaces so
+// that the data section starts at a multiple of `alignment` (the reference writer: 8), then the
+// data section.
+std::string safetensors_bytes(std::string header, const std::string& data, size_t alignment = 8) {
+  header.append((alignment - (8 + header.size()) % alignment) % alignment, ' ');
   return le64(header.size()) + header + data;
 }
 
@@ -140,7 +141,8 @@ TEST(Safetensors, MatchesTheFormatByteForByte) {
   EXPECT_TRUE(same_bits(loaded.tensors[1].tensor, tensor_of(Shape{1}, {0.25f})));
   EXPECT_EQ(loaded.metadata, (std::map<std::string, std::string>{{"format", "pt"}}));
 
-  // Write: the exact bytes, with the header laid out as the reference writer lays it out.
+  // Write: the exact bytes, with the header laid out as the reference writer lays it out, padded
+  // further so that the data section starts on a 64-byte boundary (a mapping's tensors are aligned).
   const std::string saved = dir.file("saved.safetensors");
   save_safetensors(saved,
                    {{"w", tensor_of(Shape{2}, {1.5f, -2.0f})}, {"b", tensor_of(Shape{1}, {0.25f})}},
@@ -149,13 +151,14 @@ TEST(Safetensors, MatchesTheFormatByteForByte) {
   EXPECT_EQ(bytes, safetensors_bytes(R"({"__metadata__":{"format":"pt"},)"
                                      R"("w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
                                      R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
-                                     float_bytes({1.5f, -2.0f, 0.25f})));
+                                     float_bytes({1.5f, -2.0f, 0.25f}), 64));
 
   // The same checks a generic reader makes, for a clearer failure than a byte diff.
   ASSERT_GE(bytes.size(), 8u);
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = n << 8 | uint8_t(bytes[size_t(i)]);
   EXPECT_EQ(n % 8, 0u) << "the data section must start 8-byte aligned";
+  EXPECT_EQ((8 + n) % 64, 0u) << "svertka starts the data section on a 64-byte boundary";
   ASSERT_EQ(bytes.size(), 8 + n + 12);
   const std::string header = bytes.substr(8, n);
   EXPECT_EQ(header.find_first_not_of(' ', header.rfind('}') + 1), std::string::npos);
@@ -163,6 +166,34 @@ TEST(Safetensors, MatchesTheFormatByteForByte) {
   EXPECT_EQ(json["w"]["data_offsets"], nlohmann::json::parse("[0,8]"));
   EXPECT_EQ(json["b"]["shape"], nlohmann::json::parse("[1]"));
   EXPECT_EQ(bytes.substr(8 + n), float_bytes({1.5f, -2.0f, 0.25f}));
+}
+
+// A large tensor in a file svertka wrote lies where it is in a copy-on-write mapping of the file:
+// the same values as read, and writing to it (training from loaded weights) leaves the file as it
+// was. A file whose data section is only 8-byte aligned (the reference writer's) is read by copy,
+// with the same values.
+TEST(Safetensors, LargeTensorsAreMappedCopyOnWrite) {
+  ScratchDir dir;
+  const std::string path = dir.file("large.safetensors");
+  Tensor large(Shape{128, 256});  // 128 KiB, over the size worth a mapping
+  for (int64_t i = 0; i < large.numel(); ++i) large[i] = float(i % 1000) * 0.5f;
+  save_safetensors(path, {{"w", large}, {"b", tensor_of(Shape{2}, {1.0f, 2.0f})}});
+  const std::string before = read_file(path);
+
+  SafetensorsContents loaded = load_safetensors(path);
+  Tensor& w = loaded.tensors[0].tensor;
+  EXPECT_TRUE(same_bits(w, large));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(w.data()) % kTensorAlignment, 0u);
+  w[0] = -7.0f;
+  w[w.numel() - 1] = -8.0f;
+  EXPECT_EQ(read_file(path), before) << "a write to a loaded tensor reached the file";
+  EXPECT_TRUE(same_bits(load_safetensors(path).at("w"), large));
+
+  const std::string header = R"({"w":{"dtype":"F32","shape":[128,256],"data_offsets":[0,131072]}})";
+  const std::string unaligned = dir.file("unaligned.safetensors");
+  std::ofstream(unaligned, std::ios::binary)
+      << safetensors_bytes(header, before.substr(before.size() - 8 - 131072, 131072), 8);
+  EXPECT_TRUE(same_bits(load_safetensors(unaligned).at("w"), large));
 }
 
 TEST(Safetensors, TruncatedFileIsIoErrorNamingTensor) {
