@@ -15,7 +15,7 @@ void BatchViewSource::fill(std::span<const SampleView> items, Tensor& images,
                        "evaluate them with --crops center");
     indices.push_back(item.index);
   }
-  source_.fill(indices, /*augment=*/false, 0, 0, images, labels);
+  samples_.fill(indices, /*augment=*/false, 0, 0, images, labels);
 }
 
 }  // namespace svertka

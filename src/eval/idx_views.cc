@@ -16,7 +16,7 @@ bool same_view(const View& a, const View& b) {
 }  // namespace
 
 IdxViewSource::IdxViewSource(const IdxBatchSource& source, int64_t pad)
-    : source_(source), pad_(pad) {
+    : SampleSizedViews(source), source_(source), pad_(pad) {
   if (pad < 0) throw ParamError("IDX views: pad must be non-negative, got " + std::to_string(pad));
 }
 

@@ -3,21 +3,15 @@
 // shifts and no shift, mirrored and not; the centre view and the dense view are the image itself.
 #pragma once
 
-#include "svertka/data/batch_source.h"
-#include "svertka/eval/views.h"
+#include "svertka/eval/batch_views.h"
 
 namespace svertka {
 
-class IdxViewSource final : public ViewSource {
+class IdxViewSource final : public SampleSizedViews {
  public:
   // `source` must outlive this. ParamError for a negative pad.
   IdxViewSource(const IdxBatchSource& source, int64_t pad);
 
-  int64_t size() const override { return source_.size(); }
-  int64_t num_classes() const override { return source_.num_classes(); }
-  Shape crop_shape() const override { return source_.sample_shape(); }
-  Shape whole_shape(int64_t, const View&) const override { return source_.sample_shape(); }
-  bool uniform_whole_shape() const override { return true; }
   // ParamError for views IDX images cannot give: a rescale or GoogLeNet's squares.
   void fill(std::span<const SampleView> items, Tensor& images, Tensor& labels) const override;
 
