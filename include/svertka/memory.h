@@ -37,6 +37,11 @@ inline constexpr size_t kLargeHostBlock = size_t{4} << 20;
 void* allocate_host(size_t bytes);
 void deallocate_host(void* pointer, size_t bytes) noexcept;
 
+// This machine's memory, RAM and swap, in bytes: more than any process can hold. Linux grants
+// allocations past what it has (overcommit) and kills the process when they are touched, so a
+// size read from a file is checked against this before anything that large is allocated.
+int64_t host_memory_bytes();
+
 class MemoryResource {
  public:
   virtual ~MemoryResource() = default;

@@ -44,6 +44,11 @@ struct NetOptions {
   // the net's memory is shared, not copied (a loaded model's weights held once); the others are
   // allocated as usual. The net keeps no other reference to this map.
   std::map<std::string, Tensor> shared_params;
+  // The most host memory the net may hold (parameters, their gradients, activations), checked
+  // before its buffers are allocated: a net past it (shapes from a hostile or mistaken file) is a
+  // ResourceError saying how much it would need. 0: host_memory_bytes() (memory.h). A device's
+  // own memory is not counted here: its allocator fails cleanly.
+  int64_t max_bytes = 0;
 };
 
 // The memory a TEST net of a spec would hold, from shapes alone: nothing is allocated and no kernel
@@ -165,6 +170,9 @@ class Net {
   // Binds every kernel's arguments to the planned buffers; returns the elements of the gradient
   // accumulation scratch it allocates.
   int64_t bind_kernel_args();
+  // Counts `bytes` of host memory against options_.max_bytes before they are allocated;
+  // ResourceError past it, saying what (`what`) brought the net there.
+  void reserve_host(int64_t bytes, const std::string& what);
   int latest(const std::string& name) const;  // index into blobs_; NotFoundError if unknown
   const Tensor& plain(int version, bool gradient) const;
   void upload_inputs();                             // staged host inputs into the backend's memory
@@ -183,6 +191,7 @@ class Net {
   std::vector<LayerInfo> layer_infos_;
   std::vector<Tensor> accumulation_scratch_;  // per bottom position
   int64_t activation_bytes_ = 0, unplanned_activation_bytes_ = 0;
+  int64_t reserved_host_bytes_ = 0;  // by reserve_host
   mutable std::map<std::pair<int, bool>, Tensor> plain_copies_;  // (blob, gradient?) -> copy
 };
 

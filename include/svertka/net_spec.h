@@ -38,6 +38,9 @@ struct NetSpec {
   std::string name;
   std::vector<InputSpec> inputs;
   std::vector<LayerSpec> layers;
+  // The file the net was read from (a .prototxt or .onnx), which errors in its layers name;
+  // empty for a zoo model or a net built in code.
+  std::string source;
 };
 
 }  // namespace svertka

@@ -1,6 +1,7 @@
 #include "svertka/memory.h"
 
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
 
 #include <cstdint>
 #include <cstring>
@@ -47,6 +48,12 @@ void deallocate_host(void* pointer, size_t bytes) noexcept {
     ::munmap(pointer, round_up(bytes, kPage));
   else
     ::operator delete[](pointer, std::align_val_t(kSmallAlignment));
+}
+
+int64_t host_memory_bytes() {
+  struct sysinfo info {};
+  if (::sysinfo(&info) != 0) return INT64_MAX;
+  return static_cast<int64_t>((uint64_t(info.totalram) + info.totalswap) * info.mem_unit);
 }
 
 std::string_view dtype_name(DType dtype) {

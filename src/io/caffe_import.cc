@@ -3,7 +3,7 @@
 #include <set>
 
 #include "io/caffe_layers.h"
-#include "io/error_context.h"
+#include "core/error_context.h"
 #include "io/format_registry.h"
 #include "io/proto_io.h"
 #include "svertka/builder.h"
@@ -253,7 +253,9 @@ class Importer {
 ImportedModel load_caffe_net(const std::string& path, const CaffeImportOptions& options) {
   caffe::NetParameter net;
   proto_io::parse_text(path, net);
-  return Importer(path, options).run(net);
+  ImportedModel model = Importer(path, options).run(net);
+  model.spec.source = path;
+  return model;
 }
 
 }  // namespace svertka

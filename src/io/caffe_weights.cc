@@ -2,7 +2,7 @@
 #include <map>
 
 #include "io/caffe_layers.h"
-#include "io/error_context.h"
+#include "core/error_context.h"
 #include "io/format_registry.h"
 #include "io/proto_io.h"
 #include "svertka/error.h"

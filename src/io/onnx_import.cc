@@ -3,7 +3,7 @@
 #include <map>
 #include <optional>
 
-#include "io/error_context.h"
+#include "core/error_context.h"
 #include "io/format_registry.h"
 #include "io/onnx_nodes.h"
 #include "io/proto_io.h"
@@ -189,7 +189,9 @@ class Importer {
 ImportedModel load_onnx(const std::string& path, const OnnxImportOptions& options) {
   onnx::ModelProto model;
   proto_io::parse_binary(path, model);
-  return Importer(path, options).run(model);
+  ImportedModel imported = Importer(path, options).run(model);
+  imported.spec.source = path;
+  return imported;
 }
 
 }  // namespace svertka

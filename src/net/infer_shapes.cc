@@ -4,6 +4,7 @@
 #include <functional>
 #include <set>
 
+#include "core/error_context.h"
 #include "svertka/error.h"
 
 namespace svertka {
@@ -77,9 +78,7 @@ std::string cycle_through(const NetSpec& spec, size_t layer_index, const std::st
                    "'); list layers in dependency order");
 }
 
-}  // namespace
-
-NetShapes infer_shapes(const NetSpec& spec, std::optional<Phase> phase) {
+NetShapes walk_layers(const NetSpec& spec, std::optional<Phase> phase) {
   NetShapes shapes;
   for (const InputSpec& input : spec.inputs) shapes.blobs[input.name] = input.shape;
   for (size_t i = 0; i < spec.layers.size(); ++i) {
@@ -101,6 +100,16 @@ NetShapes infer_shapes(const NetSpec& spec, std::optional<Phase> phase) {
     for (size_t t = 0; t < layer.tops.size(); ++t) shapes.blobs[layer.tops[t]] = walked.tops[t];
     shapes.layers.push_back(std::move(walked));
   }
+  return shapes;
+}
+
+}  // namespace
+
+NetShapes infer_shapes(const NetSpec& spec, std::optional<Phase> phase) {
+  if (spec.source.empty()) return walk_layers(spec, phase);
+  NetShapes shapes;  // an op's own error ("groups=3 must divide ...") names the file too
+  error_context::with_context(spec.source, spec.source + ": ",
+                              [&] { shapes = walk_layers(spec, phase); });
   return shapes;
 }
 

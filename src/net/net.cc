@@ -1,7 +1,9 @@
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <set>
 
+#include "core/error_context.h"
 #include "net/net_internal.h"
 #include "svertka/error.h"
 #include "svertka/kernel_registry.h"
@@ -20,10 +22,16 @@ Net::Net(const NetSpec& spec, const NetOptions& options)
       device_(options.device ? options.device : default_device(options.backend, options.precision)),
       memory_(device_->memory()) {
   options_.device = nullptr;  // held in device_
-  compile(spec);
-  options_.shared_params.clear();  // the parameters hold what they use
-  choose_layouts();
-  plan_memory();
+  const auto build = [&] {
+    compile(spec);
+    options_.shared_params.clear();  // the parameters hold what they use
+    choose_layouts();
+    plan_memory();
+  };
+  if (spec.source.empty())
+    build();
+  else  // errors in a net read from a file name the file
+    error_context::with_context(spec.source, spec.source + ": ", build);
 }
 
 Net::~Net() {
@@ -87,13 +95,15 @@ void Net::add_params(Layer& layer, const std::vector<Shape>& bottom_shapes) {
     // A given value of this shape in the net's memory is shared rather than allocated and copied,
     // so a loaded model's weights are held once.
     const auto given = options_.shared_params.find(p.name);
-    if (given != options_.shared_params.end() && given->second.shape() == param_shapes[k] &&
-        given->second.memory() == memory_)
-      p.value = given->second;
-    else
-      p.value = Tensor(param_shapes[k], memory_);
+    const bool shared = given != options_.shared_params.end() &&
+                        given->second.shape() == param_shapes[k] &&
+                        given->second.memory() == memory_;
     // A TEST net never runs backward: no gradient buffers (a VGG-16's would be 553 MB).
-    if (options_.phase == Phase::kTrain) p.grad = Tensor(param_shapes[k], memory_);
+    const bool training = options_.phase == Phase::kTrain;
+    reserve_host(float_bytes(param_shapes[k].numel(), int64_t(!shared) + int64_t(training)),
+                 "layer '" + layer.spec.name + "' and its parameter " + param_shapes[k].str());
+    p.value = shared ? given->second : Tensor(param_shapes[k], memory_);
+    if (training) p.grad = Tensor(param_shapes[k], memory_);
     if (k < layer.spec.params.size())
       p.spec = layer.spec.params[k];
     else
@@ -102,6 +112,29 @@ void Net::add_params(Layer& layer, const std::vector<Shape>& bottom_shapes) {
     layer.param_indices.push_back(static_cast<int>(params_.size()));
     params_.push_back(std::move(p));
   }
+}
+
+void Net::reserve_host(int64_t bytes, const std::string& what) {
+  if (memory_) return;
+  const int64_t limit = options_.max_bytes > 0 ? options_.max_bytes : host_memory_bytes();
+  if (__builtin_add_overflow(reserved_host_bytes_, bytes, &reserved_host_bytes_))
+    reserved_host_bytes_ = INT64_MAX;
+  if (reserved_host_bytes_ <= limit) return;
+  auto gb = [](int64_t b) {
+    char text[32];
+    if (b >= 1000000000)
+      std::snprintf(text, sizeof(text), "%.1f GB", double(b) / 1e9);
+    else if (b >= 1000000)
+      std::snprintf(text, sizeof(text), "%.1f MB", double(b) / 1e6);
+    else
+      std::snprintf(text, sizeof(text), "%lld bytes", static_cast<long long>(b));
+    return std::string(text);
+  };
+  throw ResourceError("net '" + name_ + "' would need over " + gb(reserved_host_bytes_) +
+                      " with " + what + ", more than the " + gb(limit) +
+                      (options_.max_bytes > 0 ? " it may use (NetOptions::max_bytes)"
+                                              : " this machine has (RAM and swap)") +
+                      "; a smaller batch or input would fit");
 }
 
 void Net::add_tops(Layer& layer, const std::vector<Shape>& top_shapes, const std::string& where) {

@@ -15,6 +15,14 @@
 
 namespace svertka {
 
+// The bytes of `copies` float buffers of `elements` each, INT64_MAX past int64 (to count against a
+// memory limit).
+inline int64_t float_bytes(int64_t elements, int64_t copies = 1) {
+  int64_t bytes = 0;
+  if (__builtin_mul_overflow(elements, copies * int64_t(sizeof(float)), &bytes)) return INT64_MAX;
+  return bytes;
+}
+
 // One row of describe_layers() / Net::layer_infos() from the layer's inferred shapes.
 LayerInfo describe_layer(const LayerSpec& layer, const LayerShapes& shapes);
 

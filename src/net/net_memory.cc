@@ -74,9 +74,6 @@ void Net::plan_memory() {
   for (const auto& [root, request] : data_requests)
     data_roots.push_back(root), requests.push_back(request);
   const BufferPlan data_plan = plan_buffers(requests, /*share=*/!training);
-  std::vector<Tensor> data_slots;
-  for (int64_t elements : data_plan.slot_elements)
-    data_slots.emplace_back(Shape{elements}, memory_);
   int64_t activation_elements = data_plan.total_elements(), unplanned = 0;
   for (const auto& r : requests) unplanned += r.elements;
 
@@ -86,11 +83,19 @@ void Net::plan_memory() {
   for (const auto& [root, request] : grad_requests)
     grad_roots.push_back(root), requests.push_back(request);
   const BufferPlan grad_plan = plan_buffers(requests, /*share=*/true);
-  std::vector<Tensor> grad_slots;
-  for (int64_t elements : grad_plan.slot_elements)
-    grad_slots.emplace_back(Shape{elements}, memory_);
   activation_elements += grad_plan.total_elements();
   for (const auto& r : requests) unplanned += r.elements;
+
+  for (const Blob& blob : blobs_)
+    if (blob.producer < 0) reserve_host(float_bytes(blob.shape.numel()), "input " + blob.shape.str());
+  reserve_host(float_bytes(activation_elements),
+               std::string(training ? "the activations and gradients" : "the activations") +
+                   " of its inputs' shapes");
+  std::vector<Tensor> data_slots, grad_slots;
+  for (int64_t elements : data_plan.slot_elements)
+    data_slots.emplace_back(Shape{elements}, memory_);
+  for (int64_t elements : grad_plan.slot_elements)
+    grad_slots.emplace_back(Shape{elements}, memory_);
 
   // Bind every version to its group's buffers.
   for (size_t k = 0; k < data_roots.size(); ++k) {

@@ -7,7 +7,10 @@
 #include "caffe.pb.h"
 #include "hostile_input.h"
 #include "svertka/error.h"
+#include "svertka/infer_shapes.h"
 #include "svertka/io/caffe.h"
+#include "svertka/memory.h"
+#include "svertka/net.h"
 
 namespace svertka::testing {
 namespace {
@@ -80,6 +83,56 @@ caffe::BlobProto blob(std::vector<int64_t> dims, int values) {
   for (int64_t d : dims) b.mutable_shape()->add_dim(d);
   for (int i = 0; i < values; ++i) b.add_data(1);
   return b;
+}
+
+// An op's own error (a group that does not divide the channels) appears when the net's shapes are
+// walked or the net is built, after the file was read: it names the file too, keeping its type.
+TEST(HostileCaffe, AnOpsShapeErrorNamesTheFile) {
+  HostileDir dir;
+  const std::string path = dir.write("group.prototxt", R"(
+name: "n"
+layer { name: "data" type: "Input" top: "data"
+        input_param { shape { dim: 1 dim: 4 dim: 8 dim: 8 } } }
+layer { name: "conv" type: "Convolution" bottom: "data" top: "conv"
+        convolution_param { num_output: 8 kernel_size: 3 group: 3 } }
+)");
+  const ImportedModel model = load_caffe_net(path);
+  EXPECT_EQ(model.spec.source, path);
+  for (const Phase phase : {Phase::kTest, Phase::kTrain}) {
+    expect_error<ParamError>([&] { infer_shapes(model.spec, phase); },
+                             {path + ": ", "'conv'", "groups=3"});
+    expect_error<ParamError>([&] { Net net(model.spec, {.phase = phase}); },
+                             {path + ": ", "'conv'", "groups=3"});
+  }
+}
+
+// A net whose shapes would take more memory than the machine has (RAM and swap) is refused before
+// its buffers are allocated: Linux would grant each of them and kill the process on first touch.
+// Here ten layers of a quarter of the machine each (TRAIN keeps every activation); and a parameter
+// past a limit given in NetOptions.
+TEST(HostileCaffe, ANetLargerThanTheMachineIsRefusedBeforeAllocating) {
+  const int64_t quarter = host_memory_bytes() / 4 / int64_t(sizeof(float));
+  std::string text = "name: \"big\"\nlayer { name: \"data\" type: \"Input\" top: \"r0\" "
+                     "input_param { shape { dim: 1 dim: " +
+                     std::to_string(quarter) + " } } }\n";
+  for (int i = 1; i <= 10; ++i) {
+    const std::string bottom = "r" + std::to_string(i - 1), top = "r" + std::to_string(i);
+    text += "layer { name: \"" + top + "\" type: \"ReLU\" bottom: \"" + bottom + "\" top: \"" +
+            top + "\" }\n";
+  }
+  HostileDir dir;
+  const std::string path = dir.write("big.prototxt", text);
+  const ImportedModel model = load_caffe_net(path);
+  expect_error<ResourceError>([&] { Net net(model.spec, {.phase = Phase::kTrain}); },
+                              {path + ": ", "net 'big' would need over", "GB",
+                               "this machine has (RAM and swap)"});
+
+  const ImportedModel conv = load_caffe_net(dir.write("conv.prototxt", kConvNet));
+  EXPECT_NO_THROW(Net(conv.spec, {.phase = Phase::kTest, .max_bytes = 1 << 20}));
+  expect_error<ResourceError>(
+      [&] { Net net(conv.spec, {.phase = Phase::kTest, .max_bytes = 8}); },
+      {"would need over 16 bytes with layer 'conv' and its parameter (2,2,1,1)",
+       "more than the 8 bytes it may use (NetOptions::max_bytes)"});
 }
 
 TEST(HostileCaffe, CaffemodelBlobsOfTheWrongCountOrShapeAreErrors) {
