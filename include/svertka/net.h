@@ -191,7 +191,7 @@ class Net {
   std::vector<LayerInfo> layer_infos_;
   std::vector<Tensor> accumulation_scratch_;  // per bottom position
   int64_t activation_bytes_ = 0, unplanned_activation_bytes_ = 0;
-  int64_t reserved_host_bytes_ = 0;  // by reserve_host
+  int64_t reserved_host_bytes_ = 0;                              // by reserve_host
   mutable std::map<std::pair<int, bool>, Tensor> plain_copies_;  // (blob, gradient?) -> copy
 };
 

@@ -2,8 +2,8 @@
 #include <map>
 #include <set>
 
-#include "io/caffe_layers.h"
 #include "core/error_context.h"
+#include "io/caffe_layers.h"
 #include "io/format_registry.h"
 #include "io/proto_io.h"
 #include "svertka/builder.h"

@@ -1,8 +1,8 @@
 // .caffemodel -> named tensors: by layer name, or by the op's own blob mapping where it has one.
 #include <map>
 
-#include "io/caffe_layers.h"
 #include "core/error_context.h"
+#include "io/caffe_layers.h"
 #include "io/format_registry.h"
 #include "io/proto_io.h"
 #include "svertka/error.h"

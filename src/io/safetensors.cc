@@ -294,7 +294,8 @@ void save_safetensors(const std::string& path, const std::vector<NamedTensor>& t
   }
   // Padding starts the data section on a kDataAlignment boundary (the reference writer pads to 8),
   // so a reader can use the tensors where they lie in a mapping of the file.
-  text.append((kDataAlignment - (kPrefixBytes + text.size()) % kDataAlignment) % kDataAlignment, ' ');
+  text.append((kDataAlignment - (kPrefixBytes + text.size()) % kDataAlignment) % kDataAlignment,
+              ' ');
 
   write_file_atomically(path, [&](std::ostream& out) {
     char prefix[kPrefixBytes];

@@ -87,7 +87,8 @@ void Net::plan_memory() {
   for (const auto& r : requests) unplanned += r.elements;
 
   for (const Blob& blob : blobs_)
-    if (blob.producer < 0) reserve_host(float_bytes(blob.shape.numel()), "input " + blob.shape.str());
+    if (blob.producer < 0)
+      reserve_host(float_bytes(blob.shape.numel()), "input " + blob.shape.str());
   reserve_host(float_bytes(activation_elements),
                std::string(training ? "the activations and gradients" : "the activations") +
                    " of its inputs' shapes");

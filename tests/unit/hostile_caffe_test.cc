@@ -112,9 +112,10 @@ layer { name: "conv" type: "Convolution" bottom: "data" top: "conv"
 // past a limit given in NetOptions.
 TEST(HostileCaffe, ANetLargerThanTheMachineIsRefusedBeforeAllocating) {
   const int64_t quarter = host_memory_bytes() / 4 / int64_t(sizeof(float));
-  std::string text = "name: \"big\"\nlayer { name: \"data\" type: \"Input\" top: \"r0\" "
-                     "input_param { shape { dim: 1 dim: " +
-                     std::to_string(quarter) + " } } }\n";
+  std::string text =
+      "name: \"big\"\nlayer { name: \"data\" type: \"Input\" top: \"r0\" "
+      "input_param { shape { dim: 1 dim: " +
+      std::to_string(quarter) + " } } }\n";
   for (int i = 1; i <= 10; ++i) {
     const std::string bottom = "r" + std::to_string(i - 1), top = "r" + std::to_string(i);
     text += "layer { name: \"" + top + "\" type: \"ReLU\" bottom: \"" + bottom + "\" top: \"" +
@@ -123,9 +124,9 @@ TEST(HostileCaffe, ANetLargerThanTheMachineIsRefusedBeforeAllocating) {
   HostileDir dir;
   const std::string path = dir.write("big.prototxt", text);
   const ImportedModel model = load_caffe_net(path);
-  expect_error<ResourceError>([&] { Net net(model.spec, {.phase = Phase::kTrain}); },
-                              {path + ": ", "net 'big' would need over", "GB",
-                               "this machine has (RAM and swap)"});
+  expect_error<ResourceError>(
+      [&] { Net net(model.spec, {.phase = Phase::kTrain}); },
+      {path + ": ", "net 'big' would need over", "GB", "this machine has (RAM and swap)"});
 
   const ImportedModel conv = load_caffe_net(dir.write("conv.prototxt", kConvNet));
   EXPECT_NO_THROW(Net(conv.spec, {.phase = Phase::kTest, .max_bytes = 1 << 20}));

@@ -142,7 +142,8 @@ TEST(Safetensors, MatchesTheFormatByteForByte) {
   EXPECT_EQ(loaded.metadata, (std::map<std::string, std::string>{{"format", "pt"}}));
 
   // Write: the exact bytes, with the header laid out as the reference writer lays it out, padded
-  // further so that the data section starts on a 64-byte boundary (a mapping's tensors are aligned).
+  // further so that the data section starts on a 64-byte boundary (a mapping's tensors are
+  // aligned).
   const std::string saved = dir.file("saved.safetensors");
   save_safetensors(saved,
                    {{"w", tensor_of(Shape{2}, {1.5f, -2.0f})}, {"b", tensor_of(Shape{1}, {0.25f})}},
