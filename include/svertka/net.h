@@ -110,6 +110,9 @@ class Net {
   int num_layers() const { return static_cast<int>(layers_.size()); }
   const LayerSpec& layer_spec(int i) const;
   bool layer_runs_backward(int i) const;
+  // Whether layer i (an in-place ReLU of a TEST net) is done by the kernel of the layer that
+  // produces its input (Kernel::fuse_relu): forward_layer(i) then does nothing.
+  bool layer_fused(int i) const;
   void forward_layer(int i);
   void begin_backward();
   void backward_layer(int i);
@@ -165,6 +168,9 @@ class Net {
   void add_tops(Layer& layer, const std::vector<Shape>& top_shapes, const std::string& where);
   void resolve_in_place();
   void mark_backward();
+  // In a TEST net, hands each in-place ReLU to the kernel of the layer before it where that
+  // kernel can apply it (Kernel::fuse_relu).
+  void fuse_relus();
   void choose_layouts();
   void plan_memory();
   // Binds every kernel's arguments to the planned buffers; returns the elements of the gradient

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,11 @@ class BasicKernel {
   // plain, and only as layout_support() allows.
   virtual void set_layouts(const std::vector<BlobLayout>& /*inputs*/,
                            const std::vector<BlobLayout>& /*outputs*/) {}
+  // Whether, from now on, forward applies Caffe's ReLU with `negative_slope` to the output as it
+  // writes it, so that a net that never runs backward (TEST) can skip the in-place ReLU layer
+  // that follows: one pass over the output instead of two. Asked before the first call; false
+  // (the default): this kernel cannot, and nothing changes.
+  virtual bool fuse_relu(double /*negative_slope*/) { return false; }
 };
 using Kernel = BasicKernel<float>;
 
@@ -96,6 +102,9 @@ class Op {
   virtual bool has_backward() const { return true; }
   // Whether output 0 may share input 0's buffer (ReLU, Dropout).
   virtual bool supports_in_place() const { return false; }
+  // The negative slope where this op is Caffe's ReLU, which the kernel before it may apply as it
+  // writes its output (Kernel::fuse_relu); nothing for every other op.
+  virtual std::optional<double> relu_slope() const { return std::nullopt; }
   // Whether input i can receive a gradient (false for labels).
   virtual bool input_has_grad(int /*i*/) const { return true; }
   // Multiply-accumulates of one forward pass, for `summary` and GFLOP/s reports.

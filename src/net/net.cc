@@ -59,6 +59,7 @@ void Net::compile(const NetSpec& spec) {
   }
   resolve_in_place();
   mark_backward();
+  fuse_relus();
 }
 
 void Net::compile_layer(const LayerSpec& ls, const LayerShapes& shapes) {
@@ -176,6 +177,22 @@ void Net::resolve_in_place() {
       options_.keep_blobs);
 }
 
+void Net::fuse_relus() {
+  if (options_.phase != Phase::kTest) return;
+  for (auto& layer : layers_) {
+    const std::optional<double> slope = layer->spec.op->relu_slope();
+    if (!slope || layer->bottoms.size() != 1 || layer->tops.size() != 1) continue;
+    // In place: nothing else reads (or keeps) the value before the ReLU (resolve_in_place).
+    if (blobs_[static_cast<size_t>(layer->tops[0])].alias_of != layer->bottoms[0]) continue;
+    const int producer = blobs_[static_cast<size_t>(layer->bottoms[0])].producer;
+    if (producer < 0) continue;
+    Layer& before = *layers_[static_cast<size_t>(producer)];
+    if (before.fused || before.tops.size() != 1) continue;
+    layer->fused = in_layer(name_, before.spec, backend(), "fusing the ReLU after it",
+                            [&] { return before.kernel->fuse_relu(*slope); });
+  }
+}
+
 // Which layers run backward (between a trainable parameter and a weighted loss), and which blob
 // gradients they write or accumulate.
 void Net::mark_backward() {
@@ -254,9 +271,12 @@ float Net::forward() {
   return loss;
 }
 
+bool Net::layer_fused(int i) const { return layers_.at(static_cast<size_t>(i))->fused; }
+
 void Net::forward_layer(int i) {
   Layer& layer = *layers_.at(static_cast<size_t>(i));
   if (i == 0 && memory_) upload_inputs();
+  if (layer.fused) return;
   layer.forward_args.step = step_;
   in_layer(name_, layer.spec, backend(), "forward",
            [&] { layer.kernel->forward(layer.forward_args); });

@@ -73,6 +73,7 @@ struct Net::Layer {
   std::vector<int> param_indices;
   float loss_weight = 0;
   bool runs_backward = false;
+  bool fused = false;  // a ReLU the kernel of its input's producer applies (Net::fuse_relus)
   std::vector<bool> writes_bottom_grad, accumulates_bottom_grad;
   Tensor loss_weight_grad;            // (1): the gradient of the total loss w.r.t. this loss
   std::vector<Tensor> scratch_grads;  // per bottom that accumulates: where its part lands

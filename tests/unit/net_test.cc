@@ -200,6 +200,49 @@ TEST(Net, TrainingAndInferenceGiveTheSameLogitsWithoutDropout) {
   EXPECT_LE(max_relative_error(train.blob("ip2"), test.blob("ip2")), 1e-6);
 }
 
+// A TEST net hands an in-place ReLU (leaky too) to the convolution or inner product before it
+// (Kernel::fuse_relu): the ReLU layer does nothing and the logits are those of a TRAIN net, which
+// never fuses. A ReLU whose input something else reads too, or that is kept, is not fused.
+TEST(Net, ATestNetFusesInPlaceReluIntoTheLayerBefore) {
+  NetBuilder b("fusing");
+  b.default_fillers(Filler::gaussian(0.3), Filler::gaussian(0.1));
+  auto x = b.input("data", Shape{2, 3, 8, 8});
+  x = b.conv("conv1", x, Conv(8, 3).pad(1));
+  b.add("relu1", std::make_shared<ReluOp>(ReluParams{.negative_slope = 0.1}), {x}, {x});
+  const auto branch = b.conv("conv2", x, Conv(8, 1));
+  const auto side = b.fc("side", branch, Fc(4));  // reads conv2 before relu2: not in place
+  b.relu("relu2", branch);
+  auto y = b.fc("fc1", b.concat("joined", {x, branch}), Fc(16));
+  y = b.relu("relu3", y);
+  b.fc("fc2", y, Fc(5));
+  const NetSpec spec = b.build();
+
+  Net train(spec, {.phase = Phase::kTrain});
+  train.init_params(4);
+  fill_uniform(train.input("data"), 9);
+  train.forward();
+  const auto fused_layers = [&](const Net& net) {
+    std::map<std::string, bool> result;
+    for (int i = 0; i < net.num_layers(); ++i)
+      if (net.layer_spec(i).op->relu_slope()) result[net.layer_spec(i).name] = net.layer_fused(i);
+    return result;
+  };
+  EXPECT_EQ(fused_layers(train), (std::map<std::string, bool>{
+                                     {"relu1", false}, {"relu2", false}, {"relu3", false}}));
+
+  for (const std::vector<std::string>& keep : {std::vector<std::string>{},
+                                               std::vector<std::string>{"fc1"}}) {
+    Net test(spec, {.phase = Phase::kTest, .keep_blobs = keep});
+    test.share_params_from(train);
+    test.input("data").copy_from(train.input("data"));
+    test.forward();
+    EXPECT_EQ(fused_layers(test), (std::map<std::string, bool>{
+                                      {"relu1", true}, {"relu2", false}, {"relu3", keep.empty()}}));
+    EXPECT_LE(max_relative_error(train.blob("fc2"), test.blob("fc2")), 1e-6);
+    EXPECT_LE(max_relative_error(train.blob("side"), test.blob("side")), 1e-6);
+  }
+}
+
 TEST(Net, CycleIsAClearError) {
   NetBuilder b("cyclic");
   b.input("data", Shape{1, 2});

@@ -23,6 +23,7 @@ class ReluOp : public Op {
 
   std::vector<Shape> output_shapes(const std::vector<Shape>& inputs) const override;
   bool supports_in_place() const override { return true; }
+  std::optional<double> relu_slope() const override { return params_.negative_slope; }
 
  private:
   ReluParams params_;

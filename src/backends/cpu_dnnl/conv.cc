@@ -41,8 +41,14 @@ Conv::Conv(const ConvOp& op, const std::vector<Shape>& inputs, Device& device)
   // oneDNN needs is what makes its output size formula give ours.
   descs_.pad_r = {(g.oh - 1) * g.sh + g.kh - g.h - g.ph, (g.ow - 1) * g.sw + g.kw - g.w - g.pw};
   x_held_ = descs_.x, y_held_ = descs_.y;
+  prefers_winograd_ = prefers_winograd(op.params(), g);
+  choose_forward();
+  if (bias_) b_ = device_.unbound_memory(descs_.b), db_ = device_.unbound_memory(descs_.b);
+}
 
-  winograd_ = prefers_winograd(op.params(), g);
+void Conv::choose_forward() {
+  forward_ = dnnl::convolution_forward();
+  winograd_ = prefers_winograd_;
   if (winograd_) {
     try {
       set_forward(make_forward(dnnl::algorithm::convolution_winograd));
@@ -57,7 +63,18 @@ Conv::Conv(const ConvOp& op, const std::vector<Shape>& inputs, Device& device)
     }
   }
   if (!forward_) set_forward(make_forward(dnnl::algorithm::convolution_direct));
-  if (bias_) b_ = device_.unbound_memory(descs_.b), db_ = device_.unbound_memory(descs_.b);
+}
+
+bool Conv::fuse_relu(double negative_slope) {
+  relu_ = negative_slope;
+  try {
+    choose_forward();
+    return true;
+  } catch (const dnnl::error&) {  // no kernel with the post-op: the ReLU stays a layer
+    relu_.reset();
+    choose_forward();
+    return false;
+  }
 }
 
 namespace {
@@ -77,7 +94,7 @@ dnnl::convolution_forward::primitive_desc Conv::make_forward(dnnl::algorithm alg
       {dnnl::prop_kind::forward_training, algorithm, any(descs_.x, operand),
        plain_weights ? descs_.w : any(descs_.w, operand), descs_.b, any(descs_.y, f32),
        descs_.strides, descs_.pad_l, descs_.pad_r},
-      shared_scratchpad(), device_.engine());
+      with_relu(shared_scratchpad(), relu_), device_.engine());
 }
 
 // A weight of kPlainWeightBytes or more (a fully connected layer run as a convolution in dense
@@ -171,6 +188,7 @@ void Conv::forward(const ForwardArgs<float>& args) {
 // Conversions live in shared scratch, so backward converts x and w again rather than keep a
 // blocked copy of each layer's input alive from forward to backward.
 void Conv::backward(const BackwardArgs<float>& args) {
+  if (relu_) throw BackendError("a convolution with its ReLU fused (an inference net's) has no backward pass");
   make_backward();
   const bool data_pass = args.input_grads[0] != nullptr;
   if (data_pass) {

@@ -25,6 +25,7 @@ class Conv final : public Kernel {
   LayoutSupport layout_support() const override { return LayoutSupport::kAny; }
   void set_layouts(const std::vector<BlobLayout>& inputs,
                    const std::vector<BlobLayout>& outputs) override;
+  bool fuse_relu(double negative_slope) override;
 
  private:
   DnnlDevice& device_;
@@ -36,6 +37,9 @@ class Conv final : public Kernel {
   dnnl::convolution_forward::primitive_desc make_forward(dnnl::algorithm algorithm,
                                                          bool plain_weights = false) const;
   bool plain_weights_preferred() const;
+  // The forward primitive: Winograd where preferred and available, else direct (on plain weights
+  // where plain_weights_preferred), with the fused ReLU if any.
+  void choose_forward();
   void set_forward(const dnnl::convolution_forward::primitive_desc& pd);
   // Makes the backward primitives if not yet made (Winograd where it has them, else direct).
   void make_backward();
@@ -50,7 +54,8 @@ class Conv final : public Kernel {
   dnnl::convolution_backward_data::primitive_desc backward_data_pd_;
   dnnl::convolution_backward_weights::primitive_desc backward_weights_pd_;
   bool bias_;
-  bool winograd_ = false;
+  bool prefers_winograd_ = false, winograd_ = false;
+  std::optional<double> relu_;  // the fused ReLU's negative slope (fuse_relu)
   dnnl::convolution_forward forward_;
   dnnl::convolution_backward_data backward_data_;
   dnnl::convolution_backward_weights backward_weights_;

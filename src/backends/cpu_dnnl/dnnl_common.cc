@@ -64,4 +64,12 @@ dnnl::primitive_attr shared_scratchpad() {
   return attr;
 }
 
+dnnl::primitive_attr with_relu(dnnl::primitive_attr attr, std::optional<double> negative_slope) {
+  if (!negative_slope) return attr;
+  dnnl::post_ops ops;
+  ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, float(*negative_slope), 0.0f);
+  attr.set_post_ops(ops);
+  return attr;
+}
+
 }  // namespace svertka::cpu_dnnl

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <dnnl.hpp>
+#include <optional>
 
 #include "backends/cpu_dnnl/dnnl_device.h"
 #include "svertka/blob_layout.h"
@@ -68,5 +69,9 @@ class LayoutBridge {
 // Attributes for primitives whose working memory (oneDNN's "scratchpad") comes from the shared
 // scratch at execute() rather than being held by each primitive for its lifetime.
 dnnl::primitive_attr shared_scratchpad();
+
+// `attr` with Caffe's ReLU (leaky with `negative_slope`) applied to the primitive's output as a
+// post-op, when `negative_slope` is set (Kernel::fuse_relu); `attr` itself otherwise.
+dnnl::primitive_attr with_relu(dnnl::primitive_attr attr, std::optional<double> negative_slope);
 
 }  // namespace svertka::cpu_dnnl

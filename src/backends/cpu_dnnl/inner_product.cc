@@ -17,16 +17,32 @@ InnerProduct::InnerProduct(const InnerProductOp& op, const std::vector<Shape>& i
   w_desc_ = plain_desc(dims{o, k});
   b_desc_ = bias_ ? plain_desc(dims{o}) : dnnl::memory::desc();
   y_desc_ = plain_desc(dims{n, o});
+  make_forward();
+  y_ = device_.unbound_memory(y_desc_);
+  if (bias_) b_ = device_.unbound_memory(b_desc_);
+}
+
+void InnerProduct::make_forward() {
   forward_pd_ = dnnl::inner_product_forward::primitive_desc(
       {dnnl::prop_kind::forward_training, as_operand(x_desc_), as_operand(w_desc_), b_desc_,
        y_desc_},
-      shared_scratchpad(), device_.engine());
+      with_relu(shared_scratchpad(), relu_), device_.engine());
   forward_ = dnnl::inner_product_forward(forward_pd_);
   using enum ScratchSlot;
   x_ = LayoutBridge(device_, x_desc_, forward_pd_.src_desc(), kSource);
   w_ = LayoutBridge(device_, w_desc_, forward_pd_.weights_desc(), kWeights);
-  y_ = device_.unbound_memory(y_desc_);
-  if (bias_) b_ = device_.unbound_memory(b_desc_);
+}
+
+bool InnerProduct::fuse_relu(double negative_slope) {
+  relu_ = negative_slope;
+  try {
+    make_forward();
+    return true;
+  } catch (const dnnl::error&) {  // no kernel with the post-op: the ReLU stays a layer
+    relu_.reset();
+    make_forward();
+    return false;
+  }
 }
 
 // Operands in the device's operand type (bf16: any layout, chosen by the primitive; f32: the
@@ -71,6 +87,8 @@ void InnerProduct::forward(const ForwardArgs<float>& args) {
 }
 
 void InnerProduct::backward(const BackwardArgs<float>& args) {
+  if (relu_)
+    throw BackendError("an inner product with its ReLU fused (an inference net's) has no backward pass");
   make_backward();
   const bool data_pass = args.input_grads[0] != nullptr;
   if (data_pass) {

@@ -15,13 +15,16 @@ class InnerProduct final : public Kernel {
   InnerProduct(const InnerProductOp& op, const std::vector<Shape>& inputs, Device& device);
   void forward(const ForwardArgs<float>& args) override;
   void backward(const BackwardArgs<float>& args) override;
+  bool fuse_relu(double negative_slope) override;
 
  private:
   dnnl::memory::desc as_operand(const dnnl::memory::desc& plain) const;
+  void make_forward();  // with the fused ReLU if any
   void make_backward();  // if not yet made
 
   DnnlDevice& device_;
   bool bias_;
+  std::optional<double> relu_;  // the fused ReLU's negative slope (fuse_relu)
   bool backward_made_ = false;
   dnnl::memory::desc x_desc_, w_desc_, b_desc_, y_desc_;  // plain f32
   dnnl::inner_product_forward::primitive_desc forward_pd_;

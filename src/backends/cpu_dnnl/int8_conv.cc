@@ -38,7 +38,7 @@ void Int8Conv::prepare(const Tensor& w, const Tensor* b) {
     return dnnl::convolution_forward::primitive_desc(
         {dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, x_any, w_any,
          b_desc, y, strides, pad_l, pad_r},
-        int8_attributes(output_scales), device_.engine());
+        with_relu(int8_attributes(output_scales), relu_), device_.engine());
   };
   // The output straight into the blob as held where an optimized kernel takes that layout (not
   // oneDNN's reference, which takes any), else in the layout the primitive picks.

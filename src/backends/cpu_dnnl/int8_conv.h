@@ -20,6 +20,11 @@ class Int8Conv final : public Kernel {
   LayoutSupport layout_support() const override { return LayoutSupport::kAny; }
   void set_layouts(const std::vector<BlobLayout>& inputs,
                    const std::vector<BlobLayout>& outputs) override;
+  // The primitive is made at the first forward, with the ReLU as a post-op.
+  bool fuse_relu(double negative_slope) override {
+    relu_ = negative_slope;
+    return true;
+  }
 
  private:
   // The primitive, the quantized weights and the bridges, from the first forward's weights.
@@ -31,6 +36,7 @@ class Int8Conv final : public Kernel {
   Shape x_shape_, y_shape_;
   dnnl::memory::desc x_held_, y_held_, w_desc_;
   bool prepared_ = false;
+  std::optional<double> relu_;  // the fused ReLU's negative slope (fuse_relu)
   dnnl::convolution_forward forward_;
   Int8Input x_;
   LayoutBridge y_;

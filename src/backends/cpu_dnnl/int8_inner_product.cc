@@ -25,7 +25,7 @@ void Int8InnerProduct::prepare(const Tensor& w, const Tensor* b) {
        dnnl::memory::desc(x_desc.dims(), input_type(quantization_), tag::any),
        dnnl::memory::desc(w_desc.dims(), dt::s8, tag::any),
        dnnl::memory::desc(dims{o_}, dt::f32, tag::a), y_desc},
-      int8_attributes(output_scales), device_.engine());
+      with_relu(int8_attributes(output_scales), relu_), device_.engine());
   forward_ = dnnl::inner_product_forward(pd);
   x_ = Int8Input(device_, x_desc, pd.src_desc(), quantization_.input_scale);
   y_ = device_.unbound_memory(y_desc);

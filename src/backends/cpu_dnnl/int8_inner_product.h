@@ -13,6 +13,11 @@ class Int8InnerProduct final : public Kernel {
   Int8InnerProduct(const InnerProductOp& op, const std::vector<Shape>& inputs, Device& device);
   void forward(const ForwardArgs<float>& args) override;
   void backward(const BackwardArgs<float>& args) override;
+  // The primitive is made at the first forward, with the ReLU as a post-op.
+  bool fuse_relu(double negative_slope) override {
+    relu_ = negative_slope;
+    return true;
+  }
 
  private:
   void prepare(const Tensor& w, const Tensor* b);
@@ -21,6 +26,7 @@ class Int8InnerProduct final : public Kernel {
   Int8Quantization quantization_;
   int64_t n_, k_, o_;
   bool prepared_ = false;
+  std::optional<double> relu_;  // the fused ReLU's negative slope (fuse_relu)
   dnnl::inner_product_forward forward_;
   Int8Input x_;
   dnnl::memory y_;
