@@ -66,15 +66,7 @@ void Conv::choose_forward() {
 }
 
 bool Conv::fuse_relu(double negative_slope) {
-  relu_ = negative_slope;
-  try {
-    choose_forward();
-    return true;
-  } catch (const dnnl::error&) {  // no kernel with the post-op: the ReLU stays a layer
-    relu_.reset();
-    choose_forward();
-    return false;
-  }
+  return remake_with_relu(relu_, negative_slope, [&] { choose_forward(); });
 }
 
 namespace {
@@ -188,7 +180,9 @@ void Conv::forward(const ForwardArgs<float>& args) {
 // Conversions live in shared scratch, so backward converts x and w again rather than keep a
 // blocked copy of each layer's input alive from forward to backward.
 void Conv::backward(const BackwardArgs<float>& args) {
-  if (relu_) throw BackendError("a convolution with its ReLU fused (an inference net's) has no backward pass");
+  if (relu_)
+    throw BackendError(
+        "a convolution with its ReLU fused (an inference net's) has no backward pass");
   make_backward();
   const bool data_pass = args.input_grads[0] != nullptr;
   if (data_pass) {

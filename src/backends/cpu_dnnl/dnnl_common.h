@@ -74,4 +74,19 @@ dnnl::primitive_attr shared_scratchpad();
 // post-op, when `negative_slope` is set (Kernel::fuse_relu); `attr` itself otherwise.
 dnnl::primitive_attr with_relu(dnnl::primitive_attr attr, std::optional<double> negative_slope);
 
+// Kernel::fuse_relu for a kernel whose primitives `remake()` makes with_relu(..., relu): with
+// `negative_slope` if oneDNN has a kernel for the post-op, else as before (relu unset).
+template <class Remake>
+bool remake_with_relu(std::optional<double>& relu, double negative_slope, Remake&& remake) {
+  relu = negative_slope;
+  try {
+    remake();
+    return true;
+  } catch (const dnnl::error&) {  // no kernel with the post-op: the ReLU stays a layer
+    relu.reset();
+    remake();
+    return false;
+  }
+}
+
 }  // namespace svertka::cpu_dnnl

@@ -34,15 +34,7 @@ void InnerProduct::make_forward() {
 }
 
 bool InnerProduct::fuse_relu(double negative_slope) {
-  relu_ = negative_slope;
-  try {
-    make_forward();
-    return true;
-  } catch (const dnnl::error&) {  // no kernel with the post-op: the ReLU stays a layer
-    relu_.reset();
-    make_forward();
-    return false;
-  }
+  return remake_with_relu(relu_, negative_slope, [&] { make_forward(); });
 }
 
 // Operands in the device's operand type (bf16: any layout, chosen by the primitive; f32: the
@@ -88,7 +80,8 @@ void InnerProduct::forward(const ForwardArgs<float>& args) {
 
 void InnerProduct::backward(const BackwardArgs<float>& args) {
   if (relu_)
-    throw BackendError("an inner product with its ReLU fused (an inference net's) has no backward pass");
+    throw BackendError(
+        "an inner product with its ReLU fused (an inference net's) has no backward pass");
   make_backward();
   const bool data_pass = args.input_grads[0] != nullptr;
   if (data_pass) {
