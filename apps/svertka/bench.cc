@@ -180,8 +180,9 @@ std::unique_ptr<Net> quantized_net(const NetSpec& spec, const NetOptions& option
   return make_net(model, options);
 }
 
-void run_bench(const BenchArgs& args) {
-  if (args.threads > 0) omp_set_num_threads(args.threads);
+// The zoo model of `args` on its device, with initialised (or int8-quantized) weights and random
+// inputs.
+std::unique_ptr<Net> bench_net(const BenchArgs& args) {
   if (args.int8 && (args.train || args.precision != Precision::kF32))
     throw ParamError("--int8 times inference (no --train) from fp32 weights (no --precision)");
   NetSpec spec = build_model(args.model, model_options(args));
@@ -189,72 +190,94 @@ void run_bench(const BenchArgs& args) {
   NetOptions options;
   options.phase = args.train ? Phase::kTrain : Phase::kTest;
   options.device = open_named_device(args.device, args.precision);
-  std::unique_ptr<Net> owned;
+  std::unique_ptr<Net> net;
   if (args.int8) {
-    owned = quantized_net(spec, options, args.classes);
+    net = quantized_net(spec, options, args.classes);
   } else {
-    owned = std::make_unique<Net>(spec, options);
-    owned->init_params(1);
+    net = std::make_unique<Net>(spec, options);
+    net->init_params(1);
   }
-  Net& net = *owned;
-  fill_inputs(net, args.classes);
-  const Shape& input_shape = net.input(kDataBlob).shape();
+  fill_inputs(*net, args.classes);
+  return net;
+}
 
-  const BenchResult r = time_net(net, args);
-
+// One row per layer, as `caffe time` prints them; a ReLU done by the layer before it says so.
+void print_layer_table(const Net& net, const BenchResult& r, bool train) {
   fmt::print("{:<32} {:<16} {:>12} {:>12}\n", "layer", "type", "forward ms", "backward ms");
   double forward_sum = 0, backward_sum = 0;
-  for (const LayerTiming& t : r.layers) {
+  for (size_t i = 0; i < r.layers.size(); ++i) {
+    const LayerTiming& t = r.layers[i];
     const std::string backward = t.runs_backward ? fmt::format("{:.3f}", t.backward_ms) : "-";
-    fmt::print("{:<32} {:<16} {:>12.3f} {:>12}\n", t.name, t.type, t.forward_ms, backward);
+    const std::string type = net.layer_fused(int(i)) ? t.type + " (fused)" : t.type;
+    fmt::print("{:<32} {:<16} {:>12.3f} {:>12}\n", t.name, type, t.forward_ms, backward);
     forward_sum += t.forward_ms;
     backward_sum += t.backward_ms;
   }
-  if (args.train)
-    fmt::print("{:<32} {:<16} {:>12} {:>12.3f}\n", "sgd update", "SGD", "-", r.update_ms);
+  if (train) fmt::print("{:<32} {:<16} {:>12} {:>12.3f}\n", "sgd update", "SGD", "-", r.update_ms);
   fmt::print("{:<32} {:<16} {:>12.3f} {:>12.3f}\n", "sum of layer medians", "", forward_sum,
              backward_sum);
+}
 
-  int64_t macs = 0;
-  for (const LayerInfo& info : net.layer_infos()) macs += info.macs;
+// What the run amounts to: throughput, effective GFLOP/s and memory.
+struct BenchTotals {
+  Shape input;  // the data blob's
+  int64_t macs = 0, param_bytes = 0, peak_rss = 0;
+  double images_per_s = 0, gflops = 0;
+  int threads = 0;
+};
+
+BenchTotals totals_of(Net& net, const BenchResult& r, const BenchArgs& args) {
+  BenchTotals t;
+  t.input = net.input(kDataBlob).shape();
+  for (const LayerInfo& info : net.layer_infos()) t.macs += info.macs;
   // Backward costs about two forward passes (input and weight gradients): training counts 3x.
-  const double flops = 2.0 * static_cast<double>(macs) * (args.train ? 3 : 1);
+  const double flops = 2.0 * static_cast<double>(t.macs) * (args.train ? 3 : 1);
   const double seconds = r.iteration_ms / 1e3;
-  const double images_per_s = seconds > 0 ? static_cast<double>(args.batch) / seconds : 0;
-  const double gflops = seconds > 0 ? flops / seconds / 1e9 : 0;
-  const int64_t param_bytes = net.param_count() * static_cast<int64_t>(sizeof(float));
-  const int64_t rss = peak_rss_bytes();
-  const int threads = omp_get_max_threads();
+  t.images_per_s = seconds > 0 ? static_cast<double>(args.batch) / seconds : 0;
+  t.gflops = seconds > 0 ? flops / seconds / 1e9 : 0;
+  t.param_bytes = net.param_count() * static_cast<int64_t>(sizeof(float));
+  t.peak_rss = peak_rss_bytes();
+  t.threads = omp_get_max_threads();
+  return t;
+}
 
+std::string precision_label(const BenchArgs& args) {
+  return args.int8 ? std::string("int8") : std::string(precision_name(args.precision));
+}
+
+void print_summary(const Net& net, const BenchResult& r, const BenchTotals& t,
+                   const BenchArgs& args) {
   fmt::print("\n{}\n", machine_summary());
   fmt::print("device: {}\n", net.device().describe());
   fmt::print("{} {} {}, batch {}, {}, {} thread(s), median of {} iteration(s) after {} warm-up\n",
-             args.model, args.train ? "train" : "test", input_shape.str(), args.batch,
-             args.int8 ? std::string("int8") : std::string(precision_name(args.precision)), threads,
-             args.iters, args.warmup);
+             args.model, args.train ? "train" : "test", t.input.str(),
+             args.batch, precision_label(args), t.threads, args.iters, args.warmup);
   if (args.train)
     fmt::print("iteration: {:.2f} ms (forward {:.2f}, backward {:.2f}, sgd update {:.2f})\n",
                r.iteration_ms, r.forward_ms, r.backward_ms, r.update_ms);
   else
     fmt::print("iteration: {:.2f} ms (forward)\n", r.iteration_ms);
-  fmt::print("throughput: {:.1f} images/s, {:.1f} GFLOP/s effective\n", images_per_s, gflops);
-  fmt::print("work: {:.3f} GMAC forward per batch{}\n", static_cast<double>(macs) / 1e9,
+  fmt::print("throughput: {:.1f} images/s, {:.1f} GFLOP/s effective\n", t.images_per_s, t.gflops);
+  fmt::print("work: {:.3f} GMAC forward per batch{}\n", static_cast<double>(t.macs) / 1e9,
              args.train ? ", counted x3 for training" : "");
   fmt::print("activations: {:.1f} MiB planned, {:.1f} MiB unplanned\n", mib(net.activation_bytes()),
              mib(net.unplanned_activation_bytes()));
-  fmt::print("parameters: {:.1f} MiB; peak RSS: {:.1f} MiB\n", mib(param_bytes), mib(rss));
+  fmt::print("parameters: {:.1f} MiB; peak RSS: {:.1f} MiB\n", mib(t.param_bytes),
+             mib(t.peak_rss));
+}
 
-  if (args.json.empty()) return;
+void write_json(const Net& net, const BenchResult& r, const BenchTotals& t,
+                const BenchArgs& args) {
   nlohmann::json j;
   j["model"] = args.model;
   j["mode"] = args.train ? "train" : "test";
-  j["input"] = input_shape.str();
+  j["input"] = t.input.str();
   j["batch"] = args.batch;
   j["classes"] = args.classes;
-  j["threads"] = threads;
+  j["threads"] = t.threads;
   j["cpu"] = cpu_model();
   j["onednn_isa"] = dnnl_cpu_isa();
-  j["precision"] = args.int8 ? std::string("int8") : std::string(precision_name(args.precision));
+  j["precision"] = precision_label(args);
   j["int8_vnni"] = dnnl_int8_vnni();
   j["bf16"] = dnnl_bf16_description();
   j["build"] = build_target();
@@ -264,22 +287,32 @@ void run_bench(const BenchArgs& args) {
   j["backward_ms"] = r.backward_ms;
   j["update_ms"] = r.update_ms;
   j["iteration_ms"] = r.iteration_ms;
-  j["images_per_s"] = images_per_s;
-  j["gflops"] = gflops;
-  j["forward_macs"] = macs;
+  j["images_per_s"] = t.images_per_s;
+  j["gflops"] = t.gflops;
+  j["forward_macs"] = t.macs;
   j["activation_bytes"] = net.activation_bytes();
-  j["param_bytes"] = param_bytes;
-  j["peak_rss_bytes"] = rss;
+  j["param_bytes"] = t.param_bytes;
+  j["peak_rss_bytes"] = t.peak_rss;
   nlohmann::json layers = nlohmann::json::array();
-  for (const LayerTiming& t : r.layers)
-    layers.push_back({{"name", t.name},
-                      {"type", t.type},
-                      {"forward_ms", t.forward_ms},
-                      {"backward_ms", t.backward_ms}});
+  for (const LayerTiming& layer : r.layers)
+    layers.push_back({{"name", layer.name},
+                      {"type", layer.type},
+                      {"forward_ms", layer.forward_ms},
+                      {"backward_ms", layer.backward_ms}});
   j["layers"] = layers;
   std::ofstream out(args.json);
   out << j.dump(2) << '\n';
   if (!out) throw IoError("cannot write benchmark results to '" + args.json + "'");
+}
+
+void run_bench(const BenchArgs& args) {
+  if (args.threads > 0) omp_set_num_threads(args.threads);
+  const std::unique_ptr<Net> net = bench_net(args);
+  const BenchResult r = time_net(*net, args);
+  const BenchTotals totals = totals_of(*net, r, args);
+  print_layer_table(*net, r, args.train);
+  print_summary(*net, r, totals, args);
+  if (!args.json.empty()) write_json(*net, r, totals, args);
 }
 
 }  // namespace
