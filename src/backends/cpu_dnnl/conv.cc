@@ -66,7 +66,13 @@ void Conv::choose_forward() {
 }
 
 bool Conv::fuse_relu(double negative_slope) {
-  return remake_with_relu(relu_, negative_slope, [&] { choose_forward(); });
+  const bool winograd_unfused = winograd_;
+  if (!remake_with_relu(relu_, negative_slope, [&] { choose_forward(); })) return false;
+  if (winograd_ || !winograd_unfused) return true;
+  // Winograd has no kernel with the post-op here: Winograd and a ReLU layer beat direct with it.
+  relu_.reset();
+  choose_forward();
+  return false;
 }
 
 namespace {
