@@ -3,12 +3,14 @@
 #include <tinyxml2.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "svertka/data/image_decode.h"
 #include "svertka/error.h"
 
 namespace svertka {
@@ -43,6 +45,17 @@ double number(const tinyxml2::XMLElement& parent, const char* name, const std::s
   }
   throw DataError(path + ":" + std::to_string(e.GetLineNum()) + ": <" + name + "> is '" + text +
                   "', not a number");
+}
+
+// The image side <name> of <size>: a whole number of pixels that an image can have (a side of
+// more than kMaxImagePixels cannot be decoded), checked before it becomes an integer.
+int64_t image_side(const tinyxml2::XMLElement& size, const char* name, const std::string& path) {
+  const double v = number(size, name, path);
+  if (!(v >= 1 && v <= double(kMaxImagePixels)) || v != std::floor(v))
+    throw DataError(path + ":" + std::to_string(child(size, name, path).GetLineNum()) + ": <" +
+                    name + "> is " + text_of(child(size, name, path)).substr(0, 40) +
+                    ", not a whole number of pixels from 1 to " + std::to_string(kMaxImagePixels));
+  return static_cast<int64_t>(v);
 }
 
 }  // namespace
@@ -107,11 +120,8 @@ VocAnnotation read_voc_annotation(const std::string& xml_path) {
   if (a.filename.empty()) throw DataError(xml_path + ": <filename> is empty");
   if (fs::path(a.filename).extension().empty()) a.filename += ".JPEG";
   const tinyxml2::XMLElement& size = child(*root, "size", xml_path);
-  a.width = int64_t(number(size, "width", xml_path));
-  a.height = int64_t(number(size, "height", xml_path));
-  if (a.width <= 0 || a.height <= 0)
-    throw DataError(xml_path + ": image size " + std::to_string(a.width) + "x" +
-                    std::to_string(a.height) + " is not positive");
+  a.width = image_side(size, "width", xml_path);
+  a.height = image_side(size, "height", xml_path);
   for (const tinyxml2::XMLElement* o = root->FirstChildElement("object"); o;
        o = o->NextSiblingElement("object")) {
     const tinyxml2::XMLElement& bb = child(*o, "bndbox", xml_path);

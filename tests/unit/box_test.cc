@@ -178,6 +178,17 @@ TEST(VocAnnotation, MalformedXmlAndBoxesOutsideTheImageGiveClearErrors) {
         "</size></annotation>");
   EXPECT_THROW(read_voc_annotation(dir / "nan.xml"), DataError);
   EXPECT_THROW(read_voc_annotation(dir / "missing.xml"), IoError);
+  // Sizes no image has, checked before they become integers (fuzz_voc_xml: 1e37 overflowed a
+  // conversion to int64, undefined behaviour).
+  for (const std::string width : {"9999999999999999999999999999999999250", "1e37", "-3", "0",
+                                  "2.5", "inf", "nan", "134217729"}) {
+    SCOPED_TRACE(width);
+    write(dir / "size.xml", "<annotation><filename>a.jpg</filename><size><width>" + width +
+                                "</width><height>9</height></size></annotation>");
+    const std::string size_error = error_of([&] { read_voc_annotation(dir / "size.xml"); });
+    EXPECT_NE(size_error.find("<width> is"), std::string::npos) << size_error;
+    EXPECT_NE(size_error.find("not a whole number of pixels"), std::string::npos) << size_error;
+  }
 }
 
 TEST(BoxSource, BoxOutsideTheDecodedImageIsADataError) {
