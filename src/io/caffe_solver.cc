@@ -78,6 +78,13 @@ std::string snapshot_prefix(const std::string& path, const caffe::SolverParamete
   return (dir / prefix.filename()).string();
 }
 
+// Whether `file` exists; false also where it cannot be asked (a name too long for the file
+// system, a folder without permission), which the net's loading then reports.
+bool file_exists(const std::filesystem::path& file) {
+  std::error_code error;
+  return std::filesystem::exists(file, error);
+}
+
 }  // namespace
 
 CaffeSolver load_caffe_solver(const std::string& path) {
@@ -90,13 +97,13 @@ CaffeSolver load_caffe_solver(const std::string& path) {
     fail("only `net: \"file\"` is supported to name the net (not net_param, train_net, test_net)");
   if (!p.has_net()) fail("no `net` field naming the net file");
   s.net = p.net();
-  if (!std::filesystem::exists(s.net)) {
+  if (!file_exists(s.net)) {
     // Caffe resolves relative to the working directory; files moved with their solver resolve
     // next to it (by file name when the folders differ).
     const std::filesystem::path dir = std::filesystem::path(path).parent_path();
     for (const std::filesystem::path& candidate :
          {dir / p.net(), dir / std::filesystem::path(p.net()).filename()})
-      if (std::filesystem::exists(candidate)) {
+      if (file_exists(candidate)) {
         s.net = candidate.string();
         break;
       }

@@ -371,6 +371,15 @@ base_lr: 0.1 lr_policy: "cosine" max_iter: 100
   SVERTKA_EXPECT_THROW_WITH(load_caffe_solver(unknown), IoError, "cosine");
 }
 
+// A net name the file system cannot even look up (longer than a file name may be) is kept as
+// given for the net's loading to report, not a std::filesystem_error escaping (fuzz_prototxt).
+TEST(CaffeSolver, ANetNameTooLongToLookUpIsKeptAsGiven) {
+  const std::string name(5000, 'x');
+  const std::string solver =
+      write("long.prototxt", "net: \"" + name + "\"\nbase_lr: 0.1 max_iter: 100\n");
+  EXPECT_EQ(load_caffe_solver(solver).net, name);
+}
+
 TEST(CaffeSolver, ReadsPolicyAndIntervals) {
   write("solver_net.prototxt", "input: \"data\" input_shape { dim: 1 dim: 1 dim: 2 dim: 2 }\n");
   const std::string path = write("solver.prototxt", R"(
