@@ -42,7 +42,7 @@ class ByteReader {
       std::fclose(file_);
       throw IoError("cannot start decompressing gzip IDX file '" + path_ + "': out of memory");
     }
-    if (gzip_) input_.resize(size_t{1} << 20);
+    if (gzip_) input_.resize(size_t{1} << 16);
   }
   ~ByteReader() {
     if (gzip_) inflateEnd(&stream_);
@@ -158,12 +158,14 @@ std::vector<uint8_t> read_payload(ByteReader& reader, uint64_t expected, const c
                   std::to_string(header_bytes) + "), found " +
                   std::to_string(*size - uint64_t(header_bytes)));
   std::vector<uint8_t> payload;
-  // Grow as data arrives: a corrupt header must not make us allocate what the file never holds.
-  constexpr uint64_t kStep = uint64_t{1} << 24;
-  payload.reserve(std::min(expected, 4 * kStep));
+  // A raw file's length was checked above, so its payload is read in one piece. A gzip file's
+  // payload grows as data arrives, doubling from 64 KiB: a corrupt header must not make us
+  // allocate (or zero) what the file never holds.
+  const bool known_length = reader.raw_size().has_value();
   while (payload.size() < expected) {
     const size_t old_size = payload.size();
-    const size_t want = std::min(expected - old_size, kStep);
+    const uint64_t step = known_length ? expected : std::max<uint64_t>(old_size, uint64_t{1} << 16);
+    const size_t want = std::min(expected - old_size, step);
     payload.resize(old_size + want);
     const size_t got = reader.read(payload.data() + old_size, want);
     payload.resize(old_size + got);
