@@ -36,6 +36,13 @@ class DataError : public Error {
   using Error::Error;
 };
 
+// A result that is not finite (NaN or Inf in scores or a loss): weights that hold such numbers or
+// a training that diverged. Never counted as a result.
+class NotFiniteError : public DataError {
+ public:
+  using DataError::DataError;
+};
+
 // A name lookup failed: unknown model, layer, blob or backend.
 class NotFoundError : public Error {
  public:

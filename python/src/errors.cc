@@ -39,6 +39,10 @@ void bind_errors(py::module_& m) {
   add_error<DataError>(m, "DataError", with(PyExc_ValueError),
                        "Invalid data: a corrupt image, a label out of range, a non-finite loss "
                        "(svertka::DataError; also a ValueError).");
+  add_error<NotFiniteError>(m, "NotFiniteError", m.attr("DataError"),
+                            "A result that is not finite: NaN or Inf scores or loss, from such "
+                            "weights or a training that diverged (svertka::NotFiniteError; a "
+                            "DataError).");
   add_error<NotFoundError>(m, "NotFoundError", with(PyExc_LookupError),
                            "A name that is not there: an unknown model, layer, blob or file "
                            "(svertka::NotFoundError; also a LookupError).");

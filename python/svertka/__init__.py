@@ -15,12 +15,13 @@ from collections.abc import Mapping
 
 from . import svm
 from ._svertka import (BackendError, DataError, Error, ImageLoader, IoError, Model,
-                       NotFoundError, ParamError, ResourceError, ShapeError, build_info)
+                       NotFiniteError, NotFoundError, ParamError, ResourceError, ShapeError,
+                       build_info)
 from ._svertka import _train
 
 __all__ = ["Model", "ImageLoader", "train", "svm", "build_info", "Error", "ParamError",
-           "ShapeError", "IoError", "DataError", "NotFoundError", "BackendError",
-           "ResourceError"]
+           "ShapeError", "IoError", "DataError", "NotFiniteError", "NotFoundError",
+           "BackendError", "ResourceError"]
 
 
 class _Blobs(Mapping):

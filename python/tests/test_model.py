@@ -183,6 +183,7 @@ def test_bad_input_raises_with_a_clear_message(tiny_caffe, tmp_path):
     with pytest.raises(svertka.Error, match="missing.jpg"):
         model.predict([str(tmp_path / "missing.jpg")])
     assert issubclass(svertka.ParamError, ValueError) and issubclass(svertka.IoError, OSError)
+    assert issubclass(svertka.NotFiniteError, svertka.DataError)
 
 
 def test_other_python_threads_run_while_the_net_runs():

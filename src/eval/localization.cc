@@ -50,7 +50,7 @@ LocalizationCounts count_localization(const Tensor& scores, const Tensor& boxes,
     // NaN breaks the sort's ordering and would count as correct; Inf is no score either.
     for (int64_t cls = 0; cls < k; ++cls)
       if (!std::isfinite(s[cls]))
-        throw DataError("localisation metrics: sample " + std::to_string(i) + " scores class " +
+        throw NotFiniteError("localisation metrics: sample " + std::to_string(i) + " scores class " +
                         std::to_string(cls) + " as " + std::to_string(s[cls]) +
                         "; the model's outputs are not finite");
     std::iota(order.begin(), order.end(), 0);

@@ -31,7 +31,7 @@ TopKCounts count_top_k(const Tensor& scores, const Tensor& labels, int64_t count
     // NaN compares false with everything: counted, it would make every sample correct.
     for (int64_t c = 0; c < classes; ++c)
       if (!std::isfinite(row[c]))
-        throw DataError("top-k: sample " + std::to_string(n) + " scores class " +
+        throw NotFiniteError("top-k: sample " + std::to_string(n) + " scores class " +
                         std::to_string(c) + " as " + std::to_string(row[c]) +
                         "; the model's outputs are not finite (NaN or Inf in its weights or "
                         "inputs, or a training that diverged)");

@@ -1,8 +1,11 @@
 #include "svertka/ops/accuracy.h"
 
+#include <fmt/format.h>
+
 #include <string>
 
 #include "core/op_registry.h"
+#include "svertka/error.h"
 
 namespace svertka {
 
@@ -20,6 +23,14 @@ std::vector<Shape> AccuracyOp::output_shapes(const std::vector<Shape>& inputs) c
     fail_param("top_k=" + std::to_string(params_.top_k) +
                " must be in [1, C=" + std::to_string(scores[1]) + "] for scores " + scores.str());
   return {Shape{1}};
+}
+
+void throw_scores_not_finite(const std::string& op_label, int64_t sample, int64_t class_index,
+                             double value) {
+  throw NotFiniteError(fmt::format(
+      "{}: sample {} scores class {} as {}; the model's outputs are not finite (NaN or Inf in "
+      "its weights or inputs, or a training that diverged)",
+      op_label, sample, class_index, value));
 }
 
 // The registry entry (core/op_registry.h); the Caffe and ONNX mappings are in accuracy_formats.cc.

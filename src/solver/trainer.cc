@@ -232,6 +232,26 @@ void Trainer::open_epoch() {
   pipeline_updates_ = updates;
 }
 
+// The net's loss, or NotFiniteError "training diverged at iteration N: ..." naming the last good
+// checkpoint when the loss or a measure (an Accuracy op's scores) is NaN or Inf.
+float Trainer::forward_checked() {
+  const auto diverged = [&](const std::string& why) {
+    return NotFiniteError(
+        "training diverged at iteration " + std::to_string(state_.iteration) + ": " + why +
+        (run_directory_->dir().empty()
+             ? ""
+             : "; the last good checkpoint is " + run_directory_->checkpoint_path()));
+  };
+  float loss = 0;
+  try {
+    loss = net_.forward();
+  } catch (const NotFiniteError& e) {
+    throw diverged(e.what());
+  }
+  if (!std::isfinite(loss)) throw diverged("the loss is " + std::to_string(loss));
+  return loss;
+}
+
 StepResult Trainer::step() {
   if (!pipeline_ || pipeline_updates_ == 0) open_epoch();
   const int64_t parts = config_.loop.iter_size;
@@ -243,13 +263,7 @@ StepResult Trainer::step() {
     task_.before_forward(net_, targets_);
     // Each rank its own dropout masks; one process counts as before.
     net_.set_step(static_cast<uint64_t>((state_.iteration * parts + part) * ranks + rank));
-    result.loss += net_.forward() / float(parts);
-    if (!std::isfinite(result.loss))
-      throw DataError("training diverged at iteration " + std::to_string(state_.iteration) +
-                      ": the loss is " + std::to_string(result.loss) +
-                      (run_directory_->dir().empty()
-                           ? ""
-                           : "; the last good checkpoint is " + run_directory_->checkpoint_path()));
+    result.loss += forward_checked() / float(parts);
     result.task_measure += task_.after_forward(net_, targets_) / double(parts);
     // A layer's gradients are final once its backward ran in the last part: accumulated over the
     // parts into the gradient, then (with several ranks) their bucket may start.

@@ -4,9 +4,13 @@
 // tools/gpu_check, which scripts/gpu_check.sh runs where GoogleTest is not installed.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "../../tools/gpu_check/gpu_check.h"
 #include "core/op_registry.h"
 #include "svertka/backends/cuda.h"
+#include "svertka/kernel_registry.h"
+#include "svertka/ops/accuracy.h"
 
 namespace svertka::gpu_check {
 namespace {
@@ -27,6 +31,27 @@ TEST(CudaGpu, EveryOpSampleMatchesTheReference) {
            compare_with_reference(*sample.op, sample.inputs, *device, 3, options))
         EXPECT_LE(d.max_relative_error, 1e-3) << entry->type << " " << d.what;
     }
+  }
+}
+
+TEST(CudaGpu, AccuracyOfANonFiniteScoreIsAnError) {
+  const std::shared_ptr<Device> device = gpu_or_skip();
+  if (!device) GTEST_SKIP() << "no CUDA device on this machine";
+  Tensor scores(Shape{2, 3}), labels(Shape{2});
+  const float values[] = {0.9f, 0.1f, 0.0f, 0.2f, 0.3f, std::nanf("")};
+  for (int64_t i = 0; i < 6; ++i) scores[i] = values[i];
+  labels[0] = 0, labels[1] = 1;
+  Tensor gpu_scores(scores.shape(), device->memory()), gpu_labels(labels.shape(), device->memory());
+  gpu_scores.copy_from(scores), gpu_labels.copy_from(labels);
+  Tensor accuracy(Shape{1}, device->memory());
+  const AccuracyOp op;
+  auto kernel = KernelRegistry::instance().make(op, *device, {scores.shape(), labels.shape()});
+  try {
+    kernel->forward({{&gpu_scores, &gpu_labels}, {}, {&accuracy}});
+    ADD_FAILURE() << "a NaN score was counted";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("sample 1 scores class 2 as nan"), std::string::npos)
+        << e.what();
   }
 }
 

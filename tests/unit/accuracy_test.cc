@@ -1,5 +1,8 @@
 #include "svertka/ops/accuracy.h"
 
+#include <cmath>
+#include <limits>
+
 #include "op_test_helpers.h"
 
 namespace svertka::testing {
@@ -46,6 +49,22 @@ TEST(Accuracy, TopKWithCaffeTieRule) {
   }
   // (N,C,1,1) scores, e.g. from a convolutional classifier, read as (N,C).
   EXPECT_FLOAT_EQ(run(accuracy(1), scores.reshaped(Shape{5, 4, 1, 1}), labels), 3.0f / 5);
+}
+
+TEST(Accuracy, ANonFiniteScoreIsAnErrorNotACorrectAnswer) {
+  const Tensor labels = tensor(Shape{2}, {0, 1});
+  for (float bad : {std::nanf(""), std::numeric_limits<float>::infinity()}) {
+    // NaN compares false, so "no class scores higher than the label" would hold for every row.
+    const Tensor scores = tensor(Shape{2, 3}, {0.9f, 0.1f, 0.0f, 0.2f, 0.3f, bad});
+    for (Backend backend : {Backend::kCpuRef, Backend::kCpuDnnl}) {
+      SCOPED_TRACE(backend_name(backend));
+      SVERTKA_EXPECT_THROW_WITH(run(accuracy(1), scores, labels, backend), DataError, "Accuracy",
+                                "sample 1 scores class 2 as", "not finite");
+    }
+  }
+  // A sample left out by ignore_label is not looked at.
+  const Tensor scores = tensor(Shape{2, 3}, {0.9f, 0.1f, 0.0f, 0.2f, 0.3f, std::nanf("")});
+  EXPECT_FLOAT_EQ(run(accuracy(1, 1), scores, labels), 1.0f);
 }
 
 TEST(Accuracy, IgnoreLabel) {

@@ -2,7 +2,8 @@
 //   scores (N, C) (trailing dims of 1 allowed: (N, C, 1, 1)), labels (N) -> accuracy (1)
 // Labels are floats holding class indices in [0, C). Caffe's tie rule: a sample is correct iff
 // fewer than top_k classes score strictly higher than its label. Samples labelled ignore_label are
-// left out of the fraction; with none left it is 0. Evaluation only: there is no backward.
+// left out of the fraction; with none left it is 0. A NaN or Inf score of a counted sample is a
+// NotFiniteError, never a correct answer. Evaluation only: there is no backward.
 #pragma once
 
 #include <optional>
@@ -32,5 +33,10 @@ class AccuracyOp : public Op {
  private:
   AccuracyParams params_;
 };
+
+// NotFiniteError "<op>: sample <n> scores class <c> as nan; the model's outputs are not finite ...",
+// the backends' one message for a NaN or Inf score (which, counted, would make a sample correct).
+[[noreturn]] void throw_scores_not_finite(const std::string& op_label, int64_t sample,
+                                          int64_t class_index, double value);
 
 }  // namespace svertka

@@ -121,6 +121,7 @@ class Trainer {
 
   bool epoch_has_room() const;
   void open_epoch();
+  float forward_checked();
   void after_step(const StepResult& step);
   void report_progress(const StepResult& step) const;
   double average_recent_loss() const;

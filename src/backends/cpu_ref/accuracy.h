@@ -19,7 +19,8 @@ class Accuracy final : public BasicKernel<T> {
         top_k_(op.params().top_k),
         ignore_label_(op.params().ignore_label) {}
 
-  // inputs {scores, labels}, outputs {accuracy (1)}. Throws DataError for a label outside [0, C).
+  // inputs {scores, labels}, outputs {accuracy (1)}. Throws DataError for a label outside [0, C)
+  // or a score that is not finite.
   void forward(const ForwardArgs<T>& args) override;
   // Throws: accuracy is not differentiable.
   void backward(const BackwardArgs<T>& args) override;

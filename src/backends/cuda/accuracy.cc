@@ -1,5 +1,8 @@
 // Top-k accuracy on the GPU with Caffe's tie rule (a sample counts when fewer than k classes
 // score strictly higher than its label), one block over the batch (losses.cu).
+#include <cmath>
+#include <vector>
+
 #include "backends/cuda/cuda_device.h"
 #include "backends/cuda/label_check.h"
 #include "backends/cuda/launch.h"
@@ -18,7 +21,7 @@ class Accuracy final : public Kernel {
         classes_(inputs.at(0).numel() / std::max<int64_t>(inputs.at(0)[0], 1)),
         top_k_(op.params().top_k),
         ignore_(op.params().ignore_label),
-        bad_label_(bad_label_buffer(device_.memory())) {}
+        bad_label_(Tensor(Shape{4}, device_.memory())) {}  // two int64 positions
 
   // inputs {scores (N, C), labels (N)}, outputs {accuracy (1)}
   void forward(const ForwardArgs<float>& args) override {
@@ -27,12 +30,28 @@ class Accuracy final : public Kernel {
                     ignore_.value_or(0), args.inputs[0]->data(), args.inputs[1]->data(),
                     args.outputs[0]->data(), reinterpret_cast<int64_t*>(bad_label_.data()));
     throw_if_bad_label(bad_label_, *args.inputs[1], classes_, label_, "of sample");
+    throw_if_not_finite(*args.inputs[0]);
   }
   void backward(const BackwardArgs<float>&) override {
     throw Error(label_ + ": Accuracy has no backward (it is an evaluation metric)");
   }
 
  private:
+  // The kernel's second position: the first counted sample with a NaN or Inf score; its row is
+  // read back to name the class.
+  void throw_if_not_finite(const Tensor& scores) const {
+    int64_t positions[2] = {-1, -1};
+    bad_label_.memory()->copy_to_host(positions, bad_label_.data(), sizeof(positions));
+    const int64_t sample = positions[1];
+    if (sample < 0) return;
+    std::vector<float> row(static_cast<size_t>(classes_));
+    scores.memory()->copy_to_host(row.data(), scores.data() + sample * classes_,
+                                  row.size() * sizeof(float));
+    for (int64_t c = 0; c < classes_; ++c)
+      if (!std::isfinite(row[static_cast<size_t>(c)]))
+        throw_scores_not_finite(label_, sample, c, row[static_cast<size_t>(c)]);
+  }
+
   CudaDevice& device_;
   std::string label_;
   int64_t n_, classes_, top_k_;

@@ -111,7 +111,9 @@ void launch_euclidean_forward(cudaStream_t stream, int64_t count, int64_t sample
 void launch_euclidean_backward(cudaStream_t stream, int64_t count, int64_t samples,
                                const float* a, const float* b, const float* loss_grad, float* da,
                                float* db);
-// Caffe's top-k rule: correct when fewer than top_k classes score strictly higher.
+// Caffe's top-k rule: correct when fewer than top_k classes score strictly higher. bad_label[0]:
+// the first sample whose label is no class index, bad_label[1]: the first counted sample with a
+// score that is not finite (-1: none).
 void launch_accuracy(cudaStream_t stream, int64_t n, int64_t classes, int64_t top_k,
                      bool has_ignore, int64_t ignore_label, const float* scores,
                      const float* labels, float* accuracy, int64_t* bad_label);

@@ -85,8 +85,8 @@ __global__ void euclidean_backward_kernel(int64_t count, int64_t samples, const 
 __global__ void accuracy_kernel(int64_t n, int64_t classes, int64_t top_k, bool has_ignore,
                                 int64_t ignore_label, const float* scores, const float* labels,
                                 float* accuracy, int64_t* bad_label) {
-  __shared__ unsigned long long first_bad;
-  if (threadIdx.x == 0) first_bad = ~0ull;
+  __shared__ unsigned long long first_bad, first_not_finite;
+  if (threadIdx.x == 0) first_bad = first_not_finite = ~0ull;
   __syncthreads();
   int64_t counted = 0, correct = 0;
   for (int64_t sample = threadIdx.x; sample < n; sample += kThreads) {
@@ -95,7 +95,12 @@ __global__ void accuracy_kernel(int64_t n, int64_t classes, int64_t top_k, bool 
     if (label < 0) continue;
     const float* s = scores + sample * classes;
     int64_t higher = 0;
-    for (int64_t c = 0; c < classes; ++c) higher += s[c] > s[label] ? 1 : 0;
+    bool finite = true;
+    for (int64_t c = 0; c < classes; ++c) {
+      higher += s[c] > s[label] ? 1 : 0;
+      finite = finite && isfinite(s[c]);
+    }
+    if (!finite) atomicMin(&first_not_finite, (unsigned long long)sample);
     ++counted;
     if (higher < top_k) ++correct;
   }
@@ -104,6 +109,7 @@ __global__ void accuracy_kernel(int64_t n, int64_t classes, int64_t top_k, bool 
   if (threadIdx.x == 0) {
     accuracy[0] = counted > 0 ? float(double(correct) / double(counted)) : 0.0f;
     bad_label[0] = first_bad == ~0ull ? -1 : int64_t(first_bad);
+    bad_label[1] = first_not_finite == ~0ull ? -1 : int64_t(first_not_finite);
   }
 }
 
