@@ -52,8 +52,8 @@ int64_t eval_batch(const std::string& command, int64_t given, const EvalBatchReq
   int64_t planned = 0;
   for (const NetSpec& spec : request.specs)
     planned += plan_test_memory(with_batch(spec, given), request.keep_blobs).total_bytes();
-  fmt::print(stderr, "{}: batch {} views (--batch): planned {:.1f} GB of {:.1f} GB available\n",
-             command, given, double(planned) / 1e9, double(available_memory_bytes()) / 1e9);
+  fmt::print(stderr, "{}: batch {} views (--batch): planned {} of {} available\n", command, given,
+             byte_size(planned), byte_size(available_memory_bytes()));
   return given;
 }
 
@@ -61,8 +61,8 @@ void print_evaluation(const std::vector<EnsembleMember>& members, const Evaluati
                       const std::string& crops) {
   fmt::print("crops: {} ({} views per image)\n", crops, result.views_per_sample);
   for (size_t m = 0; m < members.size(); ++m) print_counts(members[m].label, result.members[m]);
-  if (members.size() > 1) print_counts(fmt::format("ensemble of {}", members.size()),
-                                       result.ensemble);
+  if (members.size() > 1)
+    print_counts(fmt::format("ensemble of {}", members.size()), result.ensemble);
 }
 
 void write_evaluation(const std::string& out, const std::vector<EnsembleMember>& members,
@@ -99,8 +99,8 @@ void write_evaluation(const std::string& out, const std::vector<EnsembleMember>&
   for (size_t i = 0; i < result.predictions.size(); ++i) {
     const Prediction& p = result.predictions[i];
     predictions << i << ',' << (i < paths.size() ? csv_field(paths[i]) : "") << ',' << p.label
-                << ',' << fmt::format("{}", fmt::join(p.classes, " "))
-                << ',' << fmt::format("{:.6f}", fmt::join(p.probabilities, " ")) << '\n';
+                << ',' << fmt::format("{}", fmt::join(p.classes, " ")) << ','
+                << fmt::format("{:.6f}", fmt::join(p.probabilities, " ")) << '\n';
   }
   write_text(out + "/predictions.csv", predictions.str());
 }

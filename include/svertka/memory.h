@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace svertka {
@@ -41,6 +42,10 @@ void deallocate_host(void* pointer, size_t bytes) noexcept;
 // allocations past what it has (overcommit) and kills the process when they are touched, so a
 // size read from a file is checked against this before anything that large is allocated.
 int64_t host_memory_bytes();
+
+// A byte count for messages, in the largest decimal unit it reaches: "40.3 GB", "812.5 MB",
+// "4.1 kB", "512 bytes".
+std::string byte_size(int64_t bytes);
 
 class MemoryResource {
  public:

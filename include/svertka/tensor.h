@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -159,10 +158,9 @@ class BasicTensor {
     try {
       p = static_cast<T*>(allocate_host(bytes));
     } catch (const std::bad_alloc&) {
-      char gigabytes[32];
-      std::snprintf(gigabytes, sizeof(gigabytes), "%.1f", double(bytes) / 1e9);
-      throw ResourceError("a tensor of shape " + shape.str() + " would need " + gigabytes +
-                          " GB, more memory than can be allocated");
+      throw ResourceError("a tensor of shape " + shape.str() + " would need " +
+                          byte_size(static_cast<int64_t>(std::min<size_t>(bytes, INT64_MAX))) +
+                          ", more memory than can be allocated");
     }
     return std::shared_ptr<T>(p, [bytes](T* q) { deallocate_host(q, bytes); });
   }

@@ -1,5 +1,6 @@
 #include "svertka/memory.h"
 
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/sysinfo.h>
 
@@ -54,6 +55,17 @@ int64_t host_memory_bytes() {
   struct sysinfo info {};
   if (::sysinfo(&info) != 0) return INT64_MAX;
   return static_cast<int64_t>((uint64_t(info.totalram) + info.totalswap) * info.mem_unit);
+}
+
+std::string byte_size(int64_t bytes) {
+  struct Unit {
+    double size;
+    const char* name;
+  };
+  for (const Unit unit : {Unit{1e9, "GB"}, Unit{1e6, "MB"}, Unit{1e3, "kB"}})
+    if (double(bytes) >= unit.size)
+      return fmt::format("{:.1f} {}", double(bytes) / unit.size, unit.name);
+  return fmt::format("{} bytes", bytes);
 }
 
 std::string_view dtype_name(DType dtype) {

@@ -13,10 +13,6 @@
 namespace svertka {
 namespace {
 
-double gigabytes(int64_t bytes) {
-  return double(bytes) / 1e9;
-}
-
 // The members' plans at `batch`, summed.
 int64_t planned_total(const EvalBatchRequest& request, int64_t batch) {
   int64_t total = 0;
@@ -47,9 +43,8 @@ int64_t available_memory_bytes() {
 }
 
 std::string EvalBatchChoice::describe() const {
-  return fmt::format("batch {} views: planned {:.1f} GB of {:.1f} GB available (budget {:.1f} GB)",
-                     batch, gigabytes(planned_bytes), gigabytes(available_bytes),
-                     gigabytes(budget_bytes));
+  return fmt::format("batch {} views: planned {} of {} available (budget {})", batch,
+                     byte_size(planned_bytes), byte_size(available_bytes), byte_size(budget_bytes));
 }
 
 NetSpec with_batch(NetSpec spec, int64_t batch) {
@@ -105,10 +100,10 @@ EvalBatchChoice choose_eval_batch(const EvalBatchRequest& request) {
   const int64_t activations_per_view = std::max<int64_t>(1, planned_activations(request, 1));
   if (one > choice.budget_bytes)
     throw ResourceError(fmt::format(
-        "one view needs {:.2f} GB (the nets' memory plan), over the budget of {:.1f} GB ({:.0f}% "
-        "of {:.1f} GB available)",
-        gigabytes(one), gigabytes(choice.budget_bytes), 100 * request.fraction,
-        gigabytes(choice.available_bytes)));
+        "one view needs {} (the nets' memory plan), over the budget of {} ({:.0f}% of {} "
+        "available)",
+        byte_size(one), byte_size(choice.budget_bytes), 100 * request.fraction,
+        byte_size(choice.available_bytes)));
   int64_t batch = std::max<int64_t>(request.whole_sample ? request.views_per_sample : 1,
                                     request.working_set_bytes / activations_per_view);
   if (batch >= request.views_per_sample)

@@ -14,15 +14,14 @@ const Constant* ImportedGraph::constant(const std::string& value) const {
 }
 
 void ImportedGraph::reserve(int64_t elements, int64_t element_bytes, const std::string& where) {
-  const auto gb = [](int64_t bytes) { return fmt::format("{:.2f} GB", double(bytes) / 1e9); };
   int64_t bytes = 0, total = 0;
   const bool overflow = elements < 0 || __builtin_mul_overflow(elements, element_bytes, &bytes) ||
                         __builtin_add_overflow(bytes, bytes_held, &total);
   if (overflow || total > max_bytes)
     throw IoError(where + "the model would need " +
-                  (overflow ? std::string("more bytes than an int64 counts") : gb(total)) +
-                  " for its constants and weights, over the import's limit of " + gb(max_bytes) +
-                  " (OnnxImportOptions::max_bytes)");
+                  (overflow ? std::string("more bytes than an int64 counts") : byte_size(total)) +
+                  " for its constants and weights, over the import's limit of " +
+                  byte_size(max_bytes) + " (OnnxImportOptions::max_bytes)");
   bytes_held = total;
 }
 
@@ -30,7 +29,9 @@ std::string NodeReader::where() const {
   return graph_.file + ": node '" + node_.name() + "' (" + node_.op_type() + "): ";
 }
 
-void NodeReader::fail(const std::string& what) const { throw IoError(where() + what); }
+void NodeReader::fail(const std::string& what) const {
+  throw IoError(where() + what);
+}
 
 const onnx::AttributeProto* NodeReader::attr(const std::string& name) const {
   for (const auto& a : node_.attribute())

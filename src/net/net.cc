@@ -121,18 +121,8 @@ void Net::reserve_host(int64_t bytes, const std::string& what) {
   if (__builtin_add_overflow(reserved_host_bytes_, bytes, &reserved_host_bytes_))
     reserved_host_bytes_ = INT64_MAX;
   if (reserved_host_bytes_ <= limit) return;
-  auto size = [](int64_t b) {
-    char text[32];
-    if (b >= 1000000000)
-      std::snprintf(text, sizeof(text), "%.1f GB", double(b) / 1e9);
-    else if (b >= 1000000)
-      std::snprintf(text, sizeof(text), "%.1f MB", double(b) / 1e6);
-    else
-      std::snprintf(text, sizeof(text), "%lld bytes", static_cast<long long>(b));
-    return std::string(text);
-  };
-  throw ResourceError("net '" + name_ + "' would need over " + size(reserved_host_bytes_) + " with " +
-                      what + ", more than the " + size(limit) +
+  throw ResourceError("net '" + name_ + "' would need over " + byte_size(reserved_host_bytes_) +
+                      " with " + what + ", more than the " + byte_size(limit) +
                       (options_.max_bytes > 0 ? " it may use (NetOptions::max_bytes)"
                                               : " this machine has (RAM and swap)") +
                       "; a smaller batch or input would fit");
@@ -271,7 +261,9 @@ float Net::forward() {
   return loss;
 }
 
-bool Net::layer_fused(int i) const { return layers_.at(static_cast<size_t>(i))->fused; }
+bool Net::layer_fused(int i) const {
+  return layers_.at(static_cast<size_t>(i))->fused;
+}
 
 void Net::forward_layer(int i) {
   Layer& layer = *layers_.at(static_cast<size_t>(i));

@@ -30,8 +30,16 @@ TEST(HostileSizes, TensorLargerThanMemoryIsAResourceError) {
       [] {
         Tensor t(Shape{int64_t{1} << 40, int64_t{1} << 20});
       },
-      {"(1099511627776,1048576)", "GB"});
+      {"(1099511627776,1048576)", "would need 4611686018.4 GB"});
   expect_error<ResourceError>([] { Tensor t(Shape{int64_t{1} << 62}); }, {"too large"});
+}
+
+TEST(HostileSizes, ByteSizesInMessagesUseTheLargestUnitReached) {
+  EXPECT_EQ(byte_size(0), "0 bytes");
+  EXPECT_EQ(byte_size(999), "999 bytes");
+  EXPECT_EQ(byte_size(4096), "4.1 kB");
+  EXPECT_EQ(byte_size(812'500'000), "812.5 MB");
+  EXPECT_EQ(byte_size(40'300'000'000), "40.3 GB");
 }
 
 TEST(HostileSizes, NegativeTensorShapeIsAShapeError) {
