@@ -98,6 +98,10 @@ TEST(HostileData, ImageHeaderClaimingGiganticPixelsFailsBeforeAllocating) {
     }
   expect_error<DataError>([&] { decode_image(jpeg, "huge.jpg"); },
                           {"huge.jpg", "65535x65535", "pixels an image may have"});
+  // Also when it would be decoded at 1/8 (512 million blocks' worth of work for 67 million
+  // pixels out).
+  expect_error<DataError>([&] { decode_image(jpeg, "huge.jpg", 256, 256); },
+                          {"huge.jpg", "65535x65535", "pixels an image may have"});
   std::vector<uint8_t> png = encode(".png", cv::Mat(8, 8, CV_8UC3, cv::Scalar(10, 20, 30)));
   for (size_t k = 16; k < 24; ++k) png[k] = k % 4 == 1 ? 1 : 0;  // IHDR: 65536 x 65536
   expect_error<DataError>([&] { decode_image(png, "huge.png"); },

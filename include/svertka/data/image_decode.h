@@ -30,9 +30,9 @@ inline constexpr int64_t kMaxImageFileBytes = int64_t{1} << 30;
 // larger than kMaxImageFileBytes.
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 
-// The most pixels an image may have, as decoded (after a JPEG's reduction): 2^27, 134 million
-// (a 100-megapixel photograph fits; BGR, 400 MB). A header that claims more is refused before
-// anything is allocated: a 200-byte JPEG can declare 65535 x 65535.
+// The most pixels an image may have, at full size (a JPEG decoded reduced still decodes every
+// block of it): 2^27, 134 million (a 100-megapixel photograph fits; BGR, 400 MB). A header that
+// claims more is refused before anything is allocated: a 200-byte JPEG can declare 65535 x 65535.
 inline constexpr int64_t kMaxImagePixels = int64_t{1} << 27;
 
 // The largest of 8, 4, 2, 1 by which `size` can be divided and stay at least `min_height` x
