@@ -20,12 +20,13 @@ void Accuracy<T>::forward(const ForwardArgs<T>& args) {
       throw DataError(fmt::format("{}: label {} of sample {} is not a class index in [0, {})",
                                   op_label_, value, n, classes_));
     const T* s = scores + n * classes_;
-    // NaN compares false with everything: counted, it would make the sample correct.
-    for (int64_t c = 0; c < classes_; ++c)
-      if (!std::isfinite(s[c])) throw_scores_not_finite(op_label_, n, c, double(s[c]));
     const T label_score = s[static_cast<int64_t>(value)];
     int64_t higher = 0;
-    for (int64_t c = 0; c < classes_; ++c) higher += s[c] > label_score ? 1 : 0;
+    for (int64_t c = 0; c < classes_; ++c) {
+      // NaN compares false with everything: counted, it would make the sample correct.
+      if (!std::isfinite(s[c])) throw_scores_not_finite(op_label_, n, c, double(s[c]));
+      higher += s[c] > label_score ? 1 : 0;
+    }
     ++counted;
     if (higher < top_k_) ++correct;
   }

@@ -1,5 +1,7 @@
 // Top-k accuracy on the GPU with Caffe's tie rule (a sample counts when fewer than k classes
 // score strictly higher than its label), one block over the batch (losses.cu).
+#include "svertka/ops/accuracy.h"
+
 #include <cmath>
 #include <vector>
 
@@ -7,7 +9,6 @@
 #include "backends/cuda/label_check.h"
 #include "backends/cuda/launch.h"
 #include "svertka/kernel_registry.h"
-#include "svertka/ops/accuracy.h"
 
 namespace svertka::cuda {
 namespace {
@@ -21,28 +22,29 @@ class Accuracy final : public Kernel {
         classes_(inputs.at(0).numel() / std::max<int64_t>(inputs.at(0)[0], 1)),
         top_k_(op.params().top_k),
         ignore_(op.params().ignore_label),
-        bad_label_(Tensor(Shape{4}, device_.memory())) {}  // two int64 positions
+        positions_(bad_label_buffer(device_.memory(), 2)) {}
 
   // inputs {scores (N, C), labels (N)}, outputs {accuracy (1)}
   void forward(const ForwardArgs<float>& args) override {
     device_.activate();
     launch_accuracy(device_.stream(), n_, classes_, top_k_, ignore_.has_value(),
                     ignore_.value_or(0), args.inputs[0]->data(), args.inputs[1]->data(),
-                    args.outputs[0]->data(), reinterpret_cast<int64_t*>(bad_label_.data()));
-    throw_if_bad_label(bad_label_, *args.inputs[1], classes_, label_, "of sample");
-    throw_if_not_finite(*args.inputs[0]);
+                    args.outputs[0]->data(), reinterpret_cast<int64_t*>(positions_.data()));
+    // One read-back (it waits for the stream) for both: the first bad label, the first sample
+    // with a score that is not finite.
+    int64_t positions[2] = {-1, -1};
+    positions_.memory()->copy_to_host(positions, positions_.data(), sizeof(positions));
+    throw_if_bad_label(positions[0], *args.inputs[1], classes_, label_, "of sample");
+    throw_if_not_finite(positions[1], *args.inputs[0]);
   }
   void backward(const BackwardArgs<float>&) override {
     throw Error(label_ + ": Accuracy has no backward (it is an evaluation metric)");
   }
 
  private:
-  // The kernel's second position: the first counted sample with a NaN or Inf score; its row is
-  // read back to name the class.
-  void throw_if_not_finite(const Tensor& scores) const {
-    int64_t positions[2] = {-1, -1};
-    bad_label_.memory()->copy_to_host(positions, bad_label_.data(), sizeof(positions));
-    const int64_t sample = positions[1];
+  // For the first counted sample with a NaN or Inf score (>= 0; -1: none), its row is read back
+  // to name the class.
+  void throw_if_not_finite(int64_t sample, const Tensor& scores) const {
     if (sample < 0) return;
     std::vector<float> row(static_cast<size_t>(classes_));
     scores.memory()->copy_to_host(row.data(), scores.data() + sample * classes_,
@@ -56,7 +58,7 @@ class Accuracy final : public Kernel {
   std::string label_;
   int64_t n_, classes_, top_k_;
   std::optional<int64_t> ignore_;
-  Tensor bad_label_;
+  Tensor positions_;  // launch_accuracy's bad_label: two int64
 };
 
 }  // namespace

@@ -13,22 +13,28 @@
 
 namespace svertka::cuda {
 
-// Device scratch for the position: one int64 in a float tensor's memory.
-inline Tensor bad_label_buffer(MemoryResource* memory) {
-  return Tensor(Shape{2}, memory);
+// Device scratch for `count` positions: int64s in a float tensor's memory.
+inline Tensor bad_label_buffer(MemoryResource* memory, int64_t count = 1) {
+  return Tensor(Shape{2 * count}, memory);
 }
 
-// DataError "<what> at <where> <position> is not a class index in [0, classes)" when the kernel
-// found one; `labels` is the label tensor on the device.
+// DataError "<what> at <where> <position> is not a class index in [0, classes)" for a position the
+// kernel found (>= 0; -1: none); `labels` is the label tensor on the device.
+inline void throw_if_bad_label(int64_t position, const Tensor& labels, int64_t classes,
+                               const std::string& op_label, const char* where) {
+  if (position < 0) return;
+  float value = 0;
+  labels.memory()->copy_to_host(&value, labels.data() + position, sizeof(value));
+  throw DataError(fmt::format("{}: label {} {} {} is not a class index in [0, {})", op_label, value,
+                              where, position, classes));
+}
+
+// The same with the position read back from the kernel's buffer.
 inline void throw_if_bad_label(const Tensor& bad_label, const Tensor& labels, int64_t classes,
                                const std::string& op_label, const char* where) {
   int64_t position = -1;
   bad_label.memory()->copy_to_host(&position, bad_label.data(), sizeof(position));
-  if (position < 0) return;
-  float value = 0;
-  labels.memory()->copy_to_host(&value, labels.data() + position, sizeof(value));
-  throw DataError(fmt::format("{}: label {} {} {} is not a class index in [0, {})", op_label,
-                              value, where, position, classes));
+  throw_if_bad_label(position, labels, classes, op_label, where);
 }
 
 }  // namespace svertka::cuda
