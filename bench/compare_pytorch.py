@@ -323,8 +323,9 @@ def int8_markdown(rs, env, args, started, load_before, load_after, vnni):
            f"{env['torch_isa']}.",
            "- Inference only. svertka: `bench --int8`: the model quantized as `svertka quantize` "
            "does (s8 weights per output channel, u8/s8 activations per tensor, scales from one "
-           "random image), oneDNN's int8 convolutions and inner products (s32 accumulation, fp32 "
-           "outputs between layers); pooling, LRN, ReLU and softmax in fp32. PyTorch: FX "
+           "random image), oneDNN's int8 convolutions and inner products (s32 accumulation; u8 "
+           "codes from one int8 layer to the next through its fused ReLU and max pooling, fp32 "
+           "elsewhere); LRN, concat, average pooling and softmax in fp32. PyTorch: FX "
            f"post-training static quantization, engine {args.qengine}, default qconfig, one "
            "calibration batch.",
            f"- {args.threads} thread(s), medians over {args.rounds} round(s) of {args.iters} timed "

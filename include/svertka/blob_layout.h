@@ -6,13 +6,21 @@
 // saves a conversion at every kernel edge. The Net chooses it only for 4-D blobs whose channels
 // fill whole blocks (so a blob's size never changes) and whose producer and readers all accept it;
 // everything a caller reads through Net::blob() is converted back to plain.
+//
+// kU8ChannelsLast carries int8 inference's activations from one int8 layer to the next
+// (ops/int8.h): u8 codes, channels innermost (NHWC), in the first bytes of the blob's float buffer,
+// on the grid step the Net keeps with the blob. The Net chooses it in a TEST net for a blob whose
+// producer can write the codes (an int8 layer with its ReLU fused, Kernel::write_u8) and whose
+// readers all read them at that step (int8 layers, or max pooling, whose output then holds codes of
+// the same step): no fp32 written between the layers and no quantizing pass before the next.
+// Net::blob() dequantizes.
 #pragma once
 
 #include "svertka/tensor.h"
 
 namespace svertka {
 
-enum class BlobLayout { kPlain, kChannelBlocked };
+enum class BlobLayout { kPlain, kChannelBlocked, kU8ChannelsLast };
 
 enum class LayoutSupport {
   kPlainOnly,    // reads and writes plain blobs only

@@ -45,6 +45,8 @@ class Device {
   // `blocked` (4-D, kChannelBlocked) into `plain`, a host tensor, allocated with the same shape if
   // needed.
   virtual void copy_to_plain(const Tensor& blocked, Tensor& plain);
+  // `codes` (4-D, kU8ChannelsLast) times `scale` into `plain`, likewise.
+  virtual void dequantize_to_plain(const Tensor& codes, float scale, Tensor& plain);
 
   // y = a*x + b*y, elementwise, over tensors in this device's memory; b == 0 overwrites y whatever
   // it held. The net sums gradients with it, the solver averages batches (iter_size).

@@ -49,6 +49,9 @@ struct NetOptions {
   // ResourceError saying how much it would need. 0: host_memory_bytes() (memory.h). A device's
   // own memory is not counted here: its allocator fails cleanly.
   int64_t max_bytes = 0;
+  // A TEST net of a quantized model passes u8 activations between its int8 layers where they
+  // allow it (BlobLayout::kU8ChannelsLast); false keeps fp32 between them, to compare.
+  bool u8_activations = true;
 };
 
 // The memory a TEST net of a spec would hold, from shapes alone: nothing is allocated and no kernel
@@ -171,6 +174,12 @@ class Net {
   // In a TEST net, hands each in-place ReLU to the kernel of the layer before it where that
   // kernel can apply it (Kernel::fuse_relu).
   void fuse_relus();
+  // In a TEST net of a quantized model, the blobs that carry u8 codes from one int8 layer to the
+  // next (BlobLayout::kU8ChannelsLast); before choose_layouts, which leaves them as they are.
+  void choose_u8_blobs();
+  // The plan of one u8 blob (net_layout.cc).
+  struct U8Plan;
+  bool plan_u8(int version, U8Plan& plan) const;
   void choose_layouts();
   void plan_memory();
   // Binds every kernel's arguments to the planned buffers; returns the elements of the gradient

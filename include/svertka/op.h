@@ -75,6 +75,17 @@ class BasicKernel {
   // that follows: one pass over the output instead of two. Asked before the first call; false
   // (the default): this kernel cannot, and nothing changes.
   virtual bool fuse_relu(double /*negative_slope*/) { return false; }
+
+  // Int8 inference's u8 activations between layers (BlobLayout::kU8ChannelsLast), asked in a TEST
+  // net before set_layouts. The grid step on which this kernel can read input 0 as u8 codes (an
+  // int8 layer whose calibrated input is non-negative); nothing where it cannot.
+  virtual std::optional<float> u8_input_scale() const { return std::nullopt; }
+  // Whether it can read input 0 as u8 codes of any step and write output 0 as codes of the same
+  // step (max pooling).
+  virtual bool passes_u8() const { return false; }
+  // Whether, from now on, forward writes output 0 as u8 codes of step `scale` (an int8 layer with
+  // its ReLU fused). False (the default): it cannot, and nothing changes.
+  virtual bool write_u8(float /*scale*/) { return false; }
 };
 using Kernel = BasicKernel<float>;
 

@@ -31,6 +31,12 @@ void Device::copy_to_plain(const Tensor& blocked, Tensor&) {
                      " is marked channel-blocked");
 }
 
+void Device::dequantize_to_plain(const Tensor& codes, float, Tensor&) {
+  throw BackendError("backend " + std::string(backend_name(backend_)) +
+                     " has no int8 kernels, yet a blob of " + codes.shape().str() +
+                     " is marked as u8 codes");
+}
+
 void Device::axpby(float a, const Tensor& x, float b, Tensor& y) {
   if (x.numel() != y.numel())
     throw ShapeError("axpby over " + x.shape().str() + " and " + y.shape().str());

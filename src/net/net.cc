@@ -344,6 +344,8 @@ const Tensor& Net::plain(int version, bool gradient) const {
   Tensor& copy = plain_copies_[{version, gradient}];
   if (blob.layout == BlobLayout::kChannelBlocked) {
     device_->copy_to_plain(tensor, copy);
+  } else if (blob.layout == BlobLayout::kU8ChannelsLast) {
+    device_->dequantize_to_plain(tensor, blob.u8_scale, copy);
   } else {
     if (!copy.defined() || copy.shape() != tensor.shape()) copy = Tensor(tensor.shape());
     copy.copy_from(tensor);

@@ -60,6 +60,7 @@ struct Net::Blob {
   std::vector<std::pair<int, int>> grad_writers;
   bool needs_grad = false;  // a running layer reads it as a top gradient
   BlobLayout layout = BlobLayout::kPlain;  // of data and grad alike
+  float u8_scale = 0;                      // the grid step of kU8ChannelsLast codes
   Tensor data, grad;
   // The blob (an index into blobs_) whose buffer sharing overwrites this one's data or gradient
   // after its last reader, or -1: blob() and blob_grad() refuse to return a stale buffer.

@@ -38,6 +38,19 @@ void DnnlDevice::copy_to_plain(const Tensor& blocked, Tensor& plain) {
   execute(dnnl::reorder(from, to), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
 }
 
+// A reorder from u8 nhwc to f32 nchw, scaling as it goes.
+void DnnlDevice::dequantize_to_plain(const Tensor& codes, float scale, Tensor& plain) {
+  if (!plain.defined() || plain.shape() != codes.shape()) plain = Tensor(codes.shape());
+  auto from = unbound_memory(blob_desc(codes.shape(), BlobLayout::kU8ChannelsLast));
+  auto to = unbound_memory(plain_desc(plain.shape()));
+  bind(from, codes);
+  bind(to, plain);
+  dnnl::primitive_attr attr;
+  attr.set_output_scales(0, {scale});
+  execute(dnnl::reorder(dnnl::reorder::primitive_desc(from, to, attr)),
+          {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
+}
+
 dnnl::memory DnnlDevice::unbound_memory(const dnnl::memory::desc& desc) const {
   return dnnl::memory(desc, engine_, DNNL_MEMORY_NONE);
 }

@@ -1,7 +1,8 @@
 // The cpu_dnnl device (device.h): oneDNN's CPU engine and stream, and the scratch buffers its
 // kernels share. Its precision (precision.h) decides the data type of the operands of its
-// convolution and inner-product primitives. Its tensors live in host memory, and it keeps a 4-D blob channel-blocked where
-// oneDNN's fastest kernels want it (nChw16c with AVX-512, nChw8c otherwise).
+// convolution and inner-product primitives. Its tensors live in host memory, and it keeps a 4-D
+// blob channel-blocked where oneDNN's fastest kernels want it (nChw16c with AVX-512, nChw8c
+// otherwise).
 #pragma once
 
 #include <array>
@@ -26,6 +27,7 @@ class DnnlDevice final : public Device {
   std::string describe() const override;
   int channel_block() const override;
   void copy_to_plain(const Tensor& blocked, Tensor& plain) override;
+  void dequantize_to_plain(const Tensor& codes, float scale, Tensor& plain) override;
 
   const dnnl::engine& engine() const { return engine_; }
   // The data type of a convolution's or inner product's inputs: f32, or bf16 at Precision::kBF16.

@@ -29,14 +29,20 @@ dnnl::primitive_attr int8_attributes(const std::vector<float>& output_scales) {
 
 Int8Input::Int8Input(DnnlDevice& device, const dnnl::memory::desc& held,
                      const dnnl::memory::desc& wanted, float input_scale)
-    : device_(&device), held_(device.unbound_memory(held)), wanted_(device.unbound_memory(wanted)) {
+    : device_(&device),
+      converts_(held != wanted),
+      held_(device.unbound_memory(held)),
+      wanted_(device.unbound_memory(wanted)) {
+  if (!converts_) return;
+  const bool codes = held.data_type() == dnnl::memory::data_type::u8;  // already on the grid
   dnnl::primitive_attr attr;
-  attr.set_output_scales(0, {1 / input_scale});  // rounds to nearest and saturates
+  attr.set_output_scales(0, {codes ? 1 : 1 / input_scale});  // rounds to nearest and saturates
   reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(held_, wanted_, attr));
 }
 
 const dnnl::memory& Int8Input::quantize(const Tensor& x) {
   bind(held_, x);
+  if (!converts_) return held_;
   wanted_.set_data_handle(
       device_->scratch_buffer(ScratchSlot::kSource, wanted_.get_desc().get_size()));
   device_->execute(reorder_, {{DNNL_ARG_FROM, held_}, {DNNL_ARG_TO, wanted_}});

@@ -22,7 +22,8 @@ dnnl::memory::data_type input_type(const Int8Quantization& q);
 dnnl::primitive_attr int8_attributes(const std::vector<float>& output_scales);
 
 // An fp32 activation (as held) rounded onto the 8-bit grid of step input_scale, into the layout the
-// primitive wants, in ScratchSlot::kSource.
+// primitive wants, in ScratchSlot::kSource. An input held as u8 codes of that step
+// (BlobLayout::kU8ChannelsLast) is used as it is where the primitive takes its layout.
 class Int8Input {
  public:
   Int8Input() = default;
@@ -32,6 +33,7 @@ class Int8Input {
 
  private:
   DnnlDevice* device_ = nullptr;
+  bool converts_ = true;
   dnnl::memory held_, wanted_;
   dnnl::reorder reorder_;
 };

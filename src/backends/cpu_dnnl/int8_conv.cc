@@ -16,6 +16,18 @@ Int8Conv::Int8Conv(const ConvOp& op, const std::vector<Shape>& inputs, Device& d
                 : plain_desc(dims{g_.groups, g_.o_per_group(), g_.c_per_group(), g_.kh, g_.kw});
 }
 
+std::optional<float> Int8Conv::u8_input_scale() const {
+  if (!quantization_.input_unsigned()) return std::nullopt;
+  return quantization_.input_scale;
+}
+
+// Codes are non-negative, so only a plain ReLU's output can be written as u8.
+bool Int8Conv::write_u8(float scale) {
+  if (!relu_ || *relu_ != 0 || prepared_) return false;
+  u8_output_scale_ = scale;
+  return true;
+}
+
 void Int8Conv::set_layouts(const std::vector<BlobLayout>& inputs,
                            const std::vector<BlobLayout>& outputs) {
   x_held_ = blob_desc(x_shape_, inputs.at(0));
@@ -28,32 +40,35 @@ void Int8Conv::prepare(const Tensor& w, const Tensor* b) {
   const dims pad_r{(g_.oh - 1) * g_.sh + g_.kh - g_.h - g_.ph,
                    (g_.ow - 1) * g_.sw + g_.kw - g_.w - g_.pw};
   const dnnl::memory::desc x_any(x_held_.dims(), input_type(quantization_), tag::any);
+  const dnnl::memory::desc y_any(y_held_.dims(), y_held_.data_type(), tag::any);
   const dnnl::memory::desc w_any(w_desc_.dims(), dt::s8, tag::any);
   const dnnl::memory::desc b_desc(dims{g_.o}, dt::f32, tag::a);
+  // y = input_scale * s_o * (sum + b'_o), or that over the step of the u8 codes it is written as.
   const std::vector<float> scales = weight_channel_scales(w, g_.o);
   std::vector<float> output_scales(scales.size());
   for (size_t o = 0; o < scales.size(); ++o)
-    output_scales[o] = quantization_.input_scale * scales[o];
-  auto make = [&](const dnnl::memory::desc& y) {
+    output_scales[o] = quantization_.input_scale * scales[o] / u8_output_scale_.value_or(1);
+  auto make = [&](const dnnl::memory::desc& x, const dnnl::memory::desc& y) {
     return dnnl::convolution_forward::primitive_desc(
-        {dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, x_any, w_any,
-         b_desc, y, strides, pad_l, pad_r},
+        {dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, x, w_any, b_desc,
+         y, strides, pad_l, pad_r},
         with_relu(int8_attributes(output_scales), relu_), device_.engine());
   };
-  // The output straight into the blob as held where an optimized kernel takes that layout (not
-  // oneDNN's reference, which takes any), else in the layout the primitive picks.
+  // The input and output straight from and into the blobs as held where an optimized kernel takes
+  // those layouts (not oneDNN's reference, which takes any), else in the layouts it picks. An fp32
+  // input is always rounded to codes first.
+  const bool x_codes = x_held_.data_type() == dt::u8;
   dnnl::convolution_forward::primitive_desc pd;
   try {
-    pd = make(y_held_);
+    pd = make(x_codes ? x_held_ : x_any, y_held_);
   } catch (const dnnl::error&) {
   }
-  if (!pd || std::string(pd.impl_info_str()).starts_with("ref"))
-    pd = make(dnnl::memory::desc(y_held_.dims(), dt::f32, tag::any));
+  if (!pd || std::string(pd.impl_info_str()).starts_with("ref")) pd = make(x_any, y_any);
   forward_ = dnnl::convolution_forward(pd);
   x_ = Int8Input(device_, x_held_, pd.src_desc(), quantization_.input_scale);
   y_ = LayoutBridge(device_, y_held_, pd.dst_desc(), ScratchSlot::kDestination);
-  weights_ =
-      quantize_weights(device_, w, w_desc_, pd.weights_desc(), g_.o, b, quantization_.input_scale);
+  weights_ = quantize_weights(device_, w, w_desc_, pd.weights_desc(), g_.o, b,
+                              quantization_.input_scale);  // b'_o = b_o / (input_scale * s_o)
   prepared_ = true;
 }
 

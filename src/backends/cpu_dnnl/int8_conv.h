@@ -1,6 +1,7 @@
 // oneDNN's int8 convolution for a layer of a quantized model (ConvParams::int8, ops/int8.h):
 // x rounded to u8 (or s8) at the input's calibrated scale, s8 weights per output channel, s32
-// accumulation, y in fp32 with per-channel output scales. Inference only: backward throws.
+// accumulation, y in fp32 with per-channel output scales, or, with the ReLU fused, as u8 codes for
+// the next int8 layer (BlobLayout::kU8ChannelsLast). Inference only: backward throws.
 // The primitive is made at the first forward, when the weights (and so the scales) are known;
 // the weights are quantized then, once: a quantized model's weights do not change.
 #pragma once
@@ -25,6 +26,8 @@ class Int8Conv final : public Kernel {
     relu_ = negative_slope;
     return true;
   }
+  std::optional<float> u8_input_scale() const override;
+  bool write_u8(float scale) override;
 
  private:
   // The primitive, the quantized weights and the bridges, from the first forward's weights.
@@ -36,7 +39,8 @@ class Int8Conv final : public Kernel {
   Shape x_shape_, y_shape_;
   dnnl::memory::desc x_held_, y_held_, w_desc_;
   bool prepared_ = false;
-  std::optional<double> relu_;  // the fused ReLU's negative slope (fuse_relu)
+  std::optional<double> relu_;            // the fused ReLU's negative slope (fuse_relu)
+  std::optional<float> u8_output_scale_;  // write_u8
   dnnl::convolution_forward forward_;
   Int8Input x_;
   LayoutBridge y_;

@@ -4,25 +4,39 @@ namespace svertka::cpu_dnnl {
 
 Int8InnerProduct::Int8InnerProduct(const InnerProductOp& op, const std::vector<Shape>& inputs,
                                    Device& device)
-    : device_(as_dnnl(device)), quantization_(*op.params().int8) {
+    : device_(as_dnnl(device)), quantization_(*op.params().int8), x_shape_(inputs.at(0)) {
   n_ = inputs.at(0)[0];
   k_ = op.in_features(inputs.at(0));
   o_ = op.params().out_features;
 }
 
+std::optional<float> Int8InnerProduct::u8_input_scale() const {
+  if (!quantization_.input_unsigned() || x_shape_.rank() != 4) return std::nullopt;
+  return quantization_.input_scale;
+}
+
+void Int8InnerProduct::set_layouts(const std::vector<BlobLayout>& inputs,
+                                   const std::vector<BlobLayout>& /*outputs: plain*/) {
+  x_codes_ = inputs.at(0) == BlobLayout::kU8ChannelsLast;
+}
+
 void Int8InnerProduct::prepare(const Tensor& w, const Tensor* b) {
   using dt = dnnl::memory::data_type;
-  // The input buffer is contiguous and plain, so viewing (N, C, H, W) as (N, C*H*W) is exact.
-  const auto x_desc = plain_desc(dims{n_, k_});
+  // A plain input buffer is contiguous, so viewing (N, C, H, W) as (N, C*H*W) is exact; codes in
+  // NHWC are read as (N, C, H, W), against weights viewed as (O, C, H, W).
+  const auto x_desc =
+      x_codes_ ? blob_desc(x_shape_, BlobLayout::kU8ChannelsLast) : plain_desc(dims{n_, k_});
   const auto y_desc = plain_desc(dims{n_, o_});
-  const auto w_desc = plain_desc(dims{o_, k_});
+  const auto w_desc = x_codes_ ? plain_desc(dims{o_, x_shape_[1], x_shape_[2], x_shape_[3]})
+                               : plain_desc(dims{o_, k_});
+  const dnnl::memory::desc x_wanted =
+      x_codes_ ? x_desc : dnnl::memory::desc(x_desc.dims(), input_type(quantization_), tag::any);
   const std::vector<float> scales = weight_channel_scales(w, o_);
   std::vector<float> output_scales(scales.size());
   for (size_t o = 0; o < scales.size(); ++o)
     output_scales[o] = quantization_.input_scale * scales[o];
   const dnnl::inner_product_forward::primitive_desc pd(
-      {dnnl::prop_kind::forward_inference,
-       dnnl::memory::desc(x_desc.dims(), input_type(quantization_), tag::any),
+      {dnnl::prop_kind::forward_inference, x_wanted,
        dnnl::memory::desc(w_desc.dims(), dt::s8, tag::any),
        dnnl::memory::desc(dims{o_}, dt::f32, tag::a), y_desc},
       with_relu(int8_attributes(output_scales), relu_), device_.engine());

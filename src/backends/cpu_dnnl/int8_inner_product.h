@@ -18,13 +18,19 @@ class Int8InnerProduct final : public Kernel {
     relu_ = negative_slope;
     return true;
   }
+  // It reads a 4-D input held as u8 codes (after max pooling), and writes fp32.
+  std::optional<float> u8_input_scale() const override;
+  void set_layouts(const std::vector<BlobLayout>& inputs,
+                   const std::vector<BlobLayout>& outputs) override;
 
  private:
   void prepare(const Tensor& w, const Tensor* b);
 
   DnnlDevice& device_;
   Int8Quantization quantization_;
+  Shape x_shape_;
   int64_t n_, k_, o_;
+  bool x_codes_ = false;  // the input is held as u8 codes (set_layouts)
   bool prepared_ = false;
   std::optional<double> relu_;  // the fused ReLU's negative slope (fuse_relu)
   dnnl::inner_product_forward forward_;

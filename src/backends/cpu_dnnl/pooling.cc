@@ -51,9 +51,24 @@ void Pool::build(BlobLayout work, BlobLayout x_held, BlobLayout y_held) {
   has_workspace_ = false;
 }
 
-// Either side blocked: the primitives work blocked, which oneDNN runs faster than plain.
+void Pool::build_u8() {
+  const auto x_desc = blob_desc(x_shape_, BlobLayout::kU8ChannelsLast);
+  const auto y_desc = blob_desc(y_shape_, BlobLayout::kU8ChannelsLast);
+  forward_ = dnnl::pooling_forward(
+      dnnl::pooling_forward::primitive_desc({dnnl::prop_kind::forward_inference, algorithm_, x_desc,
+                                             y_desc, strides_, kernel_, pad_l_, pad_r_},
+                                            device_.engine()));
+  using enum ScratchSlot;
+  x_ = LayoutBridge(device_, x_desc, x_desc, kSource);
+  y_ = LayoutBridge(device_, y_desc, y_desc, kDestination);
+  codes_ = true;
+}
+
+// Either side blocked: the primitives work blocked, which oneDNN runs faster than plain. Codes on
+// one side are codes on both (Net::choose_u8_blobs).
 void Pool::set_layouts(const std::vector<BlobLayout>& inputs,
                        const std::vector<BlobLayout>& outputs) {
+  if (inputs.at(0) == BlobLayout::kU8ChannelsLast) return build_u8();
   build(BlobLayout::kChannelBlocked, inputs.at(0), outputs.at(0));
 }
 
@@ -61,16 +76,17 @@ void Pool::forward(const ForwardArgs<float>& args) {
   if (fallback_) return fallback_->forward(args);
   std::unordered_map<int, dnnl::memory> arguments{{DNNL_ARG_SRC, x_.to_wanted(*args.inputs[0])},
                                                   {DNNL_ARG_DST, y_.output(*args.outputs[0])}};
-  if (max_) arguments[DNNL_ARG_WORKSPACE] = workspace_;
+  if (max_ && !codes_) arguments[DNNL_ARG_WORKSPACE] = workspace_;
   device_.execute(forward_, arguments);
   y_.to_held();
-  has_workspace_ = max_;
+  has_workspace_ = max_ && !codes_;
 }
 
 void Pool::backward(const BackwardArgs<float>& args) {
   if (fallback_) return fallback_->backward(args);
   Tensor* dx = args.input_grads[0];
   if (!dx) return;
+  if (codes_) throw BackendError(label_ + ": max pooling over u8 codes has no backward pass");
   if (max_ && !has_workspace_) throw Error(label_ + ": max pooling backward needs a forward first");
   std::unordered_map<int, dnnl::memory> arguments{
       {DNNL_ARG_DIFF_DST, dy_.to_wanted(*args.output_grads[0])},

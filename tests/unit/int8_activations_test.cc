@@ -1,0 +1,160 @@
+// u8 activations between int8 layers (BlobLayout::kU8ChannelsLast): which blobs a quantized TEST
+// net keeps as codes, and that they change nothing but where the rounding happens. An int8 layer
+// rounds its input onto the grid of its input scale either way; with codes, the layer before
+// writes round(y / s) itself (its ReLU fused, saturating at 255) and max pooling picks among codes,
+// which is the same as rounding after the pooling because rounding is monotonic.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "svertka/io/int8_model.h"
+#include "svertka/io/model_loading.h"
+#include "svertka/ops/conv.h"
+#include "svertka/solver/trainer.h"
+#include "synthetic_idx.h"
+
+namespace svertka::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// conv1 -> conv2 -> max pool2, read by conv3a and conv3b at one scale (an Inception branch);
+// conv3a -> average pooling (which cannot pass codes) -> ip4; conv3b -> max pooling -> ip5, an
+// inner product reading NHWC codes against weights in CHW order.
+constexpr const char* kNet = R"(name: "u8_chain"
+layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 1 dim: 28 dim: 28 } } }
+layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+  convolution_param { num_output: 16 kernel_size: 3 pad: 1 weight_filler { type: "xavier" }
+                      bias_filler { type: "constant" value: 0.05 } } }
+layer { name: "relu1" type: "ReLU" bottom: "conv1" top: "conv1" }
+layer { name: "conv2" type: "Convolution" bottom: "conv1" top: "conv2"
+  convolution_param { num_output: 32 kernel_size: 3 pad: 1 weight_filler { type: "xavier" }
+                      bias_filler { type: "constant" value: 0.05 } } }
+layer { name: "relu2" type: "ReLU" bottom: "conv2" top: "conv2" }
+layer { name: "pool2" type: "Pooling" bottom: "conv2" top: "pool2"
+  pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
+layer { name: "conv3a" type: "Convolution" bottom: "pool2" top: "conv3a"
+  convolution_param { num_output: 32 kernel_size: 3 pad: 1 weight_filler { type: "xavier" } } }
+layer { name: "relu3a" type: "ReLU" bottom: "conv3a" top: "conv3a" }
+layer { name: "pool3a" type: "Pooling" bottom: "conv3a" top: "pool3a"
+  pooling_param { pool: AVE kernel_size: 2 stride: 2 } }
+layer { name: "conv3b" type: "Convolution" bottom: "pool2" top: "conv3b"
+  convolution_param { num_output: 16 kernel_size: 1 weight_filler { type: "xavier" } } }
+layer { name: "relu3b" type: "ReLU" bottom: "conv3b" top: "conv3b" }
+layer { name: "pool3b" type: "Pooling" bottom: "conv3b" top: "pool3b"
+  pooling_param { pool: MAX kernel_size: 3 stride: 2 } }
+layer { name: "ip4" type: "InnerProduct" bottom: "pool3a" top: "ip4"
+  inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
+layer { name: "ip5" type: "InnerProduct" bottom: "pool3b" top: "ip5"
+  inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
+layer { name: "both" type: "Concat" bottom: "ip4" bottom: "ip5" top: "both" }
+layer { name: "logits" type: "InnerProduct" bottom: "both" top: "logits"
+  inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
+)";
+
+class Int8ActivationsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("svertka_u8_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    write_idx(dir_.string(), "train", synthetic_idx(64, 1));
+    write_idx(dir_.string(), "t10k", synthetic_idx(kBatch, 2));
+    std::ofstream(dir_ / "net.prototxt") << kNet;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // The net above with initialised weights, calibrated on the training images and quantized.
+  ImportedModel quantized() {
+    IdxSplit data = load_idx_split(dir_.string(), SmallImageAugment{});
+    ImportedModel model = load_model((dir_ / "net.prototxt").string(), "",
+                                     {.model = model_options_for(*data.train, kBatch)});
+    {
+      Net net(model.spec, {.phase = Phase::kTest});
+      net.init_params(5);
+      for (const Parameter& p : net.params()) model.weights.push_back({p.name, p.value});
+    }
+    ActivationRanges ranges(model.spec);
+    std::unique_ptr<Net> net =
+        make_net(model, {.phase = Phase::kTest, .keep_blobs = ranges.blobs()});
+    for (int64_t start = 0; start < 64; start += kBatch) {
+      fill(*data.train, start, *net);
+      net->forward();
+      ranges.observe(*net);
+    }
+    const std::string path = (dir_ / "q.safetensors").string();
+    save_safetensors(path, quantize_model(model, ranges));
+    model.weights = read_model_weights(path, model.spec);
+    return model;
+  }
+
+  static void fill(const BatchSource& source, int64_t start, Net& net) {
+    std::vector<int64_t> indices(static_cast<size_t>(kBatch));
+    for (int64_t i = 0; i < kBatch; ++i) indices[size_t(i)] = start + i;
+    Tensor labels(Shape{kBatch});
+    source.fill(indices, false, 0, 0, net.input("data"), labels);
+    net.input("label").copy_from(labels);
+  }
+
+  static constexpr int64_t kBatch = 16;
+  fs::path dir_;
+};
+
+float input_scale(const NetSpec& spec, const std::string& layer) {
+  for (const LayerSpec& l : spec.layers)
+    if (l.name == layer) return dynamic_cast<const ConvOp&>(*l.op).params().int8->input_scale;
+  throw NotFoundError(layer);
+}
+
+TEST_F(Int8ActivationsTest, QuantizedNetKeepsCodesBetweenInt8LayersAndComputesTheSame) {
+  const ImportedModel model = quantized();
+  IdxSplit data = load_idx_split(dir_.string(), SmallImageAugment{});
+  const std::vector<std::string> keep = {"pool2"};
+  std::unique_ptr<Net> codes = make_net(model, {.phase = Phase::kTest, .keep_blobs = keep});
+  std::unique_ptr<Net> floats =
+      make_net(model, {.phase = Phase::kTest, .keep_blobs = keep, .u8_activations = false});
+  if (codes->backend() != Backend::kCpuDnnl) GTEST_SKIP() << "int8 kernels are oneDNN's";
+
+  for (const char* blob : {"conv1", "conv2", "pool2", "conv3b", "pool3b"})
+    EXPECT_EQ(codes->blob_layout(blob), BlobLayout::kU8ChannelsLast) << blob;
+  for (const char* blob : {"data", "conv3a", "pool3a", "ip4", "ip5", "both", "logits"})
+    EXPECT_NE(codes->blob_layout(blob), BlobLayout::kU8ChannelsLast) << blob;
+  for (const char* blob : {"conv1", "pool2", "pool3b"})
+    EXPECT_NE(floats->blob_layout(blob), BlobLayout::kU8ChannelsLast) << blob;
+
+  fill(*data.test, 0, *codes);
+  fill(*data.test, 0, *floats);
+  codes->forward();
+  floats->forward();
+
+  // pool2 as codes, dequantized by blob(), is pool2 in fp32 rounded to the grid of conv3a's input.
+  const float step = input_scale(model.spec, "conv3a");
+  const Tensor& rounded = codes->blob("pool2");
+  const Tensor& exact = floats->blob("pool2");
+  ASSERT_EQ(rounded.shape(), exact.shape());
+  double worst = 0, largest = 0;
+  for (int64_t i = 0; i < exact.numel(); ++i) {
+    const double expected = std::min<double>(exact[i], 255.0 * step);
+    worst = std::max(worst, std::fabs(rounded[i] - expected));
+    largest = std::max(largest, double(rounded[i]));
+  }
+  EXPECT_LE(worst, 0.5001 * step);
+  EXPECT_GT(largest, 100 * step) << "codes of a ReLU's output span the grid";
+
+  // The logits agree but where a value falls on a rounding tie (fp32 rounding of the rescaled
+  // sum): at most one code here and there, far below the int8 error itself.
+  const Tensor& a = codes->blob("logits");
+  const Tensor& b = floats->blob("logits");
+  double top = 0, diff = 0;
+  for (int64_t i = 0; i < b.numel(); ++i) {
+    top = std::max(top, double(std::fabs(b[i])));
+    diff = std::max(diff, std::fabs(double(a[i]) - b[i]));
+  }
+  EXPECT_LE(diff, 1e-3 * top) << "largest logit " << top;
+}
+
+}  // namespace
+}  // namespace svertka::testing
