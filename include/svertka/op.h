@@ -80,12 +80,13 @@ class BasicKernel {
   // net before set_layouts. The grid step on which this kernel can read input 0 as u8 codes (an
   // int8 layer whose calibrated input is non-negative); nothing where it cannot.
   virtual std::optional<float> u8_input_scale() const { return std::nullopt; }
-  // Whether it can read input 0 as u8 codes of any step and write output 0 as codes of the same
-  // step (max pooling).
+  // Whether it can read its inputs as u8 codes of any one step and write output 0 as codes of the
+  // same step (max pooling, a channel concat).
   virtual bool passes_u8() const { return false; }
-  // Whether, from now on, forward writes output 0 as u8 codes of step `scale` (an int8 layer with
-  // its ReLU fused). False (the default): it cannot, and nothing changes.
-  virtual bool write_u8(float /*scale*/) { return false; }
+  // Whether it can write output 0 as u8 codes (an int8 layer with its ReLU fused), and from now on
+  // doing so, on the grid of step `scale`; write_u8 is called only where can_write_u8().
+  virtual bool can_write_u8() const { return false; }
+  virtual void write_u8(float /*scale*/) {}
 };
 using Kernel = BasicKernel<float>;
 

@@ -24,44 +24,64 @@ class Groups {
 
 }  // namespace
 
-// The versions that hold one int8 layer's output as u8 codes: its top, the fused ReLU's in-place
-// version of it, and the outputs of the max pooling that reads them; and the step every int8
-// reader wants.
+// A set of versions that hold u8 codes of one step: joined through the layers that pass codes
+// (a fused ReLU in place, max pooling, a channel concat: their inputs and output), written by
+// int8 layers that can write codes, read by int8 layers that all want that step.
 struct Net::U8Plan {
-  std::vector<int> versions;
+  std::set<int> versions;
+  std::set<int> producers;
   std::optional<float> scale;
 };
 
-// Whether every reader of `version` (past fused ReLUs) reads u8 codes: an int8 layer, all at one
-// step, or max pooling whose own output is read so.
+// Grows `plan` from `version` to the whole set it must join; false where some producer cannot
+// write codes or some reader cannot read them.
 bool Net::plan_u8(int version, U8Plan& plan) const {
-  const Blob& blob = blobs_[static_cast<size_t>(version)];
-  if (blob.shape.rank() != 4 || blob.consumers.empty()) return false;
-  plan.versions.push_back(version);
-  for (int reader : blob.consumers) {
-    const Layer& layer = *layers_[static_cast<size_t>(reader)];
-    if (layer.bottoms.size() != 1 || layer.tops.size() != 1) return false;
-    if (layer.fused) {
-      if (!plan_u8(layer.tops[0], plan)) return false;
-    } else if (const std::optional<float> scale = layer.kernel->u8_input_scale()) {
-      if (plan.scale && *plan.scale != *scale) return false;
-      plan.scale = scale;
-    } else if (!layer.kernel->passes_u8() || !plan_u8(layer.tops[0], plan)) {
+  std::vector<int> pending{version};
+  auto passes = [&](const Layer& layer) {
+    return layer.fused || (layer.tops.size() == 1 && layer.kernel->passes_u8());
+  };
+  while (!pending.empty()) {
+    const int v = pending.back();
+    pending.pop_back();
+    if (!plan.versions.insert(v).second) continue;
+    const Blob& blob = blobs_[static_cast<size_t>(v)];
+    if (blob.shape.rank() != 4 || blob.consumers.empty() || blob.producer < 0) return false;
+    const Layer& producer = *layers_[static_cast<size_t>(blob.producer)];
+    if (passes(producer)) {
+      pending.insert(pending.end(), producer.bottoms.begin(), producer.bottoms.end());
+    } else if (producer.tops.size() == 1 && producer.kernel->can_write_u8()) {
+      plan.producers.insert(blob.producer);
+    } else {
       return false;
     }
+    for (int reader : blob.consumers) {
+      const Layer& layer = *layers_[static_cast<size_t>(reader)];
+      if (passes(layer)) {
+        pending.push_back(layer.tops[0]);
+        pending.insert(pending.end(), layer.bottoms.begin(), layer.bottoms.end());
+      } else if (const std::optional<float> scale = layer.kernel->u8_input_scale();
+                 scale && layer.bottoms.size() == 1 && (!plan.scale || *plan.scale == *scale)) {
+        plan.scale = scale;
+      } else {
+        return false;
+      }
+    }
   }
-  return true;
+  return plan.scale.has_value();
 }
 
 void Net::choose_u8_blobs() {
   if (options_.phase != Phase::kTest || !options_.u8_activations) return;
   for (auto& layer : layers_) {
-    if (layer->tops.size() != 1 || layer->fused) continue;
+    if (layer->tops.size() != 1 || !layer->kernel->can_write_u8()) continue;
+    if (blobs_[static_cast<size_t>(layer->tops[0])].layout == BlobLayout::kU8ChannelsLast) continue;
     U8Plan plan;
-    if (!plan_u8(layer->tops[0], plan) || !plan.scale) continue;
-    const bool writes = in_layer(name_, layer->spec, backend(), "choosing u8 output",
-                                 [&] { return layer->kernel->write_u8(*plan.scale); });
-    if (!writes) continue;
+    if (!plan_u8(layer->tops[0], plan)) continue;
+    for (int p : plan.producers) {
+      Layer& producer = *layers_[static_cast<size_t>(p)];
+      in_layer(name_, producer.spec, backend(), "choosing u8 output",
+               [&] { producer.kernel->write_u8(*plan.scale); });
+    }
     for (int v : plan.versions) {
       blobs_[static_cast<size_t>(v)].layout = BlobLayout::kU8ChannelsLast;
       blobs_[static_cast<size_t>(v)].u8_scale = *plan.scale;

@@ -21,9 +21,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// conv1 -> conv2 -> max pool2, read by conv3a and conv3b at one scale (an Inception branch);
-// conv3a -> average pooling (which cannot pass codes) -> ip4; conv3b -> max pooling -> ip5, an
-// inner product reading NHWC codes against weights in CHW order.
+// conv1 -> conv2 -> max pool2, read by conv3a, conv3b and conv3c at one scale (an Inception
+// module); conv3a -> average pooling (which cannot pass codes) -> ip4; conv3b and conv3c joined
+// by a channel concat -> max pooling -> ip5, an inner product reading NHWC codes against weights
+// in CHW order; conv3d and conv3e (no ReLU: it cannot write codes) joined -> ip6.
 constexpr const char* kNet = R"(name: "u8_chain"
 layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 1 dim: 28 dim: 28 } } }
 layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
@@ -44,14 +45,26 @@ layer { name: "pool3a" type: "Pooling" bottom: "conv3a" top: "pool3a"
 layer { name: "conv3b" type: "Convolution" bottom: "pool2" top: "conv3b"
   convolution_param { num_output: 16 kernel_size: 1 weight_filler { type: "xavier" } } }
 layer { name: "relu3b" type: "ReLU" bottom: "conv3b" top: "conv3b" }
-layer { name: "pool3b" type: "Pooling" bottom: "conv3b" top: "pool3b"
+layer { name: "conv3c" type: "Convolution" bottom: "pool2" top: "conv3c"
+  convolution_param { num_output: 8 kernel_size: 3 pad: 1 weight_filler { type: "xavier" } } }
+layer { name: "relu3c" type: "ReLU" bottom: "conv3c" top: "conv3c" }
+layer { name: "join" type: "Concat" bottom: "conv3b" bottom: "conv3c" top: "join" }
+layer { name: "pool3b" type: "Pooling" bottom: "join" top: "pool3b"
   pooling_param { pool: MAX kernel_size: 3 stride: 2 } }
+layer { name: "conv3d" type: "Convolution" bottom: "pool2" top: "conv3d"
+  convolution_param { num_output: 8 kernel_size: 1 weight_filler { type: "xavier" } } }
+layer { name: "relu3d" type: "ReLU" bottom: "conv3d" top: "conv3d" }
+layer { name: "conv3e" type: "Convolution" bottom: "pool2" top: "conv3e"
+  convolution_param { num_output: 8 kernel_size: 1 weight_filler { type: "xavier" } } }
+layer { name: "mixed" type: "Concat" bottom: "conv3d" bottom: "conv3e" top: "mixed" }
 layer { name: "ip4" type: "InnerProduct" bottom: "pool3a" top: "ip4"
   inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
 layer { name: "ip5" type: "InnerProduct" bottom: "pool3b" top: "ip5"
   inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
-layer { name: "both" type: "Concat" bottom: "ip4" bottom: "ip5" top: "both" }
-layer { name: "logits" type: "InnerProduct" bottom: "both" top: "logits"
+layer { name: "ip6" type: "InnerProduct" bottom: "mixed" top: "ip6"
+  inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
+layer { name: "all" type: "Concat" bottom: "ip4" bottom: "ip5" bottom: "ip6" top: "all" }
+layer { name: "logits" type: "InnerProduct" bottom: "all" top: "logits"
   inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
 )";
 
@@ -118,11 +131,12 @@ TEST_F(Int8ActivationsTest, QuantizedNetKeepsCodesBetweenInt8LayersAndComputesTh
       make_net(model, {.phase = Phase::kTest, .keep_blobs = keep, .u8_activations = false});
   if (codes->backend() != Backend::kCpuDnnl) GTEST_SKIP() << "int8 kernels are oneDNN's";
 
-  for (const char* blob : {"conv1", "conv2", "pool2", "conv3b", "pool3b"})
+  for (const char* blob : {"conv1", "conv2", "pool2", "conv3b", "conv3c", "join", "pool3b"})
     EXPECT_EQ(codes->blob_layout(blob), BlobLayout::kU8ChannelsLast) << blob;
-  for (const char* blob : {"data", "conv3a", "pool3a", "ip4", "ip5", "both", "logits"})
+  for (const char* blob : {"data", "conv3a", "pool3a", "conv3d", "conv3e", "mixed", "ip4", "ip5",
+                           "all", "logits"})
     EXPECT_NE(codes->blob_layout(blob), BlobLayout::kU8ChannelsLast) << blob;
-  for (const char* blob : {"conv1", "pool2", "pool3b"})
+  for (const char* blob : {"conv1", "pool2", "join"})
     EXPECT_NE(floats->blob_layout(blob), BlobLayout::kU8ChannelsLast) << blob;
 
   fill(*data.test, 0, *codes);

@@ -4,7 +4,7 @@
 // Plain tensors are seen as (outer, C_i, inner) concatenated on dim 1: the same memory for any
 // rank and axis, so one code path serves (N,C), (N,C,H,W) and GoogLeNet's Inception joins. A 4-D
 // channel join whose parts all start and end on channel-block boundaries also takes blocked blobs
-// (blob_layout.h), each input and the output in its own layout.
+// (blob_layout.h), each input and the output in its own layout, and u8 codes (all of them).
 #pragma once
 
 #include <vector>
@@ -24,6 +24,8 @@ class Concat final : public Kernel {
   }
   void set_layouts(const std::vector<BlobLayout>& inputs,
                    const std::vector<BlobLayout>& outputs) override;
+  // A channel join of u8 codes (an Inception module's output in int8 inference).
+  bool passes_u8() const override { return y_shape_.rank() == 4 && geometry_.axis == 1; }
 
  private:
   DnnlDevice& device_;

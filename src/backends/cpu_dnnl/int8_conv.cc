@@ -22,10 +22,8 @@ std::optional<float> Int8Conv::u8_input_scale() const {
 }
 
 // Codes are non-negative, so only a plain ReLU's output can be written as u8.
-bool Int8Conv::write_u8(float scale) {
-  if (!relu_ || *relu_ != 0 || prepared_) return false;
-  u8_output_scale_ = scale;
-  return true;
+bool Int8Conv::can_write_u8() const {
+  return relu_ && *relu_ == 0 && !prepared_;
 }
 
 void Int8Conv::set_layouts(const std::vector<BlobLayout>& inputs,

@@ -27,7 +27,8 @@ class Int8Conv final : public Kernel {
     return true;
   }
   std::optional<float> u8_input_scale() const override;
-  bool write_u8(float scale) override;
+  bool can_write_u8() const override;
+  void write_u8(float scale) override { u8_output_scale_ = scale; }
 
  private:
   // The primitive, the quantized weights and the bridges, from the first forward's weights.

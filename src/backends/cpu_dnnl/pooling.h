@@ -24,7 +24,7 @@ class Pool final : public Kernel {
   }
   void set_layouts(const std::vector<BlobLayout>& inputs,
                    const std::vector<BlobLayout>& outputs) override;
-  bool passes_u8() const override { return max_ && !fallback_; }
+  bool passes_u8() const override { return max_ && !fallback_; }  // max commutes with rounding
 
  private:
   DnnlDevice& device_;
