@@ -133,8 +133,8 @@ TEST_F(Int8ActivationsTest, QuantizedNetKeepsCodesBetweenInt8LayersAndComputesTh
 
   for (const char* blob : {"conv1", "conv2", "pool2", "conv3b", "conv3c", "join", "pool3b"})
     EXPECT_EQ(codes->blob_layout(blob), BlobLayout::kU8ChannelsLast) << blob;
-  for (const char* blob : {"data", "conv3a", "pool3a", "conv3d", "conv3e", "mixed", "ip4", "ip5",
-                           "all", "logits"})
+  for (const char* blob :
+       {"data", "conv3a", "pool3a", "conv3d", "conv3e", "mixed", "ip4", "ip5", "all", "logits"})
     EXPECT_NE(codes->blob_layout(blob), BlobLayout::kU8ChannelsLast) << blob;
   for (const char* blob : {"conv1", "pool2", "join"})
     EXPECT_NE(floats->blob_layout(blob), BlobLayout::kU8ChannelsLast) << blob;
