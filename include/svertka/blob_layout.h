@@ -9,11 +9,11 @@
 //
 // kU8ChannelsLast carries int8 inference's activations from one int8 layer to the next
 // (ops/int8.h): u8 codes, channels innermost (NHWC), in the first bytes of the blob's float buffer,
-// on the grid step the Net keeps with the blob. The Net chooses it in a TEST net for a blob whose
-// producer can write the codes (an int8 layer with its ReLU fused, Kernel::write_u8) and whose
-// readers all read them at that step (int8 layers, or max pooling, whose output then holds codes of
-// the same step): no fp32 written between the layers and no quantizing pass before the next.
-// Net::blob() dequantizes.
+// on the grid step the Net keeps with the blob. The Net chooses it in a TEST net for a set of
+// blobs joined by layers that pass codes through (a fused ReLU, max pooling, a channel concat),
+// each written by a kernel that can write codes (an int8 layer with its ReLU fused,
+// Kernel::can_write_u8) and read only by int8 layers that all want one step: no fp32 written
+// between the layers and no quantizing pass before the next. Net::blob() dequantizes.
 #pragma once
 
 #include "svertka/tensor.h"

@@ -177,7 +177,7 @@ class Net {
   // In a TEST net of a quantized model, the blobs that carry u8 codes from one int8 layer to the
   // next (BlobLayout::kU8ChannelsLast); before choose_layouts, which leaves them as they are.
   void choose_u8_blobs();
-  // The plan of one u8 blob (net_layout.cc).
+  // A set of versions holding u8 codes of one step, and their producers (net_layout.cc).
   struct U8Plan;
   bool plan_u8(int version, U8Plan& plan) const;
   void choose_layouts();
