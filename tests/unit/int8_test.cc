@@ -8,9 +8,10 @@
 //   |q(x) q(w) - x w| <= s_x/2 |w| + s_o/2 |x| + s_x s_o / 4,
 // and y_o by at most s_x/2 sum|w| + s_o/2 sum|x| + T s_x s_o / 4 over its T terms; the sums are
 // computed by the reference kernel on |w| with ones, and on |x| with ones. The output scaling and
-// bias in fp32 add 2^-20 |y| at most. Without VNNI oneDNN halves the weights (cpu_dnnl.h: 7-bit
-// weights), doubling the weight step. The test also checks that the error is an int8 kernel's:
-// somewhere beyond a tenth of the bound's scale, which fp32 rounding cannot reach.
+// bias in fp32 add 2^-20 |y| at most. Without VNNI oneDNN halves the weights and svertka rounds a
+// non-negative input to 7 bits (cpu_dnnl.h), doubling both steps. The test also checks that the
+// error is an int8 kernel's: somewhere beyond a tenth of the bound's scale, which fp32 rounding
+// cannot reach.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -80,13 +81,18 @@ void expect_int8_within_bound(MakeOp make, const Shape& x_shape, double lo, uint
   const Tensor terms = forward(*fp32, reference, filled(x_shape, 1), filled(params[0], 1), zero);
 
   const std::vector<double> w_steps = channel_steps(w);
-  const double weight_factor = dnnl_int8_vnni() ? 1 : 2;
+  // Without VNNI: oneDNN halves a convolution's weights, svertka quantizes an inner product's
+  // to 63.
+  const double weight_factor = dnnl_int8_vnni()                 ? 1
+                               : fp32->type() == "InnerProduct" ? 127.0 / 63
+                                                                : 2;
+  const double input_factor = dnnl_int8_vnni() || lo < 0 ? 1 : 255.0 / 127;  // 7-bit u8 inputs
   const int64_t channels = actual.dim(1), inner = actual.numel() / actual.dim(0) / channels;
   int64_t over = 0;
   double worst = 0, largest_ratio = 0;
   for (int64_t i = 0; i < actual.numel(); ++i) {
     const int64_t o = (i / inner) % channels;
-    const double sx = q.input_scale, so = weight_factor * w_steps[size_t(o)];
+    const double sx = input_factor * q.input_scale, so = weight_factor * w_steps[size_t(o)];
     const double bound = sx / 2 * sum_w[i] + so / 2 * sum_x[i] + terms[i] * sx * so / 4 +
                          std::ldexp(std::fabs(expected[i]), -20);
     const double error = std::fabs(double(actual[i]) - double(expected[i]));

@@ -1,4 +1,5 @@
-// What the cpu_dnnl backend (svertka::dnnl, oneDNN) tells about itself beyond its entry (backend.h).
+// What the cpu_dnnl backend (svertka::dnnl, oneDNN) tells about itself beyond its entry
+// (backend.h).
 #pragma once
 
 #include <string>
@@ -18,8 +19,10 @@ Bf16Support dnnl_bf16_support();
 std::string dnnl_bf16_description();
 
 // Whether oneDNN's int8 kernels multiply u8 by s8 in one instruction (VNNI: avx512_core_vnni and
-// above, avx2_vnni). Without it they use pairwise 16-bit sums that could saturate, so oneDNN halves
-// the s8 weights: a quantized model then computes with 7-bit weights (twice the weight step).
+// above, avx2_vnni). Without it they sum pairs of products in 16 bits, which u8 inputs could
+// saturate: oneDNN halves the s8 weights where the input is s8, and svertka holds every input as
+// s8 there (a non-negative one in 0..127), so a quantized model computes with 7-bit weights and
+// 7-bit non-negative activations (twice either step) and passes no u8 codes between layers.
 bool dnnl_int8_vnni();
 
 }  // namespace svertka

@@ -3,22 +3,34 @@
 #include <algorithm>
 #include <cmath>
 
+#include "svertka/backends/cpu_dnnl.h"
+
 namespace svertka::cpu_dnnl {
 
-std::vector<float> weight_channel_scales(const Tensor& w, int64_t rows) {
+std::vector<float> weight_channel_scales(const Tensor& w, int64_t rows, float code_max) {
   const int64_t per_row = w.numel() / rows;
   std::vector<float> scales(static_cast<size_t>(rows));
   for (int64_t o = 0; o < rows; ++o) {
     float largest = 0;
     for (int64_t i = 0; i < per_row; ++i)
       largest = std::max(largest, std::fabs(w[o * per_row + i]));
-    scales[static_cast<size_t>(o)] = largest > 0 ? largest / 127 : 1;
+    scales[static_cast<size_t>(o)] = largest > 0 ? largest / code_max : 1;
   }
   return scales;
 }
 
+float inner_product_code_max() {
+  return dnnl_int8_vnni() ? 127 : 63;
+}
+
 dnnl::memory::data_type input_type(const Int8Quantization& q) {
-  return q.input_unsigned() ? dnnl::memory::data_type::u8 : dnnl::memory::data_type::s8;
+  return q.input_unsigned() && dnnl_int8_vnni() ? dnnl::memory::data_type::u8
+                                                : dnnl::memory::data_type::s8;
+}
+
+float input_step(const Int8Quantization& q) {
+  const bool seven_bits = q.input_unsigned() && !dnnl_int8_vnni();
+  return seven_bits ? q.input_scale * 255 / 127 : q.input_scale;
 }
 
 dnnl::primitive_attr int8_attributes(const std::vector<float>& output_scales) {
@@ -51,9 +63,9 @@ const dnnl::memory& Int8Input::quantize(const Tensor& x) {
 
 Int8Weights quantize_weights(DnnlDevice& device, const Tensor& w, const dnnl::memory::desc& w_desc,
                              const dnnl::memory::desc& wanted, int64_t rows, const Tensor* b,
-                             float input_scale) {
+                             float input_scale, float code_max) {
   Int8Weights result;
-  const std::vector<float> scales = weight_channel_scales(w, rows);
+  const std::vector<float> scales = weight_channel_scales(w, rows, code_max);
   std::vector<float> inverse(scales.size());
   for (size_t o = 0; o < scales.size(); ++o) inverse[o] = 1 / scales[o];
   // Per output channel: dimension 0, and 1 too for grouped weights (G, O/G, ...), whose

@@ -10,12 +10,23 @@
 
 namespace svertka::cpu_dnnl {
 
-// s_o = max |w_o| / 127 for each of the `rows` output channels of `w` (rows x the rest), 1 for a
-// channel of zeros (its codes are 0 whatever the scale).
-std::vector<float> weight_channel_scales(const Tensor& w, int64_t rows);
+// s_o = max |w_o| / code_max for each of the `rows` output channels of `w` (rows x the rest), 1 for
+// a channel of zeros (its codes are 0 whatever the scale).
+std::vector<float> weight_channel_scales(const Tensor& w, int64_t rows, float code_max = 127);
 
-// u8 for an input that calibration saw non-negative (after a ReLU), else s8.
+// The largest weight code of an inner product: 127, or 63 on a processor without VNNI, where
+// oneDNN's int8 gemm sums pairs of u8 x s8 products in 16 bits (its s8 inputs shifted to u8) and
+// does not halve the weights as its convolutions do.
+float inner_product_code_max();
+
+// u8 for an input that calibration saw non-negative (after a ReLU), else s8; and s8 for every input
+// on a processor without VNNI (dnnl_int8_vnni(), backends/cpu_dnnl.h), whose u8 x s8 kernels sum
+// pairs of products in 16 bits and saturate (255 x 127 x 2 > 32767), while for s8 inputs oneDNN
+// halves the weights so that the sums fit.
 dnnl::memory::data_type input_type(const Int8Quantization& q);
+// The step of the grid a kernel rounds its input onto: the calibrated one, or for a non-negative
+// input held as s8 (no VNNI) the step that maps its calibrated range onto 0..127.
+float input_step(const Int8Quantization& q);
 
 // The primitive attributes of an int8 layer: per-output-channel output scales (mask: the output's
 // channel dimension, 1 << 1) and the shared scratchpad. Filled once the weights are known.
@@ -49,6 +60,6 @@ struct Int8Weights {
 // channels; `b` (O) or null.
 Int8Weights quantize_weights(DnnlDevice& device, const Tensor& w, const dnnl::memory::desc& w_desc,
                              const dnnl::memory::desc& wanted, int64_t rows, const Tensor* b,
-                             float input_scale);
+                             float input_scale, float code_max = 127);
 
 }  // namespace svertka::cpu_dnnl

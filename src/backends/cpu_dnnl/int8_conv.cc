@@ -5,7 +5,9 @@
 namespace svertka::cpu_dnnl {
 
 Int8Conv::Int8Conv(const ConvOp& op, const std::vector<Shape>& inputs, Device& device)
-    : device_(as_dnnl(device)), quantization_(*op.params().int8) {
+    : device_(as_dnnl(device)),
+      quantization_(*op.params().int8),
+      input_step_(input_step(quantization_)) {
   g_ = op.geometry(inputs.at(0));
   x_shape_ = inputs.at(0);
   y_shape_ = op.output_shapes(inputs)[0];
@@ -17,8 +19,8 @@ Int8Conv::Int8Conv(const ConvOp& op, const std::vector<Shape>& inputs, Device& d
 }
 
 std::optional<float> Int8Conv::u8_input_scale() const {
-  if (!quantization_.input_unsigned()) return std::nullopt;
-  return quantization_.input_scale;
+  if (input_type(quantization_) != dnnl::memory::data_type::u8) return std::nullopt;
+  return input_step_;
 }
 
 // Codes are non-negative, so only a plain ReLU's output can be written as u8.
@@ -41,11 +43,11 @@ void Int8Conv::prepare(const Tensor& w, const Tensor* b) {
   const dnnl::memory::desc y_any(y_held_.dims(), y_held_.data_type(), tag::any);
   const dnnl::memory::desc w_any(w_desc_.dims(), dt::s8, tag::any);
   const dnnl::memory::desc b_desc(dims{g_.o}, dt::f32, tag::a);
-  // y = input_scale * s_o * (sum + b'_o), or that over the step of the u8 codes it is written as.
+  // y = input_step * s_o * (sum + b'_o), or that over the step of the u8 codes it is written as.
   const std::vector<float> scales = weight_channel_scales(w, g_.o);
   std::vector<float> output_scales(scales.size());
   for (size_t o = 0; o < scales.size(); ++o)
-    output_scales[o] = quantization_.input_scale * scales[o] / u8_output_scale_.value_or(1);
+    output_scales[o] = input_step_ * scales[o] / u8_output_scale_.value_or(1);
   auto make = [&](const dnnl::memory::desc& x, const dnnl::memory::desc& y) {
     return dnnl::convolution_forward::primitive_desc(
         {dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, x, w_any, b_desc,
@@ -63,10 +65,10 @@ void Int8Conv::prepare(const Tensor& w, const Tensor* b) {
   }
   if (!pd || std::string(pd.impl_info_str()).starts_with("ref")) pd = make(x_any, y_any);
   forward_ = dnnl::convolution_forward(pd);
-  x_ = Int8Input(device_, x_held_, pd.src_desc(), quantization_.input_scale);
+  x_ = Int8Input(device_, x_held_, pd.src_desc(), input_step_);
   y_ = LayoutBridge(device_, y_held_, pd.dst_desc(), ScratchSlot::kDestination);
   weights_ = quantize_weights(device_, w, w_desc_, pd.weights_desc(), g_.o, b,
-                              quantization_.input_scale);  // b'_o = b_o / (input_scale * s_o)
+                              input_step_);  // b'_o = b_o / (input_step * s_o)
   prepared_ = true;
 }
 

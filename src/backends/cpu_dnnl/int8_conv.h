@@ -36,6 +36,7 @@ class Int8Conv final : public Kernel {
 
   DnnlDevice& device_;
   Int8Quantization quantization_;
+  float input_step_;  // input_step(quantization_)
   ConvGeometry g_;
   Shape x_shape_, y_shape_;
   dnnl::memory::desc x_held_, y_held_, w_desc_;

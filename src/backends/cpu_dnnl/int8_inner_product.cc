@@ -4,15 +4,19 @@ namespace svertka::cpu_dnnl {
 
 Int8InnerProduct::Int8InnerProduct(const InnerProductOp& op, const std::vector<Shape>& inputs,
                                    Device& device)
-    : device_(as_dnnl(device)), quantization_(*op.params().int8), x_shape_(inputs.at(0)) {
+    : device_(as_dnnl(device)),
+      quantization_(*op.params().int8),
+      input_step_(input_step(quantization_)),
+      x_shape_(inputs.at(0)) {
   n_ = inputs.at(0)[0];
   k_ = op.in_features(inputs.at(0));
   o_ = op.params().out_features;
 }
 
 std::optional<float> Int8InnerProduct::u8_input_scale() const {
-  if (!quantization_.input_unsigned() || x_shape_.rank() != 4) return std::nullopt;
-  return quantization_.input_scale;
+  if (input_type(quantization_) != dnnl::memory::data_type::u8 || x_shape_.rank() != 4)
+    return std::nullopt;
+  return input_step_;
 }
 
 void Int8InnerProduct::set_layouts(const std::vector<BlobLayout>& inputs,
@@ -31,20 +35,19 @@ void Int8InnerProduct::prepare(const Tensor& w, const Tensor* b) {
                                : plain_desc(dims{o_, k_});
   const dnnl::memory::desc x_wanted =
       x_codes_ ? x_desc : dnnl::memory::desc(x_desc.dims(), input_type(quantization_), tag::any);
-  const std::vector<float> scales = weight_channel_scales(w, o_);
+  const std::vector<float> scales = weight_channel_scales(w, o_, inner_product_code_max());
   std::vector<float> output_scales(scales.size());
-  for (size_t o = 0; o < scales.size(); ++o)
-    output_scales[o] = quantization_.input_scale * scales[o];
+  for (size_t o = 0; o < scales.size(); ++o) output_scales[o] = input_step_ * scales[o];
   const dnnl::inner_product_forward::primitive_desc pd(
       {dnnl::prop_kind::forward_inference, x_wanted,
        dnnl::memory::desc(w_desc.dims(), dt::s8, tag::any),
        dnnl::memory::desc(dims{o_}, dt::f32, tag::a), y_desc},
       with_relu(int8_attributes(output_scales), relu_), device_.engine());
   forward_ = dnnl::inner_product_forward(pd);
-  x_ = Int8Input(device_, x_desc, pd.src_desc(), quantization_.input_scale);
+  x_ = Int8Input(device_, x_desc, pd.src_desc(), input_step_);
   y_ = device_.unbound_memory(y_desc);
-  weights_ =
-      quantize_weights(device_, w, w_desc, pd.weights_desc(), o_, b, quantization_.input_scale);
+  weights_ = quantize_weights(device_, w, w_desc, pd.weights_desc(), o_, b, input_step_,
+                              inner_product_code_max());
   prepared_ = true;
 }
 

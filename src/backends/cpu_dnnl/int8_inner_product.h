@@ -28,6 +28,7 @@ class Int8InnerProduct final : public Kernel {
 
   DnnlDevice& device_;
   Int8Quantization quantization_;
+  float input_step_;  // input_step(quantization_)
   Shape x_shape_;
   int64_t n_, k_, o_;
   bool x_codes_ = false;  // the input is held as u8 codes (set_layouts)
