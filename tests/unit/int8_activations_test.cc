@@ -117,6 +117,23 @@ class Int8ActivationsTest : public ::testing::Test {
                      4, [&](Net& net, int pass) { fill(*data.train, pass * kBatch, net); });
   }
 
+  // The quantized `model` twice: with u8 codes between its int8 layers, and with fp32 there.
+  struct TwoNets {
+    std::unique_ptr<Net> codes, floats;
+  };
+  static TwoNets both_ways(const ImportedModel& model, const std::vector<std::string>& keep) {
+    return {make_net(model, {.phase = Phase::kTest, .keep_blobs = keep}),
+            make_net(model, {.phase = Phase::kTest, .keep_blobs = keep, .u8_activations = false})};
+  }
+
+  // Why `codes` can pass no codes here (checking that `blob` is not u8), or "" where it can.
+  static std::string no_codes_here(const Net& codes, const std::string& blob) {
+    if (codes.backend() != Backend::kCpuDnnl) return "int8 kernels are oneDNN's";
+    if (dnnl_int8_vnni()) return "";
+    EXPECT_NE(codes.blob_layout(blob), BlobLayout::kU8ChannelsLast);
+    return "without VNNI every int8 input is s8 (backends/cpu_dnnl.h): no u8 codes";
+  }
+
   static void fill(const BatchSource& source, int64_t start, Net& net) {
     std::vector<int64_t> indices(static_cast<size_t>(kBatch));
     for (int64_t i = 0; i < kBatch; ++i) indices[size_t(i)] = start + i;
@@ -138,15 +155,8 @@ float input_scale(const NetSpec& spec, const std::string& layer) {
 TEST_F(Int8ActivationsTest, QuantizedNetKeepsCodesBetweenInt8LayersAndComputesTheSame) {
   const ImportedModel model = quantized();
   IdxSplit data = load_idx_split(dir_.string(), SmallImageAugment{});
-  const std::vector<std::string> keep = {"pool2"};
-  std::unique_ptr<Net> codes = make_net(model, {.phase = Phase::kTest, .keep_blobs = keep});
-  std::unique_ptr<Net> floats =
-      make_net(model, {.phase = Phase::kTest, .keep_blobs = keep, .u8_activations = false});
-  if (codes->backend() != Backend::kCpuDnnl) GTEST_SKIP() << "int8 kernels are oneDNN's";
-  if (!dnnl_int8_vnni()) {
-    EXPECT_NE(codes->blob_layout("conv1"), BlobLayout::kU8ChannelsLast);
-    GTEST_SKIP() << "without VNNI every int8 input is s8 (backends/cpu_dnnl.h): no u8 codes";
-  }
+  auto [codes, floats] = both_ways(model, {"pool2"});
+  if (const std::string why = no_codes_here(*codes, "conv1"); !why.empty()) GTEST_SKIP() << why;
 
   for (const char* blob : {"conv1", "conv2", "pool2", "conv3b", "conv3c", "join", "pool3b"})
     EXPECT_EQ(codes->blob_layout(blob), BlobLayout::kU8ChannelsLast) << blob;
@@ -205,14 +215,8 @@ TEST_F(Int8ActivationsTest, GoogLeNetInceptionModulesPassCodes) {
                              {.model = {.num_classes = 10, .batch = 2, .width_divisor = 4}})),
       2, random_images);
   const std::vector<std::string> joins = {"inception_3a/output", "inception_4e/output"};
-  std::unique_ptr<Net> codes = make_net(int8, {.phase = Phase::kTest, .keep_blobs = joins});
-  std::unique_ptr<Net> floats =
-      make_net(int8, {.phase = Phase::kTest, .keep_blobs = joins, .u8_activations = false});
-  if (codes->backend() != Backend::kCpuDnnl) GTEST_SKIP() << "int8 kernels are oneDNN's";
-  if (!dnnl_int8_vnni()) {
-    EXPECT_NE(codes->blob_layout("inception_3a/output"), BlobLayout::kU8ChannelsLast);
-    GTEST_SKIP() << "without VNNI every int8 input is s8 (backends/cpu_dnnl.h): no u8 codes";
-  }
+  auto [codes, floats] = both_ways(int8, joins);
+  if (const std::string why = no_codes_here(*codes, joins[0]); !why.empty()) GTEST_SKIP() << why;
   for (const char* blob : {"inception_3a/output", "inception_3a/3x3_reduce", "pool3/3x3_s2",
                            "inception_4e/output", "inception_5a/pool", "inception_5b/5x5_reduce"})
     EXPECT_EQ(codes->blob_layout(blob), BlobLayout::kU8ChannelsLast) << blob;
