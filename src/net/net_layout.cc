@@ -70,13 +70,18 @@ bool Net::plan_u8(int version, U8Plan& plan) const {
   return plan.scale.has_value();
 }
 
+// Every version a plan reached is decided: a plan from any of them grows the same set, so each
+// set is planned once (a net of thousands of joined layers costs one pass, not one per producer).
 void Net::choose_u8_blobs() {
   if (options_.phase != Phase::kTest || !options_.u8_activations) return;
+  std::vector<bool> decided(blobs_.size(), false);
   for (auto& layer : layers_) {
     if (layer->tops.size() != 1 || !layer->kernel->can_write_u8()) continue;
-    if (blobs_[static_cast<size_t>(layer->tops[0])].layout == BlobLayout::kU8ChannelsLast) continue;
+    if (decided[static_cast<size_t>(layer->tops[0])]) continue;
     U8Plan plan;
-    if (!plan_u8(layer->tops[0], plan)) continue;
+    const bool codes = plan_u8(layer->tops[0], plan);
+    for (int v : plan.versions) decided[static_cast<size_t>(v)] = true;
+    if (!codes) continue;
     for (int p : plan.producers) {
       Layer& producer = *layers_[static_cast<size_t>(p)];
       in_layer(name_, producer.spec, backend(), "choosing u8 output",
