@@ -14,13 +14,18 @@
 // each written by a kernel that can write codes (an int8 layer with its ReLU fused,
 // Kernel::can_write_u8) and read only by int8 layers that all want one step: no fp32 written
 // between the layers and no quantizing pass before the next. Net::blob() dequantizes.
+//
+// kChannelsLast is fp32 NHWC, kept in a TEST net where an int8 layer writes fp32 (NHWC is its
+// kernels' own layout) for readers that take NHWC as it is (int8 layers, LRN, pooling; LRN and
+// pooling then pass it on): no conversion to blocked and back around a quantized net's LRNs,
+// whose NHWC inference kernel is also oneDNN 2.6's fastest.
 #pragma once
 
 #include "svertka/tensor.h"
 
 namespace svertka {
 
-enum class BlobLayout { kPlain, kChannelBlocked, kU8ChannelsLast };
+enum class BlobLayout { kPlain, kChannelBlocked, kU8ChannelsLast, kChannelsLast };
 
 enum class LayoutSupport {
   kPlainOnly,    // reads and writes plain blobs only

@@ -42,9 +42,9 @@ class Device {
   // The block of BlobLayout::kChannelBlocked on this device (blob_layout.h); 0: every blob stays
   // plain.
   virtual int channel_block() const { return 0; }
-  // `blocked` (4-D, kChannelBlocked) into `plain`, a host tensor, allocated with the same shape if
-  // needed.
-  virtual void copy_to_plain(const Tensor& blocked, Tensor& plain);
+  // `held` (4-D, kChannelBlocked or kChannelsLast: `layout`) into `plain`, a host tensor,
+  // allocated with the same shape if needed.
+  virtual void copy_to_plain(const Tensor& held, BlobLayout layout, Tensor& plain);
   // `codes` (4-D, kU8ChannelsLast) times `scale` into `plain`, likewise.
   virtual void dequantize_to_plain(const Tensor& codes, float scale, Tensor& plain);
 

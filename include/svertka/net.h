@@ -49,9 +49,10 @@ struct NetOptions {
   // ResourceError saying how much it would need. 0: host_memory_bytes() (memory.h). A device's
   // own memory is not counted here: its allocator fails cleanly.
   int64_t max_bytes = 0;
-  // A TEST net of a quantized model passes u8 activations between its int8 layers where they
-  // allow it (BlobLayout::kU8ChannelsLast); false keeps fp32 between them, to compare.
-  bool u8_activations = true;
+  // A TEST net of a quantized model passes u8 codes between its int8 layers where they allow it
+  // (BlobLayout::kU8ChannelsLast) and keeps fp32 NHWC around them (kChannelsLast); false keeps
+  // the layouts of an fp32 net, to compare.
+  bool int8_layouts = true;
 };
 
 // The memory a TEST net of a spec would hold, from shapes alone: nothing is allocated and no kernel
@@ -180,6 +181,8 @@ class Net {
   // A set of versions holding u8 codes of one step, and their producers (net_layout.cc).
   struct U8Plan;
   bool plan_u8(int version, U8Plan& plan) const;
+  // In a TEST net, the fp32 blobs kept NHWC (BlobLayout::kChannelsLast); after choose_u8_blobs.
+  void choose_channels_last();
   void choose_layouts();
   void plan_memory();
   // Binds every kernel's arguments to the planned buffers; returns the elements of the gradient

@@ -87,6 +87,12 @@ class BasicKernel {
   // doing so, on the grid of step `scale`; write_u8 is called only where can_write_u8().
   virtual bool can_write_u8() const { return false; }
   virtual void write_u8(float /*scale*/) {}
+
+  // fp32 NHWC between layers (BlobLayout::kChannelsLast), asked in a TEST net before set_layouts:
+  // whether this kernel reads input 0 in it at no cost (and works in it: LRN, pooling), and
+  // whether its output is naturally in it (an int8 layer writing fp32).
+  virtual bool reads_channels_last() const { return false; }
+  virtual bool writes_channels_last() const { return false; }
 };
 using Kernel = BasicKernel<float>;
 

@@ -25,10 +25,10 @@ std::string Device::describe() const {
   return std::string(backend_name(backend_)) + " on the host";
 }
 
-void Device::copy_to_plain(const Tensor& blocked, Tensor&) {
+void Device::copy_to_plain(const Tensor& held, BlobLayout, Tensor&) {
   throw BackendError("backend " + std::string(backend_name(backend_)) +
-                     " keeps every blob plain, yet a blob of " + blocked.shape().str() +
-                     " is marked channel-blocked");
+                     " keeps every blob plain, yet a blob of " + held.shape().str() +
+                     " is marked otherwise");
 }
 
 void Device::dequantize_to_plain(const Tensor& codes, float, Tensor&) {

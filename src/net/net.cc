@@ -342,8 +342,8 @@ const Tensor& Net::plain(int version, bool gradient) const {
   const Tensor& tensor = gradient ? blob.grad : blob.data;
   if (blob.layout == BlobLayout::kPlain && tensor.on_host()) return tensor;
   Tensor& copy = plain_copies_[{version, gradient}];
-  if (blob.layout == BlobLayout::kChannelBlocked) {
-    device_->copy_to_plain(tensor, copy);
+  if (blob.layout == BlobLayout::kChannelBlocked || blob.layout == BlobLayout::kChannelsLast) {
+    device_->copy_to_plain(tensor, blob.layout, copy);
   } else if (blob.layout == BlobLayout::kU8ChannelsLast) {
     device_->dequantize_to_plain(tensor, blob.u8_scale, copy);
   } else {

@@ -73,7 +73,7 @@ bool Net::plan_u8(int version, U8Plan& plan) const {
 // Every version a plan reached is decided: a plan from any of them grows the same set, so each
 // set is planned once (a net of thousands of joined layers costs one pass, not one per producer).
 void Net::choose_u8_blobs() {
-  if (options_.phase != Phase::kTest || !options_.u8_activations) return;
+  if (options_.phase != Phase::kTest || !options_.int8_layouts) return;
   std::vector<bool> decided(blobs_.size(), false);
   for (auto& layer : layers_) {
     if (layer->tops.size() != 1 || !layer->kernel->can_write_u8()) continue;
@@ -94,11 +94,42 @@ void Net::choose_u8_blobs() {
   }
 }
 
+// Written by a kernel whose own layout it is (an int8 layer's fp32 output) or passed on by one
+// working in the layout of its input (LRN, pooling), and read only by kernels taking it as it is;
+// in layer order, so a layer's input is decided before its output.
+void Net::choose_channels_last() {
+  if (options_.phase != Phase::kTest || !options_.int8_layouts) return;
+  auto layout_of = [&](int v) -> BlobLayout& { return blobs_[static_cast<size_t>(v)].layout; };
+  for (auto& layer : layers_) {
+    if (layer->fused || layer->tops.size() != 1) continue;
+    const Kernel& kernel = *layer->kernel;
+    const bool source = kernel.writes_channels_last() ||
+                        (kernel.reads_channels_last() && layer->bottoms.size() == 1 &&
+                         layout_of(layer->bottoms[0]) == BlobLayout::kChannelsLast);
+    const int top = layer->tops[0];
+    const Blob& blob = blobs_[static_cast<size_t>(top)];
+    if (!source || blob.layout != BlobLayout::kPlain || blob.shape.rank() != 4) continue;
+    std::vector<int> versions{top};  // and a fused ReLU's, in place
+    bool readers_take_it = !blob.consumers.empty();
+    for (size_t i = 0; i < versions.size(); ++i)
+      for (int r : blobs_[static_cast<size_t>(versions[i])].consumers) {
+        const Layer& reader = *layers_[static_cast<size_t>(r)];
+        if (reader.fused)
+          versions.push_back(reader.tops[0]);
+        else
+          readers_take_it = readers_take_it && reader.kernel->reads_channels_last();
+      }
+    if (!readers_take_it) continue;
+    for (int v : versions) layout_of(v) = BlobLayout::kChannelsLast;
+  }
+}
+
 // A blob is blocked when its channels fill whole blocks and every kernel that writes or reads it
 // accepts that. Versions sharing a buffer (in place), and the input and output of an elementwise
 // kernel, share one layout, so they are decided together.
 void Net::choose_layouts() {
   choose_u8_blobs();
+  choose_channels_last();
   const int block = device_->channel_block();
   auto support = [&](int layer) {
     return layers_[static_cast<size_t>(layer)]->kernel->layout_support();

@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "op_test_helpers.h"
+#include "svertka/device.h"
+#include "svertka/kernel_registry.h"
 #include "svertka/net.h"
+#include "svertka/ops/lrn.h"
+#include "svertka/ops/pooling.h"
 #include "svertka/zoo.h"
 
 namespace svertka::testing {
@@ -99,6 +103,54 @@ TEST(BlobLayout, GoogLeNetTrainsAsOnTheReferenceBackend) {
   EXPECT_EQ(net.blob_layout("inception_3a/output"), layout_for_channels(8));
   EXPECT_EQ(net.blob_layout("inception_5b/output"), BlobLayout::kChannelBlocked);
   expect_backends_train_alike(spec, {"inception_4e/output", "inception_5b/output"}, 1e-3);
+}
+
+// (N, C, H, W) values laid out NHWC (BlobLayout::kChannelsLast), and back.
+Tensor to_channels_last(const Tensor& x) {
+  const int64_t n = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3);
+  Tensor y(x.shape());
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t k = 0; k < c; ++k)
+      for (int64_t p = 0; p < hw; ++p) y[(i * hw + p) * c + k] = x[(i * c + k) * hw + p];
+  return y;
+}
+Tensor from_channels_last(const Tensor& y) {
+  const int64_t n = y.dim(0), c = y.dim(1), hw = y.dim(2) * y.dim(3);
+  Tensor x(y.shape());
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t k = 0; k < c; ++k)
+      for (int64_t p = 0; p < hw; ++p) x[(i * c + k) * hw + p] = y[(i * hw + p) * c + k];
+  return x;
+}
+
+// LRN and pooling as a quantized net's stem runs them (fp32 NHWC in and out, inference) compute
+// what the reference kernels compute on NCHW; Caffe's ceil rule and padding included.
+TEST(BlobLayout, LrnAndPoolingOnChannelsLastInferAsTheReference) {
+  const Shape shape{2, 24, 13, 13};
+  const Tensor x = random_tensor<float>(shape, 11, 0.0, 2.0);
+  PoolParams max{.kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2};
+  PoolParams average = max;
+  average.method = PoolMethod::kAverage;
+  PoolParams padded{
+      .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1};
+  const std::vector<std::shared_ptr<Op>> ops = {
+      std::make_shared<LrnOp>(LrnParams{}), std::make_shared<PoolOp>(max),
+      std::make_shared<PoolOp>(average), std::make_shared<PoolOp>(padded)};
+  const auto device = open_device(Backend::kCpuDnnl);
+  for (const auto& op : ops) {
+    SCOPED_TRACE(op->label());
+    const Shape y_shape = op->output_shapes({shape})[0];
+    Tensor expected(y_shape), held_y(y_shape);
+    KernelRegistry::instance()
+        .make(*op, host_device(), {shape})
+        ->forward({{&x}, {}, {&expected}, Phase::kTest});
+    auto kernel = KernelRegistry::instance().make(*op, *device, {shape});
+    ASSERT_TRUE(kernel->reads_channels_last());
+    kernel->set_layouts({BlobLayout::kChannelsLast}, {BlobLayout::kChannelsLast});
+    const Tensor held_x = to_channels_last(x);
+    kernel->forward({{&held_x}, {}, {&held_y}, Phase::kTest});
+    EXPECT_LE(max_relative_error(from_channels_last(held_y), expected), 1e-5);
+  }
 }
 
 }  // namespace

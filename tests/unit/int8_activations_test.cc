@@ -123,7 +123,7 @@ class Int8ActivationsTest : public ::testing::Test {
   };
   static TwoNets both_ways(const ImportedModel& model, const std::vector<std::string>& keep) {
     return {make_net(model, {.phase = Phase::kTest, .keep_blobs = keep}),
-            make_net(model, {.phase = Phase::kTest, .keep_blobs = keep, .u8_activations = false})};
+            make_net(model, {.phase = Phase::kTest, .keep_blobs = keep, .int8_layouts = false})};
   }
 
   // Why `codes` can pass no codes here (checking that `blob` is not u8), or "" where it can.
@@ -220,9 +220,14 @@ TEST_F(Int8ActivationsTest, GoogLeNetInceptionModulesPassCodes) {
   for (const char* blob : {"inception_3a/output", "inception_3a/3x3_reduce", "pool3/3x3_s2",
                            "inception_4e/output", "inception_5a/pool", "inception_5b/5x5_reduce"})
     EXPECT_EQ(codes->blob_layout(blob), BlobLayout::kU8ChannelsLast) << blob;
-  for (const char* blob : {"conv1/7x7_s2", "pool1/3x3_s2", "conv2/3x3", "pool2/3x3_s2",
-                           "inception_3a/pool", "inception_5b/5x5", "inception_5b/output"})
-    EXPECT_NE(codes->blob_layout(blob), BlobLayout::kU8ChannelsLast) << blob;
+  // The stem's LRNs and the pooling around them take fp32 NHWC, as the int8 layers write it.
+  for (const char* blob : {"conv1/7x7_s2", "pool1/3x3_s2", "pool1/norm1", "conv2/3x3",
+                           "conv2/norm2", "pool2/3x3_s2", "inception_3a/pool"})
+    EXPECT_EQ(codes->blob_layout(blob), BlobLayout::kChannelsLast) << blob;
+  for (const char* blob : {"inception_5b/5x5", "inception_5b/output"})
+    EXPECT_EQ(codes->blob_layout(blob), floats->blob_layout(blob)) << blob;
+  for (const char* blob : {"pool1/norm1", "inception_3a/output"})
+    EXPECT_NE(floats->blob_layout(blob), codes->blob_layout(blob)) << blob;
 
   random_images(*codes, 7);
   random_images(*floats, 7);

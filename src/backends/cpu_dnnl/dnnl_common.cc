@@ -21,9 +21,11 @@ int native_channel_block() {
 dnnl::memory::desc blob_desc(const Shape& shape, BlobLayout layout) {
   if (layout == BlobLayout::kPlain) return plain_desc(shape);
   if (shape.rank() != 4)
-    throw BackendError("a channel-blocked or u8 blob must be 4-D, not " + shape.str());
+    throw BackendError("a channel-blocked or channels-last blob must be 4-D, not " + shape.str());
   if (layout == BlobLayout::kU8ChannelsLast)
     return dnnl::memory::desc(shape.dims(), dnnl::memory::data_type::u8, tag::nhwc);
+  if (layout == BlobLayout::kChannelsLast)
+    return dnnl::memory::desc(shape.dims(), dnnl::memory::data_type::f32, tag::nhwc);
   const tag blocked = native_channel_block() == 16 ? tag::nChw16c : tag::nChw8c;
   return dnnl::memory::desc(shape.dims(), dnnl::memory::data_type::f32, blocked);
 }

@@ -20,7 +20,7 @@ dnnl::memory::desc plain_desc(const dims& d);
 dnnl::memory::desc plain_desc(const Shape& shape);
 
 // How a blob of `shape` in `layout` lies in memory (blob_layout.h): plain_desc, nChw16c / nChw8c
-// for kChannelBlocked, u8 nhwc for kU8ChannelsLast.
+// for kChannelBlocked, u8 nhwc for kU8ChannelsLast, f32 nhwc for kChannelsLast.
 dnnl::memory::desc blob_desc(const Shape& shape, BlobLayout layout);
 // The channel block oneDNN's fastest kernels use on this CPU: 16 with AVX-512, else 8.
 int native_channel_block();

@@ -28,12 +28,12 @@ int DnnlDevice::channel_block() const {
   return native_channel_block();
 }
 
-// A reorder from oneDNN's nChw16c / nChw8c to nchw.
-void DnnlDevice::copy_to_plain(const Tensor& blocked, Tensor& plain) {
-  if (!plain.defined() || plain.shape() != blocked.shape()) plain = Tensor(blocked.shape());
-  auto from = unbound_memory(blob_desc(blocked.shape(), BlobLayout::kChannelBlocked));
+// A reorder from oneDNN's nChw16c / nChw8c, or nhwc, to nchw.
+void DnnlDevice::copy_to_plain(const Tensor& held, BlobLayout layout, Tensor& plain) {
+  if (!plain.defined() || plain.shape() != held.shape()) plain = Tensor(held.shape());
+  auto from = unbound_memory(blob_desc(held.shape(), layout));
   auto to = unbound_memory(plain_desc(plain.shape()));
-  bind(from, blocked);
+  bind(from, held);
   bind(to, plain);
   execute(dnnl::reorder(from, to), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
 }

@@ -26,7 +26,7 @@ class DnnlDevice final : public Device {
 
   std::string describe() const override;
   int channel_block() const override;
-  void copy_to_plain(const Tensor& blocked, Tensor& plain) override;
+  void copy_to_plain(const Tensor& held, BlobLayout layout, Tensor& plain) override;
   void dequantize_to_plain(const Tensor& codes, float scale, Tensor& plain) override;
 
   const dnnl::engine& engine() const { return engine_; }

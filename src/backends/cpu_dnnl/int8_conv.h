@@ -28,6 +28,8 @@ class Int8Conv final : public Kernel {
   }
   std::optional<float> u8_input_scale() const override;
   bool can_write_u8() const override;
+  bool reads_channels_last() const override { return true; }   // rounds it to codes in NHWC
+  bool writes_channels_last() const override { return true; }  // its kernels' own layout
   void write_u8(float scale) override { u8_output_scale_ = scale; }
 
  private:

@@ -14,7 +14,8 @@ Lrn::Lrn(const LrnOp& op, const std::vector<Shape>& inputs, Device& device)
 
 void Lrn::build(BlobLayout x_held, BlobLayout y_held) {
   const auto x_desc = blob_desc(shape_, x_held), y_desc = blob_desc(shape_, y_held);
-  const auto plain = plain_desc(shape_);
+  test_on_held_ = x_held != BlobLayout::kChannelBlocked;
+  const auto test_desc = x_held == BlobLayout::kChannelsLast ? x_desc : plain_desc(shape_);
   const auto training_desc = blob_desc(shape_, BlobLayout::kChannelBlocked);
   // oneDNN's across-channel LRN also divides alpha by local_size and centres the window of an odd
   // local_size on c, as Caffe does.
@@ -23,7 +24,7 @@ void Lrn::build(BlobLayout x_held, BlobLayout y_held) {
              k = static_cast<float>(params_.k);
   const auto size = params_.local_size;
   inference_ = dnnl::lrn_forward(dnnl::lrn_forward::primitive_desc(
-      {dnnl::prop_kind::forward_inference, algorithm, plain, size, alpha, beta, k},
+      {dnnl::prop_kind::forward_inference, algorithm, test_desc, size, alpha, beta, k},
       device_.engine()));
   const dnnl::lrn_forward::primitive_desc forward_pd(
       {dnnl::prop_kind::forward_training, algorithm, training_desc, size, alpha, beta, k},
@@ -34,8 +35,8 @@ void Lrn::build(BlobLayout x_held, BlobLayout y_held) {
   forward_ = dnnl::lrn_forward(forward_pd);
   backward_ = dnnl::lrn_backward(backward_pd);
   using enum ScratchSlot;
-  x_plain_ = device_.unbound_memory(plain);
-  y_test_ = LayoutBridge(device_, y_desc, plain, kDestination);
+  x_test_ = device_.unbound_memory(test_desc);
+  y_test_ = LayoutBridge(device_, y_desc, test_desc, kDestination);
   x_ = LayoutBridge(device_, x_desc, training_desc, kSource);
   y_ = LayoutBridge(device_, y_desc, training_desc, kDestination);
   dy_ = LayoutBridge(device_, y_desc, training_desc, kDestination);
@@ -52,10 +53,10 @@ void Lrn::set_layouts(const std::vector<BlobLayout>& inputs,
 }
 
 void Lrn::forward(const ForwardArgs<float>& args) {
-  if (args.phase == Phase::kTest && x_.converts()) {  // x is plain: no conversion for inference
-    bind(x_plain_, *args.inputs[0]);
+  if (args.phase == Phase::kTest && test_on_held_) {  // no conversion of x for inference
+    bind(x_test_, *args.inputs[0]);
     device_.execute(inference_,
-                    {{DNNL_ARG_SRC, x_plain_}, {DNNL_ARG_DST, y_test_.output(*args.outputs[0])}});
+                    {{DNNL_ARG_SRC, x_test_}, {DNNL_ARG_DST, y_test_.output(*args.outputs[0])}});
     y_test_.to_held();
     return;
   }

@@ -21,6 +21,9 @@ class Lrn final : public Kernel {
   LayoutSupport layout_support() const override { return LayoutSupport::kAny; }
   void set_layouts(const std::vector<BlobLayout>& inputs,
                    const std::vector<BlobLayout>& outputs) override;
+  // Inference on NHWC: oneDNN 2.6's fastest LRN (1.25 ms against 3.35 blocked for GoogLeNet's
+  // norm2 at batch 16 on 2 cores).
+  bool reads_channels_last() const override { return true; }
 
  private:
   DnnlDevice& device_;
@@ -33,7 +36,8 @@ class Lrn final : public Kernel {
   bool forwarded_ = false;  // the workspace is valid
   dnnl::lrn_forward inference_, forward_;
   dnnl::lrn_backward backward_;
-  dnnl::memory x_plain_;          // inference on plain x
+  dnnl::memory x_test_;           // inference on plain or channels-last x, as held
+  bool test_on_held_ = true;      // inference runs on x as held (not blocked)
   LayoutBridge y_test_;           // its output
   LayoutBridge x_, y_, dy_, dx_;  // training
   dnnl::memory workspace_;

@@ -64,12 +64,15 @@ void Pool::build_u8() {
   codes_ = true;
 }
 
-// Either side blocked: the primitives work blocked, which oneDNN runs faster than plain. Codes on
-// one side are codes on both (Net::choose_u8_blobs).
+// Either side blocked: the primitives work blocked, which oneDNN runs faster than plain; on a
+// channels-last input they work in it. Codes on one side are codes on both
+// (Net::choose_u8_blobs).
 void Pool::set_layouts(const std::vector<BlobLayout>& inputs,
                        const std::vector<BlobLayout>& outputs) {
   if (inputs.at(0) == BlobLayout::kU8ChannelsLast) return build_u8();
-  build(BlobLayout::kChannelBlocked, inputs.at(0), outputs.at(0));
+  const BlobLayout work = inputs.at(0) == BlobLayout::kChannelsLast ? BlobLayout::kChannelsLast
+                                                                    : BlobLayout::kChannelBlocked;
+  build(work, inputs.at(0), outputs.at(0));
 }
 
 void Pool::forward(const ForwardArgs<float>& args) {

@@ -25,6 +25,7 @@ class Pool final : public Kernel {
   void set_layouts(const std::vector<BlobLayout>& inputs,
                    const std::vector<BlobLayout>& outputs) override;
   bool passes_u8() const override { return max_ && !fallback_; }  // max commutes with rounding
+  bool reads_channels_last() const override { return !fallback_; }
 
  private:
   DnnlDevice& device_;
