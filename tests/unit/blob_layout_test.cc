@@ -105,22 +105,17 @@ TEST(BlobLayout, GoogLeNetTrainsAsOnTheReferenceBackend) {
   expect_backends_train_alike(spec, {"inception_4e/output", "inception_5b/output"}, 1e-3);
 }
 
-// (N, C, H, W) values laid out NHWC (BlobLayout::kChannelsLast), and back.
-Tensor to_channels_last(const Tensor& x) {
+// (N, C, H, W) values from NCHW into NHWC order (BlobLayout::kChannelsLast), or back.
+Tensor channels_last(const Tensor& x, bool into) {
   const int64_t n = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3);
   Tensor y(x.shape());
   for (int64_t i = 0; i < n; ++i)
     for (int64_t k = 0; k < c; ++k)
-      for (int64_t p = 0; p < hw; ++p) y[(i * hw + p) * c + k] = x[(i * c + k) * hw + p];
+      for (int64_t p = 0; p < hw; ++p) {
+        const int64_t nchw = (i * c + k) * hw + p, nhwc = (i * hw + p) * c + k;
+        y[into ? nhwc : nchw] = x[into ? nchw : nhwc];
+      }
   return y;
-}
-Tensor from_channels_last(const Tensor& y) {
-  const int64_t n = y.dim(0), c = y.dim(1), hw = y.dim(2) * y.dim(3);
-  Tensor x(y.shape());
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t k = 0; k < c; ++k)
-      for (int64_t p = 0; p < hw; ++p) x[(i * c + k) * hw + p] = y[(i * hw + p) * c + k];
-  return x;
 }
 
 // LRN and pooling as a quantized net's stem runs them (fp32 NHWC in and out, inference) compute
@@ -147,9 +142,9 @@ TEST(BlobLayout, LrnAndPoolingOnChannelsLastInferAsTheReference) {
     auto kernel = KernelRegistry::instance().make(*op, *device, {shape});
     ASSERT_TRUE(kernel->reads_channels_last());
     kernel->set_layouts({BlobLayout::kChannelsLast}, {BlobLayout::kChannelsLast});
-    const Tensor held_x = to_channels_last(x);
+    const Tensor held_x = channels_last(x, true);
     kernel->forward({{&held_x}, {}, {&held_y}, Phase::kTest});
-    EXPECT_LE(max_relative_error(from_channels_last(held_y), expected), 1e-5);
+    EXPECT_LE(max_relative_error(channels_last(held_y, false), expected), 1e-5);
   }
 }
 
