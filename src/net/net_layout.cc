@@ -82,11 +82,7 @@ void Net::choose_u8_blobs() {
     const bool codes = plan_u8(layer->tops[0], plan);
     for (int v : plan.versions) decided[static_cast<size_t>(v)] = true;
     if (!codes) continue;
-    for (int p : plan.producers) {
-      Layer& producer = *layers_[static_cast<size_t>(p)];
-      in_layer(name_, producer.spec, backend(), "choosing u8 output",
-               [&] { producer.kernel->write_u8(*plan.scale); });
-    }
+    for (int p : plan.producers) layers_[static_cast<size_t>(p)]->kernel->write_u8(*plan.scale);
     for (int v : plan.versions) {
       blobs_[static_cast<size_t>(v)].layout = BlobLayout::kU8ChannelsLast;
       blobs_[static_cast<size_t>(v)].u8_scale = *plan.scale;
