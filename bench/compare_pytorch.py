@@ -11,15 +11,14 @@ A figure is the median over rounds of each process's median iteration time.
 With --precision bf16, svertka runs `bench --precision bf16` (bf16 operands in convolutions and
 inner products, fp32 weights, SGD and losses) and PyTorch runs its forward pass under
 `torch.autocast("cpu", dtype=torch.bfloat16)` (the backward follows autocast's casts, the SGD step
-and master weights stay fp32); svertka's fp32 runs once more in the first round for the bf16
-speed-up. The report is then the "Low precision: bf16" section of docs/BENCHMARKS.md, the rest of
+and master weights stay fp32); svertka's fp32 runs in every round too, for the bf16 speed-up. The report is then the "Low precision: bf16" section of docs/BENCHMARKS.md, the rest of
 the file kept.
 
 With --precision int8 (inference only), svertka runs `bench --int8` (the model quantized as
 `svertka quantize` does: s8 weights per output channel, u8/s8 activations per tensor, oneDNN's int8
 convolutions and inner products) and PyTorch runs its FX post-training quantization
 (prepare_fx / one calibration batch / convert_fx, default qconfig of --qengine: fbgemm or onednn);
-svertka's fp32 runs once more in the first round. The report is the "Low precision: int8" section.
+svertka's fp32 runs in every round too. The report is the "Low precision: int8" section.
 
 Usage (Debian's python3, which has torch and torchvision; build the CLI first):
   bench/compare_pytorch.py                        all four models, rewrites docs/BENCHMARKS.md
@@ -187,13 +186,13 @@ def measure(binary, args):
                     runs = [
                         ("svertka", lambda: run_svertka(binary, model, mode, args, json_path)),
                         ("channels_last", lambda: run_torch(model, mode, "channels_last", args))]
+                    if args.precision != "fp32":  # its own fp32, for the speed-up's median
+                        runs.insert(1, ("svertka_fp32", lambda: run_svertka(
+                            binary, model, mode, args, json_path, "fp32")))
                     if r % 2 == 1:
                         runs.reverse()  # alternate who goes first
                     if r == 0:
                         runs.append(("nchw", lambda: run_torch(model, mode, "nchw", args)))
-                    if r == 0 and args.precision != "fp32":
-                        runs.append(("svertka_fp32", lambda: run_svertka(
-                            binary, model, mode, args, json_path, "fp32")))
                     for engine, run in runs:
                         try:
                             res = run()
@@ -285,8 +284,8 @@ def bf16_markdown(rs, env, args, started, load_before, load_after, bf16_info):
            "and losses fp32. PyTorch: forward and loss under `torch.autocast(\"cpu\", "
            "dtype=torch.bfloat16)`, backward through autocast's casts, fp32 SGD.",
            f"- {args.threads} thread(s), medians over {args.rounds} round(s) of {args.iters} timed "
-           f"iterations after {args.warmup} warm-up; svertka fp32 and PyTorch NCHW ran in the "
-           "first round only. svertka / PyTorch: against PyTorch's faster format.",
+           f"iterations after {args.warmup} warm-up; svertka fp32 in every round, PyTorch NCHW "
+           "in the first round only. svertka / PyTorch: against PyTorch's faster format.",
            f"- Load average (1 min) before / after: {load_before:.2f} / {load_after:.2f}.", ""]
     out += bf16_table(rs)
     return "\n".join(out).rstrip() + "\n"
@@ -329,8 +328,8 @@ def int8_markdown(rs, env, args, started, load_before, load_after, vnni):
            f"post-training static quantization, engine {args.qengine}, default qconfig, one "
            "calibration batch.",
            f"- {args.threads} thread(s), medians over {args.rounds} round(s) of {args.iters} timed "
-           f"iterations after {args.warmup} warm-up; svertka fp32 and PyTorch NCHW ran in the "
-           "first round only. svertka / PyTorch: against PyTorch's faster format.",
+           f"iterations after {args.warmup} warm-up; svertka fp32 in every round, PyTorch NCHW "
+           "in the first round only. svertka / PyTorch: against PyTorch's faster format.",
            f"- Load average (1 min) before / after: {load_before:.2f} / {load_after:.2f}: the "
            "machine is shared, so only ratios within this run mean much.", ""]
     out += int8_table(rs)
