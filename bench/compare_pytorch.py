@@ -11,8 +11,9 @@ A figure is the median over rounds of each process's median iteration time.
 With --precision bf16, svertka runs `bench --precision bf16` (bf16 operands in convolutions and
 inner products, fp32 weights, SGD and losses) and PyTorch runs its forward pass under
 `torch.autocast("cpu", dtype=torch.bfloat16)` (the backward follows autocast's casts, the SGD step
-and master weights stay fp32); svertka's fp32 runs in every round too, for the bf16 speed-up. The report is then the "Low precision: bf16" section of docs/BENCHMARKS.md, the rest of
-the file kept.
+and master weights stay fp32); svertka's fp32 runs in every round too, for the bf16 speed-up.
+The report is then the "Low precision: bf16" section of docs/BENCHMARKS.md, the rest of the file
+kept.
 
 With --precision int8 (inference only), svertka runs `bench --int8` (the model quantized as
 `svertka quantize` does: s8 weights per output channel, u8/s8 activations per tensor, oneDNN's int8
