@@ -1,7 +1,11 @@
 #include "svertka/ops/lrn.h"
 
+#include <dnnl.hpp>
+
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <random>
 
 #include "op_test_helpers.h"
 
@@ -68,6 +72,41 @@ TEST(Lrn, ReferenceVsDnnlRandom) {
   inference.backward = false;
   expect_backends_agree(lrn(5, 2.0, 0.75, 1.5), {Shape{2, 16, 6, 7}}, 6, inference);
   expect_backends_agree(lrn(), {Shape{2, 96, 55, 55}}, 7, inference);
+}
+
+// Inference on channel-blocked x runs whichever of oneDNN's two blocked primitives, inference or
+// training, ran faster at the first call (backends/cpu_dnnl/lrn.h): sound only while both write
+// the same bits, so that the choice never changes a result.
+TEST(Lrn, DnnlBlockedInferenceAndTrainingPrimitivesWriteTheSameBits) {
+  using tag = dnnl::memory::format_tag;
+  const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  dnnl::stream stream(engine);
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  for (const LrnParams& p : {LrnParams{5, 1e-4, 0.75, 1.0}, LrnParams{3, 2.0, 0.5, 1.5}}) {
+    const dnnl::memory::desc desc({3, 48, 13, 17}, dnnl::memory::data_type::f32, tag::nChw16c);
+    dnnl::memory x(desc, engine), by_inference(desc, engine), by_training(desc, engine);
+    auto* values = static_cast<float*>(x.get_data_handle());
+    for (size_t i = 0; i < desc.get_size() / sizeof(float); ++i)
+      values[i] = std::max(0.0f, normal(rng));  // as after a ReLU, with exact zeros
+    auto primitive = [&](dnnl::prop_kind kind) {
+      return dnnl::lrn_forward::primitive_desc(
+          {kind, dnnl::algorithm::lrn_across_channels, desc, p.local_size,
+           static_cast<float>(p.alpha), static_cast<float>(p.beta), static_cast<float>(p.k)},
+          engine);
+    };
+    const auto training = primitive(dnnl::prop_kind::forward_training);
+    dnnl::memory workspace(training.workspace_desc(), engine);
+    dnnl::lrn_forward(training).execute(
+        stream, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, by_training}, {DNNL_ARG_WORKSPACE, workspace}});
+    dnnl::lrn_forward(primitive(dnnl::prop_kind::forward_inference))
+        .execute(stream, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, by_inference}});
+    stream.wait();
+    EXPECT_EQ(std::memcmp(by_inference.get_data_handle(), by_training.get_data_handle(),
+                          desc.get_size()),
+              0)
+        << "local_size " << p.local_size << ", alpha " << p.alpha;
+  }
 }
 
 TEST(Lrn, ReferenceVsDnnlCatalogShapes) {

@@ -1,5 +1,9 @@
 #include "backends/cpu_dnnl/lrn.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
 #include "svertka/kernel_registry.h"
 
 namespace svertka::cpu_dnnl {
@@ -17,22 +21,18 @@ void Lrn::build(BlobLayout x_held, BlobLayout y_held) {
   test_on_held_ = x_held != BlobLayout::kChannelBlocked;
   const auto test_desc = x_held == BlobLayout::kChannelsLast ? x_desc : plain_desc(shape_);
   const auto training_desc = blob_desc(shape_, BlobLayout::kChannelBlocked);
-  // oneDNN's across-channel LRN also divides alpha by local_size and centres the window of an odd
-  // local_size on c, as Caffe does.
-  const auto algorithm = dnnl::algorithm::lrn_across_channels;
+  const auto algorithm = dnnl::algorithm::lrn_across_channels;  // as forward_desc's
   const auto alpha = static_cast<float>(params_.alpha), beta = static_cast<float>(params_.beta),
              k = static_cast<float>(params_.k);
   const auto size = params_.local_size;
-  inference_ = dnnl::lrn_forward(dnnl::lrn_forward::primitive_desc(
-      {dnnl::prop_kind::forward_inference, algorithm, test_desc, size, alpha, beta, k},
-      device_.engine()));
-  const dnnl::lrn_forward::primitive_desc forward_pd(
-      {dnnl::prop_kind::forward_training, algorithm, training_desc, size, alpha, beta, k},
-      device_.engine());
+  inference_ = dnnl::lrn_forward(forward_desc(dnnl::prop_kind::forward_inference, test_desc));
+  const auto forward_pd = forward_desc(dnnl::prop_kind::forward_training, training_desc);
   const dnnl::lrn_backward::primitive_desc backward_pd(
       {algorithm, training_desc, training_desc, size, alpha, beta, k}, device_.engine(),
       forward_pd);
   forward_ = dnnl::lrn_forward(forward_pd);
+  blocked_inference_ = {};  // made at the first inference on blocked x
+  blocked_inference_faster_.reset();
   backward_ = dnnl::lrn_backward(backward_pd);
   using enum ScratchSlot;
   x_test_ = device_.unbound_memory(test_desc);
@@ -45,6 +45,17 @@ void Lrn::build(BlobLayout x_held, BlobLayout y_held) {
   uses_workspace_ = workspace_desc.get_size() > 0;
   if (uses_workspace_) workspace_ = dnnl::memory(workspace_desc, device_.engine());
   forwarded_ = false;
+}
+
+// oneDNN's across-channel LRN also divides alpha by local_size and centres the window of an odd
+// local_size on c, as Caffe does.
+dnnl::lrn_forward::primitive_desc Lrn::forward_desc(dnnl::prop_kind kind,
+                                                    const dnnl::memory::desc& x) const {
+  return dnnl::lrn_forward::primitive_desc(
+      {kind, dnnl::algorithm::lrn_across_channels, x, params_.local_size,
+       static_cast<float>(params_.alpha), static_cast<float>(params_.beta),
+       static_cast<float>(params_.k)},
+      device_.engine());
 }
 
 void Lrn::set_layouts(const std::vector<BlobLayout>& inputs,
@@ -60,14 +71,49 @@ void Lrn::forward(const ForwardArgs<float>& args) {
     y_test_.to_held();
     return;
   }
-  // Training, and inference on blocked x: oneDNN 2.6's blocked inference kernel runs at half the
-  // speed of its blocked training one.
+  if (args.phase == Phase::kTest && blocked_inference_is_faster(args))
+    return forward_blocked_inference(args);
+  forward_training(args);
+}
+
+void Lrn::forward_training(const ForwardArgs<float>& args) {
   std::unordered_map<int, dnnl::memory> arguments{{DNNL_ARG_SRC, x_.to_wanted(*args.inputs[0])},
                                                   {DNNL_ARG_DST, y_.output(*args.outputs[0])}};
   if (uses_workspace_) arguments[DNNL_ARG_WORKSPACE] = workspace_;
   device_.execute(forward_, arguments);
   y_.to_held();
   forwarded_ = true;
+}
+
+void Lrn::forward_blocked_inference(const ForwardArgs<float>& args) {
+  device_.execute(blocked_inference_, {{DNNL_ARG_SRC, x_.to_wanted(*args.inputs[0])},
+                                       {DNNL_ARG_DST, y_.output(*args.outputs[0])}});
+  y_.to_held();
+}
+
+// Both once to warm up, then three alternating timed runs each on this call's tensors; the faster
+// by its best run. A few LRN passes once per kernel, and either choice writes the same bits.
+bool Lrn::blocked_inference_is_faster(const ForwardArgs<float>& args) {
+  if (blocked_inference_faster_) return *blocked_inference_faster_;
+  blocked_inference_ = dnnl::lrn_forward(
+      forward_desc(dnnl::prop_kind::forward_inference, x_.wanted().get_desc()));
+  using Clock = std::chrono::steady_clock;
+  auto best_of = [](double best, Clock::time_point start) {
+    return std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
+  };
+  forward_training(args);
+  forward_blocked_inference(args);
+  double training = INFINITY, inference = INFINITY;
+  for (int run = 0; run < 3; ++run) {
+    auto start = Clock::now();
+    forward_training(args);
+    training = best_of(training, start);
+    start = Clock::now();
+    forward_blocked_inference(args);
+    inference = best_of(inference, start);
+  }
+  blocked_inference_faster_ = inference < training;
+  return *blocked_inference_faster_;
 }
 
 // The workspace holds the latest training forward, which was run on the same x.

@@ -1,11 +1,14 @@
 // oneDNN local response normalisation across channels. Training runs in the channel-blocked
 // layout: oneDNN 2.6 has no optimised NCHW backward (its reference one is ~10x slower than blocked
-// backward plus conversions). Inference on plain x runs plain; on blocked x it uses the training
-// primitive, twice as fast as the blocked inference one in oneDNN 2.6. Tensors held in another
-// layout are converted at the edges; the net keeps LRN's neighbours blocked where it can
-// (blob_layout.h). The forward's workspace is kept for backward.
+// backward plus conversions). Inference on plain or NHWC x runs on it as held; on blocked x with
+// whichever of oneDNN's blocked inference and training primitives ran faster at the first call:
+// their outputs are bitwise equal, and which is faster depends on the processor (training twice
+// as fast on the one of 2026-11-28, inference 1.2-1.8x on 2026-12-05's AMD EPYC). Tensors held
+// in another layout are converted at the edges; the net keeps LRN's neighbours blocked where it
+// can (blob_layout.h). The forward's workspace is kept for backward.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "backends/cpu_dnnl/dnnl_common.h"
@@ -28,6 +31,11 @@ class Lrn final : public Kernel {
  private:
   DnnlDevice& device_;
   void build(BlobLayout x_held, BlobLayout y_held);
+  dnnl::lrn_forward::primitive_desc forward_desc(dnnl::prop_kind kind,
+                                                 const dnnl::memory::desc& x) const;
+  void forward_training(const ForwardArgs<float>& args);
+  void forward_blocked_inference(const ForwardArgs<float>& args);
+  bool blocked_inference_is_faster(const ForwardArgs<float>& args);
 
   std::string label_;
   LrnParams params_;
@@ -35,6 +43,8 @@ class Lrn final : public Kernel {
   bool uses_workspace_ = false;
   bool forwarded_ = false;  // the workspace is valid
   dnnl::lrn_forward inference_, forward_;
+  dnnl::lrn_forward blocked_inference_;           // on blocked x, through x_ and y_
+  std::optional<bool> blocked_inference_faster_;  // measured at the first such call
   dnnl::lrn_backward backward_;
   dnnl::memory x_test_;           // inference on plain or channels-last x, as held
   bool test_on_held_ = true;      // inference runs on x as held (not blocked)
