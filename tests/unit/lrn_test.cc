@@ -2,6 +2,7 @@
 
 #include <dnnl.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
