@@ -21,15 +21,13 @@ void Lrn::build(BlobLayout x_held, BlobLayout y_held) {
   test_on_held_ = x_held != BlobLayout::kChannelBlocked;
   const auto test_desc = x_held == BlobLayout::kChannelsLast ? x_desc : plain_desc(shape_);
   const auto training_desc = blob_desc(shape_, BlobLayout::kChannelBlocked);
-  const auto algorithm = dnnl::algorithm::lrn_across_channels;  // as forward_desc's
-  const auto alpha = static_cast<float>(params_.alpha), beta = static_cast<float>(params_.beta),
-             k = static_cast<float>(params_.k);
-  const auto size = params_.local_size;
   inference_ = dnnl::lrn_forward(forward_desc(dnnl::prop_kind::forward_inference, test_desc));
   const auto forward_pd = forward_desc(dnnl::prop_kind::forward_training, training_desc);
   const dnnl::lrn_backward::primitive_desc backward_pd(
-      {algorithm, training_desc, training_desc, size, alpha, beta, k}, device_.engine(),
-      forward_pd);
+      {dnnl::algorithm::lrn_across_channels, training_desc, training_desc, params_.local_size,
+       static_cast<float>(params_.alpha), static_cast<float>(params_.beta),
+       static_cast<float>(params_.k)},
+      device_.engine(), forward_pd);
   forward_ = dnnl::lrn_forward(forward_pd);
   blocked_inference_ = {};  // made at the first inference on blocked x
   blocked_inference_faster_.reset();
@@ -48,7 +46,7 @@ void Lrn::build(BlobLayout x_held, BlobLayout y_held) {
 }
 
 // oneDNN's across-channel LRN also divides alpha by local_size and centres the window of an odd
-// local_size on c, as Caffe does.
+// local_size on c, as Caffe does (backward_pd in build takes the same parameters).
 dnnl::lrn_forward::primitive_desc Lrn::forward_desc(dnnl::prop_kind kind,
                                                     const dnnl::memory::desc& x) const {
   return dnnl::lrn_forward::primitive_desc(

@@ -3,7 +3,7 @@
 // backward plus conversions). Inference on plain or NHWC x runs on it as held; on blocked x with
 // whichever of oneDNN's blocked inference and training primitives ran faster at the first call:
 // their outputs are bitwise equal, and which is faster depends on the processor (training twice
-// as fast on the one of 2026-11-28, inference 1.2-1.8x on 2026-12-05's AMD EPYC). Tensors held
+// as fast in commit 035de4e's measurement, inference 1.2-1.8x on 2026-12-05's AMD EPYC). Tensors held
 // in another layout are converted at the edges; the net keeps LRN's neighbours blocked where it
 // can (blob_layout.h). The forward's workspace is kept for backward.
 #pragma once
