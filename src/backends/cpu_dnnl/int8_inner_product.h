@@ -25,6 +25,7 @@ class Int8InnerProduct final : public Kernel {
 
  private:
   void prepare(const Tensor& w, const Tensor* b);
+  Tensor channels_last_rows(const Tensor& w) const;
 
   DnnlDevice& device_;
   Int8Quantization quantization_;
