@@ -2,6 +2,7 @@
 // net that runs it with int8 kernels, `svertka quantize` then `svertka eval`, and quantized files
 // with missing or garbage scales.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -25,9 +26,12 @@ namespace fs = std::filesystem;
 class QuantizeTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The process id too: ctest runs QuantizedNetComputesWhatTheFp32NetDoes twice at once (with
+    // and without VNNI), and the two must not share a folder.
     dir_ = fs::temp_directory_path() /
            ("svertka_quantize_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+            std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     write_idx(dir_.string(), "train", synthetic_idx(256, 1));
