@@ -11,14 +11,15 @@
 // (ops/int8.h): u8 codes, channels innermost (NHWC), in the first bytes of the blob's float buffer,
 // on the grid step the Net keeps with the blob. The Net chooses it in a TEST net for a set of
 // blobs joined by layers that pass codes through (a fused ReLU, max pooling, a channel concat),
-// each written by a kernel that can write codes (an int8 layer with its ReLU fused,
+// each written by a kernel that can write codes (an int8 layer with its ReLU fused, an LRN:
 // Kernel::can_write_u8) and read only by int8 layers that all want one step: no fp32 written
 // between the layers and no quantizing pass before the next. Net::blob() dequantizes.
 //
 // kChannelsLast is fp32 NHWC, kept in a TEST net where an int8 layer writes fp32 (NHWC is its
 // kernels' own layout) for readers that take NHWC as it is (int8 layers, LRN, pooling; LRN and
 // pooling then pass it on): no conversion to blocked and back around a quantized net's LRNs,
-// whose NHWC inference kernel is also oneDNN 2.6's fastest.
+// whose NHWC inference kernel is also oneDNN 2.6's fastest; an LRN read by int8 layers (through
+// max pooling) writes their codes instead.
 #pragma once
 
 #include "svertka/tensor.h"

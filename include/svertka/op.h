@@ -83,8 +83,8 @@ class BasicKernel {
   // Whether it can read its inputs as u8 codes of any one step and write output 0 as codes of the
   // same step (max pooling, a channel concat).
   virtual bool passes_u8() const { return false; }
-  // Whether it can write output 0 as u8 codes (an int8 layer with its ReLU fused), and from now on
-  // doing so, on the grid of step `scale`; write_u8 is called only where can_write_u8().
+  // Whether it can write output 0 as u8 codes (an int8 layer with its ReLU fused, an LRN read by
+  // int8 layers), and from now on doing so, on the grid of step `scale`; write_u8 is called only where can_write_u8().
   virtual bool can_write_u8() const { return false; }
   virtual void write_u8(float /*scale*/) {}
 

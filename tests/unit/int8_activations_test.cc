@@ -10,7 +10,10 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
+#include <string>
 
+#include "backends/cpu_dnnl/lrn_codes.h"
 #include "random_fill.h"
 #include "svertka/backends/cpu_dnnl.h"
 #include "svertka/io/int8_model.h"
@@ -79,7 +82,6 @@ class Int8ActivationsTest : public ::testing::Test {
     fs::create_directories(dir_);
     write_idx(dir_.string(), "train", synthetic_idx(64, 1));
     write_idx(dir_.string(), "t10k", synthetic_idx(kBatch, 2));
-    std::ofstream(dir_ / "net.prototxt") << kNet;
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -94,7 +96,8 @@ class Int8ActivationsTest : public ::testing::Test {
   // `model` calibrated on `passes` forward passes of what `fill` puts into a net's inputs, and
   // quantized.
   ImportedModel quantized(ImportedModel model, int passes,
-                          const std::function<void(Net&, int)>& fill) {
+                          const std::function<void(Net&, int)>& fill,
+                          const QuantizeOptions& options = {}) {
     ActivationRanges ranges(model.spec);
     std::unique_ptr<Net> net =
         make_net(model, {.phase = Phase::kTest, .keep_blobs = ranges.blobs()});
@@ -104,17 +107,19 @@ class Int8ActivationsTest : public ::testing::Test {
       ranges.observe(*net);
     }
     const std::string path = (dir_ / "q.safetensors").string();
-    save_safetensors(path, quantize_model(model, ranges));
+    save_safetensors(path, quantize_model(model, ranges, options));
     model.weights = read_model_weights(path, model.spec);
     return model;
   }
 
-  // The net above, calibrated on the training images.
-  ImportedModel quantized() {
+  // The net above (or `prototxt`), calibrated on the training images.
+  ImportedModel quantized(const char* prototxt = kNet, const QuantizeOptions& options = {}) {
+    std::ofstream(dir_ / "net.prototxt") << prototxt;
     IdxSplit data = load_idx_split(dir_.string(), SmallImageAugment{});
     return quantized(initialised(load_model((dir_ / "net.prototxt").string(), "",
                                             {.model = model_options_for(*data.train, kBatch)})),
-                     4, [&](Net& net, int pass) { fill(*data.train, pass * kBatch, net); });
+                     4, [&](Net& net, int pass) { fill(*data.train, pass * kBatch, net); },
+                     options);
   }
 
   // The quantized `model` twice: with u8 codes between its int8 layers, and with fp32 there.
@@ -197,8 +202,87 @@ TEST_F(Int8ActivationsTest, QuantizedNetKeepsCodesBetweenInt8LayersAndComputesTh
   EXPECT_LE(diff, 1e-3 * top) << "largest logit " << top;
 }
 
+// An AlexNet stem: conv1 -> ReLU -> LRN -> max pooling -> conv2. The LRN writes codes on conv2's
+// grid (which the pooling passes on) from its fp32 input, held NHWC where an int8 conv1 wrote it,
+// channel-blocked or plain after an fp32 conv1 (--keep-fp32) of 16 or 12 channels (converted to
+// NHWC first, lrn.h). The same codes as rounding the fp32 net's LRN output (oneDNN's), but for the
+// last bit of the two kernels' arithmetic.
+constexpr const char* kLrnStem = R"(name: "lrn_stem"
+layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 1 dim: 28 dim: 28 } } }
+layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+  convolution_param { num_output: CHANNELS kernel_size: 3 pad: 1 weight_filler { type: "xavier" }
+                      bias_filler { type: "constant" value: 0.05 } } }
+layer { name: "relu1" type: "ReLU" bottom: "conv1" top: "conv1" }
+layer { name: "norm1" type: "LRN" bottom: "conv1" top: "norm1"
+  lrn_param { local_size: 5 alpha: 0.5 beta: 0.75 } }
+layer { name: "pool1" type: "Pooling" bottom: "norm1" top: "pool1"
+  pooling_param { pool: MAX kernel_size: 3 stride: 2 } }
+layer { name: "conv2" type: "Convolution" bottom: "pool1" top: "conv2"
+  convolution_param { num_output: 8 kernel_size: 3 pad: 1 weight_filler { type: "xavier" } } }
+layer { name: "ip3" type: "InnerProduct" bottom: "conv2" top: "logits"
+  inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
+)";
+
+TEST_F(Int8ActivationsTest, LrnWritesTheCodesOfItsInt8Reader) {
+  struct Case {
+    const char* channels;
+    std::set<std::string> keep_fp32;
+  };
+  for (const Case& c :
+       {Case{"16", {}}, Case{"20", {}}, Case{"16", {"conv1"}}, Case{"12", {"conv1"}}}) {
+    SCOPED_TRACE(std::string(c.channels) + " channels, conv1 " +
+                 (c.keep_fp32.empty() ? "int8" : "fp32"));
+    std::string prototxt = kLrnStem;
+    prototxt.replace(prototxt.find("CHANNELS"), 8, c.channels);
+    const ImportedModel model = quantized(prototxt.c_str(), {.keep_fp32 = c.keep_fp32});
+    IdxSplit data = load_idx_split(dir_.string(), SmallImageAugment{});
+    auto [codes, floats] = both_ways(model, {"norm1", "pool1"});
+    if (const std::string why = no_codes_here(*codes, "norm1"); !why.empty()) GTEST_SKIP() << why;
+    if (!cpu_dnnl::lrn_writes_codes(LrnParams{})) {
+      EXPECT_NE(codes->blob_layout("norm1"), BlobLayout::kU8ChannelsLast);
+      GTEST_SKIP() << "an LRN writes codes with AVX-512 only (backends/cpu_dnnl/lrn_codes.h)";
+    }
+    for (const char* blob : {"norm1", "pool1"}) {
+      EXPECT_EQ(codes->blob_layout(blob), BlobLayout::kU8ChannelsLast) << blob;
+      EXPECT_NE(floats->blob_layout(blob), BlobLayout::kU8ChannelsLast) << blob;
+    }
+    EXPECT_NE(codes->blob_layout("conv1"), BlobLayout::kU8ChannelsLast);
+
+    fill(*data.test, 0, *codes);
+    fill(*data.test, 0, *floats);
+    codes->forward();
+    floats->forward();
+    const float step = input_scale(model.spec, "conv2");
+    for (const char* blob : {"norm1", "pool1"}) {
+      const Tensor& dequantized = codes->blob(blob);
+      const Tensor& exact = floats->blob(blob);
+      ASSERT_EQ(dequantized.shape(), exact.shape());
+      int64_t off_by_one = 0, off_by_more = 0, nonzero = 0;
+      for (int64_t i = 0; i < exact.numel(); ++i) {
+        const double expected = std::nearbyint(std::min(255.0, double(exact[i]) / step));
+        const double gap = std::fabs(dequantized[i] / step - expected);
+        off_by_one += gap > 0.01 && gap < 1.01;
+        off_by_more += gap >= 1.01;
+        nonzero += expected > 0;
+      }
+      EXPECT_EQ(off_by_more, 0) << blob;
+      EXPECT_LE(off_by_one, exact.numel() / 1000) << blob;
+      EXPECT_GT(nonzero, exact.numel() / 4) << blob;
+    }
+    const Tensor& a = codes->blob("logits");
+    const Tensor& b = floats->blob("logits");
+    double top = 0, diff = 0;
+    for (int64_t i = 0; i < b.numel(); ++i) {
+      top = std::max(top, double(std::fabs(b[i])));
+      diff = std::max(diff, std::fabs(double(a[i]) - b[i]));
+    }
+    EXPECT_LE(diff, 1e-3 * top) << "largest logit " << top;
+  }
+}
+
 // The zoo's GoogLeNet (a quarter of its widths, random weights and images): every Inception
-// module's output and the max pooling between modules pass codes; the stem (its LRNs) and the last
+// module's output and the max pooling between modules pass codes, and so do the stem's LRNs (from
+// fp32 inputs, with AVX-512) and the pooling after the second; the rest of the stem and the last
 // module (read by average pooling) stay fp32. Codes and fp32 between the layers round the same
 // values but for the last bit of fp32 arithmetic (a producer scales its sum once; with fp32
 // between the layers it is scaled, then divided by the step), so now and then a value on a
@@ -217,13 +301,19 @@ TEST_F(Int8ActivationsTest, GoogLeNetInceptionModulesPassCodes) {
   const std::vector<std::string> joins = {"inception_3a/output", "inception_4e/output"};
   auto [codes, floats] = both_ways(int8, joins);
   if (const std::string why = no_codes_here(*codes, joins[0]); !why.empty()) GTEST_SKIP() << why;
-  for (const char* blob : {"inception_3a/output", "inception_3a/3x3_reduce", "pool3/3x3_s2",
-                           "inception_4e/output", "inception_5a/pool", "inception_5b/5x5_reduce"})
+  for (const char* blob :
+       {"inception_3a/output", "inception_3a/3x3_reduce", "pool3/3x3_s2",
+        "inception_4e/output", "inception_5a/pool", "inception_5b/5x5_reduce"})
     EXPECT_EQ(codes->blob_layout(blob), BlobLayout::kU8ChannelsLast) << blob;
-  // The stem's LRNs and the pooling around them take fp32 NHWC, as the int8 layers write it.
-  for (const char* blob : {"conv1/7x7_s2", "pool1/3x3_s2", "pool1/norm1", "conv2/3x3",
-                           "conv2/norm2", "pool2/3x3_s2", "inception_3a/pool"})
+  // The LRNs and the pooling before the first take fp32 NHWC, as the int8 layers write it; the
+  // LRNs write codes where they can (AVX-512), else fp32 NHWC too.
+  for (const char* blob : {"conv1/7x7_s2", "pool1/3x3_s2", "conv2/3x3"})
     EXPECT_EQ(codes->blob_layout(blob), BlobLayout::kChannelsLast) << blob;
+  const BlobLayout after_lrn = cpu_dnnl::lrn_writes_codes(LrnParams{})
+                                   ? BlobLayout::kU8ChannelsLast
+                                   : BlobLayout::kChannelsLast;
+  for (const char* blob : {"pool1/norm1", "conv2/norm2", "pool2/3x3_s2", "inception_3a/pool"})
+    EXPECT_EQ(codes->blob_layout(blob), after_lrn) << blob;
   for (const char* blob : {"inception_5b/5x5", "inception_5b/output"})
     EXPECT_EQ(codes->blob_layout(blob), floats->blob_layout(blob)) << blob;
   for (const char* blob : {"pool1/norm1", "inception_3a/output"})

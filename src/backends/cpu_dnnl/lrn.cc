@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "backends/cpu_dnnl/lrn_codes.h"
 #include "svertka/kernel_registry.h"
 
 namespace svertka::cpu_dnnl {
@@ -58,10 +59,28 @@ dnnl::lrn_forward::primitive_desc Lrn::forward_desc(dnnl::prop_kind kind,
 
 void Lrn::set_layouts(const std::vector<BlobLayout>& inputs,
                       const std::vector<BlobLayout>& outputs) {
+  if (outputs.at(0) == BlobLayout::kU8ChannelsLast) return build_u8(inputs.at(0));
   build(inputs.at(0), outputs.at(0));
 }
 
+bool Lrn::can_write_u8() const { return lrn_writes_codes(params_); }
+
+// Codes from x as held where it is NHWC (an int8 layer's fp32 output), else from x converted to
+// NHWC first (an fp32 layer's plain or blocked output, in a net keeping that layer fp32).
+void Lrn::build_u8(BlobLayout x_held) {
+  x_nhwc_ = LayoutBridge(device_, blob_desc(shape_, x_held),
+                         blob_desc(shape_, BlobLayout::kChannelsLast), ScratchSlot::kSource);
+}
+
+void Lrn::forward_u8(const ForwardArgs<float>& args) {
+  const dnnl::memory& x = x_nhwc_.to_wanted(*args.inputs[0]);
+  lrn_to_codes(static_cast<const float*>(x.get_data_handle()),
+               reinterpret_cast<uint8_t*>(args.outputs[0]->data()),
+               shape_[0] * shape_[2] * shape_[3], shape_[1], params_, *u8_step_);
+}
+
 void Lrn::forward(const ForwardArgs<float>& args) {
+  if (u8_step_) return forward_u8(args);
   if (args.phase == Phase::kTest && test_on_held_) {  // no conversion of x for inference
     bind(x_test_, *args.inputs[0]);
     device_.execute(inference_,

@@ -6,6 +6,10 @@
 // as fast in commit 035de4e's measurement, inference 1.2-1.8x on 2026-12-05's AMD EPYC). Tensors held
 // in another layout are converted at the edges; the net keeps LRN's neighbours blocked where it
 // can (blob_layout.h). The forward's workspace is kept for backward.
+// In an int8 net it can also write its output as the u8 codes of the int8 layer that reads it
+// (through max pooling: Kernel::can_write_u8), in one pass (lrn_codes.h): the same codes as the
+// reader's own rounding of the fp32 output but for the last bit of the arithmetic, without
+// writing and re-reading that output.
 #pragma once
 
 #include <optional>
@@ -27,6 +31,8 @@ class Lrn final : public Kernel {
   // Inference on NHWC: oneDNN 2.6's fastest LRN (1.25 ms against 3.35 blocked for GoogLeNet's
   // norm2 at batch 16 on 2 cores).
   bool reads_channels_last() const override { return true; }
+  bool can_write_u8() const override;
+  void write_u8(float scale) override { u8_step_ = scale; }
 
  private:
   DnnlDevice& device_;
@@ -36,6 +42,8 @@ class Lrn final : public Kernel {
   void forward_training(const ForwardArgs<float>& args);
   void forward_blocked_inference(const ForwardArgs<float>& args);
   bool blocked_inference_is_faster(const ForwardArgs<float>& args);
+  void build_u8(BlobLayout x_held);
+  void forward_u8(const ForwardArgs<float>& args);
 
   std::string label_;
   LrnParams params_;
@@ -51,6 +59,8 @@ class Lrn final : public Kernel {
   LayoutBridge y_test_;           // its output
   LayoutBridge x_, y_, dy_, dx_;  // training
   dnnl::memory workspace_;
+  std::optional<float> u8_step_;  // write_u8: the output is codes of this step
+  LayoutBridge x_nhwc_;           // x as the codes' kernel reads it
 };
 
 }  // namespace svertka::cpu_dnnl
