@@ -324,8 +324,9 @@ def int8_markdown(rs, env, args, started, load_before, load_after, vnni):
            "- Inference only. svertka: `bench --int8`: the model quantized as `svertka quantize` "
            "does (s8 weights per output channel, u8/s8 activations per tensor, scales from one "
            "random image), oneDNN's int8 convolutions and inner products (s32 accumulation; u8 "
-           "codes from one int8 layer to the next through its fused ReLU and max pooling, fp32 "
-           "elsewhere); LRN, concat, average pooling and softmax in fp32. PyTorch: FX "
+           "codes from one int8 layer to the next through its fused ReLU and max pooling, and "
+           "from an LRN to the int8 layer reading it (with AVX-512), fp32 elsewhere); LRN, "
+           "concat, average pooling and softmax compute in fp32. PyTorch: FX "
            f"post-training static quantization, engine {args.qengine}, default qconfig, one "
            "calibration batch.",
            f"- {args.threads} thread(s), medians over {args.rounds} round(s) of {args.iters} timed "
