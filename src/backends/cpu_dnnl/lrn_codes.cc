@@ -8,9 +8,10 @@
 
 #include "backends/cpu_dnnl/lrn_codes.h"
 
-#include <string>
 #include <dnnl.hpp>
 #include <omp.h>
+
+#include <string>
 
 #include "svertka/error.h"
 
@@ -112,12 +113,12 @@ void lrn_to_codes(const float* x, uint8_t* codes, int64_t pixels, int64_t channe
     throw BackendError("LRN into u8 codes: needs AVX-512, beta 0.75 and an odd window of at most " +
                        std::to_string(2 * kMaxHalfWindow + 1) + " channels");
   if (!(step > 0)) throw BackendError("LRN into u8 codes: the step must be positive");
-  // One contiguous share of the pixels per thread, the loop itself outside OpenMP's outlining.
+  // One contiguous share of the pixels per thread.
 #pragma omp parallel
   {
     const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
     lrn_rows_to_codes(x, codes, pixels * thread / threads, pixels * (thread + 1) / threads,
-                        channels, params, step);
+                      channels, params, step);
   }
 }
 
