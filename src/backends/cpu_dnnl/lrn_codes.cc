@@ -1,7 +1,7 @@
 // GCC 12 reports the _mm512_undefined_* inside its own intrinsics (max, min, rsqrt14, cvtps) as
 // maybe used uninitialized once they are inlined (GCC PR 105593): silenced for this file, whose
 // first include of immintrin.h this is.
-#if defined(__GNUC__) && !defined(__clang__)
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 #include <immintrin.h>
