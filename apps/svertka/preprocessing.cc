@@ -162,26 +162,31 @@ ImageSourceOptions image_options_from(InputTransform t, const ImageDataArgs& a,
 
 }  // namespace
 
+std::optional<Preprocessing> data_layer_preprocessing(const std::string& model, Phase first) {
+  if (!model.ends_with(".prototxt")) return std::nullopt;
+  const std::vector<CaffeDataLayer> layers = load_caffe_data_layers(model);
+  const Phase second = first == Phase::kTest ? Phase::kTrain : Phase::kTest;
+  for (const Phase phase : {first, second})
+    for (const CaffeDataLayer& layer : layers)
+      if (layer.phase == phase) {
+        // 0: as the data gives them (a Data layer without crop_size knows no image size).
+        int64_t channels = 0;
+        try {
+          channels = model_input(model, "", phase).channels;
+        } catch (const Error&) {
+        }
+        return Preprocessing{from_caffe_transform(layer.transform, channels),
+                             "preprocessing from the transform_param of " + model + "'s " +
+                                 (phase == Phase::kTest ? "TEST" : "TRAIN") + " Data layer '" +
+                                 layer.name + "'"};
+      }
+  return std::nullopt;
+}
+
 Preprocessing model_preprocessing(const std::string& model, const std::string& weights) {
   if (auto recorded = recorded_input_transform(weights))
     return {std::move(recorded), "preprocessing recorded in " + weights};
-  if (model.ends_with(".prototxt")) {
-    const std::vector<CaffeDataLayer> layers = load_caffe_data_layers(model);
-    for (const Phase phase : {Phase::kTest, Phase::kTrain})
-      for (const CaffeDataLayer& layer : layers)
-        if (layer.phase == phase) {
-          // 0: as the data gives them (a Data layer without crop_size knows no image size).
-          int64_t channels = 0;
-          try {
-            channels = model_input(model, "", phase).channels;
-          } catch (const Error&) {
-          }
-          return {from_caffe_transform(layer.transform, channels),
-                  "preprocessing from the transform_param of " + model + "'s " +
-                      (phase == Phase::kTest ? "TEST" : "TRAIN") + " Data layer '" + layer.name +
-                      "'"};
-        }
-  }
+  if (auto layer = data_layer_preprocessing(model, Phase::kTest)) return std::move(*layer);
   return {std::nullopt, "no preprocessing recorded in " +
                             (weights.empty() ? model : weights) +
                             " (an older svertka file, or a Caffe or ONNX model)"};
@@ -305,9 +310,10 @@ InputTransform idx_record(const IdxBatchSource& source) {
   return t;
 }
 
-CaffeTransform idx_caffe_transform(const std::string& folder, const ImageDataArgs& args,
-                                   const std::string& mean, bool mirror) {
-  InputTransform t = overridden(InputTransform{.channels = 1}, args, mean, "", true);
+CaffeTransform idx_caffe_transform(const std::string& folder, const InputTransform& base,
+                                   const ImageDataArgs& args, const std::string& mean,
+                                   bool mirror) {
+  InputTransform t = overridden(base, args, mean, "", true);
   t.mirror = mirror;
   CaffeTransform c = idx_caffe(t, folder);
   c.mirror = mirror;

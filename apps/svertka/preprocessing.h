@@ -1,5 +1,5 @@
-// The preprocessing that eval, predict, extract and the Python module apply, so that a model is
-// evaluated as it was trained (README.md, "Preprocessing travels with the model"):
+// The preprocessing that eval, predict, extract, quantize and the Python module apply, so that a
+// model is evaluated as it was trained (README.md, "Preprocessing travels with the model"):
 //   1. the input transform recorded in the weights (svertka's .safetensors files, input_transform.h)
 //   2. else the model file's own description: a train_val prototxt's TEST (else TRAIN) Data layer's
 //      transform_param
@@ -34,6 +34,10 @@ struct Preprocessing {
 // not decode or a Data layer whose mean file cannot be read.
 Preprocessing model_preprocessing(const std::string& model, const std::string& weights);
 
+// 2 above alone: a train_val prototxt's Data layer transform_param, the first layer of phase
+// `first` (else of the other phase); nullopt for another model file or a prototxt without one.
+std::optional<Preprocessing> data_layer_preprocessing(const std::string& model, Phase first);
+
 // Records which of the preprocessing options above were given to `cmd` (command line or recipe).
 void note_given_options(const CLI::App& cmd, ImageDataArgs& args);
 
@@ -56,10 +60,12 @@ CaffeTransform eval_lmdb_transform(const Preprocessing& p, const ImageDataArgs& 
 InputTransform image_record(const ImageTransformOptions& t, const std::string& mean);
 InputTransform idx_record(const IdxBatchSource& source);
 
-// Whether IDX training takes Caffe's arithmetic (the options above), and its transform then
-// (channel / pixel means from the training set of `folder`).
+// Whether IDX training takes Caffe's arithmetic (the options above), and its transform then:
+// `base` (a prototxt's transform_param, else {.channels = 1}) with the options given overriding
+// its fields, channel / pixel means from the training set of `folder`.
 bool idx_uses_caffe(const ImageDataArgs& args, const std::string& mean);
-CaffeTransform idx_caffe_transform(const std::string& folder, const ImageDataArgs& args,
-                                   const std::string& mean, bool mirror);
+CaffeTransform idx_caffe_transform(const std::string& folder, const InputTransform& base,
+                                   const ImageDataArgs& args, const std::string& mean,
+                                   bool mirror);
 
 }  // namespace svertka::cli

@@ -102,17 +102,25 @@ TrainData load_box_data(const TrainArgs& args) {
 }
 
 // The IDX folder's train and test files, both restricted to --class-subset when given.
-// Caffe's arithmetic ((pixel - mean) * scale, mirror) when --mean none or FILE, --mean-value or
-// --pixel-scale say so (preprocessing.h); else svertka's standardisation and shifts.
+// Caffe's arithmetic ((pixel - mean) * scale, mirror) when the model is a train_val prototxt whose
+// Data layer has a transform_param (as for its LMDBs, and as eval applies it to the snapshots,
+// which carry no record; the options given override its fields, --pad does not apply), or when
+// --mean none or FILE, --mean-value or --pixel-scale say so (preprocessing.h); else svertka's
+// standardisation and shifts.
 TrainData load_idx_data(const TrainArgs& args, const std::string& folder) {
   TrainData d;
+  const std::optional<Preprocessing> layer = data_layer_preprocessing(args.model, Phase::kTrain);
+  const bool mirror = layer && !args.mirror_given ? layer->base->mirror : args.mirror;
   IdxSplit split =
-      idx_uses_caffe(args.image, args.mean)
-          ? load_idx_split(folder, idx_caffe_transform(folder, args.image, args.mean, args.mirror))
+      layer || idx_uses_caffe(args.image, args.mean)
+          ? load_idx_split(folder, idx_caffe_transform(
+                                       folder, layer ? *layer->base : InputTransform{.channels = 1},
+                                       args.image, args.mean, mirror))
           : load_idx_split(folder, {.pad = args.pad, .mirror = args.mirror},
                            parse_mean_subtraction(args.mean));
+  if (layer) fmt::print(stderr, "train: {}\n", layer->origin);
   d.record = idx_record(static_cast<const IdxBatchSource&>(*split.train));
-  d.record->mirror = args.mirror;
+  d.record->mirror = mirror;
   d.train = std::move(split.train);
   d.validation = std::move(split.test);
   if (!args.classes.empty()) {
@@ -451,6 +459,7 @@ void add_train_command(CLI::App& app, TrainHooks hooks) {
       eval_args.insert(eval_args.begin(), {"--recipe", args->recipe});
     }
     note_given_options(*cmd, args->image);
+    args->mirror_given = cmd->get_option("--mirror")->count() > 0;
     if (args->localize.localize()) check_localize_options(*cmd, /*training=*/true);
     resolve_resume(*cmd, *args);
     run_train(*args, std::move(eval_args), hooks);

@@ -25,6 +25,7 @@ struct TrainArgs {
   bool nesterov = false;  // --nesterov: --solver-type Nesterov
   bool momentum_given = false;
   bool batch_given = false;
+  bool mirror_given = false;  // --mirror on the command line or in the recipe
   bool max_iter_given = false;  // --max-iter on the command line: it overrides a solver's max_iter
   std::string regularization = "L2";
   std::string mean = "channel";

@@ -169,6 +169,36 @@ TEST(SvertkaTrained, EvalWithoutOptionsMatchesTheTrainingsOptions) {
   }
 }
 
+// A train_val prototxt trained on IDX digits: its Data layer's transform_param applies in
+// training, so that its weights without a record (a .caffemodel snapshot) evaluate, through the
+// same prototxt, as the recorded ones do.
+TEST(SvertkaTrained, APrototxtsTransformParamAppliesToIdxTrainingAsToEval) {
+  TempDir dir;
+  write_idx(dir.path(), "train", synthetic_idx(256, 1));
+  write_idx(dir.path(), "t10k", synthetic_idx(100, 2));
+  const std::string model = kFixtures + "/lenet_train_test.prototxt";  // scale 1/256, no mean
+  const std::string run = dir / "run";
+  run_cli({"train", "--model", model, "--data", dir.path(), "--epochs", "1", "--batch", "32",
+           "--threads", "1", "--out", run});
+  const std::optional<InputTransform> record = recorded_input_transform(run + "/weights.safetensors");
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->arithmetic, InputTransform::Arithmetic::kCaffe);
+  EXPECT_FLOAT_EQ(record->pixel_scale, 0.00390625f);
+  EXPECT_EQ(record->mean, "none");
+  EXPECT_FALSE(record->mirror);  // the prototxt's (Caffe's default), not train's --mirror default
+  // The same tensors without the record: eval takes the prototxt's transform_param.
+  const std::string bare = dir / "bare.safetensors";
+  save_safetensors(bare, load_safetensors(run + "/weights.safetensors").tensors);
+  ASSERT_FALSE(recorded_input_transform(bare).has_value());
+  const nlohmann::json recorded = eval_metrics(
+      {"--model", model, "--weights", run + "/weights.safetensors", "--data", dir.path()}, dir,
+      "recorded");
+  const nlohmann::json from_prototxt =
+      eval_metrics({"--model", model, "--weights", bare, "--data", dir.path()}, dir, "prototxt");
+  EXPECT_EQ(recorded.at("top1_correct"), from_prototxt.at("top1_correct"));
+  EXPECT_EQ(recorded.at("loss"), from_prototxt.at("loss"));
+}
+
 // Predicting image files with no options prepares them as training's options did.
 TEST(SvertkaTrained, PredictWithoutOptionsPreparesImagesAsTraining) {
   TempDir dir;
