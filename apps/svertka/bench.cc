@@ -173,11 +173,8 @@ std::unique_ptr<Net> quantized_net(const NetSpec& spec, const NetOptions& option
     ranges.observe(net);
     for (const Parameter& p : net.params()) model.weights.push_back({p.name, p.value});
   }
-  std::vector<NamedTensor> tensors = quantize_model(model, ranges);
   model.spec = spec;
-  apply_int8(model.weights_source, tensors, model.spec);
-  model.weights = std::move(tensors);
-  return make_net(model, options);
+  return make_net(quantized_model(model, ranges), options);
 }
 
 // The zoo model of `args` on its device, with initialised (or int8-quantized) weights and random

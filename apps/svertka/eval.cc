@@ -8,6 +8,9 @@
 // weights (and models) form an ensemble that averages their softmax. --out writes the metrics,
 // per-class accuracy, the confusion matrix and every image's top 5.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include "commands.h"
 #include "data_options.h"
@@ -24,6 +27,7 @@
 #include "svertka/eval/batch_views.h"
 #include "svertka/eval/idx_views.h"
 #include "svertka/eval/image_views.h"
+#include "svertka/io/int8_model.h"
 #include "svertka/io/model_loading.h"
 #include "svertka/solver/trainer.h"
 
@@ -36,6 +40,18 @@ struct LoadedMembers {
   std::vector<EnsembleMember> members;
 };
 
+// For a quantized model, which layers run in int8 and which its file keeps in fp32.
+void say_int8_layers(const std::string& weights, const NetSpec& spec) {
+  const std::vector<std::string> int8 = int8_layers(spec);
+  if (int8.empty()) return;
+  std::vector<std::string> fp32 = quantizable_layers(spec);
+  std::erase_if(fp32, [&](const std::string& l) {
+    return std::find(int8.begin(), int8.end(), l) != int8.end();
+  });
+  fmt::print("{}: int8 {}{}\n", weights, fmt::join(int8, ", "),
+             fp32.empty() ? "" : fmt::format("; kept in fp32: {}", fmt::join(fp32, ", ")));
+}
+
 LoadedMembers load_members(const EvalArgs& args, const ModelOptions& options) {
   if (args.models.size() != 1 && args.models.size() != args.weights.size())
     throw ParamError("give one --model for all weights or one per weights file (" +
@@ -47,6 +63,7 @@ LoadedMembers load_members(const EvalArgs& args, const ModelOptions& options) {
     const std::string weights = args.weights.empty() ? "" : args.weights[i];
     const ImportedModel model =
         load_model(model_name, weights, {.model = options, .require_weights = true});
+    say_int8_layers(weights, model.spec);
     std::unique_ptr<Net> net =
         make_net(model, {.phase = Phase::kTest, .device = open_named_device(args.device, args.precision)});
     const std::string label = weights.empty() ? model_name : weights;

@@ -1,4 +1,4 @@
-// Calibration (ActivationRanges) and quantize_model: int8_model.h.
+// Calibration (ActivationRanges), quantize_model and quantized_model: int8_model.h.
 #include <algorithm>
 #include <cmath>
 
@@ -106,6 +106,21 @@ std::vector<NamedTensor> quantize_model(const ImportedModel& model, const Activa
     out.push_back({layer.name + ".input_min", scalar(r.min)});
   }
   return out;
+}
+
+std::vector<std::string> quantizable_layers(const NetSpec& spec) {
+  std::vector<std::string> names;
+  for (const LayerSpec& layer : spec.layers)
+    if (quantizable(layer) && runs_in_test(layer)) names.push_back(layer.name);
+  return names;
+}
+
+ImportedModel quantized_model(const ImportedModel& model, const ActivationRanges& ranges,
+                              const QuantizeOptions& options) {
+  ImportedModel q = model;
+  q.weights = quantize_model(model, ranges, options);
+  apply_int8(model.weights_source, q.weights, q.spec);
+  return q;
 }
 
 }  // namespace svertka

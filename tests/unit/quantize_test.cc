@@ -118,6 +118,7 @@ TEST_F(QuantizeTest, QuantizedNetComputesWhatTheFp32NetDoes) {
 // The CLI as main.cc registers it: quantize, then eval runs the file.
 void run_cli(std::vector<std::string> args) {
   CLI::App app;
+  cli::add_train_command(app);
   cli::add_quantize_command(app);
   cli::add_eval_command(app);
   std::reverse(args.begin(), args.end());  // CLI11 takes them last first
@@ -128,10 +129,11 @@ TEST_F(QuantizeTest, QuantizeCommandWritesAFileEvalRuns) {
   const ImportedModel fp32 = lenet(1);
   save_safetensors(file("w.safetensors"), fp32.weights);
   run_cli({"quantize", "--model", "lenet", "--weights", file("w.safetensors"), "--calibrate", "100",
-           "--data", dir_.string(), "--out", file("q.safetensors")});
+           "--check", "0", "--data", dir_.string(), "--out", file("q.safetensors")});
   const SafetensorsContents q = load_safetensors(file("q.safetensors"));
   EXPECT_EQ(q.metadata.at("svertka_int8"), "1");
-  EXPECT_NE(q.metadata.at("calibration").find("100"), std::string::npos);
+  EXPECT_NE(q.metadata.at("calibration").find("over 100 training images drawn at random"),
+            std::string::npos);
   for (const char* layer : {"conv1", "conv2", "ip1", "ip2"}) {
     SCOPED_TRACE(layer);
     const std::string name(layer);
@@ -155,6 +157,52 @@ TEST_F(QuantizeTest, QuantizeCommandWritesAFileEvalRuns) {
                "10", "--data", dir_.string(), "--out", file("qq.safetensors"), "--keep-fp32",
                "pool1"}),
       ParamError, "'pool1'");
+}
+
+// LeNet trained on the synthetic images, then given a channel that int8 cannot carry: conv2's
+// first channel gets a bias of 10^4 and ip1 no weight on it, so fp32 computes as before, but
+// ip1's input step becomes 10^4 / 127 and every other channel rounds to 0 there. `svertka
+// quantize` measures each layer's effect on top-1 and keeps ip1, and only ip1, in fp32.
+TEST_F(QuantizeTest, TheAccuracyCheckKeepsALayerThatQuantizesBadlyInFp32) {
+  run_cli({"train", "--model", "lenet", "--data", dir_.string(), "--epochs", "6", "--batch", "16",
+           "--lr", "0.01", "--schedule", "fixed", "--out", file("run")});
+  std::vector<NamedTensor> weights = load_safetensors(file("run/weights.safetensors")).tensors;
+  for (NamedTensor& t : weights) {
+    if (t.name == "conv2.bias") t.tensor[0] = 1e4f;
+    if (t.name == "ip1.weight")  // (500, 800): pool2's channel 0 is inputs 0..15
+      for (int64_t o = 0; o < t.tensor.dim(0); ++o)
+        for (int64_t i = 0; i < 16; ++i) t.tensor[o * 800 + i] = 0;
+  }
+  save_safetensors(file("w.safetensors"), weights);
+  ::testing::internal::CaptureStdout();
+  run_cli({"quantize", "--model", "lenet", "--weights", file("w.safetensors"), "--calibrate", "100",
+           "--max-loss", "2", "--data", dir_.string(), "--out", file("q.safetensors")});
+  const std::string report = ::testing::internal::GetCapturedStdout();
+  SCOPED_TRACE(report);
+  EXPECT_NE(report.find("kept in fp32 by measured accuracy: ip1 ("), std::string::npos);
+  const SafetensorsContents q = load_safetensors(file("q.safetensors"));
+  EXPECT_EQ(q.metadata.at("kept_fp32"), "ip1");
+  EXPECT_NE(q.metadata.at("accuracy_check").find("top-1 on 156 other training images"),
+            std::string::npos);
+  for (const NamedTensor& t : q.tensors) {
+    if (t.name == "ip1.weight") {
+      EXPECT_EQ(t.stored, StoredType::kF32);
+    } else if (t.name == "conv1.weight" || t.name == "conv2.weight" || t.name == "ip2.weight") {
+      EXPECT_EQ(t.stored, StoredType::kI8) << t.name;
+    }
+  }
+  EXPECT_FALSE(q.contains("ip1.input_scale"));
+  ::testing::internal::CaptureStdout();
+  run_cli({"eval", "--model", "lenet", "--weights", file("q.safetensors"), "--data", dir_.string(),
+           "--crops", "center"});
+  EXPECT_NE(::testing::internal::GetCapturedStdout().find(
+                "q.safetensors: int8 conv1, conv2, ip2; kept in fp32: ip1"),
+            std::string::npos);
+  // The check needs images the calibration did not take.
+  SVERTKA_EXPECT_THROW_WITH(
+      run_cli({"quantize", "--model", "lenet", "--weights", file("w.safetensors"), "--calibrate",
+               "256", "--data", dir_.string(), "--out", file("qq.safetensors")}),
+      ParamError, "none is left for the accuracy check");
 }
 
 // A quantized file whose int8 layer lacks a scale, or holds garbage in one: IoError naming the

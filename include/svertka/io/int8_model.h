@@ -56,6 +56,15 @@ struct QuantizeOptions {
 std::vector<NamedTensor> quantize_model(const ImportedModel& model, const ActivationRanges& ranges,
                                         const QuantizeOptions& options = {});
 
+// The convolutions and inner products of `spec`'s inference net, in order: the layers
+// quantize_model turns to int8 unless kept in fp32.
+std::vector<std::string> quantizable_layers(const NetSpec& spec);
+
+// `model` quantized (quantize_model) and applied (apply_int8) in memory: make_net of the result
+// runs the int8 kernels, as for the file that `svertka quantize` writes.
+ImportedModel quantized_model(const ImportedModel& model, const ActivationRanges& ranges,
+                              const QuantizeOptions& options = {});
+
 // A quantized file's tensors applied to `spec`: each int8 layer's weight codes become fp32 weights
 // (code * s_o, from which the int8 kernels recover the codes exactly) and its op gets
 // Int8Quantization (ops/int8.h); the scale tensors are removed. Tensors without int8 layers pass
