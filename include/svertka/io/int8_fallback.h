@@ -3,8 +3,8 @@
 // The model is quantized whole first; when its top-1 on labelled check images falls more than
 // `max_loss` below the fp32 model's, each int8 layer is measured with only it back in fp32, and
 // the layers that win back the most are returned to fp32 one at a time, the accuracy measured
-// after each, until the loss is within `max_loss`: the fallback of Intel's and PyTorch's
-// post-training tools, driven by accuracy rather than by a per-layer error proxy.
+// after each, until the loss is within `max_loss`: an accuracy-driven fallback, as post-training
+// tools offer (Intel Neural Compressor's tuning, for one), rather than a per-layer error proxy.
 #pragma once
 
 #include <functional>
@@ -35,7 +35,7 @@ struct Fp32Fallback {
   std::vector<Measured> steps;       // the layers returned to fp32, the most helpful first
   std::set<std::string> fp32_layers;  // the choice: forced and returned layers
   double accuracy = 0;                // of the choice
-  bool within_loss = false;  // false only if even every layer in fp32 measured below the bound
+  bool within_loss = false;  // false when no choice measured within the bound (all layers forced)
 };
 
 // The fallback of the header comment over `layers` (the quantizable layers, in network order).
