@@ -63,26 +63,14 @@ std::vector<int64_t> sample_order(int64_t size) {
   return epoch_order(size, /*seed=*/1, /*epoch=*/0);
 }
 
-// The ranges of every quantizable layer's input over the training images `images`; the last batch
-// is filled up with images from the start (they cannot widen a maximum).
+// The ranges of every quantizable layer's input over the training images `images`.
 ActivationRanges calibrate(const ImportedModel& model, const BatchSource& data,
                            std::span<const int64_t> images, int64_t batch,
                            const std::shared_ptr<Device>& device) {
   ActivationRanges ranges(model.spec);
-  ImportedModel at_batch = model;
-  at_batch.spec = with_batch(model.spec, batch);
-  std::unique_ptr<Net> net =
-      make_net(at_batch, {.phase = Phase::kTest, .device = device, .keep_blobs = ranges.blobs()});
-  Tensor labels(Shape{batch});
-  std::vector<int64_t> indices(static_cast<size_t>(batch));
-  const auto count = static_cast<int64_t>(images.size());
-  for (int64_t start = 0; start < count; start += batch) {
-    for (int64_t i = 0; i < batch; ++i) indices[size_t(i)] = images[size_t((start + i) % count)];
-    data.fill(indices, false, 0, 0, net->input("data"), labels);
-    if (net->has_blob("label")) net->input("label").copy_from(labels);
-    net->forward();
-    ranges.observe(*net);
-  }
+  run_passes(model, data, images, batch,
+             {.phase = Phase::kTest, .device = device, .keep_blobs = ranges.blobs()},
+             [&](const Net& net, const Tensor&, int64_t) { ranges.observe(net); });
   return ranges;
 }
 

@@ -7,41 +7,22 @@
 #include <cstdio>
 
 #include "svertka/eval/eval_batch.h"
+#include "svertka/eval/metrics.h"
 #include "svertka/io/model_loading.h"
 
 namespace svertka::cli {
 namespace {
 
-// Top-1 of `model` over the check's images of `data`, `batch` per forward pass (the last pass
-// filled up with its last image, which is not counted twice).
+// Top-1 of `model` over the check's images of `data`.
 double top1(const ImportedModel& model, const BatchSource& data, const AccuracyCheck& check,
             const std::shared_ptr<Device>& device) {
-  const auto count = static_cast<int64_t>(check.images.size());
-  const int64_t batch = std::min(check.batch, count);
-  ImportedModel at_batch = model;
-  at_batch.spec = with_batch(model.spec, batch);
-  const std::unique_ptr<Net> net =
-      make_net(at_batch, {.phase = Phase::kTest, .device = device});
-  Tensor labels(Shape{batch});
-  std::vector<int64_t> indices(static_cast<size_t>(batch));
-  int64_t correct = 0;
-  for (int64_t start = 0; start < count; start += batch) {
-    const int64_t real = std::min(batch, count - start);
-    for (int64_t i = 0; i < batch; ++i)
-      indices[size_t(i)] = check.images[size_t(start + std::min(i, real - 1))];
-    data.fill(indices, false, 0, 0, net->input("data"), labels);
-    if (net->has_blob("label")) net->input("label").copy_from(labels);
-    net->forward();
-    const Tensor& blob = net->blob(model.logits);
-    const Tensor host = blob.on_host() ? Tensor() : blob.to_host();
-    const Tensor& logits = blob.on_host() ? blob : host;  // (batch, classes, ...)
-    const int64_t classes = logits.numel() / batch;
-    for (int64_t i = 0; i < real; ++i) {
-      const float* row = logits.data() + i * classes;
-      correct += std::max_element(row, row + classes) - row == int64_t(labels[i]);
-    }
-  }
-  return double(correct) / double(count);
+  TopKCounts counts;
+  run_passes(model, data, check.images, check.batch, {.phase = Phase::kTest, .device = device},
+             [&](const Net& net, const Tensor& labels, int64_t real) {
+               const Tensor& blob = net.blob(model.logits);
+               counts += count_top_k(blob.on_host() ? blob : blob.to_host(), labels, real);
+             });
+  return double(counts.top1) / double(counts.samples);
 }
 
 std::string describe(const std::set<std::string>& fp32_layers) {
@@ -50,6 +31,27 @@ std::string describe(const std::set<std::string>& fp32_layers) {
 }
 
 }  // namespace
+
+void run_passes(const ImportedModel& model, const BatchSource& data,
+                std::span<const int64_t> images, int64_t batch, const NetOptions& options,
+                const AfterPass& after) {
+  const auto count = static_cast<int64_t>(images.size());
+  batch = std::min(batch, count);
+  ImportedModel at_batch = model;
+  at_batch.spec = with_batch(model.spec, batch);
+  const std::unique_ptr<Net> net = make_net(at_batch, options);
+  Tensor labels(Shape{batch});
+  std::vector<int64_t> indices(static_cast<size_t>(batch));
+  for (int64_t start = 0; start < count; start += batch) {
+    const int64_t real = std::min(batch, count - start);
+    for (int64_t i = 0; i < batch; ++i)
+      indices[size_t(i)] = images[size_t(start + std::min(i, real - 1))];
+    data.fill(indices, false, 0, 0, net->input("data"), labels);
+    if (net->has_blob("label")) net->input("label").copy_from(labels);
+    net->forward();
+    after(*net, labels, real);
+  }
+}
 
 Fp32Fallback check_int8_accuracy(const ImportedModel& model, const ActivationRanges& ranges,
                                  const BatchSource& data, const AccuracyCheck& check,
