@@ -20,6 +20,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "op_test_helpers.h"
 #include "svertka/backends/cpu_dnnl.h"
@@ -127,6 +128,44 @@ TEST(Bf16, InnerProductWithinTheBf16BoundOfTheReference) {
   expect_bf16_matches_reference(InnerProductOp(p), Shape{4, 8, 3, 3}, 4);
   p.out_features = 10;
   expect_bf16_matches_reference(InnerProductOp(p), Shape{8, 300}, 5);
+}
+
+void expect_same_bits(const char* what, const Tensor& a, const Tensor& b) {
+  ASSERT_EQ(a.shape(), b.shape()) << what;
+  EXPECT_EQ(std::memcmp(a.data(), b.data(), size_t(a.numel()) * sizeof(float)), 0) << what;
+}
+
+// A training net's bf16 inner product rounds its weights once a step: the backward-data pass reads
+// what the forward pass rounded. Step after step, the weights changed in place between steps, its
+// results are bitwise a fresh kernel's on the same weights; and a backward pass with no forward
+// pass before it rounds the weights anew.
+TEST(Bf16, InnerProductRoundsItsWeightsOnceAStepAndRightly) {
+  SKIP_WITHOUT_BF16();
+  const auto bf16 = open_device(Backend::kCpuDnnl, {.precision = Precision::kBF16});
+  InnerProductParams p;
+  p.out_features = 256;
+  const InnerProductOp op(p);
+  const Tensor x = random_tensor<float>(Shape{32, 512}, 1);
+  const Tensor dy = random_tensor<float>(Shape{32, 256}, 2);
+  const Tensor b = random_tensor<float>(Shape{256}, 3);
+  Tensor w = random_tensor<float>(Shape{256, 512}, 4);
+  auto kernel = KernelRegistry::instance().make(op, *bf16, {x.shape()});
+  Gradients g{Tensor(dy.shape()), Tensor(x.shape()), Tensor(w.shape()), Tensor(b.shape())};
+  auto backward = [&] {
+    kernel->backward({{&x}, {&w, &b}, {&g.y}, {&dy}, {&g.dx}, {&g.dw, &g.db}});
+  };
+  for (int step = 0; step < 3; ++step) {
+    SCOPED_TRACE(step);
+    kernel->forward({{&x}, {&w, &b}, {&g.y}, Phase::kTrain});
+    backward();
+    const Gradients fresh = run(op, *bf16, x, w, b, dy);
+    expect_same_bits("y", g.y, fresh.y);
+    expect_same_bits("dx", g.dx, fresh.dx);
+    expect_same_bits("dw", g.dw, fresh.dw);
+    for (int64_t i = 0; i < w.numel(); ++i) w[i] = w[i] * -0.5f + 0.01f;  // same buffer
+  }
+  backward();  // the weights changed since the last forward pass
+  expect_same_bits("dx, no forward pass before", g.dx, run(op, *bf16, x, w, b, dy).dx);
 }
 
 TEST(Bf16, DeviceSaysHowItComputes) {

@@ -2,7 +2,10 @@
 // backward-data and backward-weights created once: forward in the constructor, backward on the
 // first backward call (a net that only infers never builds them). In fp32 they work on the
 // plain tensors themselves; in bf16 (the device's precision) LayoutBridges round x, w and dy into
-// bf16 scratch (in the layouts the primitives pick), and y, dx, dw, db stay plain fp32.
+// bf16 scratch (in the layouts the primitives pick), and y, dx, dw, db stay plain fp32. A training
+// net's bf16 weights are rounded once per step: once it has run backward, the forward pass keeps
+// its rounded w for the backward-data pass where both want the same layout (AlexNet's fc6: a
+// 28 ms conversion on the 2-core EPYC, done twice a step before).
 #pragma once
 
 #include "backends/cpu_dnnl/dnnl_common.h"
@@ -21,6 +24,8 @@ class InnerProduct final : public Kernel {
   dnnl::memory::desc as_operand(const dnnl::memory::desc& plain) const;
   void make_forward();  // with the fused ReLU if any
   void make_backward();  // if not yet made
+  // The forward pass's weights in its wanted layout, rounded into w_kept_ (bf16 training).
+  const dnnl::memory& keep_weights(const Tensor& w);
 
   DnnlDevice& device_;
   bool bias_;
@@ -35,6 +40,12 @@ class InnerProduct final : public Kernel {
   LayoutBridge dy_data_, w_data_;       // backward data
   LayoutBridge x_weights_, dy_weights_;  // backward weights
   bool weights_pass_reuses_dy_ = false;
+  // bf16 training: w as the last forward pass rounded it, for the backward-data pass; the fp32
+  // weights it was rounded from (null once a backward pass used it, or before any).
+  bool keeps_weights_ = false;
+  dnnl::memory w_plain_, w_kept_;
+  dnnl::reorder into_kept_;
+  const float* w_kept_from_ = nullptr;
   dnnl::memory b_, y_, dx_, dw_, db_;
   Shape w_shape_, b_shape_;
   Tensor scratch_dw_, scratch_db_;  // for a gradient the caller did not ask for
