@@ -105,9 +105,8 @@ void run_quantize(const QuantizeArgs& args) {
                                    name, args.model));
   const std::shared_ptr<Device> device = open_named_device(args.device);
   const std::vector<int64_t> order = sample_order(data->size());
-  const int64_t batch = std::min(args.batch, args.calibrate);
   const ActivationRanges ranges = calibrate(
-      model, *data, std::span(order).first(size_t(args.calibrate)), batch, device);
+      model, *data, std::span(order).first(size_t(args.calibrate)), args.batch, device);
 
   QuantizeOptions options;
   options.keep_fp32.insert(args.keep_fp32.begin(), args.keep_fp32.end());

@@ -39,8 +39,20 @@ LayoutBridge::LayoutBridge(DnnlDevice& device, const dnnl::memory::desc& held,
   into_held_ = dnnl::reorder(wanted_, held_);
 }
 
+LayoutBridge LayoutBridge::owning(DnnlDevice& device, const dnnl::memory::desc& held,
+                                  const dnnl::memory::desc& wanted) {
+  LayoutBridge bridge(device, held, wanted, ScratchSlot::kExtra);
+  if (bridge.converts_) {
+    const size_t bytes = wanted.get_size();
+    bridge.own_ = Tensor(Shape{static_cast<int64_t>((bytes + sizeof(float) - 1) / sizeof(float))});
+  }
+  return bridge;
+}
+
 void LayoutBridge::bind_scratch() {
-  wanted_.set_data_handle(device_->scratch_buffer(slot_, wanted_.get_desc().get_size()));
+  wanted_.set_data_handle(own_.defined()
+                              ? static_cast<void*>(own_.data())
+                              : device_->scratch_buffer(slot_, wanted_.get_desc().get_size()));
 }
 
 const dnnl::memory& LayoutBridge::to_wanted(const Tensor& tensor) {

@@ -46,6 +46,10 @@ class LayoutBridge {
   LayoutBridge() = default;
   LayoutBridge(DnnlDevice& device, const dnnl::memory::desc& held, const dnnl::memory::desc& wanted,
                ScratchSlot slot);
+  // A bridge that converts into a buffer of its own, not the device's shared scratch: what it
+  // converted stays there until its next conversion.
+  static LayoutBridge owning(DnnlDevice& device, const dnnl::memory::desc& held,
+                             const dnnl::memory::desc& wanted);
 
   bool converts() const { return converts_; }
   // Binds `tensor` and returns the memory the primitive should read, converted if needed.
@@ -62,6 +66,7 @@ class LayoutBridge {
   DnnlDevice* device_ = nullptr;
   bool converts_ = false;
   ScratchSlot slot_ = ScratchSlot::kExtra;
+  Tensor own_;  // the wanted layout's buffer of an owning() bridge; else undefined
   dnnl::memory held_, wanted_;
   dnnl::reorder into_wanted_, into_held_;
 };

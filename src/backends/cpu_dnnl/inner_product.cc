@@ -62,29 +62,19 @@ void InnerProduct::make_backward() {
   dy_weights_ = LayoutBridge(device_, y_desc_, backward_weights_pd.diff_dst_desc(), kDestination);
   weights_pass_reuses_dy_ = backward_weights_pd.diff_dst_desc() == backward_data_pd.diff_dst_desc();
   keeps_weights_ = w_.converts() && backward_data_pd.weights_desc() == forward_pd_.weights_desc();
-  if (keeps_weights_) {
-    w_plain_ = device_.unbound_memory(w_desc_);
-    w_kept_ = dnnl::memory(forward_pd_.weights_desc(), device_.engine());  // owned
-    into_kept_ = dnnl::reorder(w_plain_, w_kept_);
-  }
+  if (keeps_weights_) w_kept_ = LayoutBridge::owning(device_, w_desc_, forward_pd_.weights_desc());
   dx_ = device_.unbound_memory(x_desc_), dw_ = device_.unbound_memory(w_desc_);
   if (bias_) db_ = device_.unbound_memory(b_desc_);
   backward_made_ = true;
 }
 
-const dnnl::memory& InnerProduct::keep_weights(const Tensor& w) {
-  bind(w_plain_, w);
-  device_.execute(into_kept_, {{DNNL_ARG_FROM, w_plain_}, {DNNL_ARG_TO, w_kept_}});
-  w_kept_from_ = w.data();
-  return w_kept_;
-}
-
 void InnerProduct::forward(const ForwardArgs<float>& args) {
   bind(y_, *args.outputs[0]);
   const Tensor& w = *args.params[0];
+  if (keeps_weights_) w_kept_from_ = w.data();
   std::unordered_map<int, dnnl::memory> arguments{
       {DNNL_ARG_SRC, x_.to_wanted(*args.inputs[0])},
-      {DNNL_ARG_WEIGHTS, keeps_weights_ ? keep_weights(w) : w_.to_wanted(w)},
+      {DNNL_ARG_WEIGHTS, (keeps_weights_ ? w_kept_ : w_).to_wanted(w)},
       {DNNL_ARG_DST, y_}};
   if (bias_) {
     bind(b_, *args.params[1]);
@@ -106,7 +96,7 @@ void InnerProduct::backward(const BackwardArgs<float>& args) {
     const Tensor& w = *args.params[0];
     const bool kept = keeps_weights_ && w_kept_from_ == w.data();
     device_.execute(backward_data_, {{DNNL_ARG_DIFF_SRC, dx_},
-                                     {DNNL_ARG_WEIGHTS, kept ? w_kept_ : w_data_.to_wanted(w)},
+                                     {DNNL_ARG_WEIGHTS, kept ? w_kept_.wanted() : w_data_.to_wanted(w)},
                                      {DNNL_ARG_DIFF_DST, dy_data_.to_wanted(*args.output_grads[0])}});
   }
   w_kept_from_ = nullptr;  // one backward pass per forward pass

@@ -24,8 +24,6 @@ class InnerProduct final : public Kernel {
   dnnl::memory::desc as_operand(const dnnl::memory::desc& plain) const;
   void make_forward();  // with the fused ReLU if any
   void make_backward();  // if not yet made
-  // The forward pass's weights in its wanted layout, rounded into w_kept_ (bf16 training).
-  const dnnl::memory& keep_weights(const Tensor& w);
 
   DnnlDevice& device_;
   bool bias_;
@@ -43,8 +41,7 @@ class InnerProduct final : public Kernel {
   // bf16 training: w as the last forward pass rounded it, for the backward-data pass; the fp32
   // weights it was rounded from (null once a backward pass used it, or before any).
   bool keeps_weights_ = false;
-  dnnl::memory w_plain_, w_kept_;
-  dnnl::reorder into_kept_;
+  LayoutBridge w_kept_;  // owning: forward's layout
   const float* w_kept_from_ = nullptr;
   dnnl::memory b_, y_, dx_, dw_, db_;
   Shape w_shape_, b_shape_;
